@@ -1,0 +1,55 @@
+"""Every error leaves the API as RFC 9457 problem+json, mapped here and only here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException
+
+from domain import Conflict, DomainError, NotFound, ValidationError
+
+__all__ = ["install_problem_handlers", "problem"]
+
+MEDIA_TYPE = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> ORJSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return ORJSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _status_of(error: DomainError) -> tuple[int, str]:
+    if isinstance(error, ValidationError):
+        return 422, "Invalid input"
+    if isinstance(error, NotFound):
+        return 404, "Not found"
+    if isinstance(error, Conflict):
+        return 409, "Conflict"
+    return 400, "Bad request"
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def domain_error(_: Request, error: Exception) -> ORJSONResponse:
+        assert isinstance(error, DomainError)  # noqa: S101 - registered for this type
+        status, title = _status_of(error)
+        extra: dict[str, Any] = {}
+        if isinstance(error, ValidationError):
+            extra["errors"] = [{"loc": error.field.split("."), "msg": error.message}]
+        return problem(status, title, str(error), **extra)
+
+    async def invalid_request(_: Request, error: Exception) -> ORJSONResponse:
+        assert isinstance(error, RequestValidationError)  # noqa: S101
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]
+        return problem(422, "Invalid input", "the request does not match the schema",
+                       errors=errors)
+
+    async def http_error(_: Request, error: Exception) -> ORJSONResponse:
+        assert isinstance(error, HTTPException)  # noqa: S101
+        return problem(error.status_code, str(error.detail), str(error.detail))
+
+    app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)

@@ -1,0 +1,224 @@
+"""Actors: people and organisations, with names, aliases and roles over time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.dates import parse_edtf_date
+from domain.errors import Conflict, ValidationError
+from domain.values import (
+    RoleHeld,
+    actor_uuid,
+    fold,
+    optional_text,
+    reject_unknown,
+    require_mapping,
+    require_slug,
+    require_text,
+    slugify,
+    text_list,
+)
+
+__all__ = ["ACTOR_KINDS", "Actor", "ActorFields", "parse_actor", "parse_role"]
+
+ACTOR_KINDS = ("person", "organization")
+
+
+@dataclass(frozen=True)
+class ActorFields:
+    slug: str
+    name: str
+    kind: str
+    aliases: list[str]
+    roles: list[RoleHeld]
+
+
+def parse_actor(body: Mapping[str, Any]) -> ActorFields:
+    """Validate an actor body; the slug is derived from the name when absent."""
+    body = require_mapping(body, "body")
+    reject_unknown(body, ("id", "name", "kind", "aliases", "roles"), "")
+    name = require_text(body.get("name"), "name", limit=300)
+    kind = body.get("kind")
+    if kind not in ACTOR_KINDS:
+        raise ValidationError("kind", f"expected one of: {', '.join(ACTOR_KINDS)}")
+    slug = body.get("id")
+    slug = slugify(name) if slug is None else require_slug(slug, "id")
+    if not slug:
+        raise ValidationError("name", "needs at least one letter or digit to derive an id")
+    aliases = text_list(body.get("aliases") or [], "aliases")
+    roles = body.get("roles") or []
+    if not isinstance(roles, list | tuple):
+        raise ValidationError("roles", "expected a list of {title, organization?, start?, end?}")
+    return ActorFields(
+        slug=slug,
+        name=name,
+        kind=str(kind),
+        aliases=_unique(aliases),
+        roles=[parse_role(r, f"roles.{i}") for i, r in enumerate(roles)],
+    )
+
+
+def parse_role(value: object, field: str) -> RoleHeld:
+    data = require_mapping(value, field)
+    reject_unknown(data, ("title", "organization", "start", "end"), field)
+    role: RoleHeld = {"title": require_text(data.get("title"), f"{field}.title", limit=300)}
+    organization = optional_text(data.get("organization"), f"{field}.organization")
+    if organization is not None:
+        role["organization"] = organization
+    bounds = {}
+    for key in ("start", "end"):
+        if data.get(key) is not None:
+            bounds[key] = parse_edtf_date(data[key], f"{field}.{key}")
+            role[key] = bounds[key].text  # type: ignore[literal-required]
+    if "start" in bounds and "end" in bounds and bounds["end"].end < bounds["start"].start:
+        raise ValidationError(f"{field}.end", "the role ends before it starts")
+    return role
+
+
+def _unique(texts: list[str]) -> list[str]:
+    seen: set[str] = set()
+    unique = []
+    for text in texts:
+        if fold(text) not in seen:
+            seen.add(fold(text))
+            unique.append(text)
+    return unique
+
+
+class Actor(Aggregate):
+    """A person or organisation; its aggregate id is derived from its slug."""
+
+    class Registered(Aggregate.Created):
+        slug: str
+        name: str
+        kind: str
+        aliases: list[str]
+        roles: list[RoleHeld]
+        by: str
+        idempotency_key: str | None
+
+    class Renamed(Aggregate.Event):
+        name: str
+        by: str
+        idempotency_key: str | None
+
+    class AliasAdded(Aggregate.Event):
+        alias: str
+        by: str
+        idempotency_key: str | None
+
+    class RoleAssumed(Aggregate.Event):
+        role: RoleHeld
+        by: str
+        idempotency_key: str | None
+
+    class RoleEnded(Aggregate.Event):
+        title: str
+        end: str
+        by: str
+        idempotency_key: str | None
+
+    class MergedInto(Aggregate.Event):
+        target: str
+        by: str
+        idempotency_key: str | None
+
+    def __init__(  # noqa: PLR0913 - the applier of Registered takes its fields
+        self,
+        slug: str,
+        name: str,
+        kind: str,
+        aliases: list[str],
+        roles: list[RoleHeld],
+        by: str,
+        idempotency_key: str | None,
+    ) -> None:
+        self.slug = slug
+        self.name = name
+        self.kind = kind
+        self.aliases = aliases
+        self.roles = roles
+        self.merged_into: str | None = None
+
+    @staticmethod
+    def register(fields: ActorFields, *, by: str, idempotency_key: str | None = None) -> Actor:
+        return Actor._create(
+            Actor.Registered,
+            id=actor_uuid(fields.slug),
+            slug=fields.slug,
+            name=fields.name,
+            kind=fields.kind,
+            aliases=fields.aliases,
+            roles=fields.roles,
+            by=by,
+            idempotency_key=idempotency_key,
+        )
+
+    def rename(self, name: str, *, by: str, idempotency_key: str | None = None) -> None:
+        self._require_not_merged()
+        name = require_text(name, "name", limit=300)
+        if name == self.name:
+            raise ValidationError("name", "is already the actor's name")
+        self._renamed(name=name, by=by, idempotency_key=idempotency_key)
+
+    def add_alias(self, alias: str, *, by: str, idempotency_key: str | None = None) -> None:
+        self._require_not_merged()
+        alias = require_text(alias, "alias", limit=300)
+        if fold(alias) in {fold(a) for a in [self.name, *self.aliases]}:
+            raise ValidationError("alias", "the actor already has that name or alias")
+        self._alias_added(alias=alias, by=by, idempotency_key=idempotency_key)
+
+    def assume_role(self, role: object, *, by: str, idempotency_key: str | None = None) -> None:
+        self._require_not_merged()
+        self._role_assumed(role=parse_role(role, "role"), by=by, idempotency_key=idempotency_key)
+
+    def end_role(
+        self, title: str, end: str, *, by: str, idempotency_key: str | None = None
+    ) -> None:
+        self._require_not_merged()
+        if not any(r["title"] == title and "end" not in r for r in self.roles):
+            held = ", ".join(r["title"] for r in self.roles if "end" not in r) or "none"
+            raise ValidationError("title", f"the actor holds no open role {title!r}; open roles: {held}")
+        ended = parse_edtf_date(end, "end").text
+        self._role_ended(title=title, end=ended, by=by, idempotency_key=idempotency_key)
+
+    def merge_into(self, target: Actor, *, by: str, idempotency_key: str | None = None) -> None:
+        self._require_not_merged()
+        if target.id == self.id:
+            raise ValidationError("into", "an actor cannot be merged into itself")
+        if target.merged_into is not None:
+            raise ValidationError("into", f"{target.slug!r} was itself merged into {target.merged_into!r}")
+        self._merged_into(target=target.slug, by=by, idempotency_key=idempotency_key)
+
+    def _require_not_merged(self) -> None:
+        if self.merged_into is not None:
+            raise Conflict(f"actor {self.slug!r} was merged into {self.merged_into!r}; change that one")
+
+    @event(Renamed)
+    def _renamed(self, name: str, by: str, idempotency_key: str | None) -> None:
+        self.name = name
+
+    @event(AliasAdded)
+    def _alias_added(self, alias: str, by: str, idempotency_key: str | None) -> None:
+        self.aliases = [*self.aliases, alias]
+
+    @event(RoleAssumed)
+    def _role_assumed(self, role: RoleHeld, by: str, idempotency_key: str | None) -> None:
+        self.roles = [*self.roles, role]
+
+    @event(RoleEnded)
+    def _role_ended(self, title: str, end: str, by: str, idempotency_key: str | None) -> None:
+        roles = []
+        for role in self.roles:
+            if role["title"] == title and "end" not in role:
+                role = RoleHeld(**role, end=end)  # type: ignore[typeddict-item]
+            roles.append(role)
+        self.roles = roles
+
+    @event(MergedInto)
+    def _merged_into(self, target: str, by: str, idempotency_key: str | None) -> None:
+        self.merged_into = target

@@ -1,0 +1,424 @@
+"""The write service: imperative commands over entries, actors and sources.
+
+Every command validates before anything is stored, then stores all of its
+events in one transaction and returns the id, the new version and the log
+position. A command carrying an idempotency key that was used before returns
+the first result and stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+import orjson
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from domain.actors import Actor, parse_actor
+from domain.entries import Entry, EntryFields, parse_entry
+from domain.errors import (
+    ActorNotFound,
+    AlreadyRegistered,
+    EntryNotFound,
+    IdempotencyKeyReused,
+    NotFound,
+    SourceNotFound,
+    UnknownReference,
+    ValidationError,
+    VersionConflict,
+)
+from domain.sources import Source, parse_source
+from domain.store import IdempotencyClaim, IdempotentRecorder, PriorResult
+from domain.transcoder import default_transcoder
+from domain.values import Citation, actor_uuid, parse_citation, require_text, source_uuid
+
+__all__ = ["CommandResult", "TimelineApp"]
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command did: the aggregate's public id, new version and log position."""
+
+    id: str
+    version: int
+    position: int
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """The aggregates a command changed, and which one it answers for."""
+
+    result_id: str
+    primary: Aggregate
+    others: tuple[Aggregate, ...] = ()
+
+
+class TimelineApp(Application[UUID]):
+    """Records entries, actors and sources as events; see the module docstring."""
+
+    name = "timeline"
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env)
+        # Actors and sources are never deleted, so once seen they exist for good.
+        self._known: set[UUID] = set()
+
+    def construct_transcoder(self) -> Transcoder:
+        return default_transcoder()
+
+    @property
+    def keys(self) -> IdempotentRecorder:
+        return self.recorder  # type: ignore[return-value]
+
+    def head_position(self) -> int:
+        """The position of the newest event in the log, 0 when it is empty."""
+        return self.recorder.max_notification_id() or 0
+
+    # Actors ---------------------------------------------------------------
+
+    def register_actor(
+        self, body: Mapping[str, Any], *, by: str, idempotency_key: str | None = None
+    ) -> CommandResult:
+        """Register a person or organisation; raise ValidationError or AlreadyRegistered."""
+
+        def decide() -> _Decision:
+            fields = parse_actor(body)
+            if self._exists(actor_uuid(fields.slug), Actor):
+                raise AlreadyRegistered("actor", fields.slug)
+            actor = Actor.register(fields, by=by, idempotency_key=idempotency_key)
+            return _Decision(fields.slug, actor)
+
+        return self._execute("register_actor", body, by, idempotency_key, decide)
+
+    def rename_actor(
+        self, slug: str, name: str, *, by: str,
+        expected_version: int | None = None, idempotency_key: str | None = None,
+    ) -> CommandResult:
+        return self._change_actor(
+            "rename_actor", slug, {"name": name}, expected_version, by, idempotency_key,
+            lambda actor: actor.rename(name, by=by, idempotency_key=idempotency_key),
+        )
+
+    def add_alias(
+        self, slug: str, alias: str, *, by: str,
+        expected_version: int | None = None, idempotency_key: str | None = None,
+    ) -> CommandResult:
+        return self._change_actor(
+            "add_alias", slug, {"alias": alias}, expected_version, by, idempotency_key,
+            lambda actor: actor.add_alias(alias, by=by, idempotency_key=idempotency_key),
+        )
+
+    def assume_role(
+        self, slug: str, role: Mapping[str, Any], *, by: str,
+        expected_version: int | None = None, idempotency_key: str | None = None,
+    ) -> CommandResult:
+        return self._change_actor(
+            "assume_role", slug, {"role": role}, expected_version, by, idempotency_key,
+            lambda actor: actor.assume_role(role, by=by, idempotency_key=idempotency_key),
+        )
+
+    def end_role(
+        self, slug: str, title: str, end: str, *, by: str,
+        expected_version: int | None = None, idempotency_key: str | None = None,
+    ) -> CommandResult:
+        return self._change_actor(
+            "end_role", slug, {"title": title, "end": end}, expected_version, by,
+            idempotency_key,
+            lambda actor: actor.end_role(title, end, by=by, idempotency_key=idempotency_key),
+        )
+
+    def merge_actor(
+        self, slug: str, into: str, *, by: str,
+        expected_version: int | None = None, idempotency_key: str | None = None,
+    ) -> CommandResult:
+        def merge(actor: Actor) -> None:
+            target = self._reference(into, "into", actor_uuid, Actor)
+            actor.merge_into(target, by=by, idempotency_key=idempotency_key)
+
+        return self._change_actor(
+            "merge_actor", slug, {"into": into}, expected_version, by, idempotency_key, merge
+        )
+
+    def get_actor(self, slug: str) -> Actor:
+        """The actor's current state; raise ActorNotFound."""
+        return self._get(actor_uuid(slug), Actor, lambda: ActorNotFound(slug))
+
+    # Sources --------------------------------------------------------------
+
+    def register_source(
+        self, body: Mapping[str, Any], *, by: str, idempotency_key: str | None = None
+    ) -> CommandResult:
+        """Register a publication; raise ValidationError or AlreadyRegistered."""
+
+        def decide() -> _Decision:
+            fields = parse_source(body)
+            if self._exists(source_uuid(fields.slug), Source):
+                raise AlreadyRegistered("source", fields.slug)
+            source = Source.register(fields, by=by, idempotency_key=idempotency_key)
+            return _Decision(fields.slug, source)
+
+        return self._execute("register_source", body, by, idempotency_key, decide)
+
+    def get_source(self, slug: str) -> Source:
+        """The source as registered; raise SourceNotFound."""
+        return self._get(source_uuid(slug), Source, lambda: SourceNotFound(slug))
+
+    # Entries --------------------------------------------------------------
+
+    def record_entry(
+        self, body: Mapping[str, Any], *, by: str, idempotency_key: str | None = None
+    ) -> CommandResult:
+        """Record an entry of any kind; raise ValidationError or UnknownReference."""
+
+        def decide() -> _Decision:
+            fields = parse_entry(body)
+            self._check_references(fields)
+            entry = Entry.record(fields, id=uuid4(), by=by, idempotency_key=idempotency_key)
+            return _Decision(str(entry.id), entry)
+
+        return self._execute("record_entry", body, by, idempotency_key, decide)
+
+    def record_entries(
+        self, bodies: Sequence[Mapping[str, Any]], *, by: str
+    ) -> list[CommandResult]:
+        """Record many entries in one transaction: all of them, or none.
+
+        A ValidationError's field is prefixed with the body's index (`3.title`).
+        """
+        entries = []
+        for index, body in enumerate(bodies):
+            try:
+                fields = parse_entry(body)
+                self._check_references(fields)
+            except ValidationError as error:
+                raise type(error)(f"{index}.{error.field}", error.message) from None
+            entries.append(Entry.record(fields, id=uuid4(), by=_principal(by)))
+        recordings = self.save(*entries)
+        return [
+            CommandResult(str(r.domain_event.originator_id), r.domain_event.originator_version,
+                          r.notification.id)
+            for r in recordings
+        ]
+
+    def correct_entry(
+        self, entry_id: str, *, expected_version: int, changes: Mapping[str, Any],
+        reason: str, source: Mapping[str, Any] | None = None, by: str,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Correct fields of an entry; the earlier version stays readable."""
+        payload = {"changes": changes, "reason": reason, "source": source}
+
+        def change(entry: Entry) -> None:
+            citation = None if source is None else self._citation(source, "source")
+            stored = entry.validate_changes(changes)
+            self._check_references_in(stored.get("actors", []), [], "changes.actors")
+            entry.correct(changes, reason, citation, by=by, idempotency_key=idempotency_key)
+
+        return self._change_entry("correct_entry", entry_id, payload, expected_version, by,
+                                  idempotency_key, change)
+
+    def cite_source(
+        self, entry_id: str, citation: Mapping[str, Any], *, by: str,
+        expected_version: int | None = None, idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Add a corroborating citation to an entry."""
+        return self._change_entry(
+            "cite_source", entry_id, citation, expected_version, by, idempotency_key,
+            lambda entry: entry.cite(self._citation(citation, "source"), by=by,
+                                     idempotency_key=idempotency_key),
+        )
+
+    def link_entries(
+        self, entry_id: str, relation: str, target: str, *, by: str,
+        expected_version: int | None = None, idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Link an entry to another: responds_to, part_of, follows or contradicts."""
+
+        def link(entry: Entry) -> None:
+            other = self._entry_reference(target, "entry")
+            entry.link(relation, other, by=by, idempotency_key=idempotency_key)
+
+        return self._change_entry(
+            "link_entries", entry_id, {"relation": relation, "entry": target},
+            expected_version, by, idempotency_key, link,
+        )
+
+    def retract_entry(
+        self, entry_id: str, *, expected_version: int, reason: str, by: str,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        """Withdraw an entry; it leaves timelines but stays in its history."""
+        return self._change_entry(
+            "retract_entry", entry_id, {"reason": reason}, expected_version, by,
+            idempotency_key,
+            lambda entry: entry.retract(reason, by=by, idempotency_key=idempotency_key),
+        )
+
+    def get_entry(self, entry_id: str, version: int | None = None) -> Entry:
+        """The entry now, or at `version`; raise EntryNotFound."""
+        uuid = _entry_uuid(entry_id)
+        return self._get(uuid, Entry, lambda: EntryNotFound(entry_id), version)
+
+    # Machinery ------------------------------------------------------------
+
+    def _execute(
+        self, command: str, payload: object, by: str, key: str | None,
+        decide: Callable[[], _Decision],
+    ) -> CommandResult:
+        by = _principal(by)
+        fingerprint = _fingerprint(command, payload)
+        if key is not None:
+            key = require_text(key, "idempotency_key", limit=255)
+            prior = self.keys.find_prior_result(by, key)
+            if prior is not None:
+                return _replayed(prior, fingerprint, key)
+        decision = decide()
+        primary = decision.primary
+        claims = () if key is None else (
+            IdempotencyClaim(by, key, fingerprint, decision.result_id, primary.id, primary.version),
+        )
+        try:
+            recordings = self.save(primary, *decision.others, idempotency=claims)
+        except IntegrityError:
+            # Lost a race: either the same key, or a concurrent write to the aggregate.
+            prior = None if key is None else self.keys.find_prior_result(by, key)
+            if prior is not None:
+                return _replayed(prior, fingerprint, key or "")
+            raise self._conflict(decision) from None
+        return CommandResult(decision.result_id, primary.version, recordings[0].notification.id)
+
+    def _conflict(self, decision: _Decision) -> Exception:
+        primary = decision.primary
+        if isinstance(primary, Actor | Source) and primary.version == 1:
+            return AlreadyRegistered(type(primary).__name__.lower(), decision.result_id)
+        current = self.repository.get(primary.id).version
+        return VersionConflict(decision.result_id, primary.version - 1, current)
+
+    def _change_actor(
+        self, command: str, slug: str, payload: Mapping[str, Any], expected: int | None,
+        by: str, key: str | None, change: Callable[[Actor], None],
+    ) -> CommandResult:
+        def decide() -> _Decision:
+            actor = self.get_actor(slug)
+            _check_version(slug, actor, expected)
+            change(actor)
+            return _Decision(slug, actor)
+
+        return self._execute(command, {"id": slug, **payload, "expected_version": expected},
+                             by, key, decide)
+
+    def _change_entry(
+        self, command: str, entry_id: str, payload: Mapping[str, Any], expected: int | None,
+        by: str, key: str | None, change: Callable[[Entry], None],
+    ) -> CommandResult:
+        def decide() -> _Decision:
+            entry = self.get_entry(entry_id)
+            _check_version(entry_id, entry, expected)
+            change(entry)
+            return _Decision(str(entry.id), entry)
+
+        return self._execute(command, {"id": entry_id, **payload, "expected_version": expected},
+                             by, key, decide)
+
+    def _check_references(self, fields: EntryFields) -> None:
+        self._check_references_in(fields.actors, fields.citations, "actors")
+
+    def _check_references_in(
+        self, actors: Iterable[Mapping[str, str]], citations: Iterable[Citation], field: str
+    ) -> None:
+        for i, pair in enumerate(actors):
+            self._require(pair["actor"], f"{field}.{i}.actor", actor_uuid, Actor)
+        for i, citation in enumerate(citations):
+            self._require(citation["source"], f"sources.{i}.source", source_uuid, Source)
+
+    def _citation(self, body: Mapping[str, Any], field: str) -> Citation:
+        citation = parse_citation(body, field)
+        self._require(citation["source"], f"{field}.source", source_uuid, Source)
+        return citation
+
+    def _require(
+        self, slug: str, field: str, to_uuid: Callable[[str], UUID], cls: type[Aggregate]
+    ) -> None:
+        if to_uuid(slug) not in self._known:
+            self._reference(slug, field, to_uuid, cls)
+
+    def _reference(
+        self, slug: str, field: str, to_uuid: Callable[[str], UUID], cls: type[A]
+    ) -> A:
+        uuid = to_uuid(slug)
+        try:
+            aggregate = self.repository.get(uuid)
+        except AggregateNotFoundError:
+            aggregate = None
+        if not isinstance(aggregate, cls):
+            what = cls.__name__.lower()
+            raise UnknownReference(field, f"no {what} {slug!r} is registered; register it first")
+        self._known.add(uuid)
+        return aggregate
+
+    def _entry_reference(self, entry_id: str, field: str) -> Entry:
+        try:
+            return self.get_entry(entry_id)
+        except EntryNotFound:
+            raise UnknownReference(field, f"no entry {entry_id!r} is recorded") from None
+
+    def _exists(self, uuid: UUID, cls: type[Aggregate]) -> bool:
+        if uuid in self._known:
+            return True
+        try:
+            found = isinstance(self.repository.get(uuid), cls)
+        except AggregateNotFoundError:
+            return False
+        if found:
+            self._known.add(uuid)
+        return found
+
+    def _get(
+        self, uuid: UUID, cls: type[A], missing: Callable[[], NotFound],
+        version: int | None = None,
+    ) -> A:
+        try:
+            aggregate = self.repository.get(uuid, version=version)
+        except AggregateNotFoundError:
+            raise missing() from None
+        if not isinstance(aggregate, cls):
+            raise missing()
+        return aggregate
+
+
+def _check_version(ident: str, aggregate: Aggregate, expected: int | None) -> None:
+    if expected is None:
+        return
+    if isinstance(expected, bool) or not isinstance(expected, int):
+        raise ValidationError("expected_version", "expected a whole number")
+    if aggregate.version != expected:
+        raise VersionConflict(ident, expected, aggregate.version)
+
+
+def _principal(by: str) -> str:
+    return require_text(by, "by", limit=200)
+
+
+def _fingerprint(command: str, payload: object) -> str:
+    data = orjson.dumps([command, payload], option=orjson.OPT_SORT_KEYS, default=str)
+    return hashlib.sha256(data).hexdigest()
+
+
+def _replayed(prior: PriorResult, fingerprint: str, key: str) -> CommandResult:
+    if prior.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(key)
+    return CommandResult(prior.result_id, prior.version, prior.position)
+
+
+def _entry_uuid(entry_id: str) -> UUID:
+    try:
+        return UUID(str(entry_id))
+    except ValueError:
+        raise EntryNotFound(str(entry_id)) from None

@@ -1,0 +1,238 @@
+"""Kind-specific details of an entry: what each kind requires and accepts.
+
+`parse_details(kind, value)` returns the details as they will be stored and
+the actors they name, so the write service can check those actors exist and
+list them on the entry with the role the details give them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.dates import parse_edtf_date
+from domain.errors import ValidationError
+from domain.values import (
+    optional_text,
+    reject_unknown,
+    require_mapping,
+    require_slug,
+    require_text,
+    text_list,
+)
+
+__all__ = ["KINDS", "ActorMention", "parse_details"]
+
+FORMATS = ("in_person", "virtual")
+CALL_MEDIA = ("phone", "video")
+STATEMENT_MEDIA = ("press_release", "remarks", "interview", "briefing", "social_media")
+STATUSES = ("proposed", "ongoing", "stalled", "agreed", "passed", "failed")
+CHAMBERS = ("house", "senate", "both")
+INSTRUMENTS = ("executive_order", "proclamation", "rule", "law", "program", "guidance")
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    """An actor named inside the details, with the role it implies."""
+
+    field: str
+    actor: str
+    role: str
+
+
+Details = dict[str, Any]
+Parser = Callable[[Mapping[str, Any], list[ActorMention]], Details]
+
+
+def parse_details(kind: str, value: object) -> tuple[Details, list[ActorMention]]:
+    """Validate `value` as the details of `kind`; raise ValidationError naming the field."""
+    if kind not in KINDS:
+        raise ValidationError("kind", f"unknown kind {kind!r}; accepted: {', '.join(KINDS)}")
+    data = require_mapping({} if value is None else value, "details")
+    accepted, parser = KINDS[kind]
+    reject_unknown(data, accepted, "details")
+    mentions: list[ActorMention] = []
+    details = parser(data, mentions)
+    return {k: v for k, v in details.items() if v is not None}, mentions
+
+
+def _choice(value: object, field: str, choices: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    if value not in choices:
+        raise ValidationError(field, f"expected one of: {', '.join(choices)}")
+    return str(value)
+
+
+def _required(data: Mapping[str, Any], key: str, what: str) -> Any:
+    if data.get(key) is None:
+        raise ValidationError(f"details.{key}", f"required: {what}")
+    return data[key]
+
+
+def _count(value: object, field: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(field, "expected a whole number, zero or more")
+    return value
+
+
+def _number(value: object, field: str) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(field, "expected a number")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValidationError(field, "expected a finite number")
+    return value
+
+
+def _actor(value: object, field: str, role: str, mentions: list[ActorMention]) -> str:
+    slug = require_slug(value, field)
+    mentions.append(ActorMention(field, slug, role))
+    return slug
+
+
+def _participants(data: Mapping[str, Any], mentions: list[ActorMention]) -> list[str]:
+    raw = _required(data, "participants", "at least two participant actor ids")
+    if not isinstance(raw, list | tuple):
+        raise ValidationError("details.participants", "expected a list of actor ids")
+    slugs = [
+        _actor(item, f"details.participants.{i}", "participant", mentions)
+        for i, item in enumerate(raw)
+    ]
+    if len(set(slugs)) < 2:
+        raise ValidationError(
+            "details.participants", "expected at least two different participant actors"
+        )
+    return slugs
+
+
+def _meeting(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+    return {
+        "participants": _participants(data, mentions),
+        "format": _choice(data.get("format"), "details.format", FORMATS),
+        "duration_minutes": _count(data.get("duration_minutes"), "details.duration_minutes"),
+        "outcome": optional_text(data.get("outcome"), "details.outcome"),
+    }
+
+
+def _call(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+    return {
+        "participants": _participants(data, mentions),
+        "medium": _choice(data.get("medium"), "details.medium", CALL_MEDIA),
+    }
+
+
+def _statement(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+    speaker = _required(data, "speaker", "the actor id of the speaker")
+    quotes = _required(data, "quotes", "one or more exact quotes")
+    return {
+        "speaker": _actor(speaker, "details.speaker", "speaker", mentions),
+        "quotes": text_list(quotes, "details.quotes", minimum=1),
+        "medium": _choice(data.get("medium"), "details.medium", STATEMENT_MEDIA),
+    }
+
+
+def _measure(value: object) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    data = require_mapping(value, "details.measure")
+    reject_unknown(data, ("value", "unit", "period"), "details.measure")
+    measure: dict[str, Any] = {
+        "value": _number(data.get("value"), "details.measure.value"),
+        "unit": require_text(data.get("unit"), "details.measure.unit"),
+    }
+    if data.get("period") is not None:
+        measure["period"] = parse_edtf_date(data["period"], "details.measure.period").text
+    return measure
+
+
+def _enforcement(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+    agency = _required(data, "agency", "the actor id of the agency")
+    return {
+        "agency": _actor(agency, "details.agency", "agency", mentions),
+        "action": require_text(_required(data, "action", "what was done"), "details.action"),
+        "measure": _measure(data.get("measure")),
+    }
+
+
+def _positions(value: object, mentions: list[ActorMention]) -> list[dict[str, str]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple):
+        raise ValidationError("details.positions", "expected a list of {actor, position}")
+    positions = []
+    for i, item in enumerate(value):
+        field = f"details.positions.{i}"
+        data = require_mapping(item, field)
+        reject_unknown(data, ("actor", "position"), field)
+        positions.append({
+            "actor": _actor(data.get("actor"), f"{field}.actor", "negotiator", mentions),
+            "position": require_text(data.get("position"), f"{field}.position"),
+        })
+    return positions
+
+
+def _vote(value: object) -> dict[str, int] | None:
+    if value is None:
+        return None
+    data = require_mapping(value, "details.vote")
+    reject_unknown(data, ("yeas", "nays"), "details.vote")
+    counts: dict[str, int] = {}
+    for key in ("yeas", "nays"):
+        count = _count(data.get(key), f"details.vote.{key}")
+        if count is None:
+            raise ValidationError(f"details.vote.{key}", "required: a whole number")
+        counts[key] = count
+    return counts
+
+
+def _negotiation(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+    package = _required(data, "package", "the name of the package under negotiation")
+    status = _required(data, "status", f"one of {', '.join(STATUSES)}")
+    return {
+        "package": require_text(package, "details.package"),
+        "status": _choice(status, "details.status", STATUSES),
+        "chamber": _choice(data.get("chamber"), "details.chamber", CHAMBERS),
+        "positions": _positions(data.get("positions"), mentions),
+        "vote": _vote(data.get("vote")),
+    }
+
+
+def _statistic(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+    metric = _required(data, "metric", "what is counted")
+    value = _required(data, "value", "a number")
+    unit = _required(data, "unit", "the unit of the value")
+    period = _required(data, "period", "the EDTF period the value covers")
+    agency = data.get("agency")
+    return {
+        "metric": require_text(metric, "details.metric"),
+        "value": _number(value, "details.value"),
+        "unit": require_text(unit, "details.unit"),
+        "period": parse_edtf_date(period, "details.period").text,
+        "agency": None if agency is None else _actor(agency, "details.agency", "agency", mentions),
+    }
+
+
+def _policy(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+    instrument = _required(data, "instrument", f"one of {', '.join(INSTRUMENTS)}")
+    agency = data.get("agency")
+    return {
+        "instrument": _choice(instrument, "details.instrument", INSTRUMENTS),
+        "agency": None if agency is None else _actor(agency, "details.agency", "agency", mentions),
+    }
+
+
+KINDS: dict[str, tuple[tuple[str, ...], Parser]] = {
+    "meeting": (("participants", "format", "duration_minutes", "outcome"), _meeting),
+    "call": (("participants", "medium"), _call),
+    "statement": (("speaker", "quotes", "medium"), _statement),
+    "enforcement_action": (("agency", "action", "measure"), _enforcement),
+    "congressional_negotiation": (
+        ("package", "status", "chamber", "positions", "vote"),
+        _negotiation,
+    ),
+    "statistic": (("metric", "value", "unit", "period", "agency"), _statistic),
+    "policy_action": (("instrument", "agency"), _policy),
+}

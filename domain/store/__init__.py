@@ -1,0 +1,104 @@
+"""Where the event log lives: SQLite (embedded default) or PostgreSQL.
+
+`store_env(url)` turns `sqlite:///var/timeline.db` or
+`postgresql://user:password@host:port/dbname` into the environment the
+eventsourcing application reads. Both recorders keep, in the same
+transaction as the events, a table of idempotency keys, so a retried command
+finds its first result also after a restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
+from uuid import UUID, uuid4
+
+__all__ = [
+    "DEFAULT_URL",
+    "IdempotencyClaim",
+    "IdempotentRecorder",
+    "PriorResult",
+    "StoreURLError",
+    "store_env",
+]
+
+DEFAULT_URL = "sqlite:///var/timeline.db"
+ACCEPTED_URLS = "sqlite:///PATH, sqlite:///:memory: or postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
+
+
+class StoreURLError(ValueError):
+    """The store URL names no store this engine can open."""
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    """Written with a command's events: this key now means this result."""
+
+    principal: str
+    key: str
+    fingerprint: str
+    result_id: str
+    originator_id: UUID
+    originator_version: int
+
+
+@dataclass(frozen=True)
+class PriorResult:
+    """What a key meant when it was first used, with the log position."""
+
+    fingerprint: str
+    result_id: str
+    version: int
+    position: int
+
+
+class IdempotentRecorder(Protocol):
+    def find_prior_result(self, principal: str, key: str) -> PriorResult | None:
+        """The first result of `key` for `principal`, or None when it is unused."""
+
+
+def store_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment for the store at `url`; raise StoreURLError."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return _sqlite_env(url, parts.path)
+    if parts.scheme in ("postgresql", "postgres"):
+        return _postgres_env(parts)
+    raise StoreURLError(f"unsupported store URL {url!r}; accepted: {ACCEPTED_URLS}")
+
+
+def _sqlite_env(url: str, path: str) -> dict[str, str]:
+    if not path.startswith("/") or path == "/":
+        raise StoreURLError(f"{url!r} names no file; accepted: {ACCEPTED_URLS}")
+    name = path[1:]
+    if name == ":memory:":
+        # A shared-cache memory database lives as long as one connection to it.
+        name = f"file:timeline-{uuid4().hex}?mode=memory&cache=shared"
+    else:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "domain.store.sqlite:SQLiteStore",
+        "SQLITE_DBNAME": name,
+        "SQLITE_LOCK_TIMEOUT": "10",
+    }
+
+
+def _postgres_env(url: SplitResult) -> dict[str, str]:
+    dbname = unquote(url.path.lstrip("/"))
+    if not dbname:
+        raise StoreURLError(f"{url.geturl()!r} names no database; accepted: {ACCEPTED_URLS}")
+    env = {
+        "PERSISTENCE_MODULE": "domain.store.postgres:PostgresStore",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": unquote(url.hostname or "127.0.0.1"),
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_USER": unquote(url.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_LOCK_TIMEOUT": "10",
+    }
+    schema = parse_qs(url.query).get("schema")
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema[0]
+    return env

@@ -1,0 +1,73 @@
+"""The PostgreSQL event store: the library's recorder, plus idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from domain.store import IdempotencyClaim, PriorResult
+
+__all__ = ["PostgresEventRecorder", "PostgresStore"]
+
+
+class PostgresEventRecorder(PostgresApplicationRecorder):
+    """Writes idempotency keys in the same transaction as the events."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.keys_table = Identifier(datastore.schema, f"{events_table_name}_keys")
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {table} ("
+                "principal text NOT NULL, key text NOT NULL, fingerprint text NOT NULL, "
+                "result_id text NOT NULL, "
+                "originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+                "PRIMARY KEY (principal, key))"
+            ).format(table=self.keys_table)
+        )
+        self.insert_key_statement = SQL("INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s)").format(
+            table=self.keys_table
+        )
+        self.select_key_statement = SQL(
+            "SELECT k.fingerprint, k.result_id, k.originator_version, e.notification_id "
+            "FROM {keys} k JOIN {events} e ON e.originator_id = k.originator_id "
+            "AND e.originator_version = k.originator_version "
+            "WHERE k.principal = %s AND k.key = %s"
+        ).format(keys=self.keys_table, events=Identifier(datastore.schema, events_table_name))
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        claims: Sequence[IdempotencyClaim] = kwargs.get("idempotency", ())
+        if claims:
+            # Queued in the events' transaction: a reused key fails the pipeline
+            # sync and nothing of the command is stored.
+            curs.executemany(
+                self.insert_key_statement,
+                [(k.principal, k.key, k.fingerprint, k.result_id,
+                  k.originator_id, k.originator_version) for k in claims],
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def find_prior_result(self, principal: str, key: str) -> PriorResult | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_key_statement, (principal, key))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return PriorResult(
+            str(row["fingerprint"]), str(row["result_id"]),
+            int(row["originator_version"]), int(row["notification_id"]),
+        )
+
+
+class PostgresStore(PostgresFactory):
+    application_recorder_class = PostgresEventRecorder

@@ -1,0 +1,186 @@
+"""`policy-timeline bench`: figures beside a baseline measured in the same run.
+
+Every row times the engine and a plain baseline doing the same storage work
+on the same machine, now, and prints their ratio. The stores are fresh
+SQLite files in a temporary folder, whatever --db says, so runs compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from domain import TimelineApp, open_app
+
+__all__ = ["add_parser", "run", "synthetic_entries"]
+
+Row = tuple[str, str, str, bytes]
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    count: int
+    seconds: float
+    baseline_name: str
+    baseline_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    @property
+    def baseline_rate(self) -> float:
+        return self.count / self.baseline_seconds
+
+
+def add_parser(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "bench", help="measure the engine beside plain baselines"
+    )
+    parser.add_argument("--entries", type=int, default=10_000, help="entries per row")
+    parser.add_argument("--batch-size", type=int, default=500, help="entries per batch")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
+        figures = list(record_rows(Path(folder), args.entries, args.batch_size, console))
+    table = Table(title=f"policy-timeline bench ({args.entries:,} entries, SQLite, WAL)")
+    for column in ("row", "engine /s", "baseline", "baseline /s", "ratio"):
+        table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
+    for f in figures:
+        table.add_row(f.name, f"{f.rate:,.0f}", f.baseline_name, f"{f.baseline_rate:,.0f}",
+                      f"{f.rate / f.baseline_rate:.2f}")
+    console.print(table)
+    return 0
+
+
+def synthetic_entries(count: int) -> Iterator[dict[str, Any]]:
+    """Entries of every shape the bench needs, citing the actors of `seed_store`."""
+    for i in range(count):
+        day = 1 + i % 28
+        yield {
+            "kind": "statement",
+            "title": f"Statement {i} on border policy",
+            "summary": "A synthetic statement used to measure the engine. " * 3,
+            "occurred": f"2023-{1 + i % 12:02d}-{day:02d}",
+            "actors": [{"actor": "bench-speaker", "role": "speaker"},
+                       {"actor": "bench-agency", "role": "subject"}],
+            "topics": ["border-security", "migration"],
+            "details": {"speaker": "bench-speaker", "quotes": [f"Quote number {i}."],
+                        "medium": "remarks"},
+            "sources": [{"source": "bench-report", "quote": f"Quote number {i}."}],
+        }
+
+
+def seed_store(url: str) -> TimelineApp:
+    app = open_app(url)
+    app.register_actor({"id": "bench-speaker", "name": "Bench Speaker", "kind": "person"},
+                       by="bench")
+    app.register_actor({"id": "bench-agency", "name": "Bench Agency", "kind": "organization"},
+                       by="bench")
+    app.register_source({"id": "bench-report", "title": "Bench report", "publisher": "Bench"},
+                        by="bench")
+    return app
+
+
+def record_rows(folder: Path, count: int, batch: int, console: Console) -> Iterator[Figure]:
+    bodies = list(synthetic_entries(count))
+
+    def one_at_a_time(app: TimelineApp, tick: Callable[[int], None]) -> None:
+        for body in bodies:
+            app.record_entry(body, by="bench")
+            tick(1)
+
+    def in_batches(app: TimelineApp, tick: Callable[[int], None]) -> None:
+        for start in range(0, count, batch):
+            app.record_entries(bodies[start:start + batch], by="bench")
+            tick(min(batch, count - start))
+
+    single = _timed_engine(folder / "single.db", one_at_a_time, count, console,
+                           "one command at a time")
+    yield Figure("record entries, one command each", count, single.seconds,
+                 "sqlite3, one row per transaction",
+                 _baseline(folder / "single-raw.db", single.rows, 1))
+    batched = _timed_engine(folder / "batch.db", in_batches, count, console,
+                            f"batches of {batch}")
+    yield Figure(f"record entries, batches of {batch}", count, batched.seconds,
+                 f"sqlite3 executemany, {batch} a transaction",
+                 _baseline(folder / "batch-raw.db", batched.rows, batch))
+
+
+@dataclass(frozen=True)
+class _Run:
+    seconds: float
+    rows: list[Row]
+
+
+def _timed_engine(
+    path: Path, work: Callable[[TimelineApp, Callable[[int], None]], None], count: int,
+    console: Console, label: str,
+) -> _Run:
+    app = seed_store(f"sqlite:///{path}")
+    first = app.head_position() + 1
+    try:
+        with _progress(console, label, count) as tick:
+            started = time.perf_counter()
+            work(app, tick)
+            seconds = time.perf_counter() - started
+    finally:
+        app.close()
+    return _Run(seconds, _stored_rows(path, first))
+
+
+def _stored_rows(path: Path, first: int) -> list[Row]:
+    with sqlite3.connect(path) as db:
+        return db.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid >= ? ORDER BY rowid", (first,),
+        ).fetchall()
+
+
+def _baseline(path: Path, rows: Sequence[Row], batch: int) -> float:
+    """Insert the engine's own stored payloads with plain sqlite3, as the library's table."""
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(
+            "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
+            "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+        )
+        statement = "INSERT INTO stored_events VALUES (?,?,?,?)"
+        started = time.perf_counter()
+        for start in range(0, len(rows), batch):
+            db.execute("BEGIN")
+            if batch == 1:
+                db.execute(statement, rows[start])
+            else:
+                db.executemany(statement, rows[start:start + batch])
+            db.execute("COMMIT")
+        return time.perf_counter() - started
+    finally:
+        db.close()
+
+
+@contextmanager
+def _progress(console: Console, label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; nothing in a pipe, so figures stay readable."""
+    if not console.is_terminal:
+        yield lambda _: None
+        return
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)

@@ -1,0 +1,26 @@
+"""`policy-timeline serve`: the HTTP API on the chosen store."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import uvicorn
+
+from api import Settings, create_app
+from domain import store_env
+
+
+def add_parser(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser("serve", help="serve the HTTP API")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--db", dest="serve_db", default=None, help="store URL (overrides --db)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    url = args.serve_db or args.db
+    store_env(url)  # fail fast, before the server starts, on a bad URL
+    uvicorn.run(create_app(Settings(db=url)), host=args.host, port=args.port)
+    return 0
