@@ -33,7 +33,7 @@ def _status_of(error: DomainError) -> tuple[int, str]:
 
 def install_problem_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, error: Exception) -> ORJSONResponse:
-        assert isinstance(error, DomainError)  # noqa: S101 - registered for this type
+        assert isinstance(error, DomainError)
         status, title = _status_of(error)
         extra: dict[str, Any] = {}
         if isinstance(error, ValidationError):
@@ -41,13 +41,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(status, title, str(error), **extra)
 
     async def invalid_request(_: Request, error: Exception) -> ORJSONResponse:
-        assert isinstance(error, RequestValidationError)  # noqa: S101
+        assert isinstance(error, RequestValidationError)
         errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]
-        return problem(422, "Invalid input", "the request does not match the schema",
-                       errors=errors)
+        return problem(
+            422, "Invalid input", "the request does not match the schema", errors=errors
+        )
 
     async def http_error(_: Request, error: Exception) -> ORJSONResponse:
-        assert isinstance(error, HTTPException)  # noqa: S101
+        assert isinstance(error, HTTPException)
         return problem(error.status_code, str(error.detail), str(error.detail))
 
     app.add_exception_handler(DomainError, domain_error)

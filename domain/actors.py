@@ -8,7 +8,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.dates import parse_edtf_date
+from domain.dates import EdtfDate, parse_edtf_date
 from domain.errors import Conflict, ValidationError
 from domain.values import (
     RoleHeld,
@@ -69,14 +69,19 @@ def parse_role(value: object, field: str) -> RoleHeld:
     organization = optional_text(data.get("organization"), f"{field}.organization")
     if organization is not None:
         role["organization"] = organization
-    bounds = {}
-    for key in ("start", "end"):
-        if data.get(key) is not None:
-            bounds[key] = parse_edtf_date(data[key], f"{field}.{key}")
-            role[key] = bounds[key].text  # type: ignore[literal-required]
-    if "start" in bounds and "end" in bounds and bounds["end"].end < bounds["start"].start:
+    start = _optional_date(data.get("start"), f"{field}.start")
+    end = _optional_date(data.get("end"), f"{field}.end")
+    if start is not None:
+        role["start"] = start.text
+    if end is not None:
+        role["end"] = end.text
+    if start is not None and end is not None and end.end < start.start:
         raise ValidationError(f"{field}.end", "the role ends before it starts")
     return role
+
+
+def _optional_date(value: object, field: str) -> EdtfDate | None:
+    return None if value is None else parse_edtf_date(value, field)
 
 
 def _unique(texts: list[str]) -> list[str]:
@@ -127,7 +132,7 @@ class Actor(Aggregate):
         by: str
         idempotency_key: str | None
 
-    def __init__(  # noqa: PLR0913 - the applier of Registered takes its fields
+    def __init__(
         self,
         slug: str,
         name: str,
@@ -182,7 +187,9 @@ class Actor(Aggregate):
         self._require_not_merged()
         if not any(r["title"] == title and "end" not in r for r in self.roles):
             held = ", ".join(r["title"] for r in self.roles if "end" not in r) or "none"
-            raise ValidationError("title", f"the actor holds no open role {title!r}; open roles: {held}")
+            raise ValidationError(
+                "title", f"the actor holds no open role {title!r}; open roles: {held}"
+            )
         ended = parse_edtf_date(end, "end").text
         self._role_ended(title=title, end=ended, by=by, idempotency_key=idempotency_key)
 
@@ -191,12 +198,16 @@ class Actor(Aggregate):
         if target.id == self.id:
             raise ValidationError("into", "an actor cannot be merged into itself")
         if target.merged_into is not None:
-            raise ValidationError("into", f"{target.slug!r} was itself merged into {target.merged_into!r}")
+            raise ValidationError(
+                "into", f"{target.slug!r} was itself merged into {target.merged_into!r}"
+            )
         self._merged_into(target=target.slug, by=by, idempotency_key=idempotency_key)
 
     def _require_not_merged(self) -> None:
         if self.merged_into is not None:
-            raise Conflict(f"actor {self.slug!r} was merged into {self.merged_into!r}; change that one")
+            raise Conflict(
+                f"actor {self.slug!r} was merged into {self.merged_into!r}; change that one"
+            )
 
     @event(Renamed)
     def _renamed(self, name: str, by: str, idempotency_key: str | None) -> None:
@@ -215,7 +226,8 @@ class Actor(Aggregate):
         roles = []
         for role in self.roles:
             if role["title"] == title and "end" not in role:
-                role = RoleHeld(**role, end=end)  # type: ignore[typeddict-item]
+                role = role.copy()
+                role["end"] = end
             roles.append(role)
         self.roles = roles
 

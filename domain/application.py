@@ -35,7 +35,14 @@ from domain.errors import (
 from domain.sources import Source, parse_source
 from domain.store import IdempotencyClaim, IdempotentRecorder, PriorResult
 from domain.transcoder import default_transcoder
-from domain.values import Citation, actor_uuid, parse_citation, require_text, source_uuid
+from domain.values import (
+    ActorRole,
+    Citation,
+    actor_uuid,
+    parse_citation,
+    require_text,
+    source_uuid,
+)
 
 __all__ = ["CommandResult", "TimelineApp"]
 
@@ -98,45 +105,90 @@ class TimelineApp(Application[UUID]):
         return self._execute("register_actor", body, by, idempotency_key, decide)
 
     def rename_actor(
-        self, slug: str, name: str, *, by: str,
-        expected_version: int | None = None, idempotency_key: str | None = None,
+        self,
+        slug: str,
+        name: str,
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> CommandResult:
         return self._change_actor(
-            "rename_actor", slug, {"name": name}, expected_version, by, idempotency_key,
+            "rename_actor",
+            slug,
+            {"name": name},
+            expected_version,
+            by,
+            idempotency_key,
             lambda actor: actor.rename(name, by=by, idempotency_key=idempotency_key),
         )
 
     def add_alias(
-        self, slug: str, alias: str, *, by: str,
-        expected_version: int | None = None, idempotency_key: str | None = None,
+        self,
+        slug: str,
+        alias: str,
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> CommandResult:
         return self._change_actor(
-            "add_alias", slug, {"alias": alias}, expected_version, by, idempotency_key,
+            "add_alias",
+            slug,
+            {"alias": alias},
+            expected_version,
+            by,
+            idempotency_key,
             lambda actor: actor.add_alias(alias, by=by, idempotency_key=idempotency_key),
         )
 
     def assume_role(
-        self, slug: str, role: Mapping[str, Any], *, by: str,
-        expected_version: int | None = None, idempotency_key: str | None = None,
+        self,
+        slug: str,
+        role: Mapping[str, Any],
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> CommandResult:
         return self._change_actor(
-            "assume_role", slug, {"role": role}, expected_version, by, idempotency_key,
+            "assume_role",
+            slug,
+            {"role": role},
+            expected_version,
+            by,
+            idempotency_key,
             lambda actor: actor.assume_role(role, by=by, idempotency_key=idempotency_key),
         )
 
     def end_role(
-        self, slug: str, title: str, end: str, *, by: str,
-        expected_version: int | None = None, idempotency_key: str | None = None,
+        self,
+        slug: str,
+        title: str,
+        end: str,
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> CommandResult:
         return self._change_actor(
-            "end_role", slug, {"title": title, "end": end}, expected_version, by,
+            "end_role",
+            slug,
+            {"title": title, "end": end},
+            expected_version,
+            by,
             idempotency_key,
             lambda actor: actor.end_role(title, end, by=by, idempotency_key=idempotency_key),
         )
 
     def merge_actor(
-        self, slug: str, into: str, *, by: str,
-        expected_version: int | None = None, idempotency_key: str | None = None,
+        self,
+        slug: str,
+        into: str,
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> CommandResult:
         def merge(actor: Actor) -> None:
             target = self._reference(into, "into", actor_uuid, Actor)
@@ -202,14 +254,23 @@ class TimelineApp(Application[UUID]):
             entries.append(Entry.record(fields, id=uuid4(), by=_principal(by)))
         recordings = self.save(*entries)
         return [
-            CommandResult(str(r.domain_event.originator_id), r.domain_event.originator_version,
-                          r.notification.id)
+            CommandResult(
+                str(r.domain_event.originator_id),
+                r.domain_event.originator_version,
+                r.notification.id,
+            )
             for r in recordings
         ]
 
     def correct_entry(
-        self, entry_id: str, *, expected_version: int, changes: Mapping[str, Any],
-        reason: str, source: Mapping[str, Any] | None = None, by: str,
+        self,
+        entry_id: str,
+        *,
+        expected_version: int,
+        changes: Mapping[str, Any],
+        reason: str,
+        source: Mapping[str, Any] | None = None,
+        by: str,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """Correct fields of an entry; the earlier version stays readable."""
@@ -221,23 +282,41 @@ class TimelineApp(Application[UUID]):
             self._check_references_in(stored.get("actors", []), [], "changes.actors")
             entry.correct(changes, reason, citation, by=by, idempotency_key=idempotency_key)
 
-        return self._change_entry("correct_entry", entry_id, payload, expected_version, by,
-                                  idempotency_key, change)
+        return self._change_entry(
+            "correct_entry", entry_id, payload, expected_version, by, idempotency_key, change
+        )
 
     def cite_source(
-        self, entry_id: str, citation: Mapping[str, Any], *, by: str,
-        expected_version: int | None = None, idempotency_key: str | None = None,
+        self,
+        entry_id: str,
+        citation: Mapping[str, Any],
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> CommandResult:
         """Add a corroborating citation to an entry."""
         return self._change_entry(
-            "cite_source", entry_id, citation, expected_version, by, idempotency_key,
-            lambda entry: entry.cite(self._citation(citation, "source"), by=by,
-                                     idempotency_key=idempotency_key),
+            "cite_source",
+            entry_id,
+            citation,
+            expected_version,
+            by,
+            idempotency_key,
+            lambda entry: entry.cite(
+                self._citation(citation, "source"), by=by, idempotency_key=idempotency_key
+            ),
         )
 
     def link_entries(
-        self, entry_id: str, relation: str, target: str, *, by: str,
-        expected_version: int | None = None, idempotency_key: str | None = None,
+        self,
+        entry_id: str,
+        relation: str,
+        target: str,
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> CommandResult:
         """Link an entry to another: responds_to, part_of, follows or contradicts."""
 
@@ -246,17 +325,31 @@ class TimelineApp(Application[UUID]):
             entry.link(relation, other, by=by, idempotency_key=idempotency_key)
 
         return self._change_entry(
-            "link_entries", entry_id, {"relation": relation, "entry": target},
-            expected_version, by, idempotency_key, link,
+            "link_entries",
+            entry_id,
+            {"relation": relation, "entry": target},
+            expected_version,
+            by,
+            idempotency_key,
+            link,
         )
 
     def retract_entry(
-        self, entry_id: str, *, expected_version: int, reason: str, by: str,
+        self,
+        entry_id: str,
+        *,
+        expected_version: int,
+        reason: str,
+        by: str,
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """Withdraw an entry; it leaves timelines but stays in its history."""
         return self._change_entry(
-            "retract_entry", entry_id, {"reason": reason}, expected_version, by,
+            "retract_entry",
+            entry_id,
+            {"reason": reason},
+            expected_version,
+            by,
             idempotency_key,
             lambda entry: entry.retract(reason, by=by, idempotency_key=idempotency_key),
         )
@@ -269,7 +362,11 @@ class TimelineApp(Application[UUID]):
     # Machinery ------------------------------------------------------------
 
     def _execute(
-        self, command: str, payload: object, by: str, key: str | None,
+        self,
+        command: str,
+        payload: object,
+        by: str,
+        key: str | None,
         decide: Callable[[], _Decision],
     ) -> CommandResult:
         by = _principal(by)
@@ -281,8 +378,14 @@ class TimelineApp(Application[UUID]):
                 return _replayed(prior, fingerprint, key)
         decision = decide()
         primary = decision.primary
-        claims = () if key is None else (
-            IdempotencyClaim(by, key, fingerprint, decision.result_id, primary.id, primary.version),
+        claims = (
+            ()
+            if key is None
+            else (
+                IdempotencyClaim(
+                    by, key, fingerprint, decision.result_id, primary.id, primary.version
+                ),
+            )
         )
         try:
             recordings = self.save(primary, *decision.others, idempotency=claims)
@@ -298,12 +401,18 @@ class TimelineApp(Application[UUID]):
         primary = decision.primary
         if isinstance(primary, Actor | Source) and primary.version == 1:
             return AlreadyRegistered(type(primary).__name__.lower(), decision.result_id)
-        current = self.repository.get(primary.id).version
+        current: int = self.repository.get(primary.id).version
         return VersionConflict(decision.result_id, primary.version - 1, current)
 
     def _change_actor(
-        self, command: str, slug: str, payload: Mapping[str, Any], expected: int | None,
-        by: str, key: str | None, change: Callable[[Actor], None],
+        self,
+        command: str,
+        slug: str,
+        payload: Mapping[str, Any],
+        expected: int | None,
+        by: str,
+        key: str | None,
+        change: Callable[[Actor], None],
     ) -> CommandResult:
         def decide() -> _Decision:
             actor = self.get_actor(slug)
@@ -311,12 +420,19 @@ class TimelineApp(Application[UUID]):
             change(actor)
             return _Decision(slug, actor)
 
-        return self._execute(command, {"id": slug, **payload, "expected_version": expected},
-                             by, key, decide)
+        return self._execute(
+            command, {"id": slug, **payload, "expected_version": expected}, by, key, decide
+        )
 
     def _change_entry(
-        self, command: str, entry_id: str, payload: Mapping[str, Any], expected: int | None,
-        by: str, key: str | None, change: Callable[[Entry], None],
+        self,
+        command: str,
+        entry_id: str,
+        payload: Mapping[str, Any],
+        expected: int | None,
+        by: str,
+        key: str | None,
+        change: Callable[[Entry], None],
     ) -> CommandResult:
         def decide() -> _Decision:
             entry = self.get_entry(entry_id)
@@ -324,14 +440,15 @@ class TimelineApp(Application[UUID]):
             change(entry)
             return _Decision(str(entry.id), entry)
 
-        return self._execute(command, {"id": entry_id, **payload, "expected_version": expected},
-                             by, key, decide)
+        return self._execute(
+            command, {"id": entry_id, **payload, "expected_version": expected}, by, key, decide
+        )
 
     def _check_references(self, fields: EntryFields) -> None:
         self._check_references_in(fields.actors, fields.citations, "actors")
 
     def _check_references_in(
-        self, actors: Iterable[Mapping[str, str]], citations: Iterable[Citation], field: str
+        self, actors: Iterable[ActorRole], citations: Iterable[Citation], field: str
     ) -> None:
         for i, pair in enumerate(actors):
             self._require(pair["actor"], f"{field}.{i}.actor", actor_uuid, Actor)
@@ -349,10 +466,9 @@ class TimelineApp(Application[UUID]):
         if to_uuid(slug) not in self._known:
             self._reference(slug, field, to_uuid, cls)
 
-    def _reference(
-        self, slug: str, field: str, to_uuid: Callable[[str], UUID], cls: type[A]
-    ) -> A:
+    def _reference(self, slug: str, field: str, to_uuid: Callable[[str], UUID], cls: type[A]) -> A:
         uuid = to_uuid(slug)
+        aggregate: Aggregate | None
         try:
             aggregate = self.repository.get(uuid)
         except AggregateNotFoundError:
@@ -381,11 +497,14 @@ class TimelineApp(Application[UUID]):
         return found
 
     def _get(
-        self, uuid: UUID, cls: type[A], missing: Callable[[], NotFound],
+        self,
+        uuid: UUID,
+        cls: type[A],
+        missing: Callable[[], NotFound],
         version: int | None = None,
     ) -> A:
         try:
-            aggregate = self.repository.get(uuid, version=version)
+            aggregate: Aggregate = self.repository.get(uuid, version=version)
         except AggregateNotFoundError:
             raise missing() from None
         if not isinstance(aggregate, cls):

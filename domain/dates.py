@@ -89,7 +89,7 @@ def parse_edtf_date(text: object, field: str) -> EdtfDate:
     try:
         parsed = edtf.parse_edtf(text)
     except Exception:  # the parser raises several unrelated types
-        raise ValidationError(field, f"{text!r} is not valid EDTF; expected {ACCEPTED}")
+        raise ValidationError(field, f"{text!r} is not valid EDTF; expected {ACCEPTED}") from None
     try:
         if isinstance(parsed, edtf.Interval | edtf.Level1Interval):
             start = _bound(parsed.lower, field, text, lower=True)
@@ -99,8 +99,7 @@ def parse_edtf_date(text: object, field: str) -> EdtfDate:
             end = _bound(parsed, field, text, lower=False)
     except (ValueError, OverflowError, TypeError, AttributeError):
         raise ValidationError(
-            field, f"{text!r} has no calendar bounds this engine can use; "
-            f"expected {ACCEPTED}"
+            field, f"{text!r} has no calendar bounds this engine can use; expected {ACCEPTED}"
         ) from None
     if start > end:
         raise ValidationError(field, f"{text!r} ends before it starts")

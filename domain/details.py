@@ -167,10 +167,12 @@ def _positions(value: object, mentions: list[ActorMention]) -> list[dict[str, st
         field = f"details.positions.{i}"
         data = require_mapping(item, field)
         reject_unknown(data, ("actor", "position"), field)
-        positions.append({
-            "actor": _actor(data.get("actor"), f"{field}.actor", "negotiator", mentions),
-            "position": require_text(data.get("position"), f"{field}.position"),
-        })
+        positions.append(
+            {
+                "actor": _actor(data.get("actor"), f"{field}.actor", "negotiator", mentions),
+                "position": require_text(data.get("position"), f"{field}.position"),
+            }
+        )
     return positions
 
 

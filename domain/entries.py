@@ -46,11 +46,26 @@ __all__ = [
 
 RELATIONS = ("responds_to", "part_of", "follows", "contradicts")
 ENTRY_FIELDS = (
-    "kind", "title", "summary", "occurred", "actors", "topics",
-    "location", "details", "sources", "note",
+    "kind",
+    "title",
+    "summary",
+    "occurred",
+    "actors",
+    "topics",
+    "location",
+    "details",
+    "sources",
+    "note",
 )
 CORRECTABLE = (
-    "title", "summary", "occurred", "actors", "topics", "location", "details", "note",
+    "title",
+    "summary",
+    "occurred",
+    "actors",
+    "topics",
+    "location",
+    "details",
+    "note",
 )
 
 
@@ -80,7 +95,9 @@ def parse_entry(body: Mapping[str, Any]) -> EntryFields:
     details, mentions = parse_details(kind, body.get("details"))
     sources = body.get("sources")
     if not isinstance(sources, list | tuple) or not sources:
-        raise ValidationError("sources", "expected at least one citation {source, quote?, locator?}")
+        raise ValidationError(
+            "sources", "expected at least one citation {source, quote?, locator?}"
+        )
     return EntryFields(
         kind=kind,
         title=require_text(body.get("title"), "title", limit=500),
@@ -176,7 +193,7 @@ class Entry(Aggregate):
         by: str
         idempotency_key: str | None
 
-    def __init__(  # noqa: PLR0913 - the applier of Recorded takes its fields
+    def __init__(
         self,
         title: str,
         summary: str,
@@ -255,10 +272,16 @@ class Entry(Aggregate):
             raise ValidationError("changes", f"expected at least one of: {', '.join(CORRECTABLE)}")
         reject_unknown(changes, CORRECTABLE, "changes")
         body: dict[str, Any] = {
-            "kind": self.kind, "title": self.title, "summary": self.summary,
-            "occurred": self.occurred.text, "actors": self.actors, "topics": self.topics,
-            "location": self.location, "details": self.details,
-            "sources": self.citations, "note": self.note,
+            "kind": self.kind,
+            "title": self.title,
+            "summary": self.summary,
+            "occurred": self.occurred.text,
+            "actors": self.actors,
+            "topics": self.topics,
+            "location": self.location,
+            "details": self.details,
+            "sources": self.citations,
+            "note": self.note,
         }
         body.update(changes)
         try:
@@ -270,9 +293,7 @@ class Entry(Aggregate):
             stored["actors"] = fields.actors
         return stored
 
-    def cite(
-        self, citation: Citation, *, by: str, idempotency_key: str | None = None
-    ) -> None:
+    def cite(self, citation: Citation, *, by: str, idempotency_key: str | None = None) -> None:
         """Add corroboration; raise ValidationError when the citation is already there."""
         if citation in self.citations:
             raise ValidationError("source", "this entry already cites that source with that quote")
@@ -291,12 +312,16 @@ class Entry(Aggregate):
         link = {"relation": relation, "target": str(target.id)}
         if link in self.links:
             raise ValidationError("entry", f"already linked to that entry as {relation}")
-        self._linked(relation=relation, target=str(target.id), by=by, idempotency_key=idempotency_key)
+        self._linked(
+            relation=relation, target=str(target.id), by=by, idempotency_key=idempotency_key
+        )
 
     def retract(self, reason: str, *, by: str, idempotency_key: str | None = None) -> None:
         """Withdraw the entry; it stays in the log and in its history."""
         self._require_active("retracted again")
-        self._retracted(reason=require_text(reason, "reason"), by=by, idempotency_key=idempotency_key)
+        self._retracted(
+            reason=require_text(reason, "reason"), by=by, idempotency_key=idempotency_key
+        )
 
     def _require_active(self, action: str) -> None:
         if self.retracted:
@@ -382,7 +407,12 @@ class PolicyAction(Entry):
 ENTRY_CLASSES: dict[str, type[Entry]] = {
     cls.kind: cls
     for cls in (
-        Meeting, Call, Statement, EnforcementAction,
-        CongressionalNegotiation, Statistic, PolicyAction,
+        Meeting,
+        Call,
+        Statement,
+        EnforcementAction,
+        CongressionalNegotiation,
+        Statistic,
+        PolicyAction,
     )
 }

@@ -1,17 +1,17 @@
 """Errors raised by the write side, each with a message a user can act on.
 
-    DomainError
-    ├── ValidationError          bad input; names the field and what is accepted
-    │   └── UnknownReference     an actor, source or entry that is not registered
-    ├── NotFound                 the aggregate asked for does not exist
-    │   ├── EntryNotFound
-    │   ├── ActorNotFound
-    │   └── SourceNotFound
-    └── Conflict                 the command does not fit the state of the record
-        ├── VersionConflict      expected_version is stale; nothing was stored
-        ├── AlreadyRegistered    an actor or source id is taken
-        ├── EntryRetracted       a retracted entry accepts no corrections or links
-        └── IdempotencyKeyReused the key was used before for a different command
+DomainError
+├── ValidationError          bad input; names the field and what is accepted
+│   └── UnknownReference     an actor, source or entry that is not registered
+├── NotFound                 the aggregate asked for does not exist
+│   ├── EntryNotFound
+│   ├── ActorNotFound
+│   └── SourceNotFound
+└── Conflict                 the command does not fit the state of the record
+    ├── VersionConflict      expected_version is stale; nothing was stored
+    ├── AlreadyRegistered    an actor or source id is taken
+    ├── EntryRetracted       a retracted entry accepts no corrections or links
+    └── IdempotencyKeyReused the key was used before for a different command
 """
 
 from __future__ import annotations
@@ -93,14 +93,11 @@ class AlreadyRegistered(Conflict):
 class EntryRetracted(Conflict):
     def __init__(self, ident: str, action: str) -> None:
         super().__init__(
-            f"entry {ident} is retracted: it cannot be {action}; "
-            "record a new entry instead"
+            f"entry {ident} is retracted: it cannot be {action}; record a new entry instead"
         )
 
 
 class IdempotencyKeyReused(Conflict):
     def __init__(self, key: str) -> None:
-        super().__init__(
-            f"idempotency key {key!r} was already used for a different command"
-        )
+        super().__init__(f"idempotency key {key!r} was already used for a different command")
         self.key = key

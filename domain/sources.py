@@ -76,7 +76,7 @@ class Source(Aggregate):
         by: str
         idempotency_key: str | None
 
-    def __init__(  # noqa: PLR0913 - the applier of Registered takes its fields
+    def __init__(
         self,
         slug: str,
         title: str,

@@ -130,7 +130,12 @@ class EdtfDateAsDict(Transcoding):
 def default_transcoder() -> OrjsonTranscoder:
     """The transcoder the application stores its events with."""
     transcoder = OrjsonTranscoder()
-    for transcoding in (UUIDAsHex(), DatetimeAsISO(), DateAsISO(), DecimalAsStr(), EdtfDateAsDict()):
+    for transcoding in (
+        UUIDAsHex(),
+        DatetimeAsISO(),
+        DateAsISO(),
+        DecimalAsStr(),
+        EdtfDateAsDict(),
+    ):
         transcoder.register(transcoding)
     return transcoder
-

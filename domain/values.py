@@ -116,9 +116,7 @@ def reject_unknown(data: Mapping[str, Any], accepted: tuple[str, ...], field: st
     for key in data:
         if key not in accepted:
             where = f"{field}.{key}" if field else str(key)
-            raise ValidationError(
-                where, f"unknown field; accepted: {', '.join(accepted)}"
-            )
+            raise ValidationError(where, f"unknown field; accepted: {', '.join(accepted)}")
 
 
 def parse_citation(value: object, field: str) -> Citation:

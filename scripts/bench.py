@@ -55,15 +55,20 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console()
+    console = Console(width=None if Console().is_terminal else 120)
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
         figures = list(record_rows(Path(folder), args.entries, args.batch_size, console))
     table = Table(title=f"policy-timeline bench ({args.entries:,} entries, SQLite, WAL)")
     for column in ("row", "engine /s", "baseline", "baseline /s", "ratio"):
         table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
     for f in figures:
-        table.add_row(f.name, f"{f.rate:,.0f}", f.baseline_name, f"{f.baseline_rate:,.0f}",
-                      f"{f.rate / f.baseline_rate:.2f}")
+        table.add_row(
+            f.name,
+            f"{f.rate:,.0f}",
+            f.baseline_name,
+            f"{f.baseline_rate:,.0f}",
+            f"{f.rate / f.baseline_rate:.2f}",
+        )
     console.print(table)
     return 0
 
@@ -77,23 +82,31 @@ def synthetic_entries(count: int) -> Iterator[dict[str, Any]]:
             "title": f"Statement {i} on border policy",
             "summary": "A synthetic statement used to measure the engine. " * 3,
             "occurred": f"2023-{1 + i % 12:02d}-{day:02d}",
-            "actors": [{"actor": "bench-speaker", "role": "speaker"},
-                       {"actor": "bench-agency", "role": "subject"}],
+            "actors": [
+                {"actor": "bench-speaker", "role": "speaker"},
+                {"actor": "bench-agency", "role": "subject"},
+            ],
             "topics": ["border-security", "migration"],
-            "details": {"speaker": "bench-speaker", "quotes": [f"Quote number {i}."],
-                        "medium": "remarks"},
+            "details": {
+                "speaker": "bench-speaker",
+                "quotes": [f"Quote number {i}."],
+                "medium": "remarks",
+            },
             "sources": [{"source": "bench-report", "quote": f"Quote number {i}."}],
         }
 
 
 def seed_store(url: str) -> TimelineApp:
     app = open_app(url)
-    app.register_actor({"id": "bench-speaker", "name": "Bench Speaker", "kind": "person"},
-                       by="bench")
-    app.register_actor({"id": "bench-agency", "name": "Bench Agency", "kind": "organization"},
-                       by="bench")
-    app.register_source({"id": "bench-report", "title": "Bench report", "publisher": "Bench"},
-                        by="bench")
+    app.register_actor(
+        {"id": "bench-speaker", "name": "Bench Speaker", "kind": "person"}, by="bench"
+    )
+    app.register_actor(
+        {"id": "bench-agency", "name": "Bench Agency", "kind": "organization"}, by="bench"
+    )
+    app.register_source(
+        {"id": "bench-report", "title": "Bench report", "publisher": "Bench"}, by="bench"
+    )
     return app
 
 
@@ -107,19 +120,27 @@ def record_rows(folder: Path, count: int, batch: int, console: Console) -> Itera
 
     def in_batches(app: TimelineApp, tick: Callable[[int], None]) -> None:
         for start in range(0, count, batch):
-            app.record_entries(bodies[start:start + batch], by="bench")
+            app.record_entries(bodies[start : start + batch], by="bench")
             tick(min(batch, count - start))
 
-    single = _timed_engine(folder / "single.db", one_at_a_time, count, console,
-                           "one command at a time")
-    yield Figure("record entries, one command each", count, single.seconds,
-                 "sqlite3, one row per transaction",
-                 _baseline(folder / "single-raw.db", single.rows, 1))
-    batched = _timed_engine(folder / "batch.db", in_batches, count, console,
-                            f"batches of {batch}")
-    yield Figure(f"record entries, batches of {batch}", count, batched.seconds,
-                 f"sqlite3 executemany, {batch} a transaction",
-                 _baseline(folder / "batch-raw.db", batched.rows, batch))
+    single = _timed_engine(
+        folder / "single.db", one_at_a_time, count, console, "one command at a time"
+    )
+    yield Figure(
+        "record entries, one command each",
+        count,
+        single.seconds,
+        "sqlite3, one row per transaction",
+        _baseline(folder / "single-raw.db", single.rows, 1),
+    )
+    batched = _timed_engine(folder / "batch.db", in_batches, count, console, f"batches of {batch}")
+    yield Figure(
+        f"record entries, batches of {batch}",
+        count,
+        batched.seconds,
+        f"sqlite3 executemany, {batch} a transaction",
+        _baseline(folder / "batch-raw.db", batched.rows, batch),
+    )
 
 
 @dataclass(frozen=True)
@@ -129,8 +150,11 @@ class _Run:
 
 
 def _timed_engine(
-    path: Path, work: Callable[[TimelineApp, Callable[[int], None]], None], count: int,
-    console: Console, label: str,
+    path: Path,
+    work: Callable[[TimelineApp, Callable[[int], None]], None],
+    count: int,
+    console: Console,
+    label: str,
 ) -> _Run:
     app = seed_store(f"sqlite:///{path}")
     first = app.head_position() + 1
@@ -148,7 +172,8 @@ def _stored_rows(path: Path, first: int) -> list[Row]:
     with sqlite3.connect(path) as db:
         return db.execute(
             "SELECT originator_id, originator_version, topic, state FROM stored_events "
-            "WHERE rowid >= ? ORDER BY rowid", (first,),
+            "WHERE rowid >= ? ORDER BY rowid",
+            (first,),
         ).fetchall()
 
 
@@ -168,7 +193,7 @@ def _baseline(path: Path, rows: Sequence[Row], batch: int) -> float:
             if batch == 1:
                 db.execute(statement, rows[start])
             else:
-                db.executemany(statement, rows[start:start + batch])
+                db.executemany(statement, rows[start : start + batch])
             db.execute("COMMIT")
         return time.perf_counter() - started
     finally:

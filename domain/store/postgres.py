@@ -33,9 +33,9 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                 "PRIMARY KEY (principal, key))"
             ).format(table=self.keys_table)
         )
-        self.insert_key_statement = SQL("INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s)").format(
-            table=self.keys_table
-        )
+        self.insert_key_statement = SQL(
+            "INSERT INTO {table} VALUES (%s, %s, %s, %s, %s, %s)"
+        ).format(table=self.keys_table)
         self.select_key_statement = SQL(
             "SELECT k.fingerprint, k.result_id, k.originator_version, e.notification_id "
             "FROM {keys} k JOIN {events} e ON e.originator_id = k.originator_id "
@@ -52,8 +52,17 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             # sync and nothing of the command is stored.
             curs.executemany(
                 self.insert_key_statement,
-                [(k.principal, k.key, k.fingerprint, k.result_id,
-                  k.originator_id, k.originator_version) for k in claims],
+                [
+                    (
+                        k.principal,
+                        k.key,
+                        k.fingerprint,
+                        k.result_id,
+                        k.originator_id,
+                        k.originator_version,
+                    )
+                    for k in claims
+                ],
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
@@ -64,8 +73,10 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
         if row is None:
             return None
         return PriorResult(
-            str(row["fingerprint"]), str(row["result_id"]),
-            int(row["originator_version"]), int(row["notification_id"]),
+            str(row["fingerprint"]),
+            str(row["result_id"]),
+            int(row["originator_version"]),
+            int(row["notification_id"]),
         )
 
 

@@ -38,16 +38,29 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
             # the whole transaction, events included.
             c.executemany(
                 f"INSERT INTO {self.keys_table} VALUES (?,?,?,?,?,?)",
-                [(k.principal, k.key, k.fingerprint, k.result_id,
-                  k.originator_id.hex, k.originator_version) for k in claims],
+                [
+                    (
+                        k.principal,
+                        k.key,
+                        k.fingerprint,
+                        k.result_id,
+                        k.originator_id.hex,
+                        k.originator_version,
+                    )
+                    for k in claims
+                ],
             )
         if len(stored_events) < 2:
             return super()._insert_events(c, stored_events, **kwargs)
         c.executemany(
             self.insert_events_statement,
             [
-                (s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
-                 s.originator_version, s.topic, s.state)
+                (
+                    s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                    s.originator_version,
+                    s.topic,
+                    s.state,
+                )
                 for s in stored_events
             ],
         )

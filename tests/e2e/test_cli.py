@@ -1,0 +1,114 @@
+"""The `policy-timeline` command as a user runs it: a real process, a real port."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from domain import open_app
+from tests.builders import body, seed
+
+COMMAND = str(Path(sys.executable).parent / "policy-timeline")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(*args: str, cwd: Path) -> Iterator[str]:
+    port = _free_port()
+    # TIMELINE_DB would override the default this test means to exercise.
+    env = {k: v for k, v in os.environ.items() if k != "TIMELINE_DB"}
+    process = subprocess.Popen(
+        [COMMAND, *args, "serve", "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/api/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read() if process.stdout else ""
+                    pytest.fail(f"server did not start: {output}")
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_serve_uses_the_default_sqlite_store_in_the_working_folder(tmp_path: Path) -> None:
+    with serving(cwd=tmp_path) as base:
+        health = httpx.get(f"{base}/api/v1/health").json()
+    assert health == {"status": "ok", "store": "sqlite", "position": 0}
+    assert (tmp_path / "var" / "timeline.db").is_file()
+
+
+def test_serve_reports_the_log_head_of_the_chosen_store(store_url: str, tmp_path: Path) -> None:
+    app = open_app(store_url)
+    seed(app)
+    head = app.record_entry(body("meeting"), by="tests").position
+    app.close()
+    with serving("--db", store_url, cwd=tmp_path) as base:
+        health = httpx.get(f"{base}/api/v1/health").json()
+    expected_store = "postgresql" if store_url.startswith("postgresql") else "sqlite"
+    assert health == {"status": "ok", "store": expected_store, "position": head}
+
+
+def test_an_unknown_route_is_a_problem_document(tmp_path: Path) -> None:
+    with serving("--db", f"sqlite:///{tmp_path}/t.db", cwd=tmp_path) as base:
+        response = httpx.get(f"{base}/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 404
+
+
+def test_a_bad_store_url_is_refused_before_serving(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [COMMAND, "--db", "mysql://x/y", "serve"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "unsupported store URL 'mysql://x/y'; accepted: sqlite:///PATH" in done.stderr
+
+
+def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [COMMAND, "bench", "--entries", "200", "--batch-size", "50"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if "record entries" in line]
+    assert len(rows) == 2
+    for row in rows:
+        ratio = re.findall(r"(\d+\.\d\d)\s*│?\s*$", row)
+        assert ratio, row
+        assert float(ratio[0]) > 0

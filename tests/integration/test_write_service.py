@@ -1,0 +1,357 @@
+"""The write service on each backend: versions, conflicts, idempotency, principals."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pytest
+
+from domain import (
+    AlreadyRegistered,
+    DomainError,
+    EntryNotFound,
+    EntryRetracted,
+    IdempotencyKeyReused,
+    TimelineApp,
+    UnknownReference,
+    ValidationError,
+    VersionConflict,
+    open_app,
+)
+from tests.builders import BODIES, SOURCE, body, details, seed
+
+
+@pytest.fixture
+def seeded(app: TimelineApp) -> TimelineApp:
+    seed(app)
+    return app
+
+
+@pytest.mark.parametrize("kind", sorted(BODIES))
+def test_every_kind_is_recorded_with_its_id_version_and_position(
+    seeded: TimelineApp, kind: str
+) -> None:
+    before = seeded.head_position()
+    result = seeded.record_entry(body(kind), by="reporter")
+    entry = seeded.get_entry(result.id)
+    assert (result.version, result.position) == (1, before + 1)
+    assert type(entry).kind == kind
+    assert entry.title == BODIES[kind]["title"]
+    assert entry.occurred.text == BODIES[kind]["occurred"]
+
+
+def test_a_correction_leaves_the_earlier_version_readable(seeded: TimelineApp) -> None:
+    recorded = seeded.record_entry(body("meeting"), by="reporter")
+    corrected = seeded.correct_entry(
+        recorded.id,
+        expected_version=1,
+        changes={"occurred": "2023-12-26", "title": "Talks"},
+        reason="the date was misread",
+        source={"source": SOURCE["id"], "quote": "Wednesday"},
+        by="editor",
+    )
+    assert (corrected.version, corrected.position) == (2, recorded.position + 1)
+    now, then = seeded.get_entry(recorded.id), seeded.get_entry(recorded.id, version=1)
+    assert (now.title, now.occurred.text) == ("Talks", "2023-12-26")
+    assert (then.title, then.occurred.text) == (BODIES["meeting"]["title"], "2023-12-27")
+    assert {"source": SOURCE["id"], "quote": "Wednesday"} in now.citations
+
+
+def test_a_stale_expected_version_is_a_conflict_and_stores_nothing(seeded: TimelineApp) -> None:
+    entry = seeded.record_entry(body("statement"), by="reporter")
+    seeded.correct_entry(
+        entry.id, expected_version=1, changes={"title": "A"}, reason="r", by="editor"
+    )
+    head = seeded.head_position()
+    with pytest.raises(VersionConflict, match="is at version 2, not 1"):
+        seeded.correct_entry(
+            entry.id, expected_version=1, changes={"title": "B"}, reason="r", by="editor"
+        )
+    assert seeded.head_position() == head
+    assert seeded.get_entry(entry.id).title == "A"
+
+
+def test_links_sources_and_retraction_grow_the_entry(seeded: TimelineApp) -> None:
+    meeting = seeded.record_entry(body("meeting"), by="reporter")
+    call = seeded.record_entry(body("call"), by="reporter")
+    linked = seeded.link_entries(meeting.id, "follows", call.id, by="editor")
+    cited = seeded.cite_source(
+        meeting.id, {"source": SOURCE["id"], "quote": "productive"}, by="editor"
+    )
+    retracted = seeded.retract_entry(call.id, expected_version=1, reason="duplicate", by="editor")
+    assert (linked.version, cited.version, retracted.version) == (2, 3, 2)
+    entry = seeded.get_entry(meeting.id)
+    assert entry.links == [{"relation": "follows", "target": call.id}]
+    assert len(entry.citations) == 2
+    gone = seeded.get_entry(call.id)
+    assert (gone.status, gone.retraction_reason) == ("retracted", "duplicate")
+    assert seeded.get_entry(call.id, version=1).status == "active"
+
+
+def test_a_retried_command_returns_the_first_result_and_stores_nothing(
+    seeded: TimelineApp,
+) -> None:
+    first = seeded.record_entry(body("meeting"), by="reporter", idempotency_key="k-1")
+    head = seeded.head_position()
+    again = seeded.record_entry(body("meeting"), by="reporter", idempotency_key="k-1")
+    assert again == first
+    assert seeded.head_position() == head
+    fix = seeded.correct_entry(
+        first.id,
+        expected_version=1,
+        changes={"title": "T"},
+        reason="r",
+        by="reporter",
+        idempotency_key="k-2",
+    )
+    # Replayed with the same, now stale, expected_version: still the first answer.
+    assert (
+        seeded.correct_entry(
+            first.id,
+            expected_version=1,
+            changes={"title": "T"},
+            reason="r",
+            by="reporter",
+            idempotency_key="k-2",
+        )
+        == fix
+    )
+    assert seeded.get_entry(first.id).version == 2
+
+
+def test_an_idempotency_key_holds_after_a_restart(store_url: str) -> None:
+    app = open_app(store_url)
+    seed(app)
+    first = app.register_source(
+        {"title": "AP report", "publisher": "AP"}, by="r", idempotency_key="src-1"
+    )
+    app.close()
+    reopened = open_app(store_url)
+    try:
+        head = reopened.head_position()
+        again = reopened.register_source(
+            {"title": "AP report", "publisher": "AP"}, by="r", idempotency_key="src-1"
+        )
+        assert again == first
+        assert reopened.head_position() == head
+    finally:
+        reopened.close()
+
+
+def test_a_key_reused_for_a_different_command_is_refused(seeded: TimelineApp) -> None:
+    seeded.record_entry(body("meeting"), by="reporter", idempotency_key="k")
+    head = seeded.head_position()
+    with pytest.raises(IdempotencyKeyReused, match="'k' was already used"):
+        seeded.record_entry(body("call"), by="reporter", idempotency_key="k")
+    assert seeded.head_position() == head
+
+
+def test_keys_belong_to_their_principal(seeded: TimelineApp) -> None:
+    mine = seeded.record_entry(body("meeting"), by="alice", idempotency_key="k")
+    theirs = seeded.record_entry(body("meeting"), by="bob", idempotency_key="k")
+    assert mine.id != theirs.id
+
+
+def test_every_stored_event_names_its_principal_and_key(seeded: TimelineApp) -> None:
+    entry = seeded.record_entry(body("meeting"), by="alice", idempotency_key="key-7")
+    seeded.retract_entry(entry.id, expected_version=1, reason="wrong", by="bob")
+    states = [
+        orjson.loads(n.state) for n in seeded.recorder.select_notifications(start=1, limit=100)
+    ]
+    assert all(state["by"] for state in states)
+    assert [(s["by"], s["idempotency_key"]) for s in states[-2:]] == [
+        ("alice", "key-7"),
+        ("bob", None),
+    ]
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(seeded: TimelineApp) -> None:
+    head = seeded.head_position()
+    with pytest.raises(UnknownReference) as caught:
+        seeded.record_entries(
+            [body("meeting"), body("call"), details("statement", speaker="nobody")], by="importer"
+        )
+    assert caught.value.field == "2.actors.0.actor"
+    assert seeded.head_position() == head
+    results = seeded.record_entries([body(kind) for kind in sorted(BODIES)], by="importer")
+    assert [r.position for r in results] == list(range(head + 1, head + 1 + len(BODIES)))
+    assert {type(seeded.get_entry(r.id)).kind for r in results} == set(BODIES)
+
+
+def test_an_actor_changes_only_by_new_events(seeded: TimelineApp) -> None:
+    slug = "alejandro-mayorkas"
+    seeded.rename_actor(slug, "Alejandro N. Mayorkas", by="editor")
+    seeded.add_alias(slug, "DHS Secretary", by="editor")
+    seeded.assume_role(
+        slug, {"title": "Secretary of Homeland Security", "start": "2021-02-02"}, by="editor"
+    )
+    seeded.end_role(slug, "Secretary of Homeland Security", "2025-01-20", by="editor")
+    seeded.register_actor(
+        {"id": "a-mayorkas", "name": "A. Mayorkas", "kind": "person"}, by="editor"
+    )
+    seeded.merge_actor("a-mayorkas", slug, by="editor")
+    actor = seeded.get_actor(slug)
+    assert actor.name == "Alejandro N. Mayorkas"
+    assert actor.aliases == ["Mayorkas", "DHS Secretary"]
+    assert actor.roles == [
+        {"title": "Secretary of Homeland Security", "start": "2021-02-02", "end": "2025-01-20"}
+    ]
+    assert seeded.get_actor("a-mayorkas").merged_into == slug
+
+
+def _bad_inputs() -> list[tuple[str, Callable[[TimelineApp, str], Any], type[DomainError], str]]:
+    def record(b: dict[str, Any]) -> Callable[[TimelineApp, str], Any]:
+        return lambda app, _: app.record_entry(b, by="reporter")
+
+    return [
+        (
+            "invalid EDTF",
+            record(body("meeting", occurred="2023-13-45")),
+            ValidationError,
+            "occurred: '2023-13-45' is not valid EDTF",
+        ),
+        (
+            "missing required details",
+            record(details("statement", quotes=None)),
+            ValidationError,
+            "details.quotes: required: one or more exact quotes",
+        ),
+        (
+            "unknown actor",
+            record(body("meeting", actors=[{"actor": "nobody", "role": "host"}])),
+            UnknownReference,
+            "actors.0.actor: no actor 'nobody' is registered",
+        ),
+        (
+            "unknown source",
+            record(body("meeting", sources=[{"source": "rumour-mill"}])),
+            UnknownReference,
+            "sources.0.source: no source 'rumour-mill' is registered",
+        ),
+        (
+            "meeting with one participant",
+            record(details("meeting", participants=["antony-blinken"])),
+            ValidationError,
+            "details.participants: expected at least two different participant",
+        ),
+        (
+            "call with one participant",
+            record(details("call", participants=["joe-biden"])),
+            ValidationError,
+            "details.participants: expected at least two different participant",
+        ),
+        (
+            "no citation",
+            record(body("meeting", sources=[])),
+            ValidationError,
+            "sources: expected at least one citation",
+        ),
+        (
+            "unknown kind",
+            record(body("meeting", kind="rumour")),
+            ValidationError,
+            "kind: expected one of: meeting, call, statement",
+        ),
+        (
+            "correcting a retracted entry",
+            lambda app, retracted: app.correct_entry(
+                retracted, expected_version=2, changes={"title": "x"}, reason="r", by="e"
+            ),
+            EntryRetracted,
+            "is retracted: it cannot be corrected",
+        ),
+        (
+            "linking a retracted entry",
+            lambda app, retracted: app.link_entries(retracted, "follows", retracted, by="e"),
+            ValidationError,
+            "entry: an entry cannot be linked to itself",
+        ),
+        (
+            "linking to a retracted entry",
+            lambda app, retracted: app.link_entries(
+                app.record_entry(body("call"), by="e").id, "follows", retracted, by="e"
+            ),
+            EntryRetracted,
+            "is retracted: it cannot be linked",
+        ),
+        (
+            "unknown entry",
+            lambda app, _: app.retract_entry(
+                "7d9e6ab0-0000-4000-8000-000000000000", expected_version=1, reason="r", by="e"
+            ),
+            EntryNotFound,
+            "entry '7d9e6ab0-0000-4000-8000-000000000000' not found",
+        ),
+        (
+            "duplicate actor",
+            lambda app, _: app.register_actor({"name": "Joe Biden", "kind": "person"}, by="e"),
+            AlreadyRegistered,
+            "actor 'joe-biden' is already registered",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("case", "command", "error", "message"), _bad_inputs(), ids=[c[0] for c in _bad_inputs()]
+)
+def test_bad_input_is_refused_with_its_reason_and_the_log_does_not_move(
+    seeded: TimelineApp,
+    case: str,
+    command: Callable[[TimelineApp, str], Any],
+    error: type[DomainError],
+    message: str,
+) -> None:
+    retracted = seeded.record_entry(body("meeting"), by="reporter").id
+    seeded.retract_entry(retracted, expected_version=1, reason="wrong", by="editor")
+    if case == "linking to a retracted entry":
+        # The command records its own subject first; measure from after that.
+        subject = seeded.record_entry(body("call"), by="e").id
+        command = lambda app, r: app.link_entries(subject, "follows", r, by="e")  # noqa: E731
+    head = seeded.head_position()
+    with pytest.raises(error) as caught:
+        command(seeded, retracted)
+    assert message in str(caught.value)
+    assert seeded.head_position() == head
+
+
+def race_corrections(writers: list[TimelineApp], entry_id: str) -> list[str]:
+    """Each writer corrects version 1 of the entry at the same moment."""
+    barrier = threading.Barrier(len(writers))
+    outcomes: list[str] = []
+
+    def correct(app: TimelineApp, n: int) -> None:
+        barrier.wait()
+        try:
+            app.correct_entry(
+                entry_id,
+                expected_version=1,
+                changes={"title": f"writer {n}"},
+                reason="race",
+                by=f"w{n}",
+            )
+            outcomes.append("won")
+        except VersionConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=correct, args=(w, n)) for n, w in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
+
+
+def test_concurrent_corrections_with_one_version_let_exactly_one_win(store_url: str) -> None:
+    writers = [open_app(store_url), open_app(store_url)]
+    seed(writers[0])
+    try:
+        for _ in range(4):
+            entry = writers[0].record_entry(body("meeting"), by="r")
+            assert race_corrections(writers, entry.id) == ["conflict", "won"]
+            assert writers[1].get_entry(entry.id).version == 2
+    finally:
+        for writer in writers:
+            writer.close()
