@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from api.problems import install_problem_handlers
 from api.routes import health
@@ -34,7 +33,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="policy-timeline",
         version="0.1.0",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.state.settings = settings
     install_problem_handlers(app)

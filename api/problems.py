@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from domain import Conflict, DomainError, NotFound, ValidationError
 
-__all__ = ["install_problem_handlers", "problem"]
-
-MEDIA_TYPE = "application/problem+json"
+__all__ = ["ProblemResponse", "install_problem_handlers", "problem"]
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> ORJSONResponse:
+class ProblemResponse(Response):
+    media_type = "application/problem+json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> ProblemResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return ORJSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    return ProblemResponse(body, status_code=status)
 
 
 def _status_of(error: DomainError) -> tuple[int, str]:
@@ -32,7 +38,7 @@ def _status_of(error: DomainError) -> tuple[int, str]:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    async def domain_error(_: Request, error: Exception) -> ORJSONResponse:
+    async def domain_error(_: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, DomainError)
         status, title = _status_of(error)
         extra: dict[str, Any] = {}
@@ -40,14 +46,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             extra["errors"] = [{"loc": error.field.split("."), "msg": error.message}]
         return problem(status, title, str(error), **extra)
 
-    async def invalid_request(_: Request, error: Exception) -> ORJSONResponse:
+    async def invalid_request(_: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, RequestValidationError)
         errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]
         return problem(
             422, "Invalid input", "the request does not match the schema", errors=errors
         )
 
-    async def http_error(_: Request, error: Exception) -> ORJSONResponse:
+    async def http_error(_: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, HTTPException)
         return problem(error.status_code, str(error.detail), str(error.detail))
 

@@ -14,5 +14,3 @@ class Settings(BaseSettings):
 
     db: str = DEFAULT_URL
     """Store URL: sqlite:///PATH (default sqlite:///var/timeline.db) or postgresql://..."""
-    protect_reads: bool = False
-    """When true, reads need a token with scope `read` too."""

@@ -33,14 +33,15 @@ def serving(*args: str, cwd: Path) -> Iterator[str]:
     port = _free_port()
     # TIMELINE_DB would override the default this test means to exercise.
     env = {k: v for k, v in os.environ.items() if k != "TIMELINE_DB"}
-    process = subprocess.Popen(
-        [COMMAND, *args, "serve", "--port", str(port)],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_path = cwd / f"serve-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [COMMAND, *args, "serve", "--port", str(port)],
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -50,8 +51,7 @@ def serving(*args: str, cwd: Path) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read() if process.stdout else ""
-                    pytest.fail(f"server did not start: {output}")
+                    pytest.fail(f"server did not start: {log_path.read_text()}")
                 time.sleep(0.1)
         yield base
     finally:

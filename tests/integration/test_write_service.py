@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -202,117 +203,127 @@ def test_an_actor_changes_only_by_new_events(seeded: TimelineApp) -> None:
     assert seeded.get_actor("a-mayorkas").merged_into == slug
 
 
-def _bad_inputs() -> list[tuple[str, Callable[[TimelineApp, str], Any], type[DomainError], str]]:
-    def record(b: dict[str, Any]) -> Callable[[TimelineApp, str], Any]:
-        return lambda app, _: app.record_entry(b, by="reporter")
+@dataclass(frozen=True)
+class Existing:
+    """Entries recorded before each bad command: one active, one retracted."""
 
-    return [
-        (
-            "invalid EDTF",
-            record(body("meeting", occurred="2023-13-45")),
-            ValidationError,
-            "occurred: '2023-13-45' is not valid EDTF",
+    active: str
+    retracted: str
+
+
+Command = Callable[[TimelineApp, Existing], object]
+
+
+def _record(entry: dict[str, Any]) -> Command:
+    return lambda app, _: app.record_entry(entry, by="reporter")
+
+
+BAD_INPUTS: list[tuple[str, Command, type[DomainError], str]] = [
+    (
+        "invalid EDTF",
+        _record(body("meeting", occurred="2023-13-45")),
+        ValidationError,
+        "occurred: '2023-13-45' is not valid EDTF",
+    ),
+    (
+        "missing required details",
+        _record(details("statement", quotes=None)),
+        ValidationError,
+        "details.quotes: required: one or more exact quotes",
+    ),
+    (
+        "unknown actor",
+        _record(body("meeting", actors=[{"actor": "nobody", "role": "host"}])),
+        UnknownReference,
+        "actors.0.actor: no actor 'nobody' is registered",
+    ),
+    (
+        "unknown source",
+        _record(body("meeting", sources=[{"source": "rumour-mill"}])),
+        UnknownReference,
+        "sources.0.source: no source 'rumour-mill' is registered",
+    ),
+    (
+        "meeting with one participant",
+        _record(details("meeting", participants=["joe-biden"])),
+        ValidationError,
+        "details.participants: expected at least two different participant",
+    ),
+    (
+        "call with one participant",
+        _record(details("call", participants=["joe-biden"])),
+        ValidationError,
+        "details.participants: expected at least two different participant",
+    ),
+    (
+        "no citation",
+        _record(body("meeting", sources=[])),
+        ValidationError,
+        "sources: expected at least one citation",
+    ),
+    (
+        "unknown kind",
+        _record(body("meeting", kind="rumour")),
+        ValidationError,
+        "kind: expected one of: meeting, call, statement",
+    ),
+    (
+        "correcting a retracted entry",
+        lambda app, e: app.correct_entry(
+            e.retracted, expected_version=2, changes={"title": "x"}, reason="r", by="e"
         ),
-        (
-            "missing required details",
-            record(details("statement", quotes=None)),
-            ValidationError,
-            "details.quotes: required: one or more exact quotes",
+        EntryRetracted,
+        "is retracted: it cannot be corrected",
+    ),
+    (
+        "linking a retracted entry",
+        lambda app, e: app.link_entries(e.retracted, "follows", e.active, by="e"),
+        EntryRetracted,
+        "is retracted: it cannot be linked",
+    ),
+    (
+        "linking to a retracted entry",
+        lambda app, e: app.link_entries(e.active, "follows", e.retracted, by="e"),
+        EntryRetracted,
+        "is retracted: it cannot be linked",
+    ),
+    (
+        "linking an entry to itself",
+        lambda app, e: app.link_entries(e.active, "follows", e.active, by="e"),
+        ValidationError,
+        "entry: an entry cannot be linked to itself",
+    ),
+    (
+        "unknown entry",
+        lambda app, _: app.retract_entry(
+            "7d9e6ab0-0000-4000-8000-000000000000", expected_version=1, reason="r", by="e"
         ),
-        (
-            "unknown actor",
-            record(body("meeting", actors=[{"actor": "nobody", "role": "host"}])),
-            UnknownReference,
-            "actors.0.actor: no actor 'nobody' is registered",
-        ),
-        (
-            "unknown source",
-            record(body("meeting", sources=[{"source": "rumour-mill"}])),
-            UnknownReference,
-            "sources.0.source: no source 'rumour-mill' is registered",
-        ),
-        (
-            "meeting with one participant",
-            record(details("meeting", participants=["antony-blinken"])),
-            ValidationError,
-            "details.participants: expected at least two different participant",
-        ),
-        (
-            "call with one participant",
-            record(details("call", participants=["joe-biden"])),
-            ValidationError,
-            "details.participants: expected at least two different participant",
-        ),
-        (
-            "no citation",
-            record(body("meeting", sources=[])),
-            ValidationError,
-            "sources: expected at least one citation",
-        ),
-        (
-            "unknown kind",
-            record(body("meeting", kind="rumour")),
-            ValidationError,
-            "kind: expected one of: meeting, call, statement",
-        ),
-        (
-            "correcting a retracted entry",
-            lambda app, retracted: app.correct_entry(
-                retracted, expected_version=2, changes={"title": "x"}, reason="r", by="e"
-            ),
-            EntryRetracted,
-            "is retracted: it cannot be corrected",
-        ),
-        (
-            "linking a retracted entry",
-            lambda app, retracted: app.link_entries(retracted, "follows", retracted, by="e"),
-            ValidationError,
-            "entry: an entry cannot be linked to itself",
-        ),
-        (
-            "linking to a retracted entry",
-            lambda app, retracted: app.link_entries(
-                app.record_entry(body("call"), by="e").id, "follows", retracted, by="e"
-            ),
-            EntryRetracted,
-            "is retracted: it cannot be linked",
-        ),
-        (
-            "unknown entry",
-            lambda app, _: app.retract_entry(
-                "7d9e6ab0-0000-4000-8000-000000000000", expected_version=1, reason="r", by="e"
-            ),
-            EntryNotFound,
-            "entry '7d9e6ab0-0000-4000-8000-000000000000' not found",
-        ),
-        (
-            "duplicate actor",
-            lambda app, _: app.register_actor({"name": "Joe Biden", "kind": "person"}, by="e"),
-            AlreadyRegistered,
-            "actor 'joe-biden' is already registered",
-        ),
-    ]
+        EntryNotFound,
+        "entry '7d9e6ab0-0000-4000-8000-000000000000' not found",
+    ),
+    (
+        "duplicate actor",
+        lambda app, _: app.register_actor({"name": "Joe Biden", "kind": "person"}, by="e"),
+        AlreadyRegistered,
+        "actor 'joe-biden' is already registered",
+    ),
+]
 
 
 @pytest.mark.parametrize(
-    ("case", "command", "error", "message"), _bad_inputs(), ids=[c[0] for c in _bad_inputs()]
+    ("command", "error", "message"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS]
 )
 def test_bad_input_is_refused_with_its_reason_and_the_log_does_not_move(
-    seeded: TimelineApp,
-    case: str,
-    command: Callable[[TimelineApp, str], Any],
-    error: type[DomainError],
-    message: str,
+    seeded: TimelineApp, command: Command, error: type[DomainError], message: str
 ) -> None:
-    retracted = seeded.record_entry(body("meeting"), by="reporter").id
-    seeded.retract_entry(retracted, expected_version=1, reason="wrong", by="editor")
-    if case == "linking to a retracted entry":
-        # The command records its own subject first; measure from after that.
-        subject = seeded.record_entry(body("call"), by="e").id
-        command = lambda app, r: app.link_entries(subject, "follows", r, by="e")  # noqa: E731
+    existing = Existing(
+        active=seeded.record_entry(body("call"), by="reporter").id,
+        retracted=seeded.record_entry(body("meeting"), by="reporter").id,
+    )
+    seeded.retract_entry(existing.retracted, expected_version=1, reason="wrong", by="editor")
     head = seeded.head_position()
     with pytest.raises(error) as caught:
-        command(seeded, retracted)
+        command(seeded, existing)
     assert message in str(caught.value)
     assert seeded.head_position() == head
 
