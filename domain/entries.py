@@ -57,16 +57,8 @@ ENTRY_FIELDS = (
     "sources",
     "note",
 )
-CORRECTABLE = (
-    "title",
-    "summary",
-    "occurred",
-    "actors",
-    "topics",
-    "location",
-    "details",
-    "note",
-)
+# A correction may change any field but the kind; sources grow by SourceCited.
+CORRECTABLE = tuple(f for f in ENTRY_FIELDS if f not in ("kind", "sources"))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import pytest
 
 from domain import (
     AlreadyRegistered,
+    CommandResult,
     DomainError,
     EntryNotFound,
     EntryRetracted,
@@ -100,17 +101,9 @@ def test_a_retried_command_returns_the_first_result_and_stores_nothing(
     again = seeded.record_entry(body("meeting"), by="reporter", idempotency_key="k-1")
     assert again == first
     assert seeded.head_position() == head
-    fix = seeded.correct_entry(
-        first.id,
-        expected_version=1,
-        changes={"title": "T"},
-        reason="r",
-        by="reporter",
-        idempotency_key="k-2",
-    )
-    # Replayed with the same, now stale, expected_version: still the first answer.
-    assert (
-        seeded.correct_entry(
+
+    def correct() -> CommandResult:
+        return seeded.correct_entry(
             first.id,
             expected_version=1,
             changes={"title": "T"},
@@ -118,8 +111,10 @@ def test_a_retried_command_returns_the_first_result_and_stores_nothing(
             by="reporter",
             idempotency_key="k-2",
         )
-        == fix
-    )
+
+    fix = correct()
+    # Replayed with the same, now stale, expected_version: still the first answer.
+    assert correct() == fix
     assert seeded.get_entry(first.id).version == 2
 
 
