@@ -29,10 +29,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(*args: str, cwd: Path) -> Iterator[str]:
+def serving(*args: str, cwd: Path, store: str | None = None) -> Iterator[str]:
+    """Run `policy-timeline ARGS serve`; `store` becomes TIMELINE_DB, else it is unset."""
     port = _free_port()
-    # TIMELINE_DB would override the default this test means to exercise.
     env = {k: v for k, v in os.environ.items() if k != "TIMELINE_DB"}
+    if store is not None:
+        env["TIMELINE_DB"] = store
     log_path = cwd / f"serve-{port}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -75,6 +77,13 @@ def test_serve_reports_the_log_head_of_the_chosen_store(store_url: str, tmp_path
         health = httpx.get(f"{base}/api/v1/health").json()
     expected_store = "postgresql" if store_url.startswith("postgresql") else "sqlite"
     assert health == {"status": "ok", "store": expected_store, "position": head}
+
+
+def test_timeline_db_chooses_the_store_when_no_db_flag_is_given(tmp_path: Path) -> None:
+    with serving(cwd=tmp_path, store=f"sqlite:///{tmp_path}/chosen/t.db") as base:
+        assert httpx.get(f"{base}/api/v1/health").json()["store"] == "sqlite"
+    assert (tmp_path / "chosen" / "t.db").is_file()
+    assert not (tmp_path / "var").exists()
 
 
 def test_an_unknown_route_is_a_problem_document(tmp_path: Path) -> None:
