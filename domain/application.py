@@ -60,11 +60,10 @@ class CommandResult:
 
 @dataclass(frozen=True)
 class _Decision:
-    """The aggregates a command changed, and which one it answers for."""
+    """The aggregate a command changed, and the public id it answers with."""
 
     result_id: str
     primary: Aggregate
-    others: tuple[Aggregate, ...] = ()
 
 
 class TimelineApp(Application[UUID]):
@@ -278,9 +277,10 @@ class TimelineApp(Application[UUID]):
 
         def change(entry: Entry) -> None:
             citation = None if source is None else self._citation(source, "source")
-            stored = entry.validate_changes(changes)
-            self._check_references_in(stored.get("actors", []), [], "changes.actors")
             entry.correct(changes, reason, citation, by=by, idempotency_key=idempotency_key)
+            # The event is still pending: an unknown actor here discards it unsaved.
+            if "actors" in changes or "details" in changes:
+                self._check_references_in(entry.actors, [], "changes.actors")
 
         return self._change_entry(
             "correct_entry", entry_id, payload, expected_version, by, idempotency_key, change
@@ -388,7 +388,7 @@ class TimelineApp(Application[UUID]):
             )
         )
         try:
-            recordings = self.save(primary, *decision.others, idempotency=claims)
+            recordings = self.save(primary, idempotency=claims)
         except IntegrityError:
             # Lost a race: either the same key, or a concurrent write to the aggregate.
             prior = None if key is None else self.keys.find_prior_result(by, key)
@@ -522,7 +522,9 @@ def _check_version(ident: str, aggregate: Aggregate, expected: int | None) -> No
 
 
 def _principal(by: str) -> str:
-    return require_text(by, "by", limit=200)
+    """Check the principal; it is stored exactly as given, on events and keys alike."""
+    require_text(by, "by", limit=200)
+    return by
 
 
 def _fingerprint(command: str, payload: object) -> str:

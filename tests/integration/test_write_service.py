@@ -271,6 +271,18 @@ BAD_INPUTS: list[tuple[str, Command, type[DomainError], str]] = [
         "is retracted: it cannot be corrected",
     ),
     (
+        "correcting in an unknown actor",
+        lambda app, e: app.correct_entry(
+            e.active,
+            expected_version=1,
+            changes={"actors": [{"actor": "nobody", "role": "x"}]},
+            reason="r",
+            by="e",
+        ),
+        UnknownReference,
+        "changes.actors.0.actor: no actor 'nobody' is registered",
+    ),
+    (
         "linking a retracted entry",
         lambda app, e: app.link_entries(e.retracted, "follows", e.active, by="e"),
         EntryRetracted,
