@@ -20,13 +20,13 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
 from domain.actors import Actor, parse_actor
-from domain.entries import Entry, EntryFields, parse_entry
+from domain.entries import Entry, parse_entry
 from domain.errors import (
     ActorNotFound,
     AlreadyRegistered,
+    DomainError,
     EntryNotFound,
     IdempotencyKeyReused,
-    NotFound,
     SourceNotFound,
     UnknownReference,
     ValidationError,
@@ -190,7 +190,7 @@ class TimelineApp(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         def merge(actor: Actor) -> None:
-            target = self._reference(into, "into", actor_uuid, Actor)
+            target = self._get(actor_uuid(into), Actor, lambda: _unregistered("into", Actor, into))
             actor.merge_into(target, by=by, idempotency_key=idempotency_key)
 
         return self._change_actor(
@@ -229,9 +229,7 @@ class TimelineApp(Application[UUID]):
         """Record an entry of any kind; raise ValidationError or UnknownReference."""
 
         def decide() -> _Decision:
-            fields = parse_entry(body)
-            self._check_references(fields)
-            entry = Entry.record(fields, id=uuid4(), by=by, idempotency_key=idempotency_key)
+            entry = self._draft_entry(body, by, idempotency_key)
             return _Decision(str(entry.id), entry)
 
         return self._execute("record_entry", body, by, idempotency_key, decide)
@@ -243,14 +241,13 @@ class TimelineApp(Application[UUID]):
 
         A ValidationError's field is prefixed with the body's index (`3.title`).
         """
+        by = _principal(by)
         entries = []
         for index, body in enumerate(bodies):
             try:
-                fields = parse_entry(body)
-                self._check_references(fields)
+                entries.append(self._draft_entry(body, by))
             except ValidationError as error:
                 raise type(error)(f"{index}.{error.field}", error.message) from None
-            entries.append(Entry.record(fields, id=uuid4(), by=_principal(by)))
         recordings = self.save(*entries)
         return [
             CommandResult(
@@ -391,9 +388,8 @@ class TimelineApp(Application[UUID]):
             recordings = self.save(primary, idempotency=claims)
         except IntegrityError:
             # Lost a race: either the same key, or a concurrent write to the aggregate.
-            prior = None if key is None else self.keys.find_prior_result(by, key)
-            if prior is not None:
-                return _replayed(prior, fingerprint, key or "")
+            if key is not None and (prior := self.keys.find_prior_result(by, key)):
+                return _replayed(prior, fingerprint, key)
             raise self._conflict(decision) from None
         return CommandResult(decision.result_id, primary.version, recordings[0].notification.id)
 
@@ -444,8 +440,11 @@ class TimelineApp(Application[UUID]):
             command, {"id": entry_id, **payload, "expected_version": expected}, by, key, decide
         )
 
-    def _check_references(self, fields: EntryFields) -> None:
+    def _draft_entry(self, body: Mapping[str, Any], by: str, key: str | None = None) -> Entry:
+        """A new, unsaved entry from `body`, its actors and sources checked."""
+        fields = parse_entry(body)
         self._check_references_in(fields.actors, fields.citations, "actors")
+        return Entry.record(fields, id=uuid4(), by=by, idempotency_key=key)
 
     def _check_references_in(
         self, actors: Iterable[ActorRole], citations: Iterable[Citation], field: str
@@ -463,21 +462,8 @@ class TimelineApp(Application[UUID]):
     def _require(
         self, slug: str, field: str, to_uuid: Callable[[str], UUID], cls: type[Aggregate]
     ) -> None:
-        if to_uuid(slug) not in self._known:
-            self._reference(slug, field, to_uuid, cls)
-
-    def _reference(self, slug: str, field: str, to_uuid: Callable[[str], UUID], cls: type[A]) -> A:
-        uuid = to_uuid(slug)
-        aggregate: Aggregate | None
-        try:
-            aggregate = self.repository.get(uuid)
-        except AggregateNotFoundError:
-            aggregate = None
-        if not isinstance(aggregate, cls):
-            what = cls.__name__.lower()
-            raise UnknownReference(field, f"no {what} {slug!r} is registered; register it first")
-        self._known.add(uuid)
-        return aggregate
+        if not self._exists(to_uuid(slug), cls):
+            raise _unregistered(field, cls, slug)
 
     def _entry_reference(self, entry_id: str, field: str) -> Entry:
         try:
@@ -500,7 +486,7 @@ class TimelineApp(Application[UUID]):
         self,
         uuid: UUID,
         cls: type[A],
-        missing: Callable[[], NotFound],
+        missing: Callable[[], DomainError],
         version: int | None = None,
     ) -> A:
         try:
@@ -510,6 +496,12 @@ class TimelineApp(Application[UUID]):
         if not isinstance(aggregate, cls):
             raise missing()
         return aggregate
+
+
+def _unregistered(field: str, cls: type[Aggregate], slug: str) -> UnknownReference:
+    return UnknownReference(
+        field, f"no {cls.__name__.lower()} {slug!r} is registered; register it first"
+    )
 
 
 def _check_version(ident: str, aggregate: Aggregate, expected: int | None) -> None:

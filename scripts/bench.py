@@ -55,7 +55,9 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(width=None if Console().is_terminal else 120)
+    console = Console()
+    if not console.is_terminal:
+        console.width = 120  # a pipe gets the whole table on one line a row
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
         figures = list(record_rows(Path(folder), args.entries, args.batch_size, console))
     table = Table(title=f"policy-timeline bench ({args.entries:,} entries, SQLite, WAL)")
