@@ -1,0 +1,96 @@
+"""Actor co-occurrence: who appears with whom, in how many active entries.
+
+The view keeps each entry's current set of actors, so a correction that
+changes the actors, or a retraction, moves the counts by the difference.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import permutations
+
+import orjson
+
+from projections.changes import Change
+from projections.database import Cursor
+from projections.view import View
+
+__all__ = ["CoActorView"]
+
+
+def _actors(pairs: Iterable[dict[str, str]]) -> list[str]:
+    return sorted({pair["actor"] for pair in pairs})
+
+
+class CoActorView(View):
+    name = "co_actors"
+    tables = ("co_actors", "co_actor_entries")
+
+    def create_statements(self, token: str) -> list[str]:
+        pairs, entries = self.t("co_actors"), self.t("co_actor_entries")
+        return [
+            f"CREATE TABLE {pairs} (actor TEXT NOT NULL, other TEXT NOT NULL, "
+            "entries INTEGER NOT NULL, PRIMARY KEY (actor, other))",
+            f"CREATE TABLE {entries} (entry_id TEXT PRIMARY KEY, actors TEXT NOT NULL)",
+        ]
+
+    def ordered_tables(self) -> list[tuple[str, str]]:
+        return [("co_actors", "actor, other"), ("co_actor_entries", "entry_id")]
+
+    def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
+        pairs, entries = self.t("co_actors"), self.t("co_actor_entries")
+        before: dict[str, list[str]] = {}  # each touched entry's actors before this batch
+        after: dict[str, list[str]] = {}
+        known: set[str] = set()  # entries with a row before this batch
+        for change in changes:
+            if not change.is_entry:
+                continue
+            entry, event = change.originator_id, change.event
+            if event == "Recorded":
+                before[entry], after[entry] = [], _actors(change.state["actors"])
+                continue
+            if event == "Corrected" and "actors" in change.state["changes"]:
+                actors = _actors(change.state["changes"]["actors"])
+            elif event == "Retracted":
+                actors = []
+            else:
+                continue
+            if entry not in after:
+                before[entry] = self._load(c, entries, entry)
+                known.add(entry)
+            after[entry] = actors
+        delta: Counter[tuple[str, str]] = Counter()
+        for entry, actors in after.items():
+            delta.subtract(permutations(before[entry], 2))
+            delta.update(permutations(actors, 2))
+        changed = [(a, b, n) for (a, b), n in delta.items() if n]
+        if changed:
+            c.executemany(
+                f"INSERT INTO {pairs} VALUES (?, ?, ?) ON CONFLICT (actor, other) "
+                f"DO UPDATE SET entries = {pairs}.entries + excluded.entries",
+                changed,
+            )
+            fallen = [(a, b) for a, b, n in changed if n < 0]
+            if fallen:
+                c.executemany(
+                    f"DELETE FROM {pairs} WHERE actor = ? AND other = ? AND entries = 0", fallen
+                )
+        rows = [(entry, orjson.dumps(actors).decode()) for entry, actors in after.items()]
+        new = [row for row in rows if row[0] not in known]
+        if new:
+            c.executemany(f"INSERT INTO {entries} VALUES (?, ?)", new)
+        updated = [(actors, entry) for entry, actors in rows if entry in known]
+        if updated:
+            c.executemany(f"UPDATE {entries} SET actors = ? WHERE entry_id = ?", updated)
+
+    @staticmethod
+    def _load(c: Cursor, table: str, entry: str) -> list[str]:
+        c.execute(f"SELECT actors FROM {table} WHERE entry_id = ?", (entry,))
+        row = c.fetchone()
+        if row is None:
+            raise LookupError(
+                f"the co-actor view has no entry {entry}; rebuild it with `policy-timeline replay`"
+            )
+        actors: list[str] = orjson.loads(row[0])
+        return actors

@@ -1,0 +1,198 @@
+"""Where the read models live: the same SQLite file or PostgreSQL database as the log.
+
+SQL is written once, with `?` placeholders and portable types; the PostgreSQL
+side translates the placeholders. Write transactions on SQLite begin
+IMMEDIATE, so two processes catching up at once queue for the write lock
+instead of failing when one's read snapshot goes stale.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Protocol
+
+__all__ = ["Cursor", "Database", "PostgresDatabase", "SQLiteDatabase", "open_database"]
+
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any: ...
+    def fetchone(self) -> Row | None: ...
+    def fetchall(self) -> list[Row]: ...
+
+
+class Database(Protocol):
+    dialect: str
+    """`sqlite` or `postgresql`: which of the few non-portable statements to use."""
+
+    def write(self) -> Any:
+        """A context manager: one transaction holding the write lock, committed on exit."""
+
+    def read(self) -> Any:
+        """A context manager: one consistent snapshot for a few queries."""
+
+    def table_exists(self, name: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+def open_database(env: Mapping[str, str]) -> SQLiteDatabase | PostgresDatabase:
+    """The database of the store that `env` (from `domain.store_env`) names."""
+    if env["PERSISTENCE_MODULE"].startswith("domain.store.sqlite"):
+        return SQLiteDatabase(env["SQLITE_DBNAME"], float(env.get("SQLITE_LOCK_TIMEOUT", "10")))
+    return PostgresDatabase(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=env["POSTGRES_PORT"],
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"],
+        schema=env.get("POSTGRES_SCHEMA"),
+    )
+
+
+class SQLiteDatabase:
+    """One connection per thread to the store's SQLite file, in WAL mode."""
+
+    dialect = "sqlite"
+
+    def __init__(self, name: str, timeout: float = 10.0) -> None:
+        self.name = name
+        self.timeout = timeout
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self.name,
+                uri=self.name.startswith("file:"),
+                timeout=self.timeout,
+                isolation_level=None,
+                check_same_thread=False,
+                cached_statements=64,
+            )
+            if not self.name.startswith("file:"):
+                connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            self._local.connection = connection
+            with self._lock:
+                self._all.append(connection)
+        return connection
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Cursor]:
+        cursor = self._connection().cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            yield cursor
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Cursor]:
+        cursor = self._connection().cursor()
+        cursor.execute("BEGIN")
+        try:
+            yield cursor
+        finally:
+            cursor.execute("COMMIT")
+
+    def table_exists(self, name: str) -> bool:
+        with self.read() as c:
+            c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,))
+            return c.fetchone() is not None
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._all:
+                connection.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+@lru_cache(maxsize=1024)
+def _to_pyformat(sql: str) -> str:
+    return sql.replace("?", "%s")
+
+
+class _PostgresCursor:
+    """A psycopg cursor that takes the `?` placeholders the views are written with."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
+        return self._cursor.execute(_to_pyformat(sql), params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any:
+        return self._cursor.executemany(_to_pyformat(sql), rows)
+
+    def fetchone(self) -> Row | None:
+        row: Row | None = self._cursor.fetchone()
+        return row
+
+    def fetchall(self) -> list[Row]:
+        rows: list[Row] = self._cursor.fetchall()
+        return rows
+
+
+class PostgresDatabase:
+    """A small connection pool on the store's PostgreSQL database."""
+
+    dialect = "postgresql"
+
+    def __init__(
+        self,
+        *,
+        dbname: str,
+        host: str,
+        port: str,
+        user: str,
+        password: str,
+        schema: str | None = None,
+    ) -> None:
+        from psycopg_pool import ConnectionPool
+
+        options = f"-c search_path={schema}" if schema else None
+        kwargs: dict[str, Any] = {
+            "dbname": dbname,
+            "host": host,
+            "port": port,
+            "user": user,
+            "password": password,
+        }
+        if options:
+            kwargs["options"] = options
+        self.schema = schema or "public"
+        self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=8, open=True)
+
+    @contextmanager
+    def write(self) -> Iterator[_PostgresCursor]:
+        with self._pool.connection() as connection, connection.transaction():
+            yield _PostgresCursor(connection.cursor())
+
+    @contextmanager
+    def read(self) -> Iterator[_PostgresCursor]:
+        with self._pool.connection() as connection, connection.transaction():
+            cursor = connection.cursor()
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield _PostgresCursor(cursor)
+
+    def table_exists(self, name: str) -> bool:
+        with self.read() as c:
+            c.execute("SELECT to_regclass(?)", (f"{self.schema}.{name}",))
+            row = c.fetchone()
+            return row is not None and row[0] is not None
+
+    def close(self) -> None:
+        self._pool.close()

@@ -1,0 +1,208 @@
+"""Keeping the views up with the log: catch up, follow, wait, rebuild and swap.
+
+On SQLite the library's recorder has no subscription, so the views catch up
+in the process that asks (after each write, on start, or when a reader waits
+for a position). On PostgreSQL `policy-timeline project` runs one follower
+process per view on the library's LISTEN/NOTIFY subscription. Either way a
+batch of events and the tracking record commit together, so running both, or
+two of either, is harmless.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from threading import Event
+
+from eventsourcing.persistence import Notification, Tracking
+
+from domain import TimelineApp
+from projections.actors import ActorDirectoryView
+from projections.changes import Change, decode
+from projections.coactors import CoActorView
+from projections.database import Cursor, Database
+from projections.history import EntryHistoryView
+from projections.timeline import TimelineView
+from projections.view import TRACKING_TABLE, View, create_tracking_table
+
+__all__ = ["VIEW_CLASSES", "Projector", "RebuildReport"]
+
+VIEW_CLASSES: tuple[type[View], ...] = (
+    TimelineView,
+    EntryHistoryView,
+    ActorDirectoryView,
+    CoActorView,
+)
+REBUILD_SUFFIX = "__rebuild"
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class RebuildReport:
+    """What a rebuild did: events read, seconds, and each view's digest before and after."""
+
+    events: int
+    seconds: float
+    position: int
+    live: dict[str, str]
+    rebuilt: dict[str, str]
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+class Projector:
+    """Feeds the log's events to a set of views, in batches, exactly once."""
+
+    def __init__(
+        self,
+        app: TimelineApp,
+        db: Database,
+        *,
+        views: Sequence[type[View]] = VIEW_CLASSES,
+        suffix: str = "",
+        page: int = 1000,
+    ) -> None:
+        self.app = app
+        self.db = db
+        self.page = page
+        self.views = [cls(db, suffix=suffix) for cls in views]
+
+    def create(self) -> None:
+        create_tracking_table(self.db)
+        for view in self.views:
+            view.create_table()
+
+    def view(self, cls: type[View]) -> View:
+        for view in self.views:
+            if isinstance(view, cls):
+                return view
+        raise LookupError(f"this projector does not run {cls.__name__}")
+
+    def position(self) -> int:
+        """The log position every view has reached."""
+        with self.db.read() as c:
+            return min(view._position(c) for view in self.views)
+
+    def catch_up(self, until: int | None = None, progress: Progress | None = None) -> int:
+        """Apply every event after the views' position (up to `until`); return the position."""
+        position = self.position()
+        while until is None or position < until:
+            notifications = self._read(position, until)
+            if not notifications:
+                break
+            with self.db.write() as c:
+                self._apply(c, notifications)
+            position = notifications[-1].id
+            if progress is not None:
+                progress(len(notifications))
+        return position
+
+    def follow(self, stop: Event, progress: Progress | None = None) -> None:
+        """Catch up, then apply each new event as the store announces it, until `stop`."""
+        self.catch_up(progress=progress)
+        subscription = self.app.recorder.subscribe(gt=self.position())
+        with subscription:
+            watcher = _stop_when_set(stop, subscription.stop)
+            try:
+                for notification in subscription:
+                    with self.db.write() as c:
+                        self._apply(c, [notification])
+                    if progress is not None:
+                        progress(1)
+            finally:
+                watcher.join()
+
+    def wait_for(self, position: int, timeout: float = 5.0, *, in_process: bool = True) -> int:
+        """Block until the views reach `position`; raise TimeoutError after `timeout` s.
+
+        With `in_process` the caller catches up itself, as on SQLite; otherwise
+        it waits for the follower processes.
+        """
+        deadline = time.monotonic() + timeout
+        reached = self.position()
+        if reached >= position:
+            return reached
+        if in_process:
+            reached = self.catch_up()
+        for view in self.views:
+            view.wait(view.application, position, max(deadline - time.monotonic(), 0.0))
+        return max(reached, self.position())
+
+    def rebuild(self, progress: Progress | None = None) -> RebuildReport:
+        """Rebuild every view from position 0 beside the live one, then swap it in."""
+        rebuilt = Projector(
+            self.app,
+            self.db,
+            views=[type(view) for view in self.views],
+            suffix=REBUILD_SUFFIX,
+            page=max(self.page, 2000),
+        )
+        with self.db.write() as c:
+            for view in rebuilt.views:
+                view.drop_tables(c)
+        rebuilt.create()
+        started = time.perf_counter()
+        reached = rebuilt.catch_up(progress=progress)
+        seconds = time.perf_counter() - started
+        live = {view.name: view.digest() for view in self.views}
+        fresh = {view.name: view.digest() for view in rebuilt.views}
+        with self.db.write() as c:
+            # Events stored meanwhile; the write lock (SQLite) keeps the head still.
+            while notifications := rebuilt._read(reached, None, c):
+                rebuilt._apply(c, notifications)
+                reached = notifications[-1].id
+            for old, new in zip(self.views, rebuilt.views, strict=True):
+                old.drop_tables(c)
+                for table in new.tables:
+                    c.execute(f"ALTER TABLE {new.t(table)} RENAME TO {old.t(table)}")
+                c.execute(
+                    f"UPDATE {TRACKING_TABLE} SET view = ? WHERE view = ? AND application = ?",
+                    (old.tracking_name, new.tracking_name, new.application),
+                )
+        return RebuildReport(reached, seconds, reached, live, fresh)
+
+    # Machinery ------------------------------------------------------------
+
+    def _read(
+        self, after: int, until: int | None, c: Cursor | None = None
+    ) -> Sequence[Notification]:
+        del c  # the log is read through the library's recorder, on its own connection
+        return self.app.recorder.select_notifications(
+            start=after, limit=self.page, stop=until, inclusive_of_start=False
+        )
+
+    def _apply(self, c: Cursor, notifications: Sequence[Notification]) -> None:
+        changes: list[Change] = decode(notifications)
+        tracking = Tracking(self.app.name, notifications[-1].id)
+        for view in self.views:
+            view.process(c, changes, tracking)
+
+
+def _stop_when_set(stop: Event, action: Callable[[], None]) -> _Watcher:
+    watcher = _Watcher(stop, action)
+    watcher.start()
+    return watcher
+
+
+class _Watcher:
+    """Stops a subscription from another thread once `stop` is set."""
+
+    def __init__(self, stop: Event, action: Callable[[], None]) -> None:
+        from threading import Thread
+
+        self._stop = stop
+        self._thread = Thread(target=self._run, args=(action,), daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self, action: Callable[[], None]) -> None:
+        self._stop.wait()
+        action()
+
+    def join(self) -> None:
+        self._stop.set()
+        self._thread.join()

@@ -1,0 +1,344 @@
+"""The read side's questions: timelines, actor histories, entries and actors, as of any position.
+
+Answers are pre-serialized JSON (bytes) taken from the views, so a page of
+the timeline is assembled without rebuilding an object per entry. Every
+answer says the log position it reflects.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from domain import EntryNotFound, ValidationError, parse_edtf_date
+from domain.values import fold
+from projections.database import Cursor, Database
+from projections.view import FOREVER, TRACKING_TABLE
+
+__all__ = ["AsOf", "Page", "Queries", "TimelineFilters"]
+
+ORDERS = ("asc", "desc")
+MAX_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class TimelineFilters:
+    """The timeline's filters; `start`/`end` are the `from`/`to` EDTF dates."""
+
+    topic: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+    start: str | None = None
+    end: str | None = None
+    q: str | None = None
+    include_retracted: bool = False
+    order: str = "asc"
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The moment of the record an answer reflects."""
+
+    position: int
+    recorded_at: str | None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of pre-serialized items, the cursor of the next page, and its moment."""
+
+    items: list[bytes]
+    next_cursor: str | None
+    as_of: AsOf
+
+
+class Queries:
+    """Read-only questions over the views; raise ValidationError or a NotFound."""
+
+    def __init__(self, db: Database, suffix: str = "") -> None:
+        self.db = db
+        self.suffix = suffix
+
+    # The timeline ---------------------------------------------------------
+
+    def timeline(
+        self,
+        filters: TimelineFilters,
+        *,
+        as_of: str | int | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page:
+        """A page of the timeline, as of `as_of` (a position or an ISO time) or now."""
+        return self._page(filters, as_of=as_of, limit=limit, cursor=cursor)
+
+    def actor_history(
+        self,
+        actor: str,
+        *,
+        as_of: str | int | None = None,
+        order: str = "asc",
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page:
+        """The actor's entries in occurred order, each with the actor's `role` in it."""
+        self.actor(actor)  # NotFound for an unknown actor, not an empty page
+        filters = TimelineFilters(actor=actor, order=order)
+        return self._page(filters, as_of=as_of, limit=limit, cursor=cursor, with_role=True)
+
+    def _page(
+        self,
+        filters: TimelineFilters,
+        *,
+        as_of: str | int | None,
+        limit: int,
+        cursor: str | None,
+        with_role: bool = False,
+    ) -> Page:
+        if filters.order not in ORDERS:
+            raise ValidationError("order", "expected asc or desc")
+        if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+            raise ValidationError("limit", f"expected a whole number from 1 to {MAX_LIMIT}")
+        after: tuple[str, int, int] | None = None
+        with self.db.read() as c:
+            if cursor is not None:
+                position, after = _decode_cursor(cursor)
+            else:
+                position = self._position(c, as_of)
+            sql, params = self._timeline_sql(filters, position, after, limit + 1)
+            c.execute(sql, params)
+            rows = c.fetchall()
+            moment = AsOf(position, self._recorded_at(c, position))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [_with_role(row[0], row[1]) if with_role else bytes(row[0]) for row in rows]
+        next_cursor = None
+        if more:
+            last = rows[-1]
+            next_cursor = _encode_cursor(position, (str(last[2]), int(last[3]), int(last[4])))
+        return Page(items, next_cursor, moment)
+
+    def _timeline_sql(
+        self,
+        filters: TimelineFilters,
+        position: int,
+        after: tuple[str, int, int] | None,
+        limit: int,
+    ) -> tuple[str, list[Any]]:
+        index, entries = self._t("timeline_index"), self._t("timeline_entries")
+        facets = []
+        if filters.actor:
+            facets.append(f"a:{filters.actor}")
+        if filters.topic:
+            facets.append(f"t:{filters.topic}")
+        lead = facets[0] if facets else "*"
+        where = ["i.facet = ?", "i.valid_from <= ?", "i.valid_to > ?"]
+        params: list[Any] = [lead, position, position]
+        if not filters.include_retracted:
+            where.append("i.status = 'active'")
+        if filters.kind:
+            where.append("i.kind = ?")
+            params.append(filters.kind)
+        if filters.end:
+            where.append("i.occurred_start <= ?")
+            params.append(parse_edtf_date(filters.end, "to").end.isoformat())
+        if filters.start:
+            where.append("i.occurred_end >= ?")
+            params.append(parse_edtf_date(filters.start, "from").start.isoformat())
+        for facet in facets[1:]:
+            where.append(
+                f"EXISTS (SELECT 1 FROM {index} j WHERE j.entry_id = i.entry_id "
+                "AND j.version = i.version AND j.facet = ?)"
+            )
+            params.append(facet)
+        if filters.q is not None:
+            where.append(self._search_clause())
+            params.append(self._search_terms(filters.q))
+        descending = filters.order == "desc"
+        if after is not None:
+            where.append(
+                f"(i.occurred_start, i.span, i.first_position) {'<' if descending else '>'} "
+                "(?, ?, ?)"
+            )
+            params.extend(after)
+        direction = " DESC" if descending else ""
+        sql = (
+            f"SELECT e.body, i.role, i.occurred_start, i.span, i.first_position "
+            f"FROM {index} i JOIN {entries} e "
+            "ON e.entry_id = i.entry_id AND e.version = i.version "
+            f"WHERE {' AND '.join(where)} "
+            f"ORDER BY i.occurred_start{direction}, i.span{direction}, "
+            f"i.first_position{direction} LIMIT ?"
+        )
+        params.append(limit)
+        return sql, params
+
+    def _search_clause(self) -> str:
+        search = self._t("timeline_search")
+        if self.db.dialect == "sqlite":
+            return (
+                f"(i.entry_id, i.version) IN (SELECT entry_id, version FROM {search} "
+                f"WHERE {search} MATCH ?)"
+            )
+        return (
+            f"(i.entry_id, i.version) IN (SELECT entry_id, version FROM {search} "
+            "WHERE words @@ plainto_tsquery('simple', ?))"
+        )
+
+    def _search_terms(self, q: str) -> str:
+        words = re.findall(r"\w+", fold(q))
+        if not words:
+            raise ValidationError("q", "expected at least one word to search for")
+        if self.db.dialect == "sqlite":
+            return " ".join(f'"{word}"' for word in words)
+        return " ".join(words)
+
+    # Entries --------------------------------------------------------------
+
+    def entry(self, entry_id: str, *, as_of: str | int | None = None) -> bytes:
+        """The entry as it stood at `as_of` (or now); raise EntryNotFound."""
+        with self.db.read() as c:
+            position = self._position(c, as_of)
+            c.execute(
+                f"SELECT body FROM {self._t('timeline_entries')} "
+                "WHERE entry_id = ? AND valid_from <= ? AND valid_to > ?",
+                (entry_id, position, position),
+            )
+            row = c.fetchone()
+        if row is None:
+            raise EntryNotFound(entry_id)
+        return bytes(row[0])
+
+    def entry_history(self, entry_id: str) -> list[bytes]:
+        """Every version of the entry, oldest first; raise EntryNotFound."""
+        with self.db.read() as c:
+            c.execute(
+                f"SELECT item FROM {self._t('entry_history')} WHERE entry_id = ? ORDER BY version",
+                (entry_id,),
+            )
+            rows = c.fetchall()
+        if not rows:
+            raise EntryNotFound(entry_id)
+        return [bytes(row[0]) for row in rows]
+
+    # Actors ---------------------------------------------------------------
+
+    def actors(self, q: str, limit: int = 20) -> list[bytes]:
+        """Actors whose slug, name or an alias contains `q`, ignoring case and accents."""
+        folded = fold(q).strip()
+        if not folded:
+            raise ValidationError("q", "expected some text to look for")
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", folded) + "%"
+        with self.db.read() as c:
+            c.execute(
+                f"SELECT body FROM {self._t('actor_directory')} "
+                "WHERE folded LIKE ? ESCAPE '\\' ORDER BY slug LIMIT ?",
+                (pattern, limit),
+            )
+            return [bytes(row[0]) for row in c.fetchall()]
+
+    def actor(self, slug: str, co_actors: int = 10) -> dict[str, Any]:
+        """The actor now, its count of active entries and its most frequent co-actors."""
+        from domain import ActorNotFound
+
+        with self.db.read() as c:
+            c.execute(f"SELECT body FROM {self._t('actor_directory')} WHERE slug = ?", (slug,))
+            row = c.fetchone()
+            if row is None:
+                raise ActorNotFound(slug)
+            actor: dict[str, Any] = orjson.loads(bytes(row[0]))
+            c.execute(
+                f"SELECT COUNT(*) FROM {self._t('timeline_index')} "
+                "WHERE facet = ? AND valid_to = ? AND status = 'active'",
+                (f"a:{slug}", FOREVER),
+            )
+            count = c.fetchone()
+            c.execute(
+                f"SELECT other, entries FROM {self._t('co_actors')} WHERE actor = ? "
+                "ORDER BY entries DESC, other LIMIT ?",
+                (slug, co_actors),
+            )
+            others = c.fetchall()
+        actor["entries"] = 0 if count is None else int(count[0])
+        actor["co_actors"] = [{"actor": str(a), "entries": int(n)} for a, n in others]
+        return actor
+
+    # The clock ------------------------------------------------------------
+
+    def _head(self, c: Cursor) -> int:
+        c.execute(f"SELECT position FROM {TRACKING_TABLE} WHERE view = ?", (self._t("timeline"),))
+        row = c.fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _position(self, c: Cursor, as_of: str | int | None) -> int:
+        """The position an answer reflects: `as_of` when given, never past the views' head."""
+        head = self._head(c)
+        if as_of is None:
+            return head
+        if isinstance(as_of, int) and not isinstance(as_of, bool):
+            if as_of < 0:
+                raise ValidationError("as_of", "expected a log position, 0 or more")
+            return min(as_of, head)
+        text = str(as_of)
+        if text.isdigit():
+            return min(int(text), head)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(
+                "as_of", "expected a log position or an ISO 8601 time such as 2024-01-03T00:00:00Z"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        c.execute(
+            f"SELECT MAX(position) FROM {self._t('timeline_clock')} WHERE recorded_at <= ?",
+            (moment.astimezone(UTC).isoformat(),),
+        )
+        row = c.fetchone()
+        found = 0 if row is None or row[0] is None else int(row[0])
+        return min(found, head)
+
+    def _recorded_at(self, c: Cursor, position: int) -> str | None:
+        c.execute(
+            f"SELECT recorded_at FROM {self._t('timeline_clock')} WHERE position <= ? "
+            "ORDER BY position DESC LIMIT 1",
+            (position,),
+        )
+        row = c.fetchone()
+        return None if row is None else str(row[0])
+
+    def _t(self, table: str) -> str:
+        return table + self.suffix
+
+
+def _with_role(body: bytes | memoryview, role: str | None) -> bytes:
+    item: dict[str, Any] = orjson.loads(bytes(body))
+    item["role"] = role
+    return orjson.dumps(item)
+
+
+def _encode_cursor(position: int, after: Sequence[object]) -> str:
+    raw = orjson.dumps([position, *after])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, tuple[str, int, int]]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position, start, span, first = orjson.loads(raw)
+        if not all(isinstance(v, int) for v in (position, span, first)) or not isinstance(
+            start, str
+        ):
+            raise ValueError(cursor)
+    except (ValueError, binascii.Error, orjson.JSONDecodeError, TypeError):
+        raise ValidationError(
+            "cursor", "expected the next_cursor of an earlier page, unchanged"
+        ) from None
+    return position, (start, span, first)

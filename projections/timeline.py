@@ -1,0 +1,193 @@
+"""The timeline: every version of every entry, indexed for filters and as-of queries.
+
+Each event on an entry adds a version row valid from its log position until
+the next event on that entry (`valid_to`), so "as of position P" is the rows
+with `valid_from <= P < valid_to`: an indexed query, not a replay. The same
+versions are indexed by facet (all, topic, actor with role) and by words;
+actor histories are the actor facets, and search rows are kept per version so
+that a search can be asked as of a position too. They live in one view
+because all of them need the entry's whole state at every version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from domain.values import fold
+from projections.changes import Change
+from projections.database import Cursor
+from projections.entries import evolve, facets, recorded, search_text, span_days
+from projections.view import FOREVER, View
+
+__all__ = ["TimelineView"]
+
+
+class TimelineView(View):
+    name = "timeline"
+    tables = ("timeline_entries", "timeline_index", "timeline_search", "timeline_clock")
+
+    def create_statements(self, token: str) -> list[str]:
+        blob = "BLOB" if self.db.dialect == "sqlite" else "BYTEA"
+        entries, index, search, clock = (self.t(name) for name in self.tables)
+        statements = [
+            f"CREATE TABLE {entries} ("
+            "entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
+            "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
+            "first_position BIGINT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, "
+            "occurred_start TEXT NOT NULL, occurred_end TEXT NOT NULL, "
+            f"body {blob} NOT NULL, PRIMARY KEY (entry_id, version))",
+            f"CREATE TABLE {index} ("
+            "facet TEXT NOT NULL, occurred_start TEXT NOT NULL, span INTEGER NOT NULL, "
+            "first_position BIGINT NOT NULL, entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
+            "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
+            "occurred_end TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
+            "PRIMARY KEY (entry_id, version, facet))",
+            f"CREATE INDEX ix_{index}_order_{token} ON {index} "
+            "(facet, occurred_start, span, first_position)",
+            f"CREATE TABLE {clock} (position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL)",
+            f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (recorded_at)",
+        ]
+        if self.db.dialect == "sqlite":
+            statements.append(
+                f"CREATE VIRTUAL TABLE {search} USING fts5("
+                "words, entry_id UNINDEXED, version UNINDEXED, "
+                "tokenize = 'unicode61 remove_diacritics 2')"
+            )
+        else:
+            statements += [
+                f"CREATE TABLE {search} (entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
+                "words TSVECTOR NOT NULL, PRIMARY KEY (entry_id, version))",
+                f"CREATE INDEX ix_{search}_words_{token} ON {search} USING GIN (words)",
+            ]
+        return statements
+
+    def ordered_tables(self) -> list[tuple[str, str]]:
+        search_order = "entry_id, version"
+        return [
+            ("timeline_entries", "entry_id, version"),
+            ("timeline_index", "entry_id, version, facet"),
+            ("timeline_search", search_order),
+            ("timeline_clock", "position"),
+        ]
+
+    def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
+        entries, index, search, clock = (self.t(name) for name in self.tables)
+        versions: dict[str, list[dict[str, Any]]] = {}
+        first: dict[str, int] = {}
+        loaded: set[str] = set()  # entries whose current version predates this batch
+        for change in changes:
+            if not change.is_entry:
+                continue
+            entry = change.originator_id
+            if change.event == "Recorded":
+                versions[entry] = [recorded(change)]
+                first[entry] = change.position
+                continue
+            if entry not in versions:
+                base, first[entry] = self._current(c, entries, change)
+                loaded.add(entry)
+                versions[entry] = [base]
+            versions[entry].append(evolve(versions[entry][-1], change))
+
+        entry_rows: list[tuple[Any, ...]] = []
+        index_rows: list[tuple[Any, ...]] = []
+        search_rows: list[tuple[Any, ...]] = []
+        closing: list[tuple[int, str, int]] = []
+        for entry, bodies in versions.items():
+            start = 0
+            if entry in loaded:
+                closing.append((bodies[1]["position"], entry, bodies[0]["version"]))
+                start = 1
+            for i in range(start, len(bodies)):
+                body = bodies[i]
+                valid_to = bodies[i + 1]["position"] if i + 1 < len(bodies) else FOREVER
+                self._rows(body, first[entry], valid_to, entry_rows, index_rows, search_rows)
+        if closing:
+            c.executemany(
+                f"UPDATE {entries} SET valid_to = ? WHERE entry_id = ? AND version = ?", closing
+            )
+            c.executemany(
+                f"UPDATE {index} SET valid_to = ? WHERE entry_id = ? AND version = ?", closing
+            )
+        if entry_rows:
+            c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?,?,?,?,?)", entry_rows)
+            c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
+            if self.db.dialect == "sqlite":
+                c.executemany(f"INSERT INTO {search} VALUES (?,?,?)", search_rows)
+            else:
+                c.executemany(
+                    f"INSERT INTO {search} VALUES (?, ?, to_tsvector('simple', ?))",
+                    [(entry, version, fold(words)) for words, entry, version in search_rows],
+                )
+        c.executemany(
+            f"INSERT INTO {clock} VALUES (?, ?)",
+            [(change.position, change.recorded_at) for change in changes],
+        )
+
+    def _current(self, c: Cursor, table: str, change: Change) -> tuple[dict[str, Any], int]:
+        c.execute(
+            f"SELECT body, first_position FROM {table} WHERE entry_id = ? AND valid_to = ?",
+            (change.originator_id, FOREVER),
+        )
+        row = c.fetchone()
+        if row is None:
+            # A view that skipped an event is worse than one that stops.
+            raise LookupError(
+                f"the timeline has no entry {change.originator_id} for the event at "
+                f"position {change.position}; rebuild it with `policy-timeline replay`"
+            )
+        body: dict[str, Any] = orjson.loads(bytes(row[0]))
+        return body, int(row[1])
+
+    @staticmethod
+    def _rows(
+        body: dict[str, Any],
+        first_position: int,
+        valid_to: int,
+        entry_rows: list[tuple[Any, ...]],
+        index_rows: list[tuple[Any, ...]],
+        search_rows: list[tuple[Any, ...]],
+    ) -> None:
+        entry, version, valid_from = body["id"], body["version"], body["position"]
+        start, end, kind, status = (
+            body["occurred_start"],
+            body["occurred_end"],
+            body["kind"],
+            body["status"],
+        )
+        span = span_days(start, end)
+        entry_rows.append(
+            (
+                entry,
+                version,
+                valid_from,
+                valid_to,
+                first_position,
+                kind,
+                status,
+                start,
+                end,
+                orjson.dumps(body),
+            )
+        )
+        for facet, role in facets(body):
+            index_rows.append(
+                (
+                    facet,
+                    start,
+                    span,
+                    first_position,
+                    entry,
+                    version,
+                    valid_from,
+                    valid_to,
+                    end,
+                    kind,
+                    status,
+                    role,
+                )
+            )
+        search_rows.append((search_text(body), entry, version))

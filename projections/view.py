@@ -1,0 +1,159 @@
+"""The base of every read model: a tracking recorder over tables of its own.
+
+A view writes its rows and its tracking record in the same transaction, and
+reads its tracked position inside that transaction first, so an event
+delivered twice (two processes catching up at once, or a restart after a
+crash between commit and acknowledgement) changes nothing the second time.
+Events a view has no use for still move its position.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import ClassVar
+from uuid import uuid4
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from projections.changes import Change
+from projections.database import Cursor, Database
+
+__all__ = ["TRACKING_TABLE", "View", "create_tracking_table"]
+
+TRACKING_TABLE = "projection_tracking"
+# Open-ended validity: a version row still current has this as its end position.
+FOREVER = 2**62
+
+
+def create_tracking_table(db: Database) -> None:
+    with db.write() as c:
+        c.execute(
+            f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
+            "view TEXT NOT NULL, application TEXT NOT NULL, position BIGINT NOT NULL, "
+            "PRIMARY KEY (view, application))"
+        )
+
+
+class View(TrackingRecorder, ABC):
+    """A read model. Subclasses name their tables and turn changes into rows."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    application = "timeline"
+
+    def __init__(self, db: Database, *, suffix: str = "") -> None:
+        self.db = db
+        self.suffix = suffix
+
+    @property
+    def tracking_name(self) -> str:
+        return self.name + self.suffix
+
+    def t(self, table: str) -> str:
+        """The name of one of this view's tables, with the rebuild suffix if any."""
+        return table + self.suffix
+
+    # Schema ---------------------------------------------------------------
+
+    def create_table(self) -> None:
+        """Create the view's tables and indexes unless they exist."""
+        if self.db.table_exists(self.t(self.tables[0])):
+            return
+        # Index names are unique per schema and survive a table rename, so each
+        # generation of a view gets its own, and a rebuilt view can be swapped in.
+        token = uuid4().hex[:8]
+        with self.db.write() as c:
+            for statement in self.create_statements(token):
+                c.execute(statement)
+
+    def drop_tables(self, c: Cursor) -> None:
+        for table in self.tables:
+            c.execute(f"DROP TABLE IF EXISTS {self.t(table)}")
+        c.execute(
+            f"DELETE FROM {TRACKING_TABLE} WHERE view = ? AND application = ?",
+            (self.tracking_name, self.application),
+        )
+
+    @abstractmethod
+    def create_statements(self, token: str) -> list[str]:
+        """CREATE TABLE and CREATE INDEX statements; index names end with `token`."""
+
+    # Events ---------------------------------------------------------------
+
+    @abstractmethod
+    def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
+        """Write the rows for `changes`, all newer than the view's position."""
+
+    def process(self, c: Cursor, changes: Sequence[Change], tracking: Tracking) -> None:
+        """Apply the changes this view has not seen and record `tracking`, in one transaction."""
+        position = self._position(c)
+        fresh = [change for change in changes if change.position > position]
+        if fresh:
+            self.apply(c, fresh)
+        if tracking.notification_id > position:
+            self._track(c, tracking.notification_id)
+
+    def digest(self) -> str:
+        """A SHA-256 over every row of the view's tables in a fixed order."""
+        hasher = hashlib.sha256()
+        with self.db.read() as c:
+            for table, order in self.ordered_tables():
+                c.execute(f"SELECT * FROM {self.t(table)} ORDER BY {order}")
+                for row in c.fetchall():
+                    hasher.update(repr(tuple(_plain(v) for v in row)).encode())
+        return hasher.hexdigest()
+
+    def rows(self) -> dict[str, list[tuple[object, ...]]]:
+        """Every row of every table, in a fixed order: for comparing two builds."""
+        found: dict[str, list[tuple[object, ...]]] = {}
+        with self.db.read() as c:
+            for table, order in self.ordered_tables():
+                c.execute(f"SELECT * FROM {self.t(table)} ORDER BY {order}")
+                found[table] = [tuple(_plain(v) for v in row) for row in c.fetchall()]
+        return found
+
+    @abstractmethod
+    def ordered_tables(self) -> list[tuple[str, str]]:
+        """(table, ORDER BY clause) for each table whose rows define the view."""
+
+    # Tracking -------------------------------------------------------------
+
+    def _position(self, c: Cursor) -> int:
+        c.execute(
+            f"SELECT position FROM {TRACKING_TABLE} WHERE view = ? AND application = ?",
+            (self.tracking_name, self.application),
+        )
+        row = c.fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _track(self, c: Cursor, position: int) -> None:
+        c.execute(
+            f"INSERT INTO {TRACKING_TABLE} (view, application, position) VALUES (?, ?, ?) "
+            "ON CONFLICT (view, application) DO UPDATE SET position = excluded.position",
+            (self.tracking_name, self.application, position),
+        )
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        with self.db.write() as c:
+            if tracking.notification_id > self._position(c):
+                self._track(c, tracking.notification_id)
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        with self.db.read() as c:
+            c.execute(
+                f"SELECT position FROM {TRACKING_TABLE} WHERE view = ? AND application = ?",
+                (self.tracking_name, application_name),
+            )
+            row = c.fetchone()
+        return None if row is None else int(row[0])
+
+    def position(self) -> int:
+        """The log position this view reflects, 0 before any event."""
+        return self.max_tracking_id(self.application) or 0
+
+
+def _plain(value: object) -> object:
+    # PostgreSQL returns bytes columns as memoryview; compare them as bytes.
+    return bytes(value) if isinstance(value, memoryview) else value
