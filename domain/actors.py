@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.dates import EdtfDate, parse_edtf_date
 from domain.errors import Conflict, ValidationError
 from domain.values import (
+    SEQUENCES,
     RoleHeld,
     actor_uuid,
     fold,
@@ -51,7 +52,7 @@ def parse_actor(body: Mapping[str, Any]) -> ActorFields:
         raise ValidationError("name", "needs at least one letter or digit to derive an id")
     aliases = text_list(body.get("aliases") or [], "aliases")
     roles = body.get("roles") or []
-    if not isinstance(roles, list | tuple):
+    if not isinstance(roles, SEQUENCES):
         raise ValidationError("roles", "expected a list of {title, organization?, start?, end?}")
     return ActorFields(
         slug=slug,

@@ -28,6 +28,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import edtf
@@ -79,30 +80,46 @@ def parse_edtf_date(text: object, field: str) -> EdtfDate:
     """Parse `text` as EDTF and fix its bounds; raise ValidationError naming `field`."""
     if not isinstance(text, str) or not text.strip():
         raise ValidationError(field, f"expected {ACCEPTED}")
-    text = text.strip()
+    try:
+        return _parse_text(text.strip())
+    except _Refused as refused:
+        raise ValidationError(field, str(refused)) from None
+
+
+class _Refused(Exception):
+    """Why a text is no usable date; the caller adds the field."""
+
+
+# The answer depends on the text alone and EdtfDate is immutable, so one
+# parse serves every record of an import that repeats a date. Refusals are
+# exceptions, which lru_cache does not keep.
+@lru_cache(maxsize=8192)
+def _parse_text(text: str) -> EdtfDate:
     fast = _parse_simple(text)
     if fast is not None:
         start, end = fast
         if start > end:
-            raise ValidationError(field, f"{text!r} ends before it starts")
+            raise _Refused(f"{text!r} ends before it starts")
         return EdtfDate(text=text, start=start, end=end)
     try:
         parsed = edtf.parse_edtf(text)
     except Exception:  # the parser raises several unrelated types
-        raise ValidationError(field, f"{text!r} is not valid EDTF; expected {ACCEPTED}") from None
+        raise _Refused(f"{text!r} is not valid EDTF; expected {ACCEPTED}") from None
     try:
         if isinstance(parsed, edtf.Interval | edtf.Level1Interval):
-            start = _bound(parsed.lower, field, text, lower=True)
-            end = _bound(parsed.upper, field, text, lower=False)
+            start = _bound(parsed.lower, "", text, lower=True)
+            end = _bound(parsed.upper, "", text, lower=False)
         else:
-            start = _bound(parsed, field, text, lower=True)
-            end = _bound(parsed, field, text, lower=False)
+            start = _bound(parsed, "", text, lower=True)
+            end = _bound(parsed, "", text, lower=False)
+    except ValidationError as error:
+        raise _Refused(error.message) from None
     except (ValueError, OverflowError, TypeError, AttributeError):
-        raise ValidationError(
-            field, f"{text!r} has no calendar bounds this engine can use; expected {ACCEPTED}"
+        raise _Refused(
+            f"{text!r} has no calendar bounds this engine can use; expected {ACCEPTED}"
         ) from None
     if start > end:
-        raise ValidationError(field, f"{text!r} ends before it starts")
+        raise _Refused(f"{text!r} ends before it starts")
     return EdtfDate(text=text, start=start, end=end)
 
 

@@ -8,12 +8,12 @@ list them on the entry with the role the details give them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.dates import parse_edtf_date
 from domain.errors import ValidationError
 from domain.values import (
+    SEQUENCES,
     optional_text,
     reject_unknown,
     require_mapping,
@@ -32,8 +32,7 @@ CHAMBERS = ("house", "senate", "both")
 INSTRUMENTS = ("executive_order", "proclamation", "rule", "law", "program", "guidance")
 
 
-@dataclass(frozen=True)
-class ActorMention:
+class ActorMention(NamedTuple):
     """An actor named inside the details, with the role it implies."""
 
     field: str
@@ -95,7 +94,7 @@ def _actor(value: object, field: str, role: str, mentions: list[ActorMention]) -
 
 def _participants(data: Mapping[str, Any], mentions: list[ActorMention]) -> list[str]:
     raw = _required(data, "participants", "at least two participant actor ids")
-    if not isinstance(raw, list | tuple):
+    if not isinstance(raw, SEQUENCES):
         raise ValidationError("details.participants", "expected a list of actor ids")
     slugs = [
         _actor(item, f"details.participants.{i}", "participant", mentions)
@@ -160,7 +159,7 @@ def _enforcement(data: Mapping[str, Any], mentions: list[ActorMention]) -> Detai
 def _positions(value: object, mentions: list[ActorMention]) -> list[dict[str, str]] | None:
     if value is None:
         return None
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, SEQUENCES):
         raise ValidationError("details.positions", "expected a list of {actor, position}")
     positions = []
     for i, item in enumerate(value):

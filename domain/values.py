@@ -10,22 +10,25 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, TypeGuard
 from uuid import UUID, uuid5
 
 from domain.errors import ValidationError
 
 __all__ = [
+    "SEQUENCES",
     "ActorRole",
     "Citation",
     "RoleHeld",
     "actor_uuid",
     "fold",
+    "is_slug",
     "optional_text",
     "require_text",
     "slugify",
     "source_uuid",
     "text_list",
+    "valid_text",
 ]
 
 # Fixed namespaces: an actor's or source's aggregate id is derived from its
@@ -33,8 +36,12 @@ __all__ = [
 ACTOR_NAMESPACE = UUID("6f1c2d0e-5c43-4a8e-9a56-2b7f0f3e8a11")
 SOURCE_NAMESPACE = UUID("0b6e9a4d-8f55-4c0c-b7f2-39c1d6a2e7b4")
 
+CITATION_FIELDS = ("source", "quote", "locator")
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TEXT = 20_000
+# A tuple of types, not `list | tuple`: the union would be rebuilt at every
+# call, and validation runs once per record of a large import.
+SEQUENCES = (list, tuple)
 
 
 class ActorRole(TypedDict):
@@ -77,15 +84,38 @@ def source_uuid(slug: str) -> UUID:
     return uuid5(SOURCE_NAMESPACE, slug)
 
 
+def is_slug(value: object) -> TypeGuard[str]:
+    """Whether `value` is a slug; callers name the field only when it is not."""
+    if type(value) is str:
+        return _matches_slug(value)
+    return isinstance(value, str) and SLUG_PATTERN.match(value) is not None
+
+
+# Imports repeat the same few hundred actor, source and topic slugs.
+@lru_cache(maxsize=65_536)
+def _matches_slug(value: str) -> bool:
+    return SLUG_PATTERN.match(value) is not None
+
+
 def require_slug(value: object, field: str) -> str:
-    if not isinstance(value, str) or not SLUG_PATTERN.match(value):
-        raise ValidationError(
-            field, "expected a slug of lower-case letters, digits and single hyphens"
-        )
-    return value
+    if is_slug(value):
+        return value
+    raise ValidationError(
+        field, "expected a slug of lower-case letters, digits and single hyphens"
+    )
+
+
+def valid_text(value: object, limit: int = MAX_TEXT) -> str:
+    """`value` stripped when it is acceptable text, else "" (then call require_text)."""
+    if type(value) is str and len(value) <= limit:
+        return value.strip()
+    return ""
 
 
 def require_text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:
+    stripped = valid_text(value, limit)
+    if stripped:
+        return stripped
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(field, "expected non-empty text")
     if len(value) > limit:
@@ -98,7 +128,7 @@ def optional_text(value: object, field: str) -> str | None:
 
 
 def text_list(value: object, field: str, *, minimum: int = 0) -> list[str]:
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, SEQUENCES):
         raise ValidationError(field, "expected a list of texts")
     items = [require_text(item, f"{field}.{i}") for i, item in enumerate(value)]
     if len(items) < minimum:
@@ -107,24 +137,39 @@ def text_list(value: object, field: str, *, minimum: int = 0) -> list[str]:
 
 
 def require_mapping(value: object, field: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    # A dict, as JSON decodes to, skips the slower abstract-class check.
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise ValidationError(field, "expected an object")
     return value
 
 
 def reject_unknown(data: Mapping[str, Any], accepted: tuple[str, ...], field: str) -> None:
+    if _accepted_set(accepted).issuperset(data):
+        return
     for key in data:
         if key not in accepted:
             where = f"{field}.{key}" if field else str(key)
             raise ValidationError(where, f"unknown field; accepted: {', '.join(accepted)}")
 
 
+@lru_cache(maxsize=256)
+def _accepted_set(accepted: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(accepted)
+
+
 def parse_citation(value: object, field: str) -> Citation:
     data = require_mapping(value, field)
-    reject_unknown(data, ("source", "quote", "locator"), field)
-    citation: Citation = {"source": require_slug(data.get("source"), f"{field}.source")}
-    if data.get("quote") is not None:
-        citation["quote"] = require_text(data["quote"], f"{field}.quote")
-    if data.get("locator") is not None:
-        citation["locator"] = require_text(data["locator"], f"{field}.locator")
+    reject_unknown(data, CITATION_FIELDS, field)
+    # Field paths are built only for an error: formatting them costs more
+    # than the checks themselves.
+    source = data.get("source")
+    citation: Citation = {
+        "source": source if is_slug(source) else require_slug(source, f"{field}.source")
+    }
+    quote = data.get("quote")
+    if quote is not None:
+        citation["quote"] = valid_text(quote) or require_text(quote, f"{field}.quote")
+    locator = data.get("locator")
+    if locator is not None:
+        citation["locator"] = valid_text(locator) or require_text(locator, f"{field}.locator")
     return citation
