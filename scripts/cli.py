@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from domain import DEFAULT_URL, StoreURLError
-from scripts import bench, serve
+from scripts import bench, project, replay, serve
 
 __all__ = ["main"]
 
@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_parser(commands)
     bench.add_parser(commands)
+    replay.add_parser(commands)
+    project.add_parser(commands)
     return parser
 
 
