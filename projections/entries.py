@@ -13,7 +13,15 @@ from typing import Any
 from domain import ENTRY_CLASSES
 from projections.changes import Change, edtf
 
-__all__ = ["SEARCHED", "evolve", "facets", "recorded", "search_text", "span_days"]
+__all__ = [
+    "evolve",
+    "facets",
+    "history_item",
+    "recorded",
+    "recorded_fields",
+    "search_text",
+    "span_days",
+]
 
 KIND_OF_CLASS = {cls.__name__: kind for kind, cls in ENTRY_CLASSES.items()}
 EVENT_NAMES = {
@@ -23,8 +31,6 @@ EVENT_NAMES = {
     "Linked": "linked",
     "Retracted": "retracted",
 }
-# The fields whose words full-text search looks at.
-SEARCHED = ("title", "summary", "quotes")
 
 
 def recorded(change: Change) -> dict[str, Any]:
@@ -53,6 +59,23 @@ def recorded(change: Change) -> dict[str, Any]:
         "position": change.position,
         "recorded_at": at,
         "updated_at": at,
+    }
+
+
+def recorded_fields(change: Change) -> dict[str, Any]:
+    """What a `Recorded` event said, as an entry body's fields: the first history item."""
+    state = change.state
+    return {
+        "kind": KIND_OF_CLASS[change.topic.partition(":")[2].partition(".")[0]],
+        "title": state["title"],
+        "summary": state["summary"],
+        "occurred": edtf(state["occurred"])["text"],
+        "actors": state["actors"],
+        "topics": state["topics"],
+        "location": state["location"],
+        "details": state["details"],
+        "sources": state["citations"],
+        "note": state["note"],
     }
 
 

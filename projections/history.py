@@ -9,23 +9,10 @@ import orjson
 
 from projections.changes import Change
 from projections.database import Cursor
-from projections.entries import history_item, recorded
+from projections.entries import history_item, recorded_fields
 from projections.view import View
 
 __all__ = ["EntryHistoryView"]
-
-RECORDED_FIELDS = (
-    "kind",
-    "title",
-    "summary",
-    "occurred",
-    "actors",
-    "topics",
-    "location",
-    "details",
-    "sources",
-    "note",
-)
 
 
 class EntryHistoryView(View):
@@ -50,8 +37,7 @@ class EntryHistoryView(View):
                 continue
             first: dict[str, Any] | None = None
             if change.event == "Recorded":
-                body = recorded(change)
-                first = {key: body[key] for key in RECORDED_FIELDS}
+                first = recorded_fields(change)
             item = history_item(change, first)
             rows.append(
                 (change.originator_id, change.version, change.position, orjson.dumps(item))

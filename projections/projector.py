@@ -131,14 +131,17 @@ class Projector:
             view.wait(view.application, position, max(deadline - time.monotonic(), 0.0))
         return max(reached, self.position())
 
-    def rebuild(self, progress: Progress | None = None) -> RebuildReport:
-        """Rebuild every view from position 0 beside the live one, then swap it in."""
+    def rebuild(self, progress: Progress | None = None, *, compare: bool = False) -> RebuildReport:
+        """Rebuild every view from position 0 beside the live one, then swap it in.
+
+        With `compare`, each view's digest is taken live and rebuilt before the swap.
+        """
         rebuilt = Projector(
             self.app,
             self.db,
             views=[type(view) for view in self.views],
             suffix=REBUILD_SUFFIX,
-            page=max(self.page, 2000),
+            page=max(self.page, 10_000),
         )
         with self.db.write() as c:
             for view in rebuilt.views:
@@ -147,8 +150,8 @@ class Projector:
         started = time.perf_counter()
         reached = rebuilt.catch_up(progress=progress)
         seconds = time.perf_counter() - started
-        live = {view.name: view.digest() for view in self.views}
-        fresh = {view.name: view.digest() for view in rebuilt.views}
+        live = {view.name: view.digest() for view in self.views} if compare else {}
+        fresh = {view.name: view.digest() for view in rebuilt.views} if compare else {}
         with self.db.write() as c:
             # Events stored meanwhile; the write lock (SQLite) keeps the head still.
             while notifications := rebuilt._read(reached, None, c):

@@ -12,7 +12,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -112,7 +112,7 @@ class Queries:
                 position, after = _decode_cursor(cursor)
             else:
                 position = self._position(c, as_of)
-            sql, params = self._timeline_sql(filters, position, after, limit + 1)
+            sql, params = self._timeline_sql(filters, position, after, limit + 1, c)
             c.execute(sql, params)
             rows = c.fetchall()
             moment = AsOf(position, self._recorded_at(c, position))
@@ -131,6 +131,7 @@ class Queries:
         position: int,
         after: tuple[str, int, int] | None,
         limit: int,
+        c: Cursor,
     ) -> tuple[str, list[Any]]:
         index, entries = self._t("timeline_index"), self._t("timeline_entries")
         facets = []
@@ -150,8 +151,10 @@ class Queries:
             where.append("i.occurred_start <= ?")
             params.append(parse_edtf_date(filters.end, "to").end.isoformat())
         if filters.start:
-            where.append("i.occurred_end >= ?")
-            params.append(parse_edtf_date(filters.start, "from").start.isoformat())
+            start = parse_edtf_date(filters.start, "from").start
+            where.append("i.occurred_end >= ? AND i.occurred_start >= ?")
+            params.append(start.isoformat())
+            params.append((start - timedelta(days=self._widest(c))).isoformat())
         for facet in facets[1:]:
             where.append(
                 f"EXISTS (SELECT 1 FROM {index} j WHERE j.entry_id = i.entry_id "
@@ -179,6 +182,11 @@ class Queries:
         )
         params.append(limit)
         return sql, params
+
+    def _widest(self, c: Cursor) -> int:
+        c.execute(f"SELECT span FROM {self._t('timeline_widest')}")
+        row = c.fetchone()
+        return 0 if row is None else int(row[0])
 
     def _search_clause(self) -> str:
         search = self._t("timeline_search")

@@ -27,12 +27,22 @@ __all__ = ["TimelineView"]
 
 class TimelineView(View):
     name = "timeline"
-    tables = ("timeline_entries", "timeline_index", "timeline_search", "timeline_clock")
+    tables = (
+        "timeline_entries",
+        "timeline_index",
+        "timeline_search",
+        "timeline_clock",
+        "timeline_widest",
+    )
 
     def create_statements(self, token: str) -> list[str]:
         blob = "BLOB" if self.db.dialect == "sqlite" else "BYTEA"
-        entries, index, search, clock = (self.t(name) for name in self.tables)
+        entries, index, search, clock, widest = (self.t(name) for name in self.tables)
         statements = [
+            # The widest occurred interval yet: a date filter's lower bound on the
+            # ordered index, so it need not scan every entry that ended before.
+            f"CREATE TABLE {widest} (one INTEGER PRIMARY KEY, span INTEGER NOT NULL)",
+            f"INSERT INTO {widest} VALUES (1, 0)",
             f"CREATE TABLE {entries} ("
             "entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
@@ -71,10 +81,11 @@ class TimelineView(View):
             ("timeline_index", "entry_id, version, facet"),
             ("timeline_search", search_order),
             ("timeline_clock", "position"),
+            ("timeline_widest", "one"),
         ]
 
     def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
-        entries, index, search, clock = (self.t(name) for name in self.tables)
+        entries, index, search, clock, widest = (self.t(name) for name in self.tables)
         versions: dict[str, list[dict[str, Any]]] = {}
         first: dict[str, int] = {}
         loaded: set[str] = set()  # entries whose current version predates this batch
@@ -115,6 +126,8 @@ class TimelineView(View):
         if entry_rows:
             c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?,?,?,?,?)", entry_rows)
             c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
+            span = max(row[2] for row in index_rows)
+            c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
             if self.db.dialect == "sqlite":
                 c.executemany(f"INSERT INTO {search} VALUES (?,?,?)", search_rows)
             else:

@@ -16,6 +16,11 @@ def add_parser(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
         "replay", help="rebuild every view from the log and swap it in"
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also compare each rebuilt view with the live one by digest before the swap",
+    )
     parser.set_defaults(run=run)
 
 
@@ -27,12 +32,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         total = app.head_position()
         with progress_bar(console, "replaying the log", total) as tick:
-            report = read_models.projector.rebuild(progress=tick)
+            report = read_models.projector.rebuild(progress=tick, compare=args.compare)
     finally:
         read_models.close()
         app.close()
     print(
-        f"replayed {report.events:,} events into {len(report.live)} views in "
+        f"replayed {report.events:,} events into {len(read_models.projector.views)} views in "
         f"{report.seconds:.2f} s ({report.events_per_second:,.0f} events/s); "
         f"now at position {report.position}"
     )
