@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from api.problems import install_problem_handlers
 from api.routes import health
 from api.settings import Settings
-from domain import open_app
+from domain import TimelineApp, store_env
+from projections import ReadModels
 
 __all__ = ["create_app"]
 
@@ -23,11 +24,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.timeline = open_app(settings.db)
+        env = store_env(settings.db)
+        app.state.timeline = timeline = TimelineApp(env)
+        # On SQLite the views catch up here, on start, and after each write.
+        app.state.read_models = read_models = ReadModels(timeline, env)
         try:
             yield
         finally:
-            app.state.timeline.close()
+            read_models.close()
+            timeline.close()
 
     app = FastAPI(
         title="policy-timeline",

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from domain import TimelineApp
+from projections import ReadModels
 
-__all__ = ["TimelineDep"]
+__all__ = ["ReadModelsDep", "TimelineDep"]
 
 
 def get_timeline(request: Request) -> TimelineApp:
@@ -17,3 +18,11 @@ def get_timeline(request: Request) -> TimelineApp:
 
 
 TimelineDep = Annotated[TimelineApp, Depends(get_timeline)]
+
+
+def get_read_models(request: Request) -> ReadModels:
+    read_models: ReadModels = request.app.state.read_models
+    return read_models
+
+
+ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]

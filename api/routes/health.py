@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import TimelineDep
+from api.deps import ReadModelsDep, TimelineDep
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -14,10 +14,16 @@ class HealthOut(BaseModel):
     status: str
     store: str
     position: int
+    views: int
 
 
 @router.get("")
-def health(app: TimelineDep) -> HealthOut:
-    """The store's kind and the log position of its newest event."""
+def health(app: TimelineDep, read_models: ReadModelsDep) -> HealthOut:
+    """The store's kind, the log position of its newest event, and the views' position."""
     store = "postgresql" if "POSTGRES_DBNAME" in app.env else "sqlite"
-    return HealthOut(status="ok", store=store, position=app.head_position())
+    return HealthOut(
+        status="ok",
+        store=store,
+        position=app.head_position(),
+        views=read_models.projector.position(),
+    )

@@ -1,0 +1,77 @@
+"""`replay` and `project` as a user runs them: real processes on real stores."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import orjson
+import pytest
+
+from domain import TimelineApp, store_env
+from projections import ReadModels, TimelineFilters
+from tests.builders import BODIES, body, seed
+from tests.e2e.test_cli import COMMAND
+from tests.postgres import PostgresServer
+
+
+def test_replay_rebuilds_every_view_and_finds_it_equal_to_the_live_one(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/t.db"
+    env = store_env(url)
+    app = TimelineApp(env)
+    seed(app)
+    for kind in BODIES:
+        app.record_entry(body(kind), by="tests")
+    head = app.head_position()
+    ReadModels(app, env).close()  # the live views, caught up
+    app.close()
+    done = subprocess.run(
+        [COMMAND, "--db", url, "replay", "--compare"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"replayed {head} events into 4 views" in done.stdout
+    for view in ("timeline", "entry_history", "actors", "co_actors"):
+        assert f"{view}: rebuilt view same as the live one" in done.stdout
+    app = TimelineApp(env)
+    read_models = ReadModels(app, env)
+    try:
+        assert len(read_models.queries.timeline(TimelineFilters()).items) == len(BODIES)
+    finally:
+        read_models.close()
+        app.close()
+
+
+@pytest.mark.postgres
+def test_project_follows_the_postgresql_log_in_processes_of_its_own(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    with postgres.database() as url:
+        env = store_env(url)
+        app = TimelineApp(env)
+        seed(app)
+        follower = subprocess.Popen(
+            [COMMAND, "--db", url, "project"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        read_models = ReadModels(app, env, in_process=False)
+        try:
+            recorded = app.record_entry(body("meeting"), by="tests")
+            read_models.wait_for(recorded.position, timeout=60)
+            page = read_models.queries.timeline(TimelineFilters())
+            assert [orjson.loads(item)["id"] for item in page.items] == [recorded.id]
+            assert page.as_of.position == recorded.position
+        finally:
+            follower.send_signal(signal.SIGINT)
+            output, _ = follower.communicate(timeout=60)
+            read_models.close()
+            app.close()
+        assert follower.returncode == 0, output
+        assert "following the log with 4 view processes" in output
