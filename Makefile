@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/policy-timeline load-sample
 	$(BIN)/policy-timeline serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)

@@ -44,7 +44,7 @@ from domain.values import (
     source_uuid,
 )
 
-__all__ = ["CommandResult", "TimelineApp"]
+__all__ = ["CommandResult", "TimelineApp", "command_fingerprint"]
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -224,12 +224,21 @@ class TimelineApp(Application[UUID]):
     # Entries --------------------------------------------------------------
 
     def record_entry(
-        self, body: Mapping[str, Any], *, by: str, idempotency_key: str | None = None
+        self,
+        body: Mapping[str, Any],
+        *,
+        by: str,
+        idempotency_key: str | None = None,
+        entry_id: UUID | None = None,
     ) -> CommandResult:
-        """Record an entry of any kind; raise ValidationError or UnknownReference."""
+        """Record an entry of any kind; raise ValidationError or UnknownReference.
+
+        `entry_id` fixes the new entry's id (an import derives it from its key);
+        a fresh UUID otherwise.
+        """
 
         def decide() -> _Decision:
-            entry = self._draft_entry(body, by, idempotency_key)
+            entry = self._draft_entry(body, by, idempotency_key, entry_id)
             return _Decision(str(entry.id), entry)
 
         return self._execute("record_entry", body, by, idempotency_key, decide)
@@ -262,14 +271,17 @@ class TimelineApp(Application[UUID]):
         self,
         entry_id: str,
         *,
-        expected_version: int,
+        expected_version: int | None,
         changes: Mapping[str, Any],
         reason: str,
         source: Mapping[str, Any] | None = None,
         by: str,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        """Correct fields of an entry; the earlier version stays readable."""
+        """Correct fields of an entry; the earlier version stays readable.
+
+        `expected_version` None skips the concurrency check (an import may omit it).
+        """
         payload = {"changes": changes, "reason": reason, "source": source}
 
         def change(entry: Entry) -> None:
@@ -335,7 +347,7 @@ class TimelineApp(Application[UUID]):
         self,
         entry_id: str,
         *,
-        expected_version: int,
+        expected_version: int | None,
         reason: str,
         by: str,
         idempotency_key: str | None = None,
@@ -367,7 +379,7 @@ class TimelineApp(Application[UUID]):
         decide: Callable[[], _Decision],
     ) -> CommandResult:
         by = _principal(by)
-        fingerprint = _fingerprint(command, payload)
+        fingerprint = command_fingerprint(command, payload)
         if key is not None:
             key = require_text(key, "idempotency_key", limit=255)
             prior = self.keys.find_prior_result(by, key)
@@ -440,11 +452,29 @@ class TimelineApp(Application[UUID]):
             command, {"id": entry_id, **payload, "expected_version": expected}, by, key, decide
         )
 
-    def _draft_entry(self, body: Mapping[str, Any], by: str, key: str | None = None) -> Entry:
+    def _draft_entry(
+        self,
+        body: Mapping[str, Any],
+        by: str,
+        key: str | None = None,
+        entry_id: UUID | None = None,
+    ) -> Entry:
         """A new, unsaved entry from `body`, its actors and sources checked."""
         fields = parse_entry(body)
         self._check_references_in(fields.actors, fields.citations, "actors")
-        return Entry.record(fields, id=uuid4(), by=by, idempotency_key=key)
+        return Entry.record(fields, id=entry_id or uuid4(), by=by, idempotency_key=key)
+
+    def require_registered(self, actors: Sequence[str], sources: Sequence[str]) -> None:
+        """Check an entry's actor and source slugs, as recording it would.
+
+        Raise UnknownReference naming `actors.N.actor` or `sources.N.source`.
+        """
+        for i, slug in enumerate(actors):
+            if actor_uuid(slug) not in self._known:
+                self._require(slug, f"actors.{i}.actor", actor_uuid, Actor)
+        for i, slug in enumerate(sources):
+            if source_uuid(slug) not in self._known:
+                self._require(slug, f"sources.{i}.source", source_uuid, Source)
 
     def _check_references_in(
         self, actors: Iterable[ActorRole], citations: Iterable[Citation], field: str
@@ -519,7 +549,8 @@ def _principal(by: str) -> str:
     return by
 
 
-def _fingerprint(command: str, payload: object) -> str:
+def command_fingerprint(command: str, payload: object) -> str:
+    """What a command's idempotency key is held to: a hash of the command and its input."""
     data = orjson.dumps([command, payload], option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.sha256(data).hexdigest()
 

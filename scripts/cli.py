@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from domain import DEFAULT_URL, StoreURLError
-from scripts import bench, project, replay, serve
+from scripts import bench, importing, load_sample, project, replay, serve
 
 __all__ = ["main"]
 
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_parser(commands)
     replay.add_parser(commands)
     project.add_parser(commands)
+    importing.add_parser(commands)
+    load_sample.add_parser(commands)
     return parser
 
 

@@ -9,9 +9,10 @@ finds its first result also after a restart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from uuid import UUID, uuid4
 
@@ -32,9 +33,11 @@ class StoreURLError(ValueError):
     """The store URL names no store this engine can open."""
 
 
-@dataclass(frozen=True)
-class IdempotencyClaim:
-    """Written with a command's events: this key now means this result."""
+class IdempotencyClaim(NamedTuple):
+    """Written with a command's events: this key now means this result.
+
+    A named tuple: a bulk import builds one for each of 100,000 entries.
+    """
 
     principal: str
     key: str
@@ -57,6 +60,9 @@ class PriorResult:
 class IdempotentRecorder(Protocol):
     def find_prior_result(self, principal: str, key: str) -> PriorResult | None:
         """The first result of `key` for `principal`, or None when it is unused."""
+
+    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, str]:
+        """The fingerprints of those of `keys` that `principal` has used, by key."""
 
 
 def store_env(url: str) -> dict[str, str]:

@@ -42,6 +42,9 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             "AND e.originator_version = k.originator_version "
             "WHERE k.principal = %s AND k.key = %s"
         ).format(keys=self.keys_table, events=Identifier(datastore.schema, events_table_name))
+        self.select_claimed_statement = SQL(
+            "SELECT key, fingerprint FROM {table} WHERE principal = %s AND key = ANY(%s)"
+        ).format(table=self.keys_table)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -78,6 +81,11 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             int(row["originator_version"]),
             int(row["notification_id"]),
         )
+
+    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, str]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_claimed_statement, (principal, list(keys)))
+            return {str(row["key"]): str(row["fingerprint"]) for row in curs.fetchall()}
 
 
 class PostgresStore(PostgresFactory):

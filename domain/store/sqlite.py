@@ -85,6 +85,20 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
             return None
         return PriorResult(str(row[0]), str(row[1]), int(row[2]), int(row[3]))
 
+    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, str]:
+        claimed: dict[str, str] = {}
+        with self.datastore.transaction(commit=False) as c:
+            # Chunks stay under SQLite's oldest limit of 999 bound parameters.
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                c.execute(
+                    f"SELECT key, fingerprint FROM {self.keys_table} "
+                    f"WHERE principal = ? AND key IN ({','.join('?' * len(chunk))})",
+                    (principal, *chunk),
+                )
+                claimed.update((str(row[0]), str(row[1])) for row in c.fetchall())
+        return claimed
+
 
 class SQLiteStore(SQLiteFactory):
     application_recorder_class = SQLiteEventRecorder

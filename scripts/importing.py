@@ -1,0 +1,72 @@
+"""`policy-timeline import FILE`: load records from NDJSON, JSON or CSV, idempotently."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from domain import open_app
+from domain.import_formats import FORMATS, count_lines
+from domain.importing import import_file
+from scripts.progress import progress_bar
+
+__all__ = ["add_parser", "import_and_report", "run"]
+
+
+def add_parser(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "import",
+        help="import records (actors, sources, entries, corrections, retractions, links)",
+        description="Import a file in the import format (README, 'Import'). Records already "
+        "present are skipped; each bad record is reported with its line and skipped; "
+        "the exit status is 1 when any record was bad.",
+    )
+    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("--by", default="import", help="principal to record as (%(default)s)")
+    parser.add_argument(
+        "--format", choices=FORMATS, default=None, help="default: from the file's extension"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    return import_and_report(args.db, args.file, by=args.by, fmt=args.format)
+
+
+def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -> int:
+    """Import `path` into the store at `db`; print bad records and a summary; exit status."""
+    console = Console(stderr=True)
+    try:
+        total = count_lines(path)
+    except OSError as error:
+        print(f"policy-timeline: cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    app = open_app(db)
+    try:
+        with progress_bar(console, f"importing {path.name}", total, every=_every(total)) as tick:
+            reached = 0
+
+            def advance(line: int) -> None:
+                nonlocal reached
+                tick(line - reached)
+                reached = line
+
+            report = import_file(app, path, by=by, fmt=fmt, on_progress=advance)
+    except ValueError as error:  # an unknown format
+        print(f"policy-timeline: {error}", file=sys.stderr)
+        return 2
+    finally:
+        app.close()
+    for line in report.problem_lines():
+        print(line, file=sys.stderr)
+    print(f"{path.name}: {report.summary()}")
+    return 1 if report.bad else 0
+
+
+def _every(total: int) -> int:
+    """In a pipe, a progress line at each tenth of a large file, none for a small one."""
+    return max(total // 10, 10_000)
