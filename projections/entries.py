@@ -6,11 +6,13 @@ functions are pure: given the previous body and a change, the next body.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from domain import ENTRY_CLASSES
+from domain.values import fold
 from projections.changes import Change, edtf
 
 __all__ = [
@@ -20,9 +22,11 @@ __all__ = [
     "recorded",
     "recorded_fields",
     "search_text",
+    "search_words",
     "span_days",
 ]
 
+_WORD = re.compile(r"[^\W_]+")
 KIND_OF_CLASS = {cls.__name__: kind for kind, cls in ENTRY_CLASSES.items()}
 EVENT_NAMES = {
     "Recorded": "recorded",
@@ -157,11 +161,22 @@ def facets(body: dict[str, Any]) -> list[tuple[str, str | None]]:
 
 
 def search_text(body: dict[str, Any]) -> str:
-    """Title, summary and every quote (of the details and of the citations)."""
+    """The words of the title, summary and every quote (of the details and of the citations)."""
     parts = [body["title"], body["summary"]]
     parts.extend(body["details"].get("quotes", ()))
     parts.extend(c["quote"] for c in body["sources"] if c.get("quote"))
-    return "\n".join(parts)
+    return " ".join(search_words("\n".join(parts)))
+
+
+def search_words(text: str) -> list[str]:
+    """The words search knows `text` by: runs of letters and digits, folded.
+
+    The index and the query split text here, alike on both backends: left to
+    themselves, PostgreSQL's parser keeps `Ukraine/Israel` and `U.S.` whole,
+    and SQLite's tokenizer does not fold `ß`, so a search would find on one
+    backend what it misses on the other.
+    """
+    return _WORD.findall(fold(text))
 
 
 @lru_cache(maxsize=16_384)

@@ -12,7 +12,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ import orjson
 from domain import EntryNotFound, ValidationError, parse_edtf_date
 from domain.values import fold
 from projections.database import Cursor, Database
+from projections.entries import search_words
 from projections.view import FOREVER, TRACKING_TABLE
 
 __all__ = ["AsOf", "Page", "Queries", "TimelineFilters"]
@@ -154,7 +155,9 @@ class Queries:
             start = parse_edtf_date(filters.start, "from").start
             where.append("i.occurred_end >= ? AND i.occurred_start >= ?")
             params.append(start.isoformat())
-            params.append((start - timedelta(days=self._widest(c))).isoformat())
+            # No earlier than year 1: `from=0001` would otherwise overflow the date.
+            widest = min(self._widest(c), (start - date.min).days)
+            params.append((start - timedelta(days=widest)).isoformat())
         for facet in facets[1:]:
             where.append(
                 f"EXISTS (SELECT 1 FROM {index} j WHERE j.entry_id = i.entry_id "
@@ -201,7 +204,7 @@ class Queries:
         )
 
     def _search_terms(self, q: str) -> str:
-        words = re.findall(r"\w+", fold(q))
+        words = search_words(q)
         if not words:
             raise ValidationError("q", "expected at least one word to search for")
         if self.db.dialect == "sqlite":

@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 
-from domain.values import fold
 from projections.changes import Change
 from projections.database import Cursor
 from projections.entries import evolve, facets, recorded, search_text, span_days
@@ -133,7 +132,7 @@ class TimelineView(View):
             else:
                 c.executemany(
                     f"INSERT INTO {search} VALUES (?, ?, to_tsvector('simple', ?))",
-                    [(entry, version, fold(words)) for words, entry, version in search_rows],
+                    [(entry, version, words) for words, entry, version in search_rows],
                 )
         c.executemany(
             f"INSERT INTO {clock} VALUES (?, ?)",

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from domain import TimelineApp, open_app
+from domain import TimelineApp, store_env
+from projections import ReadModels
 from tests.postgres import PostgresServer, postgres_server
 
 
@@ -29,9 +30,28 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def app(store_url: str) -> Iterator[TimelineApp]:
-    timeline = open_app(store_url)
+def store(store_url: str) -> dict[str, str]:
+    """The store's environment, made once and shared by the write and read sides.
+
+    Made once because `sqlite:///:memory:` names a new memory database per call.
+    """
+    return store_env(store_url)
+
+
+@pytest.fixture
+def app(store: dict[str, str]) -> Iterator[TimelineApp]:
+    timeline = TimelineApp(store)
     try:
         yield timeline
     finally:
         timeline.close()
+
+
+@pytest.fixture
+def read_models(app: TimelineApp, store: dict[str, str]) -> Iterator[ReadModels]:
+    """The views of `app`'s store, caught up by this process on both backends."""
+    models = ReadModels(app, store, in_process=True)
+    try:
+        yield models
+    finally:
+        models.close()

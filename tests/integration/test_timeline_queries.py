@@ -1,0 +1,353 @@
+"""Questions asked of the read models on each backend: dates, order, search, paging, filters,
+actor pages, and what bad input is told."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+from uuid import uuid4
+
+import orjson
+import pytest
+
+from domain import ActorNotFound, EntryNotFound, NotFound, TimelineApp, ValidationError
+from projections import Page, ReadModels, TimelineFilters
+from tests.builders import BODIES, SOURCE, body, seed
+
+BY = "reporter"
+AMLO = "andres-manuel-lopez-obrador"
+# The seed's dates: a day, a month, an interval, an approximate day, an earlier month.
+DATED = ("meeting", "policy_action", "call", "statement", "enforcement_action")
+
+
+def loads(raw: bytes) -> dict[str, Any]:
+    item: dict[str, Any] = orjson.loads(raw)
+    return item
+
+
+def items(page: Page) -> list[dict[str, Any]]:
+    return [loads(raw) for raw in page.items]
+
+
+def ids(page: Page) -> list[str]:
+    return [item["id"] for item in items(page)]
+
+
+def kinds(page: Page) -> list[str]:
+    return [item["kind"] for item in items(page)]
+
+
+@pytest.fixture
+def recorded(app: TimelineApp, read_models: ReadModels) -> dict[str, str]:
+    """One entry of each kind, as the builders have them; their ids by kind."""
+    seed(app)
+    entries = {kind: app.record_entry(body(kind), by=BY).id for kind in BODIES}
+    read_models.written()
+    return entries
+
+
+# from, to -> the kinds that match, in timeline order
+DATE_FILTERS: list[tuple[str | None, str | None, list[str]]] = [
+    ("2023-12-27", "2023-12-27", ["policy_action", "meeting"]),
+    ("2023-12-21", "2023-12-21", ["policy_action", "call", "statement"]),
+    ("2023-12-19", "2023-12-19", ["policy_action", "call"]),
+    ("2023-12-23", "2023-12-26", ["policy_action"]),
+    ("2023-11", "2023-11", ["enforcement_action"]),
+    ("2023-12", "2023-12", ["policy_action", "call", "statement", "meeting"]),
+    ("2023-11-15", "2023-12-19", ["enforcement_action", "policy_action", "call"]),
+    ("2023-12-20/2023-12-21", "2023-12-20/2023-12-21", ["policy_action", "call", "statement"]),
+    ("2023-12-23~", "2023-12-23~", ["policy_action", "call", "statement"]),
+    ("2023-12-22", None, ["policy_action", "call", "statement", "meeting"]),
+    ("2023-12-23", None, ["policy_action", "meeting"]),
+    (None, "2023-12-19", ["enforcement_action", "policy_action", "call"]),
+    (None, "2023-11-30", ["enforcement_action"]),
+    ("2024", None, []),
+    ("0001", "9999", ["enforcement_action", "policy_action", "call", "statement", "meeting"]),
+]
+
+
+def test_date_filters_match_entries_whose_occurred_interval_overlaps(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed(app)
+    for kind in DATED:
+        app.record_entry(body(kind), by=BY)
+    read_models.written()
+    timeline = read_models.queries.timeline
+    assert kinds(timeline(TimelineFilters())) == [
+        "enforcement_action",  # 2023-11
+        "policy_action",  # 2023-12
+        "call",  # 2023-12-18/2023-12-22
+        "statement",  # 2023-12-21~, that is 2023-12-20 .. 2023-12-22
+        "meeting",  # 2023-12-27
+    ]
+    for start, end, expected in DATE_FILTERS:
+        found = kinds(timeline(TimelineFilters(start=start, end=end)))
+        assert found == expected, f"from={start} to={end}"
+
+
+def test_the_timeline_orders_by_start_then_finer_precision_then_the_position_recorded_at(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed(app)
+
+    def record(kind: str, occurred: str) -> str:
+        return app.record_entry(body(kind, occurred=occurred), by=BY).id
+
+    month = record("policy_action", "2023-12")
+    day = record("statement", "2023-12-01")
+    uncertain_month = record("congressional_negotiation", "2023-12?")
+    november = record("enforcement_action", "2023-11")
+    three_days = record("call", "2023-12-01/2023-12-03")
+    late = record("meeting", "2023-12-27")
+    same_day = record("statistic", "2023-12-01")
+    # A correction gives the month a later position; it keeps its place.
+    app.correct_entry(month, expected_version=1, changes={"title": "Ports"}, reason="r", by=BY)
+    read_models.written()
+
+    expected = [november, day, same_day, three_days, month, uncertain_month, late]
+    timeline = read_models.queries.timeline
+    assert ids(timeline(TimelineFilters())) == expected
+    assert ids(timeline(TimelineFilters(order="desc"))) == expected[::-1]
+
+
+def test_actor_look_up_ignores_accents_and_case_over_names_and_aliases(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed(app)
+    app.rename_actor("joe-biden", "Joseph R. Biden Jr.", by=BY)
+    app.add_alias("alejandro-mayorkas", "Secretario Mayorkas", by=BY)
+    read_models.written()
+
+    def found(q: str) -> list[str]:
+        return [loads(raw)["id"] for raw in read_models.queries.actors(q)]
+
+    for q in ("lopez obrador", "AMLO", "LÓPEZ", "Andres Manuel López", "amlo"):
+        assert found(q) == [AMLO], q
+    assert found("joseph r. biden") == ["joe-biden"]
+    assert found("secretario") == ["alejandro-mayorkas"]
+    assert found("100%") == []
+    actor = loads(read_models.queries.actors("amlo")[0])
+    assert (actor["name"], actor["aliases"]) == ("Andrés Manuel López Obrador", ["AMLO"])
+
+
+def test_search_finds_words_in_titles_summaries_and_quotes_without_accents(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed(app)
+    meeting = app.record_entry(body("meeting"), by=BY).id  # "López Obrador" in the title
+    statement = app.record_entry(body("statement"), by=BY).id  # and a quote in its details
+    summary = "López Obrador and Biden agree that ports must reopen."
+    policy = app.record_entry(body("policy_action", summary=summary), by=BY).id
+    enforcement = app.record_entry(body("enforcement_action"), by=BY).id
+    read_models.written()
+    q = read_models.queries
+
+    def search(words: str, **filters: Any) -> set[str]:
+        return set(ids(q.timeline(TimelineFilters(q=words, **filters))))
+
+    assert search("lopez obrador") == {meeting, statement, policy}
+    assert search("LÓPEZ  Obrador!") == {meeting, statement, policy}
+    assert search("lopez obrador", topic="sanctions") == {statement}
+    assert search("ideal thing") == {statement}  # a quote of the statement
+    assert search("two hours") == {meeting}  # a quote of the citation
+
+    before = app.head_position()
+    citation = {"source": SOURCE["id"], "quote": "a productive meeting"}
+    app.cite_source(enforcement, citation, by=BY)
+    app.correct_entry(
+        statement, expected_version=1, changes={"title": "On migration"}, reason="r", by=BY
+    )
+    read_models.written()
+    assert search("productive") == {enforcement}
+    assert search("lopez obrador") == {meeting, policy}
+    as_before = set(ids(q.timeline(TimelineFilters(q="lopez obrador"), as_of=before)))
+    assert as_before == {meeting, statement, policy}
+    assert ids(q.timeline(TimelineFilters(q="productive"), as_of=before)) == []
+
+
+def test_search_splits_words_alike_on_both_backends(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed(app)
+    title = "U.S. officials on the Ukraine/Israel aid, 3.5 billion, at the Weißes Haus"
+    entry = app.record_entry(body("statement", title=title), by=BY).id
+    read_models.written()
+
+    for words in ("ukraine", "Israel", "U.S.", "u s", "3.5", "Weißes", "weisses"):
+        found = ids(read_models.queries.timeline(TimelineFilters(q=words)))
+        assert found == [entry], words
+
+
+def test_paging_with_a_cursor_returns_each_entry_once_while_new_entries_arrive(
+    app: TimelineApp, read_models: ReadModels, recorded: dict[str, str]
+) -> None:
+    q = read_models.queries
+    snapshot = ids(q.timeline(TimelineFilters()))
+    assert len(snapshot) == 7
+
+    seen: list[str] = []
+    arrived = 0
+    page = q.timeline(TimelineFilters(), limit=2)
+    pinned = page.as_of
+    for turn in range(10):
+        assert len(page.items) <= 2
+        seen += ids(page)
+        # Between pages: an entry before all of them, and corrections that would move an
+        # entry already seen to the end and one not yet seen to the start.
+        app.record_entry(body("call", occurred="2023-01-01", title=f"New {turn}"), by=BY)
+        arrived += 1
+        if turn == 0:
+            for entry, occurred in ((seen[0], "2024-06"), (snapshot[-1], "2023-01-02")):
+                changes = {"occurred": occurred}
+                app.correct_entry(entry, expected_version=1, changes=changes, reason="r", by=BY)
+        read_models.written()
+        if page.next_cursor is None:
+            break
+        page = q.timeline(TimelineFilters(), limit=2, cursor=page.next_cursor)
+        assert page.as_of == pinned
+    assert seen == snapshot
+
+    # The pinned moment pages backwards too, and the newer record holds the newcomers.
+    backwards: list[str] = []
+    cursor = None
+    while True:
+        page = q.timeline(
+            TimelineFilters(order="desc"), as_of=pinned.position, limit=3, cursor=cursor
+        )
+        backwards += ids(page)
+        if (cursor := page.next_cursor) is None:
+            break
+    assert backwards == snapshot[::-1]
+    now = ids(q.timeline(TimelineFilters(), limit=500))
+    assert len(now) == len(set(now)) == len(snapshot) + arrived
+    assert (now[arrived], now[-1]) == (snapshot[-1], snapshot[0])
+
+
+def test_filters_by_topic_actor_and_kind_alone_and_together(
+    read_models: ReadModels, recorded: dict[str, str]
+) -> None:
+    def found(**filters: Any) -> list[str]:
+        return kinds(read_models.queries.timeline(TimelineFilters(**filters)))
+
+    assert found(topic="migration") == ["call", "statement", "meeting"]
+    assert found(actor=AMLO) == ["call", "statement", "meeting"]
+    assert found(kind="statistic") == ["statistic"]
+    assert found(topic="border-security", actor="border-patrol") == [
+        "enforcement_action",
+        "policy_action",
+        "statistic",
+    ]
+    assert found(actor="border-patrol", topic="border-security", kind="statistic") == ["statistic"]
+    assert found(topic="migration", actor="joe-biden") == ["call"]
+    assert found(topic="sanctions", actor="antony-blinken") == []
+    assert found(topic="asylum", order="desc") == ["congressional_negotiation"]
+    assert found(topic="no-such-topic") == []
+
+
+def test_an_actor_history_lists_its_entries_in_occurred_order_with_its_role(
+    read_models: ReadModels, recorded: dict[str, str]
+) -> None:
+    def history(actor: str, order: str = "asc") -> list[tuple[str, str]]:
+        page = read_models.queries.actor_history(actor, order=order)
+        return [(item["kind"], item["role"]) for item in items(page)]
+
+    assert history(AMLO) == [
+        ("call", "participant"),
+        ("statement", "speaker"),
+        ("meeting", "participant"),
+    ]
+    assert history(AMLO, "desc") == history(AMLO)[::-1]
+    assert history("border-patrol") == [
+        ("enforcement_action", "agency"),
+        ("policy_action", "agency"),
+        ("statistic", "agency"),
+    ]
+    assert history("congress") == [("congressional_negotiation", "negotiator")]
+    assert history("alejandro-mayorkas") == []
+
+
+def test_co_actor_counts_move_when_a_correction_changes_actors_and_when_an_entry_is_retracted(
+    app: TimelineApp, read_models: ReadModels, recorded: dict[str, str]
+) -> None:
+    q = read_models.queries
+
+    def page(slug: str) -> tuple[int, list[tuple[str, int]]]:
+        actor = q.actor(slug)
+        assert actor["id"] == slug
+        return actor["entries"], [(c["actor"], c["entries"]) for c in actor["co_actors"]]
+
+    second = body("meeting", occurred="2023-12-28", title="A second meeting")
+    app.record_entry(second, by=BY)
+    read_models.written()
+    assert page(AMLO) == (4, [("antony-blinken", 2), ("joe-biden", 1)])
+    assert page("antony-blinken") == (2, [(AMLO, 2)])
+    amlo = q.actor(AMLO)
+    assert (amlo["name"], amlo["aliases"]) == ("Andrés Manuel López Obrador", ["AMLO"])
+    assert amlo["roles"] == []
+    assert q.actor("antony-blinken")["roles"][0]["title"] == "Secretary of State"
+
+    app.correct_entry(
+        recorded["meeting"],
+        expected_version=1,
+        changes={
+            "actors": [{"actor": "antony-blinken", "role": "host"}],
+            "details": {
+                **BODIES["meeting"]["details"],
+                "participants": ["antony-blinken", "alejandro-mayorkas"],
+            },
+        },
+        reason="López Obrador was not in the room",
+        by="editor",
+    )
+    read_models.written()
+    assert page(AMLO) == (3, [("antony-blinken", 1), ("joe-biden", 1)])
+    assert page("alejandro-mayorkas") == (1, [("antony-blinken", 1)])
+    assert page("antony-blinken") == (2, [("alejandro-mayorkas", 1), (AMLO, 1)])
+
+    app.retract_entry(recorded["call"], expected_version=1, reason="no such call", by="editor")
+    read_models.written()
+    assert page(AMLO) == (2, [("antony-blinken", 1)])
+    assert page("joe-biden") == (0, [])
+
+
+def test_bad_query_input_is_a_validation_error_naming_the_field(
+    read_models: ReadModels, recorded: dict[str, str]
+) -> None:
+    q = read_models.queries
+    timeline = q.timeline
+    everything = TimelineFilters()
+    # Valid base64 and JSON, but not a cursor this engine wrote.
+    forged = base64.urlsafe_b64encode(b'[1, "2023-12-01"]').decode()
+    bad: list[tuple[str, Callable[[], object]]] = [
+        ("cursor", lambda: timeline(everything, cursor="not a cursor!")),
+        ("cursor", lambda: timeline(everything, cursor=forged)),
+        ("limit", lambda: timeline(everything, limit=0)),
+        ("limit", lambda: timeline(everything, limit=501)),
+        ("order", lambda: timeline(TimelineFilters(order="sideways"))),
+        ("order", lambda: q.actor_history(AMLO, order="sideways")),
+        ("as_of", lambda: timeline(everything, as_of="yesterday")),
+        ("as_of", lambda: timeline(everything, as_of=-1)),
+        ("as_of", lambda: q.entry(recorded["meeting"], as_of="yesterday")),
+        ("from", lambda: timeline(TimelineFilters(start="not-a-date"))),
+        ("to", lambda: timeline(TimelineFilters(end="2023-13"))),
+        ("q", lambda: timeline(TimelineFilters(q="¿?!"))),
+        ("q", lambda: timeline(TimelineFilters(q=""))),
+        ("q", lambda: q.actors("   ")),
+    ]
+    for field, ask in bad:
+        with pytest.raises(ValidationError) as raised:
+            ask()
+        assert raised.value.field == field
+
+    missing: list[tuple[type[NotFound], Callable[[], object]]] = [
+        (EntryNotFound, lambda: q.entry(str(uuid4()))),
+        (EntryNotFound, lambda: q.entry("not-a-uuid")),
+        (EntryNotFound, lambda: q.entry_history(str(uuid4()))),
+        (ActorNotFound, lambda: q.actor("nobody")),
+        (ActorNotFound, lambda: q.actor_history("nobody")),
+    ]
+    for error, ask in missing:
+        with pytest.raises(error):
+            ask()
