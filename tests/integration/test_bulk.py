@@ -1,0 +1,110 @@
+"""The bulk path stores exactly the bytes the write service would, and reads back alike."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from domain import EntryNotFound, TimelineApp, open_app
+from domain.bulk import BulkEntryWriter, encode_recorded, entry_id_for, prepare_entry
+from domain.entries import Entry, parse_entry
+from tests.builders import BODIES, body, seed
+
+
+@pytest.fixture(scope="module")
+def mapper_app() -> TimelineApp:
+    return open_app("sqlite:///:memory:")
+
+
+@pytest.mark.parametrize("kind", sorted(BODIES))
+@pytest.mark.parametrize("key", ["key-1", None])
+def test_a_bulk_stored_event_has_the_bytes_of_the_normal_path(
+    mapper_app: TimelineApp, kind: str, key: str | None
+) -> None:
+    fields = parse_entry(body(kind, note="Noted — with “quotes”.", location="Ciudad de México"))
+    entry = Entry.record(fields, id=uuid4(), by="tests", idempotency_key=key)
+    [event] = entry.collect_events()
+    normal = mapper_app.mapper.to_stored_event(event)
+    bulk = encode_recorded(
+        fields, entry_id=event.originator_id, by="tests", key=key, timestamp=event.timestamp
+    )
+    assert bulk == normal
+
+
+def test_an_entry_written_in_bulk_reads_back_through_the_write_service(app: TimelineApp) -> None:
+    seed(app)
+    writer = BulkEntryWriter(app, by="tests")
+    batch = [
+        prepare_entry(i, body(kind), by="tests", key=f"k-{kind}")
+        for i, kind in enumerate(sorted(BODIES), 1)
+    ]
+    outcome = writer.write(batch)
+    assert outcome.stored == list(range(1, len(BODIES) + 1))
+    for kind in BODIES:
+        entry = app.get_entry(str(entry_id_for("tests", f"k-{kind}")))
+        expected = parse_entry(body(kind))
+        assert entry.kind == kind
+        assert entry.version == 1
+        assert (entry.title, entry.occurred, entry.actors, entry.details, entry.citations) == (
+            expected.title,
+            expected.occurred,
+            expected.actors,
+            expected.details,
+            expected.citations,
+        )
+    prior = app.keys.find_prior_result("tests", "k-meeting")
+    assert prior is not None
+    assert prior.result_id == str(entry_id_for("tests", "k-meeting"))
+
+
+def test_a_batch_written_again_is_present_and_stores_nothing(app: TimelineApp) -> None:
+    seed(app)
+    writer = BulkEntryWriter(app, by="tests")
+    batch = [prepare_entry(1, body("meeting"), by="tests", key="k")]
+    writer.write(batch)
+    head = app.head_position()
+    outcome = writer.write(batch)
+    assert (outcome.stored, outcome.present, outcome.problems) == ([], [1], [])
+    assert app.head_position() == head
+
+
+def test_a_key_claimed_by_a_concurrent_writer_falls_back_to_one_entry_at_a_time(
+    app: TimelineApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(app)
+    writer = BulkEntryWriter(app, by="tests")
+    writer.write([prepare_entry(1, body("meeting"), by="tests", key="taken")])
+    # As if the other writer claimed "taken" after this batch looked its keys up.
+    monkeypatch.setattr(app.recorder, "find_claimed", lambda principal, keys: {})
+    outcome = writer.write(
+        [
+            prepare_entry(1, body("meeting"), by="tests", key="taken"),
+            prepare_entry(2, body("call"), by="tests", key="new"),
+            prepare_entry(3, body("statement"), by="tests", key="other"),
+        ]
+    )
+    assert outcome.present == [1]
+    assert outcome.stored == [2, 3]
+    assert app.get_entry(str(entry_id_for("tests", "new"))).kind == "call"
+
+
+def test_an_unknown_actor_or_a_reused_key_stores_nothing_of_that_entry(app: TimelineApp) -> None:
+    seed(app)
+    writer = BulkEntryWriter(app, by="tests")
+    writer.write([prepare_entry(1, body("meeting"), by="tests", key="used")])
+    unknown = body("meeting", actors=[{"actor": "nobody-known", "role": "host"}])
+    outcome = writer.write(
+        [
+            prepare_entry(5, unknown, by="tests", key="a"),
+            prepare_entry(6, body("call"), by="tests", key="used"),
+            prepare_entry(7, body("statement"), by="tests", key="fine"),
+        ]
+    )
+    assert outcome.problems == [
+        (5, "actors.0.actor: no actor 'nobody-known' is registered; register it first"),
+        (6, "key: 'used' was already used for different content"),
+    ]
+    assert outcome.stored == [7]
+    with pytest.raises(EntryNotFound):
+        app.get_entry(str(entry_id_for("tests", "a")))
