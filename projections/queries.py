@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from domain import EntryNotFound, ValidationError, parse_edtf_date
+from domain import ENTRY_CLASSES, EntryNotFound, ValidationError, parse_edtf_date
 from domain.values import fold
 from projections.database import Cursor, Database
 from projections.entries import search_words
@@ -146,6 +146,8 @@ class Queries:
         if not filters.include_retracted:
             where.append("i.status = 'active'")
         if filters.kind:
+            if filters.kind not in ENTRY_CLASSES:
+                raise ValidationError("kind", f"expected one of: {', '.join(ENTRY_CLASSES)}")
             where.append("i.kind = ?")
             params.append(filters.kind)
         if filters.end:
@@ -302,15 +304,16 @@ class Queries:
             return min(int(text), head)
         try:
             moment = datetime.fromisoformat(text)
-        except ValueError:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            moment = moment.astimezone(UTC)
+        except (ValueError, OverflowError):
             raise ValidationError(
                 "as_of", "expected a log position or an ISO 8601 time such as 2024-01-03T00:00:00Z"
             ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
         c.execute(
             f"SELECT MAX(position) FROM {self._t('timeline_clock')} WHERE recorded_at <= ?",
-            (moment.astimezone(UTC).isoformat(),),
+            (moment.isoformat(),),
         )
         row = c.fetchone()
         found = 0 if row is None or row[0] is None else int(row[0])

@@ -36,6 +36,8 @@ class TimelineView(View):
 
     def create_statements(self, token: str) -> list[str]:
         blob = "BLOB" if self.db.dialect == "sqlite" else "BYTEA"
+        # ISO dates and times sort as text: byte-wise, whatever the database's collation.
+        iso = "TEXT" if self.db.dialect == "sqlite" else 'TEXT COLLATE "C"'
         entries, index, search, clock, widest = (self.t(name) for name in self.tables)
         statements = [
             # The widest occurred interval yet: a date filter's lower bound on the
@@ -46,17 +48,17 @@ class TimelineView(View):
             "entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
             "first_position BIGINT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, "
-            "occurred_start TEXT NOT NULL, occurred_end TEXT NOT NULL, "
+            f"occurred_start {iso} NOT NULL, occurred_end {iso} NOT NULL, "
             f"body {blob} NOT NULL, PRIMARY KEY (entry_id, version))",
             f"CREATE TABLE {index} ("
-            "facet TEXT NOT NULL, occurred_start TEXT NOT NULL, span INTEGER NOT NULL, "
+            f"facet TEXT NOT NULL, occurred_start {iso} NOT NULL, span INTEGER NOT NULL, "
             "first_position BIGINT NOT NULL, entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
-            "occurred_end TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
+            f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
             "PRIMARY KEY (entry_id, version, facet))",
             f"CREATE INDEX ix_{index}_order_{token} ON {index} "
             "(facet, occurred_start, span, first_position)",
-            f"CREATE TABLE {clock} (position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL)",
+            f"CREATE TABLE {clock} (position BIGINT PRIMARY KEY, recorded_at {iso} NOT NULL)",
             f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (recorded_at)",
         ]
         if self.db.dialect == "sqlite":

@@ -330,6 +330,8 @@ def test_bad_query_input_is_a_validation_error_naming_the_field(
         ("as_of", lambda: timeline(everything, as_of="yesterday")),
         ("as_of", lambda: timeline(everything, as_of=-1)),
         ("as_of", lambda: q.entry(recorded["meeting"], as_of="yesterday")),
+        ("as_of", lambda: timeline(everything, as_of="0001-01-01T00:00:00+01:00")),
+        ("kind", lambda: timeline(TimelineFilters(kind="rumour"))),
         ("from", lambda: timeline(TimelineFilters(start="not-a-date"))),
         ("to", lambda: timeline(TimelineFilters(end="2023-13"))),
         ("q", lambda: timeline(TimelineFilters(q="¿?!"))),
