@@ -22,8 +22,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from domain import TimelineApp, open_app
+from domain.import_formats import count_lines
+from domain.importing import BATCH_SIZE, import_file
+from scripts.bench_import import write_synthetic_file
 
-__all__ = ["add_parser", "run", "synthetic_entries"]
+__all__ = ["add_parser", "import_row", "run", "synthetic_entries"]
 
 Row = tuple[str, str, str, bytes]
 
@@ -51,6 +54,12 @@ def add_parser(commands: Any) -> None:
     )
     parser.add_argument("--entries", type=int, default=10_000, help="entries per row")
     parser.add_argument("--batch-size", type=int, default=500, help="entries per batch")
+    parser.add_argument(
+        "--import-entries",
+        type=int,
+        default=None,
+        help="entries in the synthetic import file (default: 10 x --entries; 0 skips the row)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -60,6 +69,9 @@ def run(args: argparse.Namespace) -> int:
         console.width = 120  # a pipe gets the whole table on one line a row
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
         figures = list(record_rows(Path(folder), args.entries, args.batch_size, console))
+        imported = args.entries * 10 if args.import_entries is None else args.import_entries
+        if imported > 0:
+            figures.append(import_row(Path(folder), imported, console))
     table = Table(title=f"policy-timeline bench ({args.entries:,} entries, SQLite, WAL)")
     for column in ("row", "engine /s", "baseline", "baseline /s", "ratio"):
         table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
@@ -142,6 +154,38 @@ def record_rows(folder: Path, count: int, batch: int, console: Console) -> Itera
         batched.seconds,
         f"sqlite3 executemany, {batch} a transaction",
         _baseline(folder / "batch-raw.db", batched.rows, batch),
+    )
+
+
+def import_row(folder: Path, entries: int, console: Console) -> Figure:
+    """`policy-timeline import` of a synthetic NDJSON file, beside executemany of its rows."""
+    path = folder / "import.ndjson"
+    write_synthetic_file(path, entries)
+    store = folder / "import.db"
+    app = open_app(f"sqlite:///{store}")
+    try:
+        with _progress(console, f"importing {entries:,} entries", count_lines(path)) as tick:
+            reached = 0
+
+            def advance(line: int) -> None:
+                nonlocal reached
+                tick(line - reached)
+                reached = line
+
+            started = time.perf_counter()
+            report = import_file(app, path, by="bench", on_progress=advance)
+            seconds = time.perf_counter() - started
+    finally:
+        app.close()
+    if report.bad:
+        raise RuntimeError(f"the synthetic file had bad records: {report.problem_lines()[:3]}")
+    rows = _stored_rows(store, 1)
+    return Figure(
+        f"import {entries:,}-entry NDJSON, events",
+        len(rows),
+        seconds,
+        f"sqlite3 executemany, {BATCH_SIZE} a transaction",
+        _baseline(folder / "import-raw.db", rows, BATCH_SIZE),
     )
 
 
