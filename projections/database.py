@@ -11,13 +11,14 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from typing import Any, Protocol
 
 __all__ = ["Cursor", "Database", "PostgresDatabase", "SQLiteDatabase", "open_database"]
 
 Row = tuple[Any, ...]
+SCHEMA_LOCK = 0x7469_6D65  # "time": the advisory lock key for view schema changes
 
 
 class Cursor(Protocol):
@@ -37,7 +38,10 @@ class Database(Protocol):
     def read(self) -> Any:
         """A context manager: one consistent snapshot for a few queries."""
 
-    def table_exists(self, name: str) -> bool: ...
+    def table_exists(self, name: str, c: Cursor | None = None) -> bool: ...
+
+    def schema_change(self) -> Any:
+        """A context manager: a write transaction no other process changes the schema in."""
 
     def close(self) -> None: ...
 
@@ -107,10 +111,16 @@ class SQLiteDatabase:
         finally:
             cursor.execute("COMMIT")
 
-    def table_exists(self, name: str) -> bool:
-        with self.read() as c:
-            c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,))
-            return c.fetchone() is not None
+    def table_exists(self, name: str, c: Cursor | None = None) -> bool:
+        if c is None:
+            with self.read() as c:
+                return self.table_exists(name, c)
+        c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,))
+        return c.fetchone() is not None
+
+    def schema_change(self) -> AbstractContextManager[sqlite3.Cursor]:
+        # BEGIN IMMEDIATE already keeps every other writer out.
+        return self.write()
 
     def close(self) -> None:
         with self._lock:
@@ -188,11 +198,21 @@ class PostgresDatabase:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             yield _PostgresCursor(cursor)
 
-    def table_exists(self, name: str) -> bool:
-        with self.read() as c:
-            c.execute("SELECT to_regclass(?)", (f"{self.schema}.{name}",))
-            row = c.fetchone()
-            return row is not None and row[0] is not None
+    def table_exists(self, name: str, c: Cursor | None = None) -> bool:
+        if c is None:
+            with self.read() as c:
+                return self.table_exists(name, c)
+        c.execute("SELECT to_regclass(?)", (f"{self.schema}.{name}",))
+        row = c.fetchone()
+        return row is not None and row[0] is not None
+
+    @contextmanager
+    def schema_change(self) -> Iterator[_PostgresCursor]:
+        # Two processes creating the same table at once would collide in the
+        # catalogue; an advisory lock held to commit queues them instead.
+        with self.write() as c:
+            c.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            yield c
 
     def close(self) -> None:
         self._pool.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from threading import Event
+from threading import Event, Thread
 
 from eventsourcing.persistence import Notification, Tracking
 
@@ -103,9 +103,14 @@ class Projector:
     def follow(self, stop: Event, progress: Progress | None = None) -> None:
         """Catch up, then apply each new event as the store announces it, until `stop`."""
         self.catch_up(progress=progress)
-        subscription = self.app.recorder.subscribe(gt=self.position())
-        with subscription:
-            watcher = _stop_when_set(stop, subscription.stop)
+        with self.app.recorder.subscribe(gt=self.position()) as subscription:
+            # The subscription blocks waiting for NOTIFY; stopping it ends the loop.
+            def stop_when_asked() -> None:
+                stop.wait()
+                subscription.stop()
+
+            watcher = Thread(target=stop_when_asked, daemon=True)
+            watcher.start()
             try:
                 for notification in subscription:
                     with self.db.write() as c:
@@ -113,6 +118,7 @@ class Projector:
                     if progress is not None:
                         progress(1)
             finally:
+                stop.set()
                 watcher.join()
 
     def wait_for(self, position: int, timeout: float = 5.0, *, in_process: bool = True) -> int:
@@ -188,30 +194,3 @@ class Projector:
         tracking = Tracking(self.app.name, notifications[-1].id)
         for view in self.views:
             view.process(c, changes, tracking)
-
-
-def _stop_when_set(stop: Event, action: Callable[[], None]) -> _Watcher:
-    watcher = _Watcher(stop, action)
-    watcher.start()
-    return watcher
-
-
-class _Watcher:
-    """Stops a subscription from another thread once `stop` is set."""
-
-    def __init__(self, stop: Event, action: Callable[[], None]) -> None:
-        from threading import Thread
-
-        self._stop = stop
-        self._thread = Thread(target=self._run, args=(action,), daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self, action: Callable[[], None]) -> None:
-        self._stop.wait()
-        action()
-
-    def join(self) -> None:
-        self._stop.set()
-        self._thread.join()

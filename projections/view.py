@@ -28,7 +28,7 @@ FOREVER = 2**62
 
 
 def create_tracking_table(db: Database) -> None:
-    with db.write() as c:
+    with db.schema_change() as c:
         c.execute(
             f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
             "view TEXT NOT NULL, application TEXT NOT NULL, position BIGINT NOT NULL, "
@@ -59,12 +59,12 @@ class View(TrackingRecorder, ABC):
 
     def create_table(self) -> None:
         """Create the view's tables and indexes unless they exist."""
-        if self.db.table_exists(self.t(self.tables[0])):
-            return
         # Index names are unique per schema and survive a table rename, so each
         # generation of a view gets its own, and a rebuilt view can be swapped in.
         token = uuid4().hex[:8]
-        with self.db.write() as c:
+        with self.db.schema_change() as c:
+            if self.db.table_exists(self.t(self.tables[0]), c):
+                return
             for statement in self.create_statements(token):
                 c.execute(statement)
 
