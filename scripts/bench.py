@@ -25,6 +25,7 @@ from domain import TimelineApp, open_app
 from domain.import_formats import count_lines
 from domain.importing import BATCH_SIZE, import_file
 from scripts.bench_import import write_synthetic_file
+from scripts.bench_views import QueryFigure, replay_rows
 
 __all__ = ["add_parser", "import_row", "run", "synthetic_entries"]
 
@@ -60,6 +61,19 @@ def add_parser(commands: Any) -> None:
         default=None,
         help="entries in the synthetic import file (default: 10 x --entries; 0 skips the row)",
     )
+    parser.add_argument(
+        "--replay-entries",
+        type=int,
+        nargs="*",
+        default=[100_000, 1_000_000],
+        help="log sizes to replay beside a raw rebuild (default: 100000 1000000; none skips)",
+    )
+    parser.add_argument(
+        "--queries",
+        type=int,
+        default=200,
+        help="timeline queries timed on the largest replayed log (default: %(default)s)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -72,6 +86,13 @@ def run(args: argparse.Namespace) -> int:
         imported = args.entries * 10 if args.import_entries is None else args.import_entries
         if imported > 0:
             figures.append(import_row(Path(folder), imported, console))
+        replays, latencies = replay_rows(
+            Path(folder),
+            [n for n in args.replay_entries if n > 0],
+            args.queries,
+            lambda label, total: _progress(console, label, total),
+        )
+        figures.extend(Figure(*row) for row in replays)
     table = Table(title=f"policy-timeline bench ({args.entries:,} entries, SQLite, WAL)")
     for column in ("row", "engine /s", "baseline", "baseline /s", "ratio"):
         table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
@@ -84,7 +105,25 @@ def run(args: argparse.Namespace) -> int:
             f"{f.rate / f.baseline_rate:.2f}",
         )
     console.print(table)
+    if latencies:
+        console.print(_latency_table(latencies, max(args.replay_entries)))
     return 0
+
+
+def _latency_table(latencies: list[QueryFigure], entries: int) -> Table:
+    table = Table(
+        title=f"timeline queries, 50 a page, {entries:,} entries ({latencies[0].count} each)"
+    )
+    for column in ("query", "p50 ms", "p99 ms", "p99 / first row's p99"):
+        table.add_column(column, justify="left" if column == "query" else "right")
+    for figure in latencies:
+        table.add_row(
+            figure.name,
+            f"{figure.p50:.2f}",
+            f"{figure.p99:.2f}",
+            f"{figure.p99 / latencies[0].p99:.2f}",
+        )
+    return table
 
 
 def synthetic_entries(count: int) -> Iterator[dict[str, Any]]:

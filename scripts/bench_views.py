@@ -26,6 +26,7 @@ import orjson
 from domain import TimelineApp, store_env
 from projections import Projector, Queries, TimelineFilters, open_database
 from projections.actors import folded_names
+from projections.database import CACHE_KIB
 from projections.entries import (
     facets,
     history_item,
@@ -160,6 +161,9 @@ def raw_rebuild(path: Path, tick: Tick) -> float:
         app.close()
     db = sqlite3.connect(path, isolation_level=None)
     try:
+        # The same settings as the views' own connections: the row measures the machinery.
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         started = time.perf_counter()
         db.execute("BEGIN")
         scan = db.execute(
@@ -261,6 +265,10 @@ class QueryFigure:
         self.samples = sorted(samples)
 
     @property
+    def count(self) -> int:
+        return len(self.samples)
+
+    @property
     def p50(self) -> float:
         return statistics.median(self.samples) * 1000
 
@@ -293,3 +301,33 @@ def query_figures(path: Path, head: int, queries: int, seed: int = 11) -> Iterat
             yield QueryFigure(name, samples)
     finally:
         db.close()
+
+
+def replay_rows(
+    folder: Path, sizes: list[int], queries: int, progress: Callable[[str, int], Any]
+) -> tuple[list[tuple[str, int, float, str, float]], list[QueryFigure]]:
+    """Each size's (row, events, replay s, baseline, raw s); query latency at the largest."""
+    figures: list[tuple[str, int, float, str, float]] = []
+    latencies: list[QueryFigure] = []
+    for entries in sorted(sizes):
+        path = folder / f"views-{entries}.db"
+        with progress(f"writing a {entries:,}-entry log", entries) as tick:
+            head = make_store(path, entries, tick)
+        with progress(f"replaying {head:,} events", head) as tick:
+            replayed = replay(path, tick)
+        with progress(f"raw rebuild of {head:,} events", head) as tick:
+            raw = raw_rebuild(path, tick)
+        figures.append(
+            (
+                f"replay {entries:,} entries, events",
+                head,
+                replayed,
+                "raw rebuild: SQL scan, orjson, executemany",
+                raw,
+            )
+        )
+        if entries == max(sizes) and queries > 0:
+            latencies = list(query_figures(path, head, queries))
+        for leftover in folder.glob(f"views-{entries}.db*"):
+            leftover.unlink()
+    return figures, latencies

@@ -115,15 +115,29 @@ def test_a_bad_store_url_is_refused_before_serving(tmp_path: Path) -> None:
 
 def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
     done = subprocess.run(
-        [COMMAND, "bench", "--entries", "200", "--batch-size", "50"],
+        [
+            COMMAND,
+            "bench",
+            "--entries",
+            "200",
+            "--batch-size",
+            "50",
+            "--replay-entries",
+            "300",
+            "--queries",
+            "10",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    rows = [line for line in done.stdout.splitlines() if "record entries" in line]
-    assert len(rows) == 2
+    lines = done.stdout.splitlines()
+    rows = [line for line in lines if re.search(r"record entries|import 2,000|replay 300", line)]
+    assert len(rows) == 4, done.stdout
+    latencies = [line for line in lines if "topic filter" in line]
+    assert len(latencies) == 2, done.stdout
     for row in rows:
         ratio = re.findall(r"(\d+\.\d\d)\s*│?\s*$", row)
         assert ratio, row
