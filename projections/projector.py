@@ -166,7 +166,7 @@ class Projector:
         fresh = {view.name: view.digest() for view in rebuilt.views} if compare else {}
         with self.db.write() as c:
             # Events stored meanwhile; the write lock (SQLite) keeps the head still.
-            while notifications := rebuilt._read(reached, None, c):
+            while notifications := rebuilt._read(reached, None):
                 rebuilt._apply(c, notifications)
                 reached = notifications[-1].id
             for old, new in zip(self.views, rebuilt.views, strict=True):
@@ -181,10 +181,8 @@ class Projector:
 
     # Machinery ------------------------------------------------------------
 
-    def _read(
-        self, after: int, until: int | None, c: Cursor | None = None
-    ) -> Sequence[Notification]:
-        del c  # the log is read through the library's recorder, on its own connection
+    def _read(self, after: int, until: int | None) -> Sequence[Notification]:
+        # Through the library's recorder, on its own connection.
         return self.app.recorder.select_notifications(
             start=after, limit=self.page, stop=until, inclusive_of_start=False
         )

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from domain import ENTRY_CLASSES, EntryNotFound, ValidationError, parse_edtf_date
+from domain import ENTRY_CLASSES, ActorNotFound, EntryNotFound, ValidationError, parse_edtf_date
 from domain.values import fold
 from projections.database import Cursor, Database
 from projections.entries import search_words
@@ -259,8 +259,6 @@ class Queries:
 
     def actor(self, slug: str, co_actors: int = 10) -> dict[str, Any]:
         """The actor now, its count of active entries and its most frequent co-actors."""
-        from domain import ActorNotFound
-
         with self.db.read() as c:
             c.execute(f"SELECT body FROM {self._t('actor_directory')} WHERE slug = ?", (slug,))
             row = c.fetchone()

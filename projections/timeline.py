@@ -76,11 +76,10 @@ class TimelineView(View):
         return statements
 
     def ordered_tables(self) -> list[tuple[str, str]]:
-        search_order = "entry_id, version"
         return [
             ("timeline_entries", "entry_id, version"),
             ("timeline_index", "entry_id, version, facet"),
-            ("timeline_search", search_order),
+            ("timeline_search", "entry_id, version"),
             ("timeline_clock", "position"),
             ("timeline_widest", "one"),
         ]
