@@ -17,10 +17,11 @@ from uuid import UUID, uuid4
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 
 from domain.actors import Actor, parse_actor
 from domain.entries import Entry, parse_entry
+from domain.entry_keys import content_of, entry_id_for, entry_id_hex
 from domain.errors import (
     ActorNotFound,
     AlreadyRegistered,
@@ -33,7 +34,7 @@ from domain.errors import (
     VersionConflict,
 )
 from domain.sources import Source, parse_source
-from domain.store import IdempotencyClaim, IdempotentRecorder, PriorResult
+from domain.store import IdempotencyClaim, IdempotentRecorder, PriorResult, RecordedEntry
 from domain.transcoder import default_transcoder
 from domain.values import (
     ActorRole,
@@ -47,6 +48,7 @@ from domain.values import (
 __all__ = ["CommandResult", "TimelineApp", "command_fingerprint"]
 
 A = TypeVar("A", bound=Aggregate)
+RECORD_ENTRY = "record_entry"
 
 
 @dataclass(frozen=True)
@@ -224,24 +226,22 @@ class TimelineApp(Application[UUID]):
     # Entries --------------------------------------------------------------
 
     def record_entry(
-        self,
-        body: Mapping[str, Any],
-        *,
-        by: str,
-        idempotency_key: str | None = None,
-        entry_id: UUID | None = None,
+        self, body: Mapping[str, Any], *, by: str, idempotency_key: str | None = None
     ) -> CommandResult:
         """Record an entry of any kind; raise ValidationError or UnknownReference.
 
-        `entry_id` fixes the new entry's id (an import derives it from its key);
-        a fresh UUID otherwise.
+        With an idempotency key, the entry's id is derived from the principal
+        and the key (`domain.entry_keys`), as an import derives it, so an
+        entry an import recorded under the key answers a retry too.
         """
 
         def decide() -> _Decision:
+            key = None if idempotency_key is None else idempotency_key.strip()
+            entry_id = uuid4() if key is None else entry_id_for(by, key)
             entry = self._draft_entry(body, by, idempotency_key, entry_id)
             return _Decision(str(entry.id), entry)
 
-        return self._execute("record_entry", body, by, idempotency_key, decide)
+        return self._execute(RECORD_ENTRY, body, by, idempotency_key, decide)
 
     def record_entries(
         self, bodies: Sequence[Mapping[str, Any]], *, by: str
@@ -380,12 +380,19 @@ class TimelineApp(Application[UUID]):
     ) -> CommandResult:
         by = _principal(by)
         fingerprint = command_fingerprint(command, payload)
+        keyed: RecordedEntry | None = None
         if key is not None:
             key = require_text(key, "idempotency_key", limit=255)
             prior = self.keys.find_prior_result(by, key)
             if prior is not None:
                 return _replayed(prior, fingerprint, key)
+            # A key an import used has no claim: the entry it recorded is the record.
+            keyed = self._keyed_entry(by, key)
+            if keyed is not None and command != RECORD_ENTRY:
+                raise IdempotencyKeyReused(key)
         decision = decide()
+        if keyed is not None and key is not None:
+            return _recorded_alike(keyed, decision, self.mapper, key)
         primary = decision.primary
         claims = (
             ()
@@ -400,10 +407,18 @@ class TimelineApp(Application[UUID]):
             recordings = self.save(primary, idempotency=claims)
         except IntegrityError:
             # Lost a race: either the same key, or a concurrent write to the aggregate.
-            if key is not None and (prior := self.keys.find_prior_result(by, key)):
-                return _replayed(prior, fingerprint, key)
+            if key is not None:
+                if prior := self.keys.find_prior_result(by, key):
+                    return _replayed(prior, fingerprint, key)
+                if command == RECORD_ENTRY and (keyed := self._keyed_entry(by, key)):
+                    return _recorded_alike(keyed, decision, self.mapper, key)
             raise self._conflict(decision) from None
         return CommandResult(decision.result_id, primary.version, recordings[0].notification.id)
+
+    def _keyed_entry(self, by: str, key: str) -> RecordedEntry | None:
+        """The entry recorded under `key` by `by`, when there is one."""
+        entry_id = entry_id_hex(by, key)
+        return self.keys.find_recorded([entry_id]).get(entry_id)
 
     def _conflict(self, decision: _Decision) -> Exception:
         primary = decision.primary
@@ -553,6 +568,18 @@ def command_fingerprint(command: str, payload: object) -> str:
     """What a command's idempotency key is held to: a hash of the command and its input."""
     data = orjson.dumps([command, payload], option=orjson.OPT_SORT_KEYS, default=str)
     return hashlib.sha256(data).hexdigest()
+
+
+def _recorded_alike(
+    recorded: RecordedEntry, decision: _Decision, mapper: Mapper[UUID], key: str
+) -> CommandResult:
+    """The first result of a keyed entry recorded again; raise IdempotencyKeyReused
+    unless the new entry's content is byte-equal to the recorded one."""
+    [event] = decision.primary.pending_events
+    state = mapper.to_stored_event(event).state
+    if content_of(state) != content_of(recorded.state):
+        raise IdempotencyKeyReused(key)
+    return CommandResult(decision.result_id, 1, recorded.position)
 
 
 def _replayed(prior: PriorResult, fingerprint: str, key: str) -> CommandResult:

@@ -5,7 +5,14 @@ the transcoder walk its event. An import of 100,000 entries spends more time
 there than in the database, so this path builds the stored event directly
 from the validated fields, in the exact bytes the write service would store
 (`tests/integration/test_bulk.py` holds the two equal for every kind), and
-hands whole batches to the recorder with their idempotency claims.
+hands whole batches to the recorder.
+
+An entry's id is derived from its principal and key (`domain.entry_keys`),
+so the entry itself records that its key was used: the bulk path writes no
+idempotency claims. Before a batch goes in, one look-up finds which of its
+ids are already recorded, and one which of its keys the write service
+claimed for some other command; an entry found so is present when its
+content is byte-equal, and reuses its key otherwise.
 
 It works in two steps, so that the first can run in another process:
 `prepare_entry` validates a body and encodes everything of its event but the
@@ -18,54 +25,31 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from hashlib import sha1
 from typing import Any, NamedTuple
-from uuid import UUID, uuid5
+from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
-from domain.application import TimelineApp, command_fingerprint
+from domain.application import TimelineApp
 from domain.entries import ENTRY_CLASSES, Entry, EntryFields, parse_entry
+from domain.entry_keys import STAMP_HEAD, content_of, entry_id_hex
 from domain.errors import UnknownReference
-from domain.store import IdempotencyClaim
 from domain.transcoder import default_transcoder
 
 __all__ = [
-    "IMPORT_NAMESPACE",
     "BatchOutcome",
     "BulkEntryWriter",
     "PreparedEntry",
     "encode_recorded",
-    "entry_id_for",
     "prepare_entry",
     "reused_key",
 ]
 
-# Fixed: an imported entry's id is uuid5 of "principal/key", so a second
-# import, and any record naming the entry by its key, finds the same entry.
-IMPORT_NAMESPACE = UUID("3d0c9a57-1f7e-4b8e-a0a4-6c2f5e9b7d13")
-
 _TOPICS = {kind: get_topic(cls.Recorded) for kind, cls in ENTRY_CLASSES.items()}
 _ORIGINATOR_TOPICS = {kind: get_topic(cls) for kind, cls in ENTRY_CLASSES.items()}
-_STAMP_HEAD = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
 _TRANSCODER = default_transcoder()
-_NAMESPACE_BYTES = IMPORT_NAMESPACE.bytes
-
-
-def entry_id_for(principal: str, key: str) -> UUID:
-    """The id of the entry that `principal` imports under `key`."""
-    return uuid5(IMPORT_NAMESPACE, f"{principal}/{key}")
-
-
-def _entry_id_text(principal: str, key: str) -> str:
-    """`str(entry_id_for(principal, key))` without building a UUID, at a fifth of the cost."""
-    digest = bytearray(sha1(_NAMESPACE_BYTES + f"{principal}/{key}".encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def reused_key(key: str) -> str:
@@ -78,10 +62,9 @@ class PreparedEntry(NamedTuple):
 
     line: int
     key: str
-    fingerprint: str
-    entry_id: str
+    entry_id: str  # 32 hex digits, as the SQLite store keeps a UUID
     topic: str
-    tail: bytes  # the stored state after `{"timestamp":…,`
+    tail: bytes  # the stored state after `{"timestamp":…,`: the entry's content
     actors: tuple[str, ...]
     sources: tuple[str, ...]
 
@@ -94,14 +77,13 @@ def prepare_entry(line: int, body: Mapping[str, Any], *, by: str, key: str) -> P
     """
     fields = parse_entry(body)
     return PreparedEntry(
-        line=line,
-        key=key,
-        fingerprint=command_fingerprint("record_entry", body),
-        entry_id=_entry_id_text(by, key),
-        topic=_TOPICS[fields.kind],
-        tail=_encode_tail(fields, by, key),
-        actors=tuple(a["actor"] for a in fields.actors),
-        sources=tuple(c["source"] for c in fields.citations),
+        line,
+        key,
+        entry_id_hex(by, key),
+        _TOPICS[fields.kind],
+        _encode_tail(fields, by, key),
+        tuple([a["actor"] for a in fields.actors]),
+        tuple([c["source"] for c in fields.citations]),
     )
 
 
@@ -148,7 +130,7 @@ def _stamp(timestamp: datetime) -> bytes:
 
 
 def _stamped(tail: bytes, stamp: bytes) -> bytes:
-    return b"".join((_STAMP_HEAD, stamp, b'"},', tail))
+    return b"".join((STAMP_HEAD, stamp, b'"},', tail))
 
 
 @dataclass
@@ -192,56 +174,54 @@ class BulkEntryWriter:
             twin = fresh.get(entry.key)
             if twin is None:
                 fresh[entry.key] = entry
-            elif twin.fingerprint == entry.fingerprint:
-                outcome.present.append(entry.line)
             else:
-                outcome.problems.append((entry.line, reused_key(entry.key)))
-        claimed = self.app.keys.find_claimed(self.by, list(fresh))
+                self._compare(entry, twin.tail, outcome)
+        if not fresh:
+            return outcome
+        # Rare: a key the write service claimed, maybe for another command.
+        for key, state in self.app.keys.find_claimed(self.by, list(fresh)).items():
+            self._compare(fresh.pop(key), content_of(state), outcome)
+        recorded = self.app.keys.find_recorded([entry.entry_id for entry in fresh.values()])
         new = []
-        for key, entry in fresh.items():
-            if key not in claimed:
+        for entry in fresh.values():
+            found = recorded.get(entry.entry_id)
+            if found is None:
                 new.append(entry)
-            elif claimed[key] == entry.fingerprint:
-                outcome.present.append(entry.line)
             else:
-                outcome.problems.append((entry.line, reused_key(key)))
+                self._compare(entry, content_of(found.state), outcome)
         if new:
             self._insert(new, outcome)
         return outcome
 
+    @staticmethod
+    def _compare(entry: PreparedEntry, content: bytes, outcome: BatchOutcome) -> None:
+        """Count `entry` present when its key holds `content` already, else a problem."""
+        if content == entry.tail:
+            outcome.present.append(entry.line)
+        else:
+            outcome.problems.append((entry.line, reused_key(entry.key)))
+
     def _insert(self, entries: list[PreparedEntry], outcome: BatchOutcome) -> None:
         stamp = _stamp(Entry.Recorded.create_timestamp())
-        events, claims = [], []
-        for entry in entries:
-            uuid = UUID(entry.entry_id)
-            events.append(StoredEvent(uuid, 1, entry.topic, _stamped(entry.tail, stamp)))
-            claims.append(
-                IdempotencyClaim(self.by, entry.key, entry.fingerprint, entry.entry_id, uuid, 1)
-            )
+        events = [
+            StoredEvent(entry.entry_id, 1, entry.topic, _stamped(entry.tail, stamp))
+            for entry in entries
+        ]
         try:
-            self.app.recorder.insert_events(events, idempotency=claims)
+            self.app.recorder.insert_events(events)
         except IntegrityError:
-            # A concurrent writer claimed some key since the look-up: record
+            # A concurrent writer recorded some id since the look-up: record
             # one at a time, so each entry alone is stored or found present.
-            for entry, event, claim in zip(entries, events, claims, strict=True):
-                self._insert_one(entry, event, claim, outcome)
+            for entry, event in zip(entries, events, strict=True):
+                self._insert_one(entry, event, outcome)
             return
         outcome.stored.extend(entry.line for entry in entries)
 
-    def _insert_one(
-        self,
-        entry: PreparedEntry,
-        event: StoredEvent,
-        claim: IdempotencyClaim,
-        outcome: BatchOutcome,
-    ) -> None:
+    def _insert_one(self, entry: PreparedEntry, event: StoredEvent, outcome: BatchOutcome) -> None:
         try:
-            self.app.recorder.insert_events([event], idempotency=[claim])
+            self.app.recorder.insert_events([event])
         except IntegrityError:
-            prior = self.app.keys.find_prior_result(self.by, entry.key)
-            if prior is not None and prior.fingerprint == entry.fingerprint:
-                outcome.present.append(entry.line)
-            else:
-                outcome.problems.append((entry.line, reused_key(entry.key)))
+            found = self.app.keys.find_recorded([entry.entry_id]).get(entry.entry_id)
+            self._compare(entry, b"" if found is None else content_of(found.state), outcome)
             return
         outcome.stored.append(entry.line)

@@ -4,7 +4,9 @@
 `postgresql://user:password@host:port/dbname` into the environment the
 eventsourcing application reads. Both recorders keep, in the same
 transaction as the events, a table of idempotency keys, so a retried command
-finds its first result also after a restart.
+finds its first result also after a restart. An entry imported under a key
+has no row there: its id is derived from the key (`domain.entry_keys`), and
+`find_recorded` finds it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = [
     "IdempotencyClaim",
     "IdempotentRecorder",
     "PriorResult",
+    "RecordedEntry",
     "StoreURLError",
     "store_env",
 ]
@@ -57,12 +60,23 @@ class PriorResult:
     position: int
 
 
+class RecordedEntry(NamedTuple):
+    """The stored state of an entry's first event, and its log position."""
+
+    state: bytes
+    position: int
+
+
 class IdempotentRecorder(Protocol):
     def find_prior_result(self, principal: str, key: str) -> PriorResult | None:
         """The first result of `key` for `principal`, or None when it is unused."""
 
-    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, str]:
-        """The fingerprints of those of `keys` that `principal` has used, by key."""
+    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, bytes]:
+        """For those of `keys` that `principal` has claimed, the stored state of
+        the event each claim points at, by key."""
+
+    def find_recorded(self, ids: Sequence[str]) -> dict[str, RecordedEntry]:
+        """Those of `ids` (UUIDs in 32-digit hex) that have a first event, by id."""
 
 
 def store_env(url: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from domain.store import IdempotencyClaim, PriorResult
+from domain.store import IdempotencyClaim, PriorResult, RecordedEntry
 
 __all__ = ["PostgresEventRecorder", "PostgresStore"]
 
@@ -24,6 +24,7 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self.keys_table = Identifier(datastore.schema, f"{events_table_name}_keys")
+        events = Identifier(datastore.schema, events_table_name)
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {table} ("
@@ -41,10 +42,17 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             "FROM {keys} k JOIN {events} e ON e.originator_id = k.originator_id "
             "AND e.originator_version = k.originator_version "
             "WHERE k.principal = %s AND k.key = %s"
-        ).format(keys=self.keys_table, events=Identifier(datastore.schema, events_table_name))
+        ).format(keys=self.keys_table, events=events)
         self.select_claimed_statement = SQL(
-            "SELECT key, fingerprint FROM {table} WHERE principal = %s AND key = ANY(%s)"
-        ).format(table=self.keys_table)
+            "SELECT k.key, e.state FROM {keys} k JOIN {events} e "
+            "ON e.originator_id = k.originator_id "
+            "AND e.originator_version = k.originator_version "
+            "WHERE k.principal = %s AND k.key = ANY(%s)"
+        ).format(keys=self.keys_table, events=events)
+        self.select_recorded_statement = SQL(
+            "SELECT originator_id, state, notification_id FROM {events} "
+            "WHERE originator_id = ANY(%s::uuid[]) AND originator_version = 1"
+        ).format(events=events)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -82,10 +90,20 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             int(row["notification_id"]),
         )
 
-    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, str]:
+    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, bytes]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self.select_claimed_statement, (principal, list(keys)))
-            return {str(row["key"]): str(row["fingerprint"]) for row in curs.fetchall()}
+            return {str(row["key"]): bytes(row["state"]) for row in curs.fetchall()}
+
+    def find_recorded(self, ids: Sequence[str]) -> dict[str, RecordedEntry]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_recorded_statement, (list(ids),))
+            return {
+                row["originator_id"].hex: RecordedEntry(
+                    bytes(row["state"]), int(row["notification_id"])
+                )
+                for row in curs.fetchall()
+            }
 
 
 class PostgresStore(PostgresFactory):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 
-from domain.store import IdempotencyClaim, PriorResult
+from domain.store import IdempotencyClaim, PriorResult, RecordedEntry
 
 __all__ = ["SQLiteEventRecorder", "SQLiteStore"]
 
@@ -85,19 +85,42 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
             return None
         return PriorResult(str(row[0]), str(row[1]), int(row[2]), int(row[3]))
 
-    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, str]:
-        claimed: dict[str, str] = {}
+    def find_claimed(self, principal: str, keys: Sequence[str]) -> dict[str, bytes]:
+        claimed: dict[str, bytes] = {}
         with self.datastore.transaction(commit=False) as c:
-            # Chunks stay under SQLite's oldest limit of 999 bound parameters.
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
+            for chunk in _chunks(keys):
                 c.execute(
-                    f"SELECT key, fingerprint FROM {self.keys_table} "
-                    f"WHERE principal = ? AND key IN ({','.join('?' * len(chunk))})",
+                    f"SELECT k.key, e.state FROM {self.keys_table} k "
+                    f"JOIN {self.events_table_name} e ON e.originator_id = k.originator_id "
+                    "AND e.originator_version = k.originator_version "
+                    f"WHERE k.principal = ? AND k.key IN ({','.join('?' * len(chunk))})",
                     (principal, *chunk),
                 )
-                claimed.update((str(row[0]), str(row[1])) for row in c.fetchall())
+                claimed.update((str(row[0]), bytes(row[1])) for row in c.fetchall())
         return claimed
+
+    def find_recorded(self, ids: Sequence[str]) -> dict[str, RecordedEntry]:
+        # The ids are the hex this recorder stores for a UUID.
+        recorded: dict[str, RecordedEntry] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(ids):
+                c.execute(
+                    f"SELECT originator_id, state, rowid FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "AND originator_version = 1",
+                    chunk,
+                )
+                recorded.update(
+                    (str(row[0]), RecordedEntry(bytes(row[1]), int(row[2])))
+                    for row in c.fetchall()
+                )
+        return recorded
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    """Pieces under SQLite's oldest limit of 999 bound parameters."""
+    for start in range(0, len(values), 500):
+        yield values[start : start + 500]
 
 
 class SQLiteStore(SQLiteFactory):

@@ -6,9 +6,11 @@ from uuid import uuid4
 
 import pytest
 
-from domain import EntryNotFound, TimelineApp, open_app
-from domain.bulk import BulkEntryWriter, encode_recorded, entry_id_for, prepare_entry
+from domain import EntryNotFound, IdempotencyKeyReused, TimelineApp, open_app
+from domain.bulk import BulkEntryWriter, encode_recorded, prepare_entry
 from domain.entries import Entry, parse_entry
+from domain.entry_keys import entry_id_for
+from domain.store import RecordedEntry
 from tests.builders import BODIES, body, seed
 
 
@@ -53,9 +55,46 @@ def test_an_entry_written_in_bulk_reads_back_through_the_write_service(app: Time
             expected.details,
             expected.citations,
         )
-    prior = app.keys.find_prior_result("tests", "k-meeting")
-    assert prior is not None
-    assert prior.result_id == str(entry_id_for("tests", "k-meeting"))
+    # The entry is the record of its key: no claim is written for it.
+    assert app.keys.find_prior_result("tests", "k-meeting") is None
+
+
+def test_the_write_service_honours_a_key_an_import_used(app: TimelineApp) -> None:
+    seed(app)
+    BulkEntryWriter(app, by="tests").write(
+        [prepare_entry(1, body("meeting"), by="tests", key="k")]
+    )
+    head = app.head_position()
+    again = app.record_entry(body("meeting"), by="tests", idempotency_key="k")
+    assert (again.id, again.version, again.position) == (str(entry_id_for("tests", "k")), 1, head)
+    with pytest.raises(IdempotencyKeyReused):
+        app.record_entry(body("call"), by="tests", idempotency_key="k")
+    with pytest.raises(IdempotencyKeyReused):
+        app.register_source({"title": "Other", "publisher": "P"}, by="tests", idempotency_key="k")
+    assert app.head_position() == head
+    other = app.record_entry(body("meeting"), by="someone-else", idempotency_key="k")
+    assert other.id != again.id
+
+
+def test_an_import_honours_a_key_the_write_service_used(app: TimelineApp) -> None:
+    seed(app)
+    recorded = app.record_entry(body("meeting"), by="tests", idempotency_key="k")
+    app.register_source({"title": "Other", "publisher": "P"}, by="tests", idempotency_key="s")
+    assert recorded.id == str(entry_id_for("tests", "k"))
+    head = app.head_position()
+    outcome = BulkEntryWriter(app, by="tests").write(
+        [
+            prepare_entry(1, body("meeting"), by="tests", key="k"),
+            prepare_entry(2, body("call"), by="tests", key="k"),
+            prepare_entry(3, body("call"), by="tests", key="s"),
+        ]
+    )
+    assert outcome.present == [1]
+    assert outcome.problems == [
+        (2, "key: 'k' was already used for different content"),
+        (3, "key: 's' was already used for different content"),
+    ]
+    assert app.head_position() == head
 
 
 def test_a_batch_written_again_is_present_and_stores_nothing(app: TimelineApp) -> None:
@@ -69,14 +108,21 @@ def test_a_batch_written_again_is_present_and_stores_nothing(app: TimelineApp) -
     assert app.head_position() == head
 
 
-def test_a_key_claimed_by_a_concurrent_writer_falls_back_to_one_entry_at_a_time(
+def test_an_id_recorded_by_a_concurrent_writer_falls_back_to_one_entry_at_a_time(
     app: TimelineApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed(app)
     writer = BulkEntryWriter(app, by="tests")
     writer.write([prepare_entry(1, body("meeting"), by="tests", key="taken")])
-    # As if the other writer claimed "taken" after this batch looked its keys up.
-    monkeypatch.setattr(app.recorder, "find_claimed", lambda principal, keys: {})
+    # As if the other writer recorded "taken" after this batch looked its ids up.
+    find_recorded = app.keys.find_recorded
+    looked_up: list[list[str]] = []
+
+    def first_finds_nothing(ids: list[str]) -> dict[str, RecordedEntry]:
+        looked_up.append(ids)
+        return {} if len(looked_up) == 1 else find_recorded(ids)
+
+    monkeypatch.setattr(app.recorder, "find_recorded", first_finds_nothing)
     outcome = writer.write(
         [
             prepare_entry(1, body("meeting"), by="tests", key="taken"),

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from domain import EntryNotFound, TimelineApp
-from domain.bulk import entry_id_for
+from domain.entry_keys import entry_id_for
 from domain.import_formats import STRUCTURED_FIELDS
 from domain.importing import ImportReport, import_file
 from tests.builders import ACTORS, BODIES, SOURCE, body

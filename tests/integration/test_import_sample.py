@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from domain import TimelineApp
-from domain.bulk import entry_id_for
+from domain.entry_keys import entry_id_for
 from domain.entries import ENTRY_CLASSES
 from domain.importing import import_file
 from scripts.load_sample import PRINCIPAL, SAMPLE

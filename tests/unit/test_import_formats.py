@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.bulk import _entry_id_text, entry_id_for
+from domain.entry_keys import content_of, entry_id_for, entry_id_hex
 from domain.import_formats import count_lines, format_for, read_records
 
 
@@ -101,4 +101,11 @@ def test_lines_are_counted_with_or_without_a_final_newline(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("key", ["e1", "sha256:00ff", "Mañana/€", "a" * 255])
 def test_the_fast_entry_id_is_the_uuid5_of_principal_and_key(key: str) -> None:
-    assert _entry_id_text("import", key) == str(entry_id_for("import", key))
+    assert entry_id_hex("import", key) == entry_id_for("import", key).hex
+    assert entry_id_hex("other", key) == entry_id_for("other", key).hex
+
+
+def test_the_content_of_a_stored_state_is_what_follows_its_timestamp() -> None:
+    stamped = b'{"timestamp":{"_type_":"datetime_iso","_data_":"2024-01-02T03:04:05+00:00"},"a":1}'
+    assert content_of(stamped) == b'"a":1}'
+    assert content_of(b'{"a":1}') == b'{"a":1}'
