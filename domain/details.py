@@ -1,28 +1,31 @@
 """Kind-specific details of an entry: what each kind requires and accepts.
 
 `parse_details(kind, value)` returns the details as they will be stored and
-the actors they name, so the write service can check those actors exist and
-list them on the entry with the role the details give them.
+the actors they name, each with the role the details give it, so the write
+service can check those actors exist and list them on the entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from domain.dates import parse_edtf_date
 from domain.errors import ValidationError
 from domain.values import (
     SEQUENCES,
+    ActorRole,
+    is_slug,
     optional_text,
     reject_unknown,
     require_mapping,
     require_slug,
     require_text,
     text_list,
+    valid_text,
 )
 
-__all__ = ["KINDS", "ActorMention", "parse_details"]
+__all__ = ["KINDS", "parse_details"]
 
 FORMATS = ("in_person", "virtual")
 CALL_MEDIA = ("phone", "video")
@@ -32,26 +35,21 @@ CHAMBERS = ("house", "senate", "both")
 INSTRUMENTS = ("executive_order", "proclamation", "rule", "law", "program", "guidance")
 
 
-class ActorMention(NamedTuple):
-    """An actor named inside the details, with the role it implies."""
-
-    field: str
-    actor: str
-    role: str
-
-
 Details = dict[str, Any]
-Parser = Callable[[Mapping[str, Any], list[ActorMention]], Details]
+# The actors named inside the details, each with the role it implies.
+Mentions = list[ActorRole]
+Parser = Callable[[Mapping[str, Any], Mentions], Details]
 
 
-def parse_details(kind: str, value: object) -> tuple[Details, list[ActorMention]]:
+def parse_details(kind: str, value: object) -> tuple[Details, Mentions]:
     """Validate `value` as the details of `kind`; raise ValidationError naming the field."""
     if kind not in KINDS:
         raise ValidationError("kind", f"unknown kind {kind!r}; accepted: {', '.join(KINDS)}")
     data = require_mapping({} if value is None else value, "details")
     accepted, parser = KINDS[kind]
-    reject_unknown(data, accepted, "details")
-    mentions: list[ActorMention] = []
+    if not _ACCEPTED_SETS[kind].issuperset(data):
+        reject_unknown(data, accepted, "details")
+    mentions: Mentions = []
     details = parser(data, mentions)
     return {k: v for k, v in details.items() if v is not None}, mentions
 
@@ -86,20 +84,22 @@ def _number(value: object, field: str) -> int | float:
     return value
 
 
-def _actor(value: object, field: str, role: str, mentions: list[ActorMention]) -> str:
-    slug = require_slug(value, field)
-    mentions.append(ActorMention(field, slug, role))
+def _actor(value: object, field: str, role: str, mentions: Mentions) -> str:
+    slug = value if is_slug(value) else require_slug(value, field)
+    mentions.append({"actor": slug, "role": role})
     return slug
 
 
-def _participants(data: Mapping[str, Any], mentions: list[ActorMention]) -> list[str]:
+def _participants(data: Mapping[str, Any], mentions: Mentions) -> list[str]:
     raw = _required(data, "participants", "at least two participant actor ids")
     if not isinstance(raw, SEQUENCES):
         raise ValidationError("details.participants", "expected a list of actor ids")
-    slugs = [
-        _actor(item, f"details.participants.{i}", "participant", mentions)
-        for i, item in enumerate(raw)
-    ]
+    slugs = []
+    for i, item in enumerate(raw):
+        # The field path is formatted only for an error.
+        slug = item if is_slug(item) else require_slug(item, f"details.participants.{i}")
+        slugs.append(slug)
+        mentions.append({"actor": slug, "role": "participant"})
     if len(set(slugs)) < 2:
         raise ValidationError(
             "details.participants", "expected at least two different participant actors"
@@ -107,7 +107,7 @@ def _participants(data: Mapping[str, Any], mentions: list[ActorMention]) -> list
     return slugs
 
 
-def _meeting(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+def _meeting(data: Mapping[str, Any], mentions: Mentions) -> Details:
     return {
         "participants": _participants(data, mentions),
         "format": _choice(data.get("format"), "details.format", FORMATS),
@@ -116,14 +116,14 @@ def _meeting(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
     }
 
 
-def _call(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+def _call(data: Mapping[str, Any], mentions: Mentions) -> Details:
     return {
         "participants": _participants(data, mentions),
         "medium": _choice(data.get("medium"), "details.medium", CALL_MEDIA),
     }
 
 
-def _statement(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+def _statement(data: Mapping[str, Any], mentions: Mentions) -> Details:
     speaker = _required(data, "speaker", "the actor id of the speaker")
     quotes = _required(data, "quotes", "one or more exact quotes")
     return {
@@ -147,7 +147,7 @@ def _measure(value: object) -> dict[str, Any] | None:
     return measure
 
 
-def _enforcement(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+def _enforcement(data: Mapping[str, Any], mentions: Mentions) -> Details:
     agency = _required(data, "agency", "the actor id of the agency")
     return {
         "agency": _actor(agency, "details.agency", "agency", mentions),
@@ -156,13 +156,23 @@ def _enforcement(data: Mapping[str, Any], mentions: list[ActorMention]) -> Detai
     }
 
 
-def _positions(value: object, mentions: list[ActorMention]) -> list[dict[str, str]] | None:
+def _positions(value: object, mentions: Mentions) -> list[dict[str, str]] | None:
     if value is None:
         return None
     if not isinstance(value, SEQUENCES):
         raise ValidationError("details.positions", "expected a list of {actor, position}")
     positions = []
     for i, item in enumerate(value):
+        # A plain position is taken as it is; only a bad one has its path formatted.
+        if (
+            type(item) is dict
+            and _POSITION_SET.issuperset(item)
+            and is_slug(actor := item.get("actor"))
+            and (position := valid_text(item.get("position")))
+        ):
+            mentions.append({"actor": actor, "role": "negotiator"})
+            positions.append({"actor": actor, "position": position})
+            continue
         field = f"details.positions.{i}"
         data = require_mapping(item, field)
         reject_unknown(data, ("actor", "position"), field)
@@ -189,7 +199,7 @@ def _vote(value: object) -> dict[str, int] | None:
     return counts
 
 
-def _negotiation(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+def _negotiation(data: Mapping[str, Any], mentions: Mentions) -> Details:
     package = _required(data, "package", "the name of the package under negotiation")
     status = _required(data, "status", f"one of {', '.join(STATUSES)}")
     return {
@@ -201,7 +211,7 @@ def _negotiation(data: Mapping[str, Any], mentions: list[ActorMention]) -> Detai
     }
 
 
-def _statistic(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+def _statistic(data: Mapping[str, Any], mentions: Mentions) -> Details:
     metric = _required(data, "metric", "what is counted")
     value = _required(data, "value", "a number")
     unit = _required(data, "unit", "the unit of the value")
@@ -216,7 +226,7 @@ def _statistic(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details
     }
 
 
-def _policy(data: Mapping[str, Any], mentions: list[ActorMention]) -> Details:
+def _policy(data: Mapping[str, Any], mentions: Mentions) -> Details:
     instrument = _required(data, "instrument", f"one of {', '.join(INSTRUMENTS)}")
     agency = data.get("agency")
     return {
@@ -237,3 +247,5 @@ KINDS: dict[str, tuple[tuple[str, ...], Parser]] = {
     "statistic": (("metric", "value", "unit", "period", "agency"), _statistic),
     "policy_action": (("instrument", "agency"), _policy),
 }
+_ACCEPTED_SETS = {kind: frozenset(accepted) for kind, (accepted, _) in KINDS.items()}
+_POSITION_SET = frozenset(("actor", "position"))

@@ -24,6 +24,7 @@ __all__ = [
     "fold",
     "is_slug",
     "optional_text",
+    "plain_citation",
     "require_text",
     "slugify",
     "source_uuid",
@@ -37,6 +38,7 @@ ACTOR_NAMESPACE = UUID("6f1c2d0e-5c43-4a8e-9a56-2b7f0f3e8a11")
 SOURCE_NAMESPACE = UUID("0b6e9a4d-8f55-4c0c-b7f2-39c1d6a2e7b4")
 
 CITATION_FIELDS = ("source", "quote", "locator")
+_CITATION_FIELD_SET = frozenset(CITATION_FIELDS)
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_TEXT = 20_000
 # A tuple of types, not `list | tuple`: the union would be rebuilt at every
@@ -155,6 +157,31 @@ def reject_unknown(data: Mapping[str, Any], accepted: tuple[str, ...], field: st
 @lru_cache(maxsize=256)
 def _accepted_set(accepted: tuple[str, ...]) -> frozenset[str]:
     return frozenset(accepted)
+
+
+def plain_citation(value: object) -> Citation | None:
+    """`parse_citation` of a citation with nothing wrong, else None.
+
+    For a caller validating many: it formats no field path, which costs more
+    than the checks; on None, `parse_citation` words what is wrong.
+    """
+    if type(value) is not dict or not _CITATION_FIELD_SET.issuperset(value):
+        return None
+    source = value.get("source")
+    if not is_slug(source):
+        return None
+    citation: Citation = {"source": source}
+    quote = value.get("quote")
+    if quote is not None:
+        if not (text := valid_text(quote)):
+            return None
+        citation["quote"] = text
+    locator = value.get("locator")
+    if locator is not None:
+        if not (text := valid_text(locator)):
+            return None
+        citation["locator"] = text
+    return citation
 
 
 def parse_citation(value: object, field: str) -> Citation:
