@@ -10,9 +10,10 @@ hands whole batches to the recorder.
 An entry's id is derived from its principal and key (`domain.entry_keys`),
 so the entry itself records that its key was used: the bulk path writes no
 idempotency claims. Before a batch goes in, one look-up finds which of its
-ids are already recorded, and one which of its keys the write service
-claimed for some other command; an entry found so is present when its
-content is byte-equal, and reuses its key otherwise.
+keys the write service claimed, maybe for another command; then the batch
+goes in whole, and only when the store refuses an id already recorded does a
+look-up find which. An entry found either way is present when its content is
+byte-equal, and reuses its key otherwise.
 
 It works in two steps, so that the first can run in another process:
 `prepare_entry` validates a body and encodes everything of its event but the
@@ -181,16 +182,24 @@ class BulkEntryWriter:
         # Rare: a key the write service claimed, maybe for another command.
         for key, state in self.app.keys.find_claimed(self.by, list(fresh)).items():
             self._compare(fresh.pop(key), content_of(state), outcome)
-        recorded = self.app.keys.find_recorded([entry.entry_id for entry in fresh.values()])
-        new = []
-        for entry in fresh.values():
+        new = list(fresh.values())
+        # Nearly every entry of an import is new: the store's primary key finds
+        # the ids already recorded at less cost than a look-up before each batch.
+        if not new or self._insert(new, outcome):
+            return outcome
+        recorded = self.app.keys.find_recorded([entry.entry_id for entry in new])
+        rest = []
+        for entry in new:
             found = recorded.get(entry.entry_id)
             if found is None:
-                new.append(entry)
+                rest.append(entry)
             else:
                 self._compare(entry, content_of(found.state), outcome)
-        if new:
-            self._insert(new, outcome)
+        if rest and not self._insert(rest, outcome):
+            # A concurrent writer recorded some id since the look-up: record
+            # one at a time, so each entry alone is stored or found present.
+            for entry in rest:
+                self._insert_one(entry, outcome)
         return outcome
 
     @staticmethod
@@ -201,27 +210,18 @@ class BulkEntryWriter:
         else:
             outcome.problems.append((entry.line, reused_key(entry.key)))
 
-    def _insert(self, entries: list[PreparedEntry], outcome: BatchOutcome) -> None:
-        stamp = _stamp(Entry.Recorded.create_timestamp())
-        events = [
-            StoredEvent(entry.entry_id, 1, entry.topic, _stamped(entry.tail, stamp))
-            for entry in entries
-        ]
+    def _insert(self, entries: list[PreparedEntry], outcome: BatchOutcome) -> bool:
+        """Store `entries` in one transaction; False, storing none, if an id is taken."""
+        head = b"".join((STAMP_HEAD, _stamp(Entry.Recorded.create_timestamp()), b'"},'))
+        rows = [(entry.entry_id, 1, entry.topic, head + entry.tail) for entry in entries]
         try:
-            self.app.recorder.insert_events(events)
+            self.app.keys.insert_event_rows(rows)
         except IntegrityError:
-            # A concurrent writer recorded some id since the look-up: record
-            # one at a time, so each entry alone is stored or found present.
-            for entry, event in zip(entries, events, strict=True):
-                self._insert_one(entry, event, outcome)
-            return
-        outcome.stored.extend(entry.line for entry in entries)
+            return False
+        outcome.stored.extend([entry.line for entry in entries])
+        return True
 
-    def _insert_one(self, entry: PreparedEntry, event: StoredEvent, outcome: BatchOutcome) -> None:
-        try:
-            self.app.recorder.insert_events([event])
-        except IntegrityError:
+    def _insert_one(self, entry: PreparedEntry, outcome: BatchOutcome) -> None:
+        if not self._insert([entry], outcome):
             found = self.app.keys.find_recorded([entry.entry_id]).get(entry.entry_id)
             self._compare(entry, b"" if found is None else content_of(found.state), outcome)
-            return
-        outcome.stored.append(entry.line)

@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 
 __all__ = [
     "DEFAULT_URL",
+    "EventRow",
     "IdempotencyClaim",
     "IdempotentRecorder",
     "PriorResult",
@@ -60,6 +61,10 @@ class PriorResult:
     position: int
 
 
+# A stored event as a row: originator id in 32-digit hex, version, topic, state.
+EventRow = tuple[str, int, str, bytes]
+
+
 class RecordedEntry(NamedTuple):
     """The stored state of an entry's first event, and its log position."""
 
@@ -77,6 +82,11 @@ class IdempotentRecorder(Protocol):
 
     def find_recorded(self, ids: Sequence[str]) -> dict[str, RecordedEntry]:
         """Those of `ids` (UUIDs in 32-digit hex) that have a first event, by id."""
+
+    def insert_event_rows(self, rows: Sequence[EventRow]) -> None:
+        """Store the events of `rows` in one transaction, without building a
+        `StoredEvent` for each; raise IntegrityError, storing none, when one
+        of them is recorded already."""
 
 
 def store_env(url: str) -> dict[str, str]:

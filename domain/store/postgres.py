@@ -11,7 +11,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from domain.store import IdempotencyClaim, PriorResult, RecordedEntry
+from domain.store import EventRow, IdempotencyClaim, PriorResult, RecordedEntry
 
 __all__ = ["PostgresEventRecorder", "PostgresStore"]
 
@@ -76,6 +76,10 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                 ],
             )
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def insert_event_rows(self, rows: Sequence[EventRow]) -> None:
+        # psycopg hands a hex id to the uuid column as text, which it accepts.
+        self.insert_events([StoredEvent(*row) for row in rows])
 
     def find_prior_result(self, principal: str, key: str) -> PriorResult | None:
         with self.datastore.transaction(commit=False) as curs:

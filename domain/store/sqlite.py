@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 
-from domain.store import IdempotencyClaim, PriorResult, RecordedEntry
+from domain.store import EventRow, IdempotencyClaim, PriorResult, RecordedEntry
 
 __all__ = ["SQLiteEventRecorder", "SQLiteStore"]
 
@@ -69,6 +69,11 @@ class SQLiteEventRecorder(SQLiteApplicationRecorder):
         c.execute("SELECT last_insert_rowid()")
         last = int(c.fetchone()[0])
         return list(range(last - len(stored_events) + 1, last + 1))
+
+    def insert_event_rows(self, rows: Sequence[EventRow]) -> None:
+        # The hex of an id is what this recorder stores for a UUID.
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(self.insert_events_statement, rows)
 
     def find_prior_result(self, principal: str, key: str) -> PriorResult | None:
         with self.datastore.transaction(commit=False) as c:
