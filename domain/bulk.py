@@ -34,6 +34,7 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import get_topic
 
 from domain.application import TimelineApp
+from domain.dates import EdtfDate
 from domain.entries import ENTRY_CLASSES, Entry, EntryFields, parse_entry
 from domain.entry_keys import STAMP_HEAD, content_of, entry_id_hex
 from domain.errors import UnknownReference
@@ -51,6 +52,7 @@ __all__ = [
 _TOPICS = {kind: get_topic(cls.Recorded) for kind, cls in ENTRY_CLASSES.items()}
 _ORIGINATOR_TOPICS = {kind: get_topic(cls) for kind, cls in ENTRY_CLASSES.items()}
 _TRANSCODER = default_transcoder()
+_DATES: dict[str, tuple[EdtfDate, orjson.Fragment]] = {}
 
 
 def reused_key(key: str) -> str:
@@ -102,11 +104,11 @@ def encode_recorded(
 
 def _encode_tail(fields: EntryFields, by: str, key: str | None) -> bytes:
     # The order is the event's attribute order, which the mapper encodes.
-    state = {
+    state: dict[str, Any] = {
         "originator_topic": _ORIGINATOR_TOPICS[fields.kind],
         "title": fields.title,
         "summary": fields.summary,
-        "occurred": {"_type_": "edtf", "_data_": fields.occurred.to_json()},
+        "occurred": _encoded_date(fields.occurred),
         "actors": fields.actors,
         "topics": fields.topics,
         "location": fields.location,
@@ -119,11 +121,28 @@ def _encode_tail(fields: EntryFields, by: str, key: str | None) -> bytes:
     try:
         encoded = orjson.dumps(state, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
     except orjson.JSONEncodeError:
-        # Only values that did not come from JSON (subclasses of built-ins,
-        # tuples inside details) get here: the transcoder decides for them as
-        # it does on the normal path, and raises when it cannot.
+        # Only values that did not come from JSON (subclasses of built-ins)
+        # get here: the transcoder decides for them as it does on the normal
+        # path, and raises when it cannot.
+        state["occurred"] = fields.occurred
         encoded = _TRANSCODER.encode(state)
     return encoded[1:]
+
+
+def _encoded_date(occurred: EdtfDate) -> orjson.Fragment:
+    """The date as the transcoder encodes it, encoded once for all the entries naming it.
+
+    `parse_edtf_date` hands out one `EdtfDate` per text while it holds it in
+    its cache, so an identical object is the same date.
+    """
+    known = _DATES.get(occurred.text)
+    if known is not None and known[0] is occurred:
+        return known[1]
+    fragment = orjson.Fragment(orjson.dumps({"_type_": "edtf", "_data_": occurred.to_json()}))
+    if len(_DATES) >= 8192:
+        _DATES.clear()
+    _DATES[occurred.text] = (occurred, fragment)
+    return fragment
 
 
 def _stamp(timestamp: datetime) -> bytes:
