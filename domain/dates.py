@@ -31,8 +31,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-import edtf
-
 from domain.errors import ValidationError
 
 __all__ = ["EdtfDate", "parse_edtf_date"]
@@ -101,6 +99,11 @@ def _parse_text(text: str) -> EdtfDate:
         if start > end:
             raise _Refused(f"{text!r} ends before it starts")
         return EdtfDate(text=text, start=start, end=end)
+    # Imported on first need: its grammar takes a tenth of a second to build,
+    # which every process would pay at start, an import's worker among them,
+    # though the fast path answers nearly every date.
+    import edtf
+
     try:
         parsed = edtf.parse_edtf(text)
     except Exception:  # the parser raises several unrelated types
@@ -124,6 +127,8 @@ def _parse_text(text: str) -> EdtfDate:
 
 
 def _bound(part: Any, field: str, text: str, *, lower: bool) -> date:
+    import edtf  # loaded by now: see _parse_text
+
     if isinstance(part, edtf.UnspecifiedIntervalSection):
         raise ValidationError(
             field, f"{text!r} has an open or unknown end; give both ends of an interval"
