@@ -33,6 +33,10 @@ STATEMENT_MEDIA = ("press_release", "remarks", "interview", "briefing", "social_
 STATUSES = ("proposed", "ongoing", "stalled", "agreed", "passed", "failed")
 CHAMBERS = ("house", "senate", "both")
 INSTRUMENTS = ("executive_order", "proclamation", "rule", "law", "program", "guidance")
+# Spelled out once: messages that every body would format again.
+_ONE_OF_STATUSES = f"one of {', '.join(STATUSES)}"
+_ONE_OF_INSTRUMENTS = f"one of {', '.join(INSTRUMENTS)}"
+_INFINITIES = (float("inf"), float("-inf"))
 
 
 Details = dict[str, Any]
@@ -79,7 +83,7 @@ def _count(value: object, field: str) -> int | None:
 def _number(value: object, field: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(field, "expected a number")
-    if value != value or value in (float("inf"), float("-inf")):
+    if value != value or value in _INFINITIES:
         raise ValidationError(field, "expected a finite number")
     return value
 
@@ -201,7 +205,7 @@ def _vote(value: object) -> dict[str, int] | None:
 
 def _negotiation(data: Mapping[str, Any], mentions: Mentions) -> Details:
     package = _required(data, "package", "the name of the package under negotiation")
-    status = _required(data, "status", f"one of {', '.join(STATUSES)}")
+    status = _required(data, "status", _ONE_OF_STATUSES)
     return {
         "package": require_text(package, "details.package"),
         "status": _choice(status, "details.status", STATUSES),
@@ -227,7 +231,7 @@ def _statistic(data: Mapping[str, Any], mentions: Mentions) -> Details:
 
 
 def _policy(data: Mapping[str, Any], mentions: Mentions) -> Details:
-    instrument = _required(data, "instrument", f"one of {', '.join(INSTRUMENTS)}")
+    instrument = _required(data, "instrument", _ONE_OF_INSTRUMENTS)
     agency = data.get("agency")
     return {
         "instrument": _choice(instrument, "details.instrument", INSTRUMENTS),
