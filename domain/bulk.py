@@ -64,8 +64,7 @@ class PreparedEntry(NamedTuple):
     """A validated entry body, encoded but for its timestamp; cheap to pickle."""
 
     line: int
-    key: str
-    entry_id: str  # 32 hex digits, as the SQLite store keeps a UUID
+    key: str  # the entry's id derives from it when the batch is written
     topic: str
     tail: bytes  # the stored state after `{"timestamp":…,`: the entry's content
     actors: tuple[str, ...]
@@ -82,7 +81,6 @@ def prepare_entry(line: int, body: Mapping[str, Any], *, by: str, key: str) -> P
     return PreparedEntry(
         line,
         key,
-        entry_id_hex(by, key),
         _TOPICS[fields.kind],
         _encode_tail(fields, by, key),
         tuple([a["actor"] for a in fields.actors]),
@@ -202,23 +200,27 @@ class BulkEntryWriter:
         for key, state in self.app.keys.find_claimed(self.by, list(fresh)).items():
             self._compare(fresh.pop(key), content_of(state), outcome)
         new = list(fresh.values())
+        # Derived here rather than in `prepare_entry`: the process that writes
+        # has time to spare, the one that prepares has none (`domain.importing`).
+        ids = [entry_id_hex(self.by, entry.key) for entry in new]
         # Nearly every entry of an import is new: the store's primary key finds
         # the ids already recorded at less cost than a look-up before each batch.
-        if not new or self._insert(new, outcome):
+        if not new or self._insert(new, ids, outcome):
             return outcome
-        recorded = self.app.keys.find_recorded([entry.entry_id for entry in new])
-        rest = []
-        for entry in new:
-            found = recorded.get(entry.entry_id)
+        recorded = self.app.keys.find_recorded(ids)
+        rest, rest_ids = [], []
+        for entry, entry_id in zip(new, ids, strict=True):
+            found = recorded.get(entry_id)
             if found is None:
                 rest.append(entry)
+                rest_ids.append(entry_id)
             else:
                 self._compare(entry, content_of(found.state), outcome)
-        if rest and not self._insert(rest, outcome):
+        if rest and not self._insert(rest, rest_ids, outcome):
             # A concurrent writer recorded some id since the look-up: record
             # one at a time, so each entry alone is stored or found present.
-            for entry in rest:
-                self._insert_one(entry, outcome)
+            for entry, entry_id in zip(rest, rest_ids, strict=True):
+                self._insert_one(entry, entry_id, outcome)
         return outcome
 
     @staticmethod
@@ -229,10 +231,13 @@ class BulkEntryWriter:
         else:
             outcome.problems.append((entry.line, reused_key(entry.key)))
 
-    def _insert(self, entries: list[PreparedEntry], outcome: BatchOutcome) -> bool:
+    def _insert(self, entries: list[PreparedEntry], ids: list[str], outcome: BatchOutcome) -> bool:
         """Store `entries` in one transaction; False, storing none, if an id is taken."""
         head = b"".join((STAMP_HEAD, _stamp(Entry.Recorded.create_timestamp()), b'"},'))
-        rows = [(entry.entry_id, 1, entry.topic, head + entry.tail) for entry in entries]
+        rows = [
+            (entry_id, 1, entry.topic, head + entry.tail)
+            for entry, entry_id in zip(entries, ids, strict=True)
+        ]
         try:
             self.app.keys.insert_event_rows(rows)
         except IntegrityError:
@@ -240,7 +245,7 @@ class BulkEntryWriter:
         outcome.stored.extend([entry.line for entry in entries])
         return True
 
-    def _insert_one(self, entry: PreparedEntry, outcome: BatchOutcome) -> None:
-        if not self._insert([entry], outcome):
-            found = self.app.keys.find_recorded([entry.entry_id]).get(entry.entry_id)
+    def _insert_one(self, entry: PreparedEntry, entry_id: str, outcome: BatchOutcome) -> None:
+        if not self._insert([entry], [entry_id], outcome):
+            found = self.app.keys.find_recorded([entry_id]).get(entry_id)
             self._compare(entry, b"" if found is None else content_of(found.state), outcome)
