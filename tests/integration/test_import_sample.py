@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 
 from domain import TimelineApp
-from domain.entry_keys import entry_id_for
 from domain.entries import ENTRY_CLASSES
+from domain.entry_keys import entry_id_for
 from domain.importing import import_file
 from scripts.load_sample import PRINCIPAL, SAMPLE
 
