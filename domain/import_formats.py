@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -51,22 +52,28 @@ def count_lines(path: Path) -> int:
     return lines + (last != b"\n")
 
 
-def read_records(path: Path, fmt: str) -> Iterator[Read]:
-    """The records of the file in file order, each with its line number."""
+def read_records(path: Path, fmt: str, *, skip: int = 0) -> Iterator[Read]:
+    """The records of the file in file order, each with its line number.
+
+    `skip` leaves out the first records (an NDJSON line left out is not decoded).
+    """
     if fmt == "ndjson":
-        return _read_ndjson(path)
+        return _read_ndjson(path, skip)
     if fmt == "json":
-        return _read_json(path)
+        return islice(_read_json(path), skip, None)
     if fmt == "csv":
-        return _read_csv(path)
+        return islice(_read_csv(path), skip, None)
     raise ValueError(f"unknown import format {fmt!r}; accepted: {', '.join(FORMATS)}")
 
 
-def _read_ndjson(path: Path) -> Iterator[Read]:
+def _read_ndjson(path: Path, skip: int) -> Iterator[Read]:
     with path.open("rb") as file:
         for number, line in enumerate(file, 1):
             stripped = line.strip()
             if not stripped or stripped.startswith(b"#"):
+                continue
+            if skip:
+                skip -= 1
                 continue
             try:
                 record = orjson.loads(stripped)

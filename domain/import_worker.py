@@ -1,6 +1,7 @@
-"""The worker process of a large import: `python -m domain.import_worker PATH FORMAT BY`.
+"""The worker process of a large import: `python -m domain.import_worker PATH FORMAT BY [SKIP]`.
 
-It prepares the file's records (`domain.importing.prepare`) and writes them,
+It prepares the file's records (`domain.importing.prepare`), all but the
+first SKIP, which the importing process prepares itself, and writes them,
 pickled in chunks, to its standard output, which only the importing process
 reads. Its own module, so that what it pickles names `domain.importing`.
 """
@@ -14,8 +15,8 @@ from domain.importing import send_prepared
 
 
 def main(argv: list[str]) -> int:
-    path, fmt, by = argv
-    send_prepared(Path(path), fmt, by, sys.stdout.buffer)
+    path, fmt, by, *skip = argv
+    send_prepared(Path(path), fmt, by, sys.stdout.buffer, skip=int(skip[0]) if skip else 0)
     return 0
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from domain import EntryNotFound, TimelineApp
+from domain import EntryNotFound, TimelineApp, importing
 from domain.entry_keys import entry_id_for
 from domain.import_formats import STRUCTURED_FIELDS
 from domain.importing import ImportReport, import_file
@@ -182,9 +182,12 @@ def test_a_csv_cell_that_is_not_json_is_reported_and_the_rows_around_it_are_stor
         entry(app, "broken")
 
 
+@pytest.mark.parametrize("head_start", [50, 0, 5000])
 def test_a_large_file_prepared_in_a_worker_process_imports_alike(
-    app: TimelineApp, tmp_path: Path
+    app: TimelineApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, head_start: int
 ) -> None:
+    # The records this process prepares while the worker starts; the rest are the worker's.
+    monkeypatch.setattr(importing, "_HEAD_START", head_start)
     records: list[dict[str, Any] | str] = list(good_records()[:7])
     records += [
         {"type": "entry", "key": f"e{i}", **body(sorted(BODIES)[i % 7], title=f"Entry {i}")}

@@ -37,6 +37,14 @@ def test_ndjson_reports_a_bad_line_and_reads_the_next_one(tmp_path: Path) -> Non
     assert read[2] == (3, {"type": "actor"})
 
 
+def test_skipped_records_are_counted_as_records_whatever_they_hold(tmp_path: Path) -> None:
+    path = _write(tmp_path, "r.ndjson", '# c\n{"a": 1}\n\nnot json\n{"b": 2}\n{"c": 3}\n')
+    assert list(read_records(path, "ndjson", skip=2)) == [(5, {"b": 2}), (6, {"c": 3})]
+    assert list(read_records(path, "ndjson", skip=9)) == []
+    csv_path = _write(tmp_path, "r.csv", "type,name\nactor,A\n\nactor,B\n")
+    assert list(read_records(csv_path, "csv", skip=1)) == [(4, {"type": "actor", "name": "B"})]
+
+
 def test_json_gives_each_record_the_line_where_its_object_starts(tmp_path: Path) -> None:
     path = _write(
         tmp_path,
