@@ -18,7 +18,7 @@ byte-equal, and reuses its key otherwise.
 It works in two steps, so that the first can run in another process:
 `prepare_entry` validates a body and encodes everything of its event but the
 timestamp; `BulkEntryWriter.write` checks references and keys against the
-store, stamps the batch and inserts it.
+store, derives the ids, stamps the batch and inserts it.
 """
 
 from __future__ import annotations
