@@ -39,23 +39,13 @@ EVENT_NAMES = {
 
 def recorded(change: Change) -> dict[str, Any]:
     """The first version of an entry, from its `Recorded` event."""
-    state = change.state
-    occurred = edtf(state["occurred"])
+    occurred = edtf(change.state["occurred"])
     at = change.recorded_at
     return {
         "id": change.originator_id,
-        "kind": KIND_OF_CLASS[change.topic.partition(":")[2].partition(".")[0]],
-        "title": state["title"],
-        "summary": state["summary"],
-        "occurred": occurred["text"],
+        **recorded_fields(change),
         "occurred_start": occurred["start"],
         "occurred_end": occurred["end"],
-        "actors": state["actors"],
-        "topics": state["topics"],
-        "location": state["location"],
-        "details": state["details"],
-        "sources": state["citations"],
-        "note": state["note"],
         "links": [],
         "status": "active",
         "retraction_reason": None,

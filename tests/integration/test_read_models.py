@@ -5,33 +5,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
 
-import orjson
 import pytest
 from eventsourcing.persistence import Notification, Tracking
 
 from domain import CommandResult, EntryNotFound, TimelineApp
-from projections import Page, Projector, ReadModels, TimelineFilters, View
+from projections import Projector, ReadModels, TimelineFilters, View
 from projections.changes import decode
 from tests.builders import ACTORS, BODIES, SOURCE, body, seed
+from tests.pages import ids, items, loads
 
 BY = "reporter"
 AMLO = "andres-manuel-lopez-obrador"
 EVERYTHING = TimelineFilters(include_retracted=True)
-
-
-def loads(raw: bytes) -> dict[str, Any]:
-    item: dict[str, Any] = orjson.loads(raw)
-    return item
-
-
-def items(page: Page) -> list[dict[str, Any]]:
-    return [loads(raw) for raw in page.items]
-
-
-def ids(page: Page) -> list[str]:
-    return [item["id"] for item in items(page)]
 
 
 def every_event(app: TimelineApp, written: Callable[[], None]) -> dict[str, str]:

@@ -8,30 +8,17 @@ from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
-import orjson
 import pytest
 
 from domain import ActorNotFound, EntryNotFound, NotFound, TimelineApp, ValidationError
 from projections import Page, ReadModels, TimelineFilters
 from tests.builders import BODIES, SOURCE, body, seed
+from tests.pages import ids, items, loads
 
 BY = "reporter"
 AMLO = "andres-manuel-lopez-obrador"
 # The seed's dates: a day, a month, an interval, an approximate day, an earlier month.
 DATED = ("meeting", "policy_action", "call", "statement", "enforcement_action")
-
-
-def loads(raw: bytes) -> dict[str, Any]:
-    item: dict[str, Any] = orjson.loads(raw)
-    return item
-
-
-def items(page: Page) -> list[dict[str, Any]]:
-    return [loads(raw) for raw in page.items]
-
-
-def ids(page: Page) -> list[str]:
-    return [item["id"] for item in items(page)]
 
 
 def kinds(page: Page) -> list[str]:
