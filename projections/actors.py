@@ -75,15 +75,13 @@ class ActorDirectoryView(View):
                     (fold_body, body["version"], row[2], actor),
                 )
 
-    @staticmethod
-    def _load(c: Cursor, table: str, change: Change) -> dict[str, Any]:
-        c.execute(f"SELECT body FROM {table} WHERE actor_id = ?", (change.originator_id,))
-        row = c.fetchone()
-        if row is None:
-            raise LookupError(
-                f"the actor directory has no actor {change.originator_id} for the event at "
-                f"position {change.position}; rebuild it with `policy-timeline replay`"
-            )
+    def _load(self, c: Cursor, table: str, change: Change) -> dict[str, Any]:
+        row = self.fetch_state(
+            c,
+            f"SELECT body FROM {table} WHERE actor_id = ?",
+            (change.originator_id,),
+            f"actor {change.originator_id} for the event at position {change.position}",
+        )
         body: dict[str, Any] = orjson.loads(bytes(row[0]))
         return body
 

@@ -84,13 +84,9 @@ class CoActorView(View):
         if updated:
             c.executemany(f"UPDATE {entries} SET actors = ? WHERE entry_id = ?", updated)
 
-    @staticmethod
-    def _load(c: Cursor, table: str, entry: str) -> list[str]:
-        c.execute(f"SELECT actors FROM {table} WHERE entry_id = ?", (entry,))
-        row = c.fetchone()
-        if row is None:
-            raise LookupError(
-                f"the co-actor view has no entry {entry}; rebuild it with `policy-timeline replay`"
-            )
+    def _load(self, c: Cursor, table: str, entry: str) -> list[str]:
+        row = self.fetch_state(
+            c, f"SELECT actors FROM {table} WHERE entry_id = ?", (entry,), f"entry {entry}"
+        )
         actors: list[str] = orjson.loads(row[0])
         return actors

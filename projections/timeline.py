@@ -141,17 +141,12 @@ class TimelineView(View):
         )
 
     def _current(self, c: Cursor, table: str, change: Change) -> tuple[dict[str, Any], int]:
-        c.execute(
+        row = self.fetch_state(
+            c,
             f"SELECT body, first_position FROM {table} WHERE entry_id = ? AND valid_to = ?",
             (change.originator_id, FOREVER),
+            f"entry {change.originator_id} for the event at position {change.position}",
         )
-        row = c.fetchone()
-        if row is None:
-            # A view that skipped an event is worse than one that stops.
-            raise LookupError(
-                f"the timeline has no entry {change.originator_id} for the event at "
-                f"position {change.position}; rebuild it with `policy-timeline replay`"
-            )
         body: dict[str, Any] = orjson.loads(bytes(row[0]))
         return body, int(row[1])
 

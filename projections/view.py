@@ -18,7 +18,7 @@ from uuid import uuid4
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from projections.changes import Change
-from projections.database import Cursor, Database
+from projections.database import Cursor, Database, Row
 
 __all__ = ["TRACKING_TABLE", "View", "create_tracking_table"]
 
@@ -117,6 +117,19 @@ class View(TrackingRecorder, ABC):
     @abstractmethod
     def ordered_tables(self) -> list[tuple[str, str]]:
         """(table, ORDER BY clause) for each table whose rows define the view."""
+
+    def fetch_state(self, c: Cursor, sql: str, params: Sequence[object], what: str) -> Row:
+        """The one row an event builds on; raise LookupError naming `what` if it is missing.
+
+        A view that skipped an event is worse than one that stops.
+        """
+        c.execute(sql, params)
+        row = c.fetchone()
+        if row is None:
+            raise LookupError(
+                f"the {self.name} view has no {what}; rebuild it with `policy-timeline replay`"
+            )
+        return row
 
     # Tracking -------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from eventsourcing.persistence import Notification, Tracking
 from domain import CommandResult, EntryNotFound, TimelineApp
 from projections import Projector, ReadModels, TimelineFilters, View
 from projections.changes import decode
+from projections.timeline import TimelineView
 from tests.builders import ACTORS, BODIES, SOURCE, body, seed
 from tests.pages import ids, items, loads
 
@@ -292,6 +293,27 @@ def test_a_crash_inside_a_batch_loses_nothing_and_repeats_nothing(
 
     assert projector.catch_up() == app.head_position()
     assert_same_rows(projector.views, rebuilt_from_scratch(read_models, app).views)
+
+
+def test_a_view_that_missed_an_entry_stops_at_its_next_event_rather_than_skip_it(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed(app)
+    recorded = app.record_entry(body("meeting"), by=BY)
+    read_models.written()
+    # A view that believes it has seen the entry's Recorded event, but has no row of it.
+    blind = Projector(app, read_models.db, suffix="__blind")
+    blind.create()
+    for view in blind.views:
+        view.insert_tracking(Tracking(view.application, recorded.position))
+    corrected = app.correct_entry(
+        recorded.id, expected_version=1, changes={"title": "Retitled"}, reason="typo", by=BY
+    )
+    with pytest.raises(LookupError, match=f"the timeline view has no entry {recorded.id}"):
+        blind.catch_up()
+    assert blind.view(TimelineView).position() == recorded.position  # nothing half-applied
+    read_models.written()
+    assert loads(read_models.queries.entry(recorded.id))["version"] == corrected.version
 
 
 def test_views_closed_midway_resume_where_they_stopped(
