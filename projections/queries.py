@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -108,9 +108,10 @@ class Queries:
         if isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
             raise ValidationError("limit", f"expected a whole number from 1 to {MAX_LIMIT}")
         after: tuple[str, int, int] | None = None
+        query = _query_digest(filters, with_role)
         with self.db.read() as c:
             if cursor is not None:
-                position, after = _decode_cursor(cursor)
+                position, after = _decode_cursor(cursor, query)
             else:
                 position = self._position(c, as_of)
             sql, params = self._timeline_sql(filters, position, after, limit + 1, c)
@@ -123,7 +124,8 @@ class Queries:
         next_cursor = None
         if more:
             last = rows[-1]
-            next_cursor = _encode_cursor(position, (str(last[2]), int(last[3]), int(last[4])))
+            after = (str(last[2]), int(last[3]), int(last[4]))
+            next_cursor = _encode_cursor(position, after, query)
         return Page(items, next_cursor, moment)
 
     def _timeline_sql(
@@ -336,15 +338,21 @@ def _with_role(body: bytes | memoryview, role: str | None) -> bytes:
     return orjson.dumps(item)
 
 
-def _encode_cursor(position: int, after: Sequence[object]) -> str:
-    raw = orjson.dumps([position, *after])
+def _query_digest(filters: TimelineFilters, with_role: bool) -> str:
+    """A short digest of the question a cursor continues, so it fits no other."""
+    raw = orjson.dumps([astuple(filters), with_role])
+    return hashlib.sha256(raw).hexdigest()[:12]
+
+
+def _encode_cursor(position: int, after: tuple[str, int, int], query: str) -> str:
+    raw = orjson.dumps([position, *after, query])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> tuple[int, tuple[str, int, int]]:
+def _decode_cursor(cursor: str, query: str) -> tuple[int, tuple[str, int, int]]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position, start, span, first = orjson.loads(raw)
+        position, start, span, first, made_for = orjson.loads(raw)
         if not all(isinstance(v, int) for v in (position, span, first)) or not isinstance(
             start, str
         ):
@@ -353,4 +361,8 @@ def _decode_cursor(cursor: str) -> tuple[int, tuple[str, int, int]]:
         raise ValidationError(
             "cursor", "expected the next_cursor of an earlier page, unchanged"
         ) from None
+    if made_for != query:
+        raise ValidationError(
+            "cursor", "this cursor continues another query: keep the filters of its first page"
+        )
     return position, (start, span, first)

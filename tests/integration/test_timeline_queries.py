@@ -307,9 +307,14 @@ def test_bad_query_input_is_a_validation_error_naming_the_field(
     everything = TimelineFilters()
     # Valid base64 and JSON, but not a cursor this engine wrote.
     forged = base64.urlsafe_b64encode(b'[1, "2023-12-01"]').decode()
+    # A real cursor, carried over to another question.
+    other = timeline(everything, limit=1).next_cursor
+    assert other is not None
     bad: list[tuple[str, Callable[[], object]]] = [
         ("cursor", lambda: timeline(everything, cursor="not a cursor!")),
         ("cursor", lambda: timeline(everything, cursor=forged)),
+        ("cursor", lambda: timeline(TimelineFilters(kind="meeting"), cursor=other)),
+        ("cursor", lambda: q.actor_history(AMLO, cursor=other)),
         ("limit", lambda: timeline(everything, limit=0)),
         ("limit", lambda: timeline(everything, limit=501)),
         ("order", lambda: timeline(TimelineFilters(order="sideways"))),
