@@ -196,8 +196,10 @@ class PostgresDatabase:
 
     @contextmanager
     def write(self) -> Iterator[_PostgresCursor]:
-        with self._pool.connection() as connection, connection.transaction():
-            yield _PostgresCursor(connection.cursor())
+        # Shared with every other writer, exclusive to a schema change: a follower
+        # never reads its position just before a swap renames its tables.
+        with self._locked("pg_advisory_xact_lock_shared") as cursor:
+            yield cursor
 
     @contextmanager
     def read(self) -> Iterator[_PostgresCursor]:
@@ -217,10 +219,16 @@ class PostgresDatabase:
     @contextmanager
     def schema_change(self) -> Iterator[_PostgresCursor]:
         # Two processes creating the same table at once would collide in the
-        # catalogue; an advisory lock held to commit queues them instead.
-        with self.write() as c:
-            c.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
-            yield c
+        # catalogue; the exclusive lock, taken first and held to commit, queues them.
+        with self._locked("pg_advisory_xact_lock") as cursor:
+            yield cursor
+
+    @contextmanager
+    def _locked(self, lock: str) -> Iterator[_PostgresCursor]:
+        with self._pool.connection() as connection, connection.transaction():
+            cursor = _PostgresCursor(connection.cursor())
+            cursor.execute(f"SELECT {lock}(?)", (SCHEMA_LOCK,))
+            yield cursor
 
     def close(self) -> None:
         self._pool.close()

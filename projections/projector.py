@@ -164,7 +164,7 @@ class Projector:
             rebuilt.catch_up(until=reached)
         live = {view.name: view.digest() for view in self.views} if compare else {}
         fresh = {view.name: view.digest() for view in rebuilt.views} if compare else {}
-        with self.db.write() as c:
+        with self.db.schema_change() as c:
             # Events stored meanwhile; the write lock (SQLite) keeps the head still.
             while notifications := rebuilt._read(reached, None):
                 rebuilt._apply(c, notifications)

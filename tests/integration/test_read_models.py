@@ -383,3 +383,46 @@ def test_a_follower_applies_writes_as_postgresql_announces_them_and_stops_cleanl
         assert not follower.is_alive()
     finally:
         models.close()
+
+
+def test_a_rebuild_swaps_in_while_writes_arrive_and_the_views_keep_every_event(
+    app: TimelineApp, store: dict[str, str]
+) -> None:
+    """Writes land during the rebuild; on PostgreSQL a follower applies them meanwhile."""
+    models = ReadModels(app, store, in_process=False)
+    stop = threading.Event()
+    follower = threading.Thread(target=models.projector.follow, args=(stop,))
+    following = models.db.dialect == "postgresql"
+    try:
+        every_event(app, lambda: None)
+        if following:
+            follower.start()
+        else:
+            models.projector.catch_up()
+        done = threading.Event()
+
+        def keep_writing() -> None:
+            for _ in range(100):  # a bounded stream, however long the rebuild takes
+                if done.is_set():
+                    return
+                app.record_entry(body("statement"), by=BY)
+
+        writer = threading.Thread(target=keep_writing)
+        writer.start()
+        try:
+            models.projector.rebuild()
+        finally:
+            done.set()
+            writer.join(timeout=30)
+        head = app.head_position()
+        if following:
+            models.wait_for(head, timeout=30)
+        else:
+            models.projector.catch_up()
+        assert models.projector.position() == head
+        assert_same_rows(models.projector.views, rebuilt_from_scratch(models, app).views)
+    finally:
+        stop.set()
+        if follower.is_alive():
+            follower.join(timeout=10)
+        models.close()
