@@ -238,7 +238,7 @@ class TimelineApp(Application[UUID]):
         def decide() -> _Decision:
             key = None if idempotency_key is None else idempotency_key.strip()
             entry_id = uuid4() if key is None else entry_id_for(by, key)
-            entry = self._draft_entry(body, by, idempotency_key, entry_id)
+            entry = self._draft_entry(body, by, key, entry_id)
             return _Decision(str(entry.id), entry)
 
         return self._execute(RECORD_ENTRY, body, by, idempotency_key, decide)

@@ -1,7 +1,9 @@
 """Entries recorded under an idempotency key: their id, and when two of them are alike.
 
 An entry recorded with a key, by the write service or by an import, has the
-id uuid5 of `PRINCIPAL/KEY` in a fixed namespace. The store's primary key
+id uuid5 of `LENGTH:PRINCIPAL/KEY` in a fixed namespace (the principal's
+length first, so that principal `a/b` with key `c` and principal `a` with
+key `b/c` name different entries). The store's primary key
 then holds one entry per principal and key, whichever path records it first,
 and the entry is itself the record of its key: recording it again is the
 same entry when the stored state after the timestamp (`content_of`) is
@@ -16,7 +18,7 @@ from uuid import UUID, uuid5
 
 __all__ = ["KEYED_ENTRY_NAMESPACE", "STAMP_HEAD", "content_of", "entry_id_for", "entry_id_hex"]
 
-# Fixed: an entry's id is uuid5 of "principal/key" in it, so a second import,
+# Fixed: an entry's id is uuid5 of "length:principal/key" in it, so a second import,
 # a retried command and any record naming the entry by its key find the same
 # entry. (It was the import's namespace first; the value must never change.)
 KEYED_ENTRY_NAMESPACE = UUID("3d0c9a57-1f7e-4b8e-a0a4-6c2f5e9b7d13")
@@ -28,7 +30,11 @@ _STAMP_END = b'"},'
 
 def entry_id_for(principal: str, key: str) -> UUID:
     """The id of the entry that `principal` records under `key`."""
-    return uuid5(KEYED_ENTRY_NAMESPACE, f"{principal}/{key}")
+    return uuid5(KEYED_ENTRY_NAMESPACE, _name(principal, key))
+
+
+def _name(principal: str, key: str) -> str:
+    return f"{len(principal)}:{principal}/{key}"
 
 
 def entry_id_hex(principal: str, key: str) -> str:
@@ -45,7 +51,7 @@ def entry_id_hex(principal: str, key: str) -> str:
 @lru_cache(maxsize=64)
 def _name_head(principal: str) -> bytes:
     # An import hashes 100,000 keys of one principal.
-    return KEYED_ENTRY_NAMESPACE.bytes + f"{principal}/".encode()
+    return KEYED_ENTRY_NAMESPACE.bytes + _name(principal, "").encode()
 
 
 def content_of(state: bytes) -> bytes:

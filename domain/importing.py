@@ -20,6 +20,7 @@ import hashlib
 import os
 import pickle
 import queue
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,6 @@ from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
-from uuid import UUID
 
 import orjson
 
@@ -61,6 +61,9 @@ __all__ = [
     "send_prepared",
 ]
 
+CANONICAL_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 TYPES = ("actor", "source", "entry", "correction", "retraction", "link")
 BATCH_SIZE = 1000
 # Below this size a worker process costs more to start than it saves.
@@ -257,12 +260,12 @@ class Importer:
                 )
 
     def _entry_id(self, reference: object, field: str) -> str:
-        """A UUID as given, or the id of the entry imported under that key."""
+        """An entry id as the API writes it (36 characters), or the id of the entry
+        imported under that key: a key of 32 hex digits is a key, not an id."""
         text = require_text(reference, field, limit=255)
-        try:
-            return str(UUID(text))
-        except ValueError:
-            return str(entry_id_for(self.by, text))
+        if CANONICAL_UUID.fullmatch(text):
+            return text.lower()
+        return str(entry_id_for(self.by, text))
 
     def _registered_alike(self, item: Command) -> bool:
         """Whether the actor or source is registered with exactly this content."""

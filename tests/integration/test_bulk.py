@@ -97,6 +97,25 @@ def test_an_import_honours_a_key_the_write_service_used(app: TimelineApp) -> Non
     assert app.head_position() == head
 
 
+def test_a_key_given_with_spaces_is_stored_as_the_key_it_is_held_to(app: TimelineApp) -> None:
+    seed(app)
+    app.record_entry(body("meeting"), by="tests", idempotency_key=" k ")
+    head = app.head_position()
+    outcome = BulkEntryWriter(app, by="tests").write(
+        [prepare_entry(1, body("meeting"), by="tests", key="k")]
+    )
+    assert (outcome.present, outcome.problems) == ([1], [])
+    assert app.head_position() == head
+
+
+def test_principals_and_keys_that_join_alike_name_different_entries(app: TimelineApp) -> None:
+    seed(app)
+    first = app.record_entry(body("meeting"), by="carol/x", idempotency_key="y")
+    second = app.record_entry(body("call"), by="carol", idempotency_key="x/y")
+    assert first.id != second.id
+    assert app.get_entry(second.id).kind == "call"
+
+
 def test_a_batch_written_again_is_present_and_stores_nothing(app: TimelineApp) -> None:
     seed(app)
     writer = BulkEntryWriter(app, by="tests")

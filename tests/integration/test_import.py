@@ -163,6 +163,20 @@ def test_a_key_reused_in_a_later_file_for_different_content_is_reported(
     assert entry(app, "k").title == "Biden speaks to López Obrador"
 
 
+def test_a_key_of_32_hex_digits_names_its_entry_not_a_raw_id(
+    app: TimelineApp, tmp_path: Path
+) -> None:
+    key = "5d41402abc4b2a76b9719d911017c592"  # an MD5, which UUID() would also accept
+    records = [
+        *good_records()[:7],
+        {"type": "entry", "key": key, **body("call")},
+        {"type": "correction", "id": key, "changes": {"title": "Retitled"}, "reason": "typo"},
+    ]
+    report = run(app, write(tmp_path, records, "ndjson"))
+    assert report.problems == []
+    assert entry(app, key).title == "Retitled"
+
+
 def test_a_csv_cell_that_is_not_json_is_reported_and_the_rows_around_it_are_stored(
     app: TimelineApp, tmp_path: Path
 ) -> None:
