@@ -21,6 +21,7 @@ Row = tuple[Any, ...]
 CACHE_KIB = 64 * 1024  # per connection: a million-entry rebuild inserts all over its B-trees
 MMAP_BYTES = 2**31 - 2**16  # SQLite's default ceiling for mmap_size
 SCHEMA_LOCK = 0x7469_6D65  # "time": the advisory lock key for view schema changes
+VIEW_LOCKS = 0x7669  # "vi": with a view's name hashed, the two-key lock of one view
 
 
 class Cursor(Protocol):
@@ -44,6 +45,10 @@ class Database(Protocol):
 
     def schema_change(self) -> Any:
         """A context manager: a write transaction no other process changes the schema in."""
+
+    def serialize(self, c: Cursor, name: str) -> None:
+        """Hold, until `c`'s transaction ends, the lock that lets one writer at a time apply
+        events to the view `name`."""
 
     def close(self) -> None: ...
 
@@ -129,6 +134,9 @@ class SQLiteDatabase:
     def schema_change(self) -> AbstractContextManager[sqlite3.Cursor]:
         # BEGIN IMMEDIATE already keeps every other writer out.
         return self.write()
+
+    def serialize(self, c: Cursor, name: str) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already holds the database's one write lock."""
 
     def close(self) -> None:
         with self._lock:
@@ -222,6 +230,11 @@ class PostgresDatabase:
         # catalogue; the exclusive lock, taken first and held to commit, queues them.
         with self._locked("pg_advisory_xact_lock") as cursor:
             yield cursor
+
+    def serialize(self, c: Cursor, name: str) -> None:
+        # READ COMMITTED lets two followers read one position and apply the same
+        # events; the second now waits, then reads the first one's position.
+        c.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (VIEW_LOCKS, name))
 
     @contextmanager
     def _locked(self, lock: str) -> Iterator[_PostgresCursor]:

@@ -88,6 +88,7 @@ class View(TrackingRecorder, ABC):
 
     def process(self, c: Cursor, changes: Sequence[Change], tracking: Tracking) -> None:
         """Apply the changes this view has not seen and record `tracking`, in one transaction."""
+        self.db.serialize(c, self.tracking_name)
         position = self._position(c)
         fresh = [change for change in changes if change.position > position]
         if fresh:
@@ -150,6 +151,7 @@ class View(TrackingRecorder, ABC):
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.db.write() as c:
+            self.db.serialize(c, self.tracking_name)
             if tracking.notification_id > self._position(c):
                 self._track(c, tracking.notification_id)
 

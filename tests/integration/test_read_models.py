@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import Notification, Tracking
 
 from domain import CommandResult, EntryNotFound, TimelineApp
-from projections import Projector, ReadModels, TimelineFilters, View
+from projections import Database, Projector, ReadModels, TimelineFilters, View, open_database
 from projections.changes import decode
 from projections.timeline import TimelineView
 from tests.builders import ACTORS, BODIES, SOURCE, body, seed
@@ -426,3 +426,55 @@ def test_a_rebuild_swaps_in_while_writes_arrive_and_the_views_keep_every_event(
         if follower.is_alive():
             follower.join(timeout=10)
         models.close()
+
+
+def test_two_processes_applying_the_same_events_at_once_apply_them_once(
+    app: TimelineApp, store: dict[str, str]
+) -> None:
+    """The second waits for the first's commit, then finds the events already applied."""
+    seed(app)
+    recorded = app.record_entry(body("meeting"), by=BY)
+    first_db, second_db = open_database(store), open_database(store)
+    try:
+        first, second = Projector(app, first_db), Projector(app, second_db)
+        first.create()
+        first.catch_up()
+        app.correct_entry(
+            recorded.id,
+            expected_version=1,
+            changes={"actors": [{"actor": "joe-biden", "role": "host"}]},
+            reason="the host was missing",
+            by=BY,
+        )
+        pending = app.recorder.select_notifications(
+            start=first.position(), limit=10, inclusive_of_start=False
+        )
+        applied, release = threading.Event(), threading.Event()
+
+        def apply_and_hold() -> None:
+            with first_db.write() as c:
+                first._apply(c, pending)
+                applied.set()
+                release.wait(timeout=30)
+
+        holder = threading.Thread(target=apply_and_hold)
+        holder.start()
+        applied.wait(timeout=30)
+        racer = threading.Thread(target=lambda: second.catch_up())
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive()  # waiting for the first to commit, not applying beside it
+        release.set()
+        holder.join(timeout=30)
+        racer.join(timeout=30)
+        assert_same_rows(first.views, rebuilt_from_scratch_on(first_db, app).views)
+    finally:
+        first_db.close()
+        second_db.close()
+
+
+def rebuilt_from_scratch_on(db: Database, app: TimelineApp) -> Projector:
+    fresh = Projector(app, db, suffix="__scratch")
+    fresh.create()
+    fresh.catch_up()
+    return fresh
