@@ -312,7 +312,7 @@ class Queries:
                 "as_of", "expected a log position or an ISO 8601 time such as 2024-01-03T00:00:00Z"
             ) from None
         c.execute(
-            f"SELECT MAX(position) FROM {self._t('timeline_clock')} WHERE recorded_at <= ?",
+            f"SELECT MAX(position) FROM {self._t('timeline_clock')} WHERE reached_at <= ?",
             (moment.isoformat(),),
         )
         row = c.fetchone()
@@ -320,8 +320,9 @@ class Queries:
         return min(found, head)
 
     def _recorded_at(self, c: Cursor, position: int) -> str | None:
+        """When the record reached `position`: the latest time recorded up to it."""
         c.execute(
-            f"SELECT recorded_at FROM {self._t('timeline_clock')} WHERE position <= ? "
+            f"SELECT reached_at FROM {self._t('timeline_clock')} WHERE position <= ? "
             "ORDER BY position DESC LIMIT 1",
             (position,),
         )

@@ -58,8 +58,12 @@ class TimelineView(View):
             "PRIMARY KEY (entry_id, version, facet))",
             f"CREATE INDEX ix_{index}_order_{token} ON {index} "
             "(facet, occurred_start, span, first_position)",
-            f"CREATE TABLE {clock} (position BIGINT PRIMARY KEY, recorded_at {iso} NOT NULL)",
-            f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (recorded_at)",
+            # `reached_at`: the latest recorded time up to the position. Events are
+            # stamped before they wait for the write lock, so times can step back;
+            # "as of a time" is the longest stretch of the log recorded by then.
+            f"CREATE TABLE {clock} (position BIGINT PRIMARY KEY, "
+            f"recorded_at {iso} NOT NULL, reached_at {iso} NOT NULL)",
+            f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (reached_at)",
         ]
         if self.db.dialect == "sqlite":
             statements.append(
@@ -135,10 +139,18 @@ class TimelineView(View):
                     f"INSERT INTO {search} VALUES (?, ?, to_tsvector('simple', ?))",
                     [(entry, version, words) for words, entry, version in search_rows],
                 )
-        c.executemany(
-            f"INSERT INTO {clock} VALUES (?, ?)",
-            [(change.position, change.recorded_at) for change in changes],
-        )
+        c.executemany(f"INSERT INTO {clock} VALUES (?, ?, ?)", self._clock(c, clock, changes))
+
+    @staticmethod
+    def _clock(c: Cursor, clock: str, changes: Sequence[Change]) -> list[tuple[int, str, str]]:
+        c.execute(f"SELECT reached_at FROM {clock} ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        reached = "" if row is None else str(row[0])
+        rows = []
+        for change in changes:
+            reached = max(reached, change.recorded_at)
+            rows.append((change.position, change.recorded_at, reached))
+        return rows
 
     def _current(self, c: Cursor, table: str, change: Change) -> tuple[dict[str, Any], int]:
         row = self.fetch_state(

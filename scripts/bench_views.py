@@ -171,8 +171,9 @@ def raw_rebuild(path: Path, tick: Tick) -> float:
             "ORDER BY rowid"
         )
         pairs: Counter[tuple[str, str]] = Counter()
+        reached = ""
         while rows := scan.fetchmany(5000):
-            _raw_batch(db, rows, pairs)
+            reached = _raw_batch(db, rows, pairs, reached)
             tick(len(rows))
         db.executemany(
             "INSERT INTO co_actors__raw VALUES (?, ?, ?)",
@@ -187,13 +188,17 @@ def raw_rebuild(path: Path, tick: Tick) -> float:
         db.close()
 
 
-def _raw_batch(db: sqlite3.Connection, rows: list[Any], pairs: Counter[tuple[str, str]]) -> None:
+def _raw_batch(
+    db: sqlite3.Connection, rows: list[Any], pairs: Counter[tuple[str, str]], reached: str
+) -> str:
+    """Insert one fetched page's rows; return the latest recorded time so far."""
     from projections.changes import Change
 
     entries, index, search, clock, history, coentries, actors = ([] for _ in range(7))
     for position, originator, version, topic, state in rows:
         change = Change(position, str(uuid.UUID(originator)), version, topic, orjson.loads(state))
-        clock.append((position, change.recorded_at))
+        reached = max(reached, change.recorded_at)
+        clock.append((position, change.recorded_at, reached))
         if change.is_actor:
             body = {
                 "id": change.state["slug"],
@@ -251,10 +256,11 @@ def _raw_batch(db: sqlite3.Connection, rows: list[Any], pairs: Counter[tuple[str
     db.executemany("INSERT INTO timeline_entries__raw VALUES (?,?,?,?,?,?,?,?,?,?)", entries)
     db.executemany("INSERT INTO timeline_index__raw VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index)
     db.executemany("INSERT INTO timeline_search__raw VALUES (?,?,?)", search)
-    db.executemany("INSERT INTO timeline_clock__raw VALUES (?,?)", clock)
+    db.executemany("INSERT INTO timeline_clock__raw VALUES (?,?,?)", clock)
     db.executemany("INSERT INTO entry_history__raw VALUES (?,?,?,?)", history)
     db.executemany("INSERT INTO co_actor_entries__raw VALUES (?,?)", coentries)
     db.executemany("INSERT INTO actor_directory__raw VALUES (?,?,?,?,?)", actors)
+    return reached
 
 
 class QueryFigure:

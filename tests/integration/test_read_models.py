@@ -4,7 +4,9 @@ exactly once across re-deliveries and crashes, and waited for."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 import pytest
 from eventsourcing.persistence import Notification, Tracking
@@ -204,6 +206,31 @@ def test_a_correction_leaves_the_earlier_version_readable_as_of_a_position_or_a_
     assert ids(at_correction) == [call.id, meeting.id]
     zulu = history[0]["recorded_at"].replace("+00:00", "Z")
     assert [i["title"] for i in items(q.timeline(TimelineFilters(), as_of=zulu))] == [old_title]
+
+
+def test_as_of_a_time_leaves_out_what_was_recorded_after_it_though_stored_first(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    """A command is stamped before it waits for the write lock, so a later-stamped
+    event can take the earlier position; "as of T" must not show it."""
+    seed(app)
+    early = app.record_entry(body("statement"), by=BY)
+    waiting = app._draft_entry(body("call"), BY)  # stamped now, stored last
+    stamped = waiting.pending_events[0].timestamp
+    time.sleep(0.01)
+    overtaking = app.record_entry(body("meeting"), by=BY)
+    app.save(waiting)
+    read_models.written()
+    between = (stamped + (overtaking_time(read_models, overtaking.id) - stamped) / 2).isoformat()
+    assert ids(read_models.queries.timeline(EVERYTHING, as_of=between)) == [early.id]
+    with pytest.raises(EntryNotFound):
+        read_models.queries.entry(overtaking.id, as_of=between)
+    everything = read_models.queries.timeline(EVERYTHING)
+    assert sorted(ids(everything)) == sorted([early.id, overtaking.id, str(waiting.id)])
+
+
+def overtaking_time(models: ReadModels, entry_id: str) -> datetime:
+    return datetime.fromisoformat(loads(models.queries.entry(entry_id))["recorded_at"])
 
 
 def test_a_retracted_entry_leaves_the_timeline_but_stays_in_its_history_and_the_past(
