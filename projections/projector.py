@@ -154,7 +154,15 @@ class Projector:
                 view.drop_tables(c)
         rebuilt.create()
         started = time.perf_counter()
-        reached = rebuilt.catch_up(progress=progress)
+        read = 0
+
+        def counted(n: int) -> None:
+            nonlocal read
+            read += n
+            if progress is not None:
+                progress(n)
+
+        reached = rebuilt.catch_up(progress=counted)
         seconds = time.perf_counter() - started
         if compare:
             # Digests agree only at one position: the live views may lag the log
@@ -169,6 +177,7 @@ class Projector:
             while notifications := rebuilt._read(reached, None):
                 rebuilt._apply(c, notifications)
                 reached = notifications[-1].id
+                read += len(notifications)
             for old, new in zip(self.views, rebuilt.views, strict=True):
                 old.drop_tables(c)
                 for table in new.tables:
@@ -177,7 +186,7 @@ class Projector:
                     f"UPDATE {TRACKING_TABLE} SET view = ? WHERE view = ? AND application = ?",
                     (old.tracking_name, new.tracking_name, new.application),
                 )
-        return RebuildReport(reached, seconds, reached, live, fresh)
+        return RebuildReport(read, seconds, reached, live, fresh)
 
     # Machinery ------------------------------------------------------------
 
