@@ -167,7 +167,7 @@ def test_a_key_of_32_hex_digits_names_its_entry_not_a_raw_id(
     app: TimelineApp, tmp_path: Path
 ) -> None:
     key = "5d41402abc4b2a76b9719d911017c592"  # an MD5, which UUID() would also accept
-    records = [
+    records: list[dict[str, Any] | str] = [
         *good_records()[:7],
         {"type": "entry", "key": key, **body("call")},
         {"type": "correction", "id": key, "changes": {"title": "Retitled"}, "reason": "typo"},
