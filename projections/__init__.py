@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from domain import TimelineApp
-from projections.database import Database, open_database
+from projections.database import Database, RebuildRunning, open_database
 from projections.projector import VIEW_CLASSES, Projector, RebuildReport
 from projections.queries import AsOf, Page, Queries, TimelineFilters
 from projections.view import View
@@ -24,6 +24,7 @@ __all__ = [
     "Queries",
     "ReadModels",
     "RebuildReport",
+    "RebuildRunning",
     "TimelineFilters",
     "View",
     "open_database",

@@ -8,6 +8,7 @@ instead of failing when one's read snapshot goes stale.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -15,13 +16,29 @@ from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from typing import Any, Protocol
 
-__all__ = ["Cursor", "Database", "PostgresDatabase", "SQLiteDatabase", "open_database"]
+__all__ = [
+    "Cursor",
+    "Database",
+    "PostgresDatabase",
+    "RebuildRunning",
+    "SQLiteDatabase",
+    "open_database",
+]
 
 Row = tuple[Any, ...]
+_MEMORY_REBUILDS: dict[str, threading.Lock] = {}
 CACHE_KIB = 64 * 1024  # per connection: a million-entry rebuild inserts all over its B-trees
 MMAP_BYTES = 2**31 - 2**16  # SQLite's default ceiling for mmap_size
 SCHEMA_LOCK = 0x7469_6D65  # "time": the advisory lock key for view schema changes
+REBUILD_LOCK = 0x7265_6275  # "rebu": held by the one rebuild of a store's views
 VIEW_LOCKS = 0x7669  # "vi": with a view's name hashed, the two-key lock of one view
+
+
+class RebuildRunning(RuntimeError):
+    """Another rebuild of this store's views is under way; two would share their tables."""
+
+    def __init__(self) -> None:
+        super().__init__("another replay of these views is running; try again when it ends")
 
 
 class Cursor(Protocol):
@@ -49,6 +66,9 @@ class Database(Protocol):
     def serialize(self, c: Cursor, name: str) -> None:
         """Hold, until `c`'s transaction ends, the lock that lets one writer at a time apply
         events to the view `name`."""
+
+    def exclusive_rebuild(self) -> Any:
+        """A context manager: the one rebuild of this store's views; raise RebuildRunning."""
 
     def close(self) -> None: ...
 
@@ -137,6 +157,28 @@ class SQLiteDatabase:
 
     def serialize(self, c: Cursor, name: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the database's one write lock."""
+
+    @contextmanager
+    def exclusive_rebuild(self) -> Iterator[None]:
+        if self.name.startswith("file:"):  # a memory database lives in one process
+            lock = _MEMORY_REBUILDS.setdefault(self.name, threading.Lock())
+            if not lock.acquire(blocking=False):
+                raise RebuildRunning()
+            try:
+                yield
+            finally:
+                lock.release()
+            return
+        # A lock file beside the database: the kernel lets it go if the process dies.
+        with open(f"{self.name}.rebuild-lock", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RebuildRunning() from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def close(self) -> None:
         with self._lock:
@@ -235,6 +277,20 @@ class PostgresDatabase:
         # READ COMMITTED lets two followers read one position and apply the same
         # events; the second now waits, then reads the first one's position.
         c.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (VIEW_LOCKS, name))
+
+    @contextmanager
+    def exclusive_rebuild(self) -> Iterator[None]:
+        # A session lock, held on one pooled connection for the whole rebuild.
+        with self._pool.connection() as connection:
+            row = connection.execute("SELECT pg_try_advisory_lock(%s)", (REBUILD_LOCK,)).fetchone()
+            connection.commit()
+            if row is None or not row[0]:
+                raise RebuildRunning()
+            try:
+                yield
+            finally:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (REBUILD_LOCK,))
+                connection.commit()
 
     @contextmanager
     def _locked(self, lock: str) -> Iterator[_PostgresCursor]:

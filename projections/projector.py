@@ -141,7 +141,12 @@ class Projector:
         """Rebuild every view from position 0 beside the live one, then swap it in.
 
         With `compare`, each view's digest is taken live and rebuilt before the swap.
+        Raise RebuildRunning while another rebuild of the store's views is under way.
         """
+        with self.db.exclusive_rebuild():
+            return self._rebuild(progress, compare)
+
+    def _rebuild(self, progress: Progress | None, compare: bool) -> RebuildReport:
         rebuilt = Projector(
             self.app,
             self.db,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from rich.console import Console
 
 from domain import TimelineApp, store_env
-from projections import ReadModels
+from projections import ReadModels, RebuildRunning
 from scripts.progress import progress_bar
 
 
@@ -33,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
         total = app.head_position()
         with progress_bar(console, "replaying the log", total) as tick:
             report = read_models.projector.rebuild(progress=tick, compare=args.compare)
+    except RebuildRunning as error:
+        print(f"policy-timeline replay: {error}", file=sys.stderr)
+        return 1
     finally:
         read_models.close()
         app.close()

@@ -12,7 +12,15 @@ import pytest
 from eventsourcing.persistence import Notification, Tracking
 
 from domain import CommandResult, EntryNotFound, TimelineApp
-from projections import Database, Projector, ReadModels, TimelineFilters, View, open_database
+from projections import (
+    Database,
+    Projector,
+    ReadModels,
+    RebuildRunning,
+    TimelineFilters,
+    View,
+    open_database,
+)
 from projections.changes import decode
 from projections.timeline import TimelineView
 from tests.builders import ACTORS, BODIES, SOURCE, body, seed
@@ -505,3 +513,18 @@ def rebuilt_from_scratch_on(db: Database, app: TimelineApp) -> Projector:
     fresh.create()
     fresh.catch_up()
     return fresh
+
+
+def test_a_second_rebuild_is_refused_while_one_is_under_way(
+    read_models: ReadModels, store: dict[str, str]
+) -> None:
+    with read_models.db.exclusive_rebuild():
+        with pytest.raises(RebuildRunning, match="another replay of these views is running"):
+            read_models.projector.rebuild()
+        other = open_database(store)  # as another process would open the store
+        try:
+            with pytest.raises(RebuildRunning):
+                Projector(read_models.projector.app, other).rebuild()
+        finally:
+            other.close()
+    assert read_models.projector.rebuild().position == read_models.projector.position()
