@@ -29,12 +29,11 @@ class ActorDirectoryView(View):
     tables = ("actor_directory",)
 
     def create_statements(self, token: str) -> list[str]:
-        blob = "BLOB" if self.db.dialect == "sqlite" else "BYTEA"
         table = self.t("actor_directory")
         return [
             f"CREATE TABLE {table} ("
             "actor_id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, folded TEXT NOT NULL, "
-            f"version INTEGER NOT NULL, body {blob} NOT NULL)"
+            f"version INTEGER NOT NULL, body {self.blob} NOT NULL)"
         ]
 
     def ordered_tables(self) -> list[tuple[str, str]]:

@@ -20,11 +20,10 @@ class EntryHistoryView(View):
     tables = ("entry_history",)
 
     def create_statements(self, token: str) -> list[str]:
-        blob = "BLOB" if self.db.dialect == "sqlite" else "BYTEA"
         return [
             f"CREATE TABLE {self.t('entry_history')} ("
             "entry_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, "
-            f"item {blob} NOT NULL, PRIMARY KEY (entry_id, version))"
+            f"item {self.blob} NOT NULL, PRIMARY KEY (entry_id, version))"
         ]
 
     def ordered_tables(self) -> list[tuple[str, str]]:

@@ -90,7 +90,8 @@ class Queries:
         cursor: str | None = None,
     ) -> Page:
         """The actor's entries in occurred order, each with the actor's `role` in it."""
-        self.actor(actor)  # NotFound for an unknown actor, not an empty page
+        with self.db.read() as c:
+            self._actor_body(c, actor)  # NotFound for an unknown actor, not an empty page
         filters = TimelineFilters(actor=actor, order=order)
         return self._page(filters, as_of=as_of, limit=limit, cursor=cursor, with_role=True)
 
@@ -262,11 +263,7 @@ class Queries:
     def actor(self, slug: str, co_actors: int = 10) -> dict[str, Any]:
         """The actor now, its count of active entries and its most frequent co-actors."""
         with self.db.read() as c:
-            c.execute(f"SELECT body FROM {self._t('actor_directory')} WHERE slug = ?", (slug,))
-            row = c.fetchone()
-            if row is None:
-                raise ActorNotFound(slug)
-            actor: dict[str, Any] = orjson.loads(bytes(row[0]))
+            actor = self._actor_body(c, slug)
             c.execute(
                 f"SELECT COUNT(*) FROM {self._t('timeline_index')} "
                 "WHERE facet = ? AND valid_to = ? AND status = 'active'",
@@ -281,6 +278,14 @@ class Queries:
             others = c.fetchall()
         actor["entries"] = 0 if count is None else int(count[0])
         actor["co_actors"] = [{"actor": str(a), "entries": int(n)} for a, n in others]
+        return actor
+
+    def _actor_body(self, c: Cursor, slug: str) -> dict[str, Any]:
+        c.execute(f"SELECT body FROM {self._t('actor_directory')} WHERE slug = ?", (slug,))
+        row = c.fetchone()
+        if row is None:
+            raise ActorNotFound(slug)
+        actor: dict[str, Any] = orjson.loads(bytes(row[0]))
         return actor
 
     # The clock ------------------------------------------------------------

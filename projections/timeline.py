@@ -35,7 +35,6 @@ class TimelineView(View):
     )
 
     def create_statements(self, token: str) -> list[str]:
-        blob = "BLOB" if self.db.dialect == "sqlite" else "BYTEA"
         # ISO dates and times sort as text: byte-wise, whatever the database's collation.
         iso = "TEXT" if self.db.dialect == "sqlite" else 'TEXT COLLATE "C"'
         entries, index, search, clock, widest = (self.t(name) for name in self.tables)
@@ -49,7 +48,7 @@ class TimelineView(View):
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
             "first_position BIGINT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, "
             f"occurred_start {iso} NOT NULL, occurred_end {iso} NOT NULL, "
-            f"body {blob} NOT NULL, PRIMARY KEY (entry_id, version))",
+            f"body {self.blob} NOT NULL, PRIMARY KEY (entry_id, version))",
             f"CREATE TABLE {index} ("
             f"facet TEXT NOT NULL, occurred_start {iso} NOT NULL, span INTEGER NOT NULL, "
             "first_position BIGINT NOT NULL, entry_id TEXT NOT NULL, version INTEGER NOT NULL, "

@@ -51,6 +51,11 @@ class View(TrackingRecorder, ABC):
     def tracking_name(self) -> str:
         return self.name + self.suffix
 
+    @property
+    def blob(self) -> str:
+        """The column type of pre-serialized JSON bytes."""
+        return "BLOB" if self.db.dialect == "sqlite" else "BYTEA"
+
     def t(self, table: str) -> str:
         """The name of one of this view's tables, with the rebuild suffix if any."""
         return table + self.suffix

@@ -96,8 +96,8 @@ def every_event(app: TimelineApp, written: Callable[[], None]) -> dict[str, str]
     return entries
 
 
-def rebuilt_from_scratch(models: ReadModels, app: TimelineApp, *, page: int = 1000) -> Projector:
-    fresh = Projector(app, models.db, suffix=f"__x{page}", page=page)
+def rebuilt_from_scratch(db: Database, app: TimelineApp, *, page: int = 1000) -> Projector:
+    fresh = Projector(app, db, suffix=f"__x{page}", page=page)
     fresh.create()
     fresh.catch_up()
     return fresh
@@ -131,7 +131,7 @@ def test_views_built_event_by_event_equal_views_rebuilt_from_the_log(
     assert len(read_models.queries.timeline(EVERYTHING).items) == len(entries)
     # One batch for the whole log, and batches that cut between an entry's events.
     for page in (1000, 3):
-        assert_same_rows(live.views, rebuilt_from_scratch(read_models, app, page=page).views)
+        assert_same_rows(live.views, rebuilt_from_scratch(read_models.db, app, page=page).views)
 
 
 def test_a_rebuild_swaps_in_equal_views_that_answer_the_same_and_keep_following(
@@ -151,7 +151,7 @@ def test_a_rebuild_swaps_in_equal_views_that_answer_the_same_and_keep_following(
     read_models.written()
     assert loads(read_models.queries.entry(new.id))["title"] == "Recorded after the rebuild"
     assert new.id in ids(read_models.queries.timeline(TimelineFilters(actor=AMLO)))
-    assert_same_rows(read_models.projector.views, rebuilt_from_scratch(read_models, app).views)
+    assert_same_rows(read_models.projector.views, rebuilt_from_scratch(read_models.db, app).views)
 
 
 def test_a_rebuild_compares_live_views_that_lag_the_log_at_the_position_it_reached(
@@ -327,7 +327,7 @@ def test_a_crash_inside_a_batch_loses_nothing_and_repeats_nothing(
     assert projector.position() == 10
 
     assert projector.catch_up() == app.head_position()
-    assert_same_rows(projector.views, rebuilt_from_scratch(read_models, app).views)
+    assert_same_rows(projector.views, rebuilt_from_scratch(read_models.db, app).views)
 
 
 def test_a_view_that_missed_an_entry_stops_at_its_next_event_rather_than_skip_it(
@@ -364,7 +364,7 @@ def test_views_closed_midway_resume_where_they_stopped(
     second = ReadModels(app, store, in_process=True)  # catches up as it opens
     try:
         assert second.projector.position() == app.head_position()
-        assert_same_rows(second.projector.views, rebuilt_from_scratch(second, app).views)
+        assert_same_rows(second.projector.views, rebuilt_from_scratch(second.db, app).views)
     finally:
         second.close()
 
@@ -455,7 +455,7 @@ def test_a_rebuild_swaps_in_while_writes_arrive_and_the_views_keep_every_event(
         else:
             models.projector.catch_up()
         assert models.projector.position() == head
-        assert_same_rows(models.projector.views, rebuilt_from_scratch(models, app).views)
+        assert_same_rows(models.projector.views, rebuilt_from_scratch(models.db, app).views)
     finally:
         stop.set()
         if follower.is_alive():
@@ -502,17 +502,10 @@ def test_two_processes_applying_the_same_events_at_once_apply_them_once(
         release.set()
         holder.join(timeout=30)
         racer.join(timeout=30)
-        assert_same_rows(first.views, rebuilt_from_scratch_on(first_db, app).views)
+        assert_same_rows(first.views, rebuilt_from_scratch(first_db, app).views)
     finally:
         first_db.close()
         second_db.close()
-
-
-def rebuilt_from_scratch_on(db: Database, app: TimelineApp) -> Projector:
-    fresh = Projector(app, db, suffix="__scratch")
-    fresh.create()
-    fresh.catch_up()
-    return fresh
 
 
 def test_a_second_rebuild_is_refused_while_one_is_under_way(
