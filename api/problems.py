@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -22,9 +24,15 @@ class ProblemResponse(Response):
         return orjson.dumps(content)
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> ProblemResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> ProblemResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return ProblemResponse(body, status_code=status)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 def _status_of(error: DomainError) -> tuple[int, str]:
@@ -55,8 +63,18 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def http_error(_: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, HTTPException)
-        return problem(error.status_code, str(error.detail), str(error.detail))
+        # Keep the headers a route or Starlette set: WWW-Authenticate on a 401, Allow on a 405.
+        return problem(
+            error.status_code, _reason(error.status_code), str(error.detail), headers=error.headers
+        )
 
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
