@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Query, Request
 
 from domain import TimelineApp
 from projections import ReadModels
 
-__all__ = ["ReadModelsDep", "TimelineDep"]
+__all__ = ["AsOfQuery", "IdempotencyKey", "ReadModelsDep", "TimelineDep"]
 
 
 def get_timeline(request: Request) -> TimelineApp:
@@ -26,3 +26,24 @@ def get_read_models(request: Request) -> ReadModels:
 
 
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        pattern=r"\S",
+        max_length=255,
+        description="Any text up to 255 characters, unique per command: a retry with the "
+        "same key and body answers as the first time and stores nothing; the same key "
+        "with another body is refused with 422",
+    ),
+]
+
+AsOfQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="A log position (`1234`) or an ISO 8601 time (`2024-01-03T00:00:00Z`): "
+        "the answer shows the record as it stood then",
+    ),
+]

@@ -10,11 +10,67 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from domain import Conflict, DomainError, NotFound, ValidationError
+from domain import (
+    ENTRY_CLASSES,
+    Conflict,
+    DomainError,
+    IdempotencyKeyReused,
+    NotFound,
+    ValidationError,
+)
 
-__all__ = ["ProblemResponse", "install_problem_handlers", "problem"]
+KINDS = frozenset(ENTRY_CLASSES)
+DETAIL_CLASSES = frozenset(
+    f"{name}Details"
+    for name in (
+        "Meeting",
+        "Call",
+        "Statement",
+        "Enforcement",
+        "Negotiation",
+        "Statistic",
+        "Policy",
+    )
+)
+
+__all__ = ["PROBLEMS", "Problem", "ProblemResponse", "install_problem_handlers", "problem"]
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, and for bad input, which fields."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+_MEANINGS = {
+    401: "No valid token: send `Authorization: Bearer TOKEN`",
+    403: "The token lacks the scope this needs",
+    404: "No such entry, actor or source",
+    409: "The command does not fit the record: a stale `expected_version`, a taken id, "
+    "a retracted entry",
+    413: "The request body is over the documented limit",
+    422: "Invalid input: `errors` names each field and what is accepted",
+    503: "The views did not reach the position asked for in time; retry after `Retry-After`",
+}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": meaning,
+        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+    }
+    for status, meaning in _MEANINGS.items()
+}
 
 
 class ProblemResponse(Response):
@@ -36,7 +92,8 @@ def problem(
 
 
 def _status_of(error: DomainError) -> tuple[int, str]:
-    if isinstance(error, ValidationError):
+    # A key sent again with another body is a bad request, not a clash with the record.
+    if isinstance(error, ValidationError | IdempotencyKeyReused):
         return 422, "Invalid input"
     if isinstance(error, NotFound):
         return 404, "Not found"
@@ -51,12 +108,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         status, title = _status_of(error)
         extra: dict[str, Any] = {}
         if isinstance(error, ValidationError):
-            extra["errors"] = [{"loc": error.field.split("."), "msg": error.message}]
+            extra["errors"] = [{"loc": _loc(error.field), "msg": error.message}]
+        elif isinstance(error, IdempotencyKeyReused):
+            extra["errors"] = [{"loc": ["header", "Idempotency-Key"], "msg": str(error)}]
         return problem(status, title, str(error), **extra)
 
     async def invalid_request(_: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, RequestValidationError)
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in error.errors()]
+        errors = [{"loc": _field_of(e), "msg": e["msg"]} for e in error.errors()]
         return problem(
             422, "Invalid input", "the request does not match the schema", errors=errors
         )
@@ -78,3 +137,26 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def _field_of(error: Mapping[str, Any]) -> list[str | int]:
+    """A Pydantic error's location as the domain names fields: `details.participants`.
+
+    The location's first part (body, query, header, path) goes: field names do
+    not clash across them. So do union members' names (`meeting`, `CallDetails`),
+    which say which schema was tried, not where the field is.
+    """
+    if error["type"] == "json_invalid":
+        return ["body"]
+    parts = list(error["loc"])[1:]
+    kept: list[str | int] = [
+        p for p in parts if not (isinstance(p, str) and (p in KINDS or p in DETAIL_CLASSES))
+    ]
+    if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
+        kept.append("kind")
+    return kept
+
+
+def _loc(field: str) -> list[str | int]:
+    """`actors.0.actor` -> ["actors", 0, "actor"], as Pydantic writes a location."""
+    return [int(part) if part.isdigit() else part for part in field.split(".")]

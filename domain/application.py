@@ -199,9 +199,9 @@ class TimelineApp(Application[UUID]):
             "merge_actor", slug, {"into": into}, expected_version, by, idempotency_key, merge
         )
 
-    def get_actor(self, slug: str) -> Actor:
-        """The actor's current state; raise ActorNotFound."""
-        return self._get(actor_uuid(slug), Actor, lambda: ActorNotFound(slug))
+    def get_actor(self, slug: str, version: int | None = None) -> Actor:
+        """The actor now, or at `version`; raise ActorNotFound."""
+        return self._get(actor_uuid(slug), Actor, lambda: ActorNotFound(slug), version)
 
     # Sources --------------------------------------------------------------
 

@@ -39,7 +39,8 @@ SOURCE_NAMESPACE = UUID("0b6e9a4d-8f55-4c0c-b7f2-39c1d6a2e7b4")
 
 CITATION_FIELDS = ("source", "quote", "locator")
 _CITATION_FIELD_SET = frozenset(CITATION_FIELDS)
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \Z, not $: $ also matches before a trailing newline and would let "abc\n" in.
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 MAX_TEXT = 20_000
 # A tuple of types, not `list | tuple`: the union would be rebuilt at every
 # call, and validation runs once per record of a large import.

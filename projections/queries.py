@@ -246,17 +246,21 @@ class Queries:
 
     # Actors ---------------------------------------------------------------
 
-    def actors(self, q: str, limit: int = 20) -> list[bytes]:
-        """Actors whose slug, name or an alias contains `q`, ignoring case and accents."""
-        folded = fold(q).strip()
-        if not folded:
-            raise ValidationError("q", "expected some text to look for")
-        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", folded) + "%"
+    def actors(self, q: str | None, limit: int = 20, after: str | None = None) -> list[bytes]:
+        """Actors by slug, after the slug `after`; with `q`, those whose slug, name or
+        an alias contains it, ignoring case and accents."""
+        where, params = ["slug > ?"], [after or ""]
+        if q is not None:
+            folded = fold(q).strip()
+            if not folded:
+                raise ValidationError("q", "expected some text to look for")
+            where.append("folded LIKE ? ESCAPE '\\'")
+            params.append("%" + re.sub(r"([\\%_])", r"\\\1", folded) + "%")
         with self.db.read() as c:
             c.execute(
                 f"SELECT body FROM {self._t('actor_directory')} "
-                "WHERE folded LIKE ? ESCAPE '\\' ORDER BY slug LIMIT ?",
-                (pattern, limit),
+                f"WHERE {' AND '.join(where)} ORDER BY slug LIMIT ?",
+                (*params, limit),
             )
             return [bytes(row[0]) for row in c.fetchall()]
 
@@ -289,6 +293,11 @@ class Queries:
         return actor
 
     # The clock ------------------------------------------------------------
+
+    def position(self, as_of: str | int | None = None) -> int:
+        """The log position an answer as of `as_of` (or now) reflects."""
+        with self.db.read() as c:
+            return self._position(c, as_of)
 
     def _head(self, c: Cursor) -> int:
         c.execute(f"SELECT position FROM {TRACKING_TABLE} WHERE view = ?", (self._t("timeline"),))

@@ -1,0 +1,430 @@
+"""Request and response bodies of the HTTP contract, as the OpenAPI document shows them.
+
+Requests are checked here for shape (strict types, no unknown fields, slugs,
+non-blank text, lengths) so that every body the schema refuses is refused,
+and then by the domain for meaning (EDTF dates, registered references). The
+responses are documented here but written from the views' pre-serialized
+JSON, so these classes also say exactly what those bytes hold.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "ActorHistoryPage",
+    "ActorIn",
+    "ActorOut",
+    "ActorPage",
+    "ActorSearchPage",
+    "CorrectionIn",
+    "EntryHistory",
+    "EntryIn",
+    "EntryOut",
+    "LinkIn",
+    "RetractionIn",
+    "SourceIn",
+    "SourceOut",
+    "TimelinePage",
+]
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=200)]
+# Text must hold something besides spaces; the domain strips it.
+Text = Annotated[str, StringConstraints(pattern=r"\S", max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(pattern=r"\S", max_length=300)]
+Edtf = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}", max_length=100),
+    Field(description="An EDTF date: 2023-12-27, 2023-12, 2023-12-18/2023-12-22, 2023-12-21~"),
+]
+Count = Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    """A body part that takes JSON types as they are and refuses unknown fields."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Open(BaseModel):
+    """A response part: documented fully, read as written."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# Actors --------------------------------------------------------------------
+
+
+class RoleIn(Strict):
+    title: ShortText
+    organization: Text | None = None
+    start: Edtf | None = None
+    end: Edtf | None = None
+
+
+class ActorIn(Strict):
+    id: Slug | None = Field(None, description="A slug; derived from the name when absent")
+    name: ShortText
+    kind: Literal["person", "organization"]
+    aliases: list[Text] | None = None
+    roles: list[RoleIn] | None = None
+
+
+class RoleOut(Open):
+    title: str
+    organization: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+
+class ActorOut(Open):
+    id: str
+    name: str
+    kind: Literal["person", "organization"]
+    aliases: list[str]
+    roles: list[RoleOut]
+    merged_into: str | None
+    version: int
+    position: int
+    registered_at: str
+
+
+class CoActor(Open):
+    actor: str
+    entries: int
+
+
+class ActorPage(ActorOut):
+    entries: int = Field(description="Active entries the actor appears in")
+    co_actors: list[CoActor] = Field(description="The actors it appears with most often")
+
+
+class ActorSearchPage(Open):
+    items: list[ActorOut]
+    next_cursor: str | None
+
+
+# Sources -------------------------------------------------------------------
+
+
+class SourceIn(Strict):
+    id: Slug | None = Field(None, description="A slug; derived from the title when absent")
+    title: Annotated[str, StringConstraints(pattern=r"\S", max_length=1000)]
+    publisher: ShortText
+    authors: list[Text] | None = None
+    url: (
+        Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]", max_length=20_000)] | None
+    ) = None
+    published: Edtf | None = None
+    note: Text | None = None
+
+
+class SourceOut(Open):
+    id: str
+    title: str
+    publisher: str
+    authors: list[str]
+    url: str | None
+    published: str | None
+    note: str | None
+    registered_at: str
+
+
+# Entries -------------------------------------------------------------------
+
+
+class ActorRoleIn(Strict):
+    actor: Slug
+    role: Annotated[str, StringConstraints(pattern=r"\S", max_length=200)]
+
+
+class CitationIn(Strict):
+    source: Slug
+    quote: Text | None = None
+    locator: Text | None = None
+
+
+class MeetingDetails(Strict):
+    participants: Annotated[list[Slug], Field(min_length=2)]
+    format: Literal["in_person", "virtual"] | None = None
+    duration_minutes: Count | None = None
+    outcome: Text | None = None
+
+
+class CallDetails(Strict):
+    participants: Annotated[list[Slug], Field(min_length=2)]
+    medium: Literal["phone", "video"] | None = None
+
+
+class StatementDetails(Strict):
+    speaker: Slug
+    quotes: Annotated[list[Text], Field(min_length=1)]
+    medium: Literal["press_release", "remarks", "interview", "briefing", "social_media"] | None = (
+        None
+    )
+
+
+class Measure(Strict):
+    value: float
+    unit: Text
+    period: Edtf | None = None
+
+
+class EnforcementDetails(Strict):
+    agency: Slug
+    action: Text
+    measure: Measure | None = None
+
+
+class Position(Strict):
+    actor: Slug
+    position: Text
+
+
+class Vote(Strict):
+    yeas: Count
+    nays: Count
+
+
+class NegotiationDetails(Strict):
+    package: Text
+    status: Literal["proposed", "ongoing", "stalled", "agreed", "passed", "failed"]
+    chamber: Literal["house", "senate", "both"] | None = None
+    positions: list[Position] | None = None
+    vote: Vote | None = None
+
+
+class StatisticDetails(Strict):
+    metric: Text
+    value: float
+    unit: Text
+    period: Edtf
+    agency: Slug | None = None
+
+
+class PolicyDetails(Strict):
+    instrument: Literal["executive_order", "proclamation", "rule", "law", "program", "guidance"]
+    agency: Slug | None = None
+
+
+class EntryFieldsIn(Strict):
+    title: Annotated[str, StringConstraints(pattern=r"\S", max_length=500)]
+    summary: Text
+    occurred: Edtf
+    actors: list[ActorRoleIn]
+    topics: list[Slug]
+    location: Text | None = None
+    sources: Annotated[list[CitationIn], Field(min_length=1)]
+    note: Text | None = None
+
+
+class MeetingIn(EntryFieldsIn):
+    kind: Literal["meeting"]
+    details: MeetingDetails
+
+
+class CallIn(EntryFieldsIn):
+    kind: Literal["call"]
+    details: CallDetails
+
+
+class StatementIn(EntryFieldsIn):
+    kind: Literal["statement"]
+    details: StatementDetails
+
+
+class EnforcementActionIn(EntryFieldsIn):
+    kind: Literal["enforcement_action"]
+    details: EnforcementDetails
+
+
+class CongressionalNegotiationIn(EntryFieldsIn):
+    kind: Literal["congressional_negotiation"]
+    details: NegotiationDetails
+
+
+class StatisticIn(EntryFieldsIn):
+    kind: Literal["statistic"]
+    details: StatisticDetails
+
+
+class PolicyActionIn(EntryFieldsIn):
+    kind: Literal["policy_action"]
+    details: PolicyDetails
+
+
+EntryIn = Annotated[
+    MeetingIn
+    | CallIn
+    | StatementIn
+    | EnforcementActionIn
+    | CongressionalNegotiationIn
+    | StatisticIn
+    | PolicyActionIn,
+    Field(discriminator="kind"),
+]
+
+AnyDetails = (
+    MeetingDetails
+    | CallDetails
+    | StatementDetails
+    | EnforcementDetails
+    | NegotiationDetails
+    | StatisticDetails
+    | PolicyDetails
+)
+
+
+class EntryChanges(Strict):
+    """The fields a correction may change: any but the kind and the sources."""
+
+    title: Annotated[str, StringConstraints(pattern=r"\S", max_length=500)] | None = None
+    summary: Text | None = None
+    occurred: Edtf | None = None
+    actors: list[ActorRoleIn] | None = None
+    topics: list[Slug] | None = None
+    location: Text | None = None
+    details: AnyDetails | None = Field(None, description="The whole details of the entry's kind")
+    note: Text | None = None
+
+
+class CorrectionIn(Strict):
+    expected_version: Annotated[int, Field(ge=1)]
+    changes: EntryChanges
+    reason: Text
+    source: CitationIn | None = None
+
+
+class RetractionIn(Strict):
+    expected_version: Annotated[int, Field(ge=1)]
+    reason: Text
+
+
+class LinkIn(Strict):
+    relation: Literal["responds_to", "part_of", "follows", "contradicts"]
+    entry: Annotated[str, Field(description="The id of the entry this one is linked to")]
+    expected_version: Annotated[int, Field(ge=1)] | None = None
+
+
+class Citation(Open):
+    source: str
+    quote: str | None = None
+    locator: str | None = None
+
+
+class ActorRole(Open):
+    actor: str
+    role: str
+
+
+class Link(Open):
+    relation: Literal["responds_to", "part_of", "follows", "contradicts"]
+    target: str
+
+
+class EntryOutFields(Open):
+    id: str
+    title: str
+    summary: str
+    occurred: str
+    actors: list[ActorRole]
+    topics: list[str]
+    location: str | None
+    sources: list[Citation]
+    note: str | None
+    occurred_start: str = Field(description="The first day the occurred date covers (ISO)")
+    occurred_end: str = Field(description="The last day the occurred date covers (ISO)")
+    links: list[Link]
+    status: Literal["active", "retracted"]
+    retraction_reason: str | None
+    version: int
+    position: int = Field(description="The log position of this version")
+    recorded_at: str
+    updated_at: str
+
+
+class MeetingOut(EntryOutFields):
+    kind: Literal["meeting"]
+    details: MeetingDetails
+
+
+class CallOut(EntryOutFields):
+    kind: Literal["call"]
+    details: CallDetails
+
+
+class StatementOut(EntryOutFields):
+    kind: Literal["statement"]
+    details: StatementDetails
+
+
+class EnforcementActionOut(EntryOutFields):
+    kind: Literal["enforcement_action"]
+    details: EnforcementDetails
+
+
+class CongressionalNegotiationOut(EntryOutFields):
+    kind: Literal["congressional_negotiation"]
+    details: NegotiationDetails
+
+
+class StatisticOut(EntryOutFields):
+    kind: Literal["statistic"]
+    details: StatisticDetails
+
+
+class PolicyActionOut(EntryOutFields):
+    kind: Literal["policy_action"]
+    details: PolicyDetails
+
+
+EntryOut = Annotated[
+    MeetingOut
+    | CallOut
+    | StatementOut
+    | EnforcementActionOut
+    | CongressionalNegotiationOut
+    | StatisticOut
+    | PolicyActionOut,
+    Field(discriminator="kind"),
+]
+
+
+class AsOf(Open):
+    position: int
+    recorded_at: str | None
+
+
+class TimelinePage(Open):
+    items: list[EntryOut]
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page")
+    as_of: AsOf
+
+
+class EntryWithRole(EntryOutFields):
+    kind: str
+    details: dict[str, Any]
+    role: str | None = Field(description="The actor's role in the entry")
+
+
+class ActorHistoryPage(Open):
+    items: list[EntryWithRole]
+    next_cursor: str | None
+    as_of: AsOf
+
+
+class EntryVersion(Open):
+    version: int
+    event: Literal["recorded", "corrected", "source_cited", "linked", "retracted"]
+    recorded_at: str
+    by: str
+    reason: str | None
+    changes: dict[str, Any]
+    position: int
+
+
+class EntryHistory(Open):
+    items: list[EntryVersion]
