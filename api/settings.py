@@ -14,3 +14,15 @@ class Settings(BaseSettings):
 
     db: str = DEFAULT_URL
     """Store URL: sqlite:///PATH (default sqlite:///var/timeline.db) or postgresql://..."""
+
+    protect_reads: bool = False
+    """Whether reads need a token with scope `read` (TIMELINE_PROTECT_READS); writes
+    and audits always need a token."""
+
+    read_wait_seconds: float = 5.0
+    """How long a read waits for the views to reach a `min_position`, and a write for
+    its own answer, before 503 (TIMELINE_READ_WAIT_SECONDS)."""
+
+    max_body_bytes: int = 1_048_576
+    """The largest request body accepted, in bytes; larger ones get 413
+    (TIMELINE_MAX_BODY_BYTES). Bulk loads go through `policy-timeline import`."""

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from domain import DEFAULT_URL, StoreURLError
-from scripts import bench, importing, load_sample, project, replay, serve
+from scripts import bench, importing, load_sample, project, replay, serve, tokens
 
 __all__ = ["main"]
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     project.add_parser(commands)
     importing.add_parser(commands)
     load_sample.add_parser(commands)
+    tokens.add_parser(commands)
     return parser
 
 

@@ -16,11 +16,18 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--db", dest="serve_db", default=None, help="store URL (overrides --db)")
+    parser.add_argument(
+        "--protect-reads",
+        action="store_true",
+        help="reads need a token with scope read too (also $TIMELINE_PROTECT_READS=true)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     url = args.serve_db or args.db
     store_env(url)  # fail fast, before the server starts, on a bad URL
-    uvicorn.run(create_app(Settings(db=url)), host=args.host, port=args.port)
+    # Without the flag the setting stays unset here, so the environment can still turn it on.
+    settings = Settings(db=url, protect_reads=True) if args.protect_reads else Settings(db=url)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port)
     return 0
