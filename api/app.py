@@ -7,15 +7,29 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.problems import install_problem_handlers
-from api.routes import health
+from api.limits import BodyLimit
+from api.problems import PROBLEMS, install_problem_handlers
+from api.routes import actors, entries, health, sources, stream, timeline
 from api.settings import Settings
+from api.tokens import TokenStore
 from domain import TimelineApp, store_env
 from projections import ReadModels
 
 __all__ = ["create_app"]
 
 API_PREFIX = "/api/v1"
+DESCRIPTION = """\
+Source-cited events about public policy, as an event log with timelines over it.
+
+* Writes need `Authorization: Bearer TOKEN` with scope `write`; reads are open
+  unless the server protects them (scope `read`).
+* Every answer carries `Log-Position`, the log position it reflects; pass it back
+  as `min_position` (or `Min-Log-Position`) to read your own writes.
+* Every POST takes `Idempotency-Key`: a retry answers as the first time.
+* Errors are `application/problem+json` (RFC 9457); validation errors list
+  `errors: [{{loc, msg}}]`.
+* Request bodies are limited to {limit} bytes (413 above).
+"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.timeline = timeline = TimelineApp(env)
         # On SQLite the views catch up here, on start, and after each write.
         app.state.read_models = read_models = ReadModels(timeline, env)
+        app.state.tokens = TokenStore(read_models.db)
         try:
             yield
         finally:
@@ -37,9 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="policy-timeline",
         version="0.1.0",
+        description=DESCRIPTION.format(limit=settings.max_body_bytes),
         lifespan=lifespan,
     )
     app.state.settings = settings
     install_problem_handlers(app)
-    app.include_router(health.router, prefix=API_PREFIX)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    for module in (health, actors, sources, entries, timeline, stream):
+        app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
     return app

@@ -29,5 +29,7 @@ def run(args: argparse.Namespace) -> int:
     store_env(url)  # fail fast, before the server starts, on a bad URL
     # Without the flag the setting stays unset here, so the environment can still turn it on.
     settings = Settings(db=url, protect_reads=True) if args.protect_reads else Settings(db=url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    # Open event streams never end by themselves: on shutdown uvicorn cancels
+    # them after this grace period instead of waiting for the clients to leave.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, timeout_graceful_shutdown=3)
     return 0
