@@ -24,8 +24,9 @@ from rich.table import Table
 from domain import TimelineApp, open_app
 from domain.import_formats import count_lines
 from domain.importing import BATCH_SIZE, import_file
+from scripts.bench_http import CONNECTIONS, THREADS, HttpFigure, http_row, wrk_available
 from scripts.bench_import import write_synthetic_file
-from scripts.bench_views import QueryFigure, replay_rows
+from scripts.bench_views import QueryFigure, make_store, query_figures, raw_rebuild, replay
 
 __all__ = ["add_parser", "import_row", "run", "synthetic_entries"]
 
@@ -74,6 +75,19 @@ def add_parser(commands: Any) -> None:
         default=200,
         help="timeline queries timed on the largest replayed log (default: %(default)s)",
     )
+    parser.add_argument(
+        "--http-seconds",
+        type=int,
+        default=10,
+        help="seconds of each wrk round against the API on the largest replayed log, and "
+        "against a bare route (default: %(default)s; 0 skips the row)",
+    )
+    parser.add_argument(
+        "--http-rounds",
+        type=int,
+        default=3,
+        help="wrk rounds a server, alternating; the best is shown (default: %(default)s)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -81,19 +95,75 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     if not console.is_terminal:
         console.width = 120  # a pipe gets the whole table on one line a row
+    sizes = sorted(n for n in args.replay_entries if n > 0)
+    http_seconds = args.http_seconds if args.http_rounds > 0 else 0
+    if http_seconds > 0 and not wrk_available():
+        http_seconds = 0
+        console.print(
+            "The HTTP row is skipped: wrk is not on PATH "
+            "(`apt-get install wrk`, or `make bench`, provides it)."
+        )
+    elif http_seconds > 0 and not sizes:
+        http_seconds = 0
+        console.print("The HTTP row is skipped: it serves the largest of --replay-entries.")
+    figures: list[Figure] = []
+    latencies: list[QueryFigure] = []
+    http: HttpFigure | None = None
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
-        figures = list(record_rows(Path(folder), args.entries, args.batch_size, console))
+        if args.entries > 0:
+            figures.extend(record_rows(Path(folder), args.entries, args.batch_size, console))
         imported = args.entries * 10 if args.import_entries is None else args.import_entries
         if imported > 0:
             figures.append(import_row(Path(folder), imported, console))
-        replays, latencies = replay_rows(
-            Path(folder),
-            [n for n in args.replay_entries if n > 0],
-            args.queries,
-            lambda label, total: _progress(console, label, total),
-        )
-        figures.extend(Figure(*row) for row in replays)
-    table = Table(title=f"policy-timeline bench ({args.entries:,} entries, SQLite, WAL)")
+        for entries in sizes:
+            path = Path(folder) / f"views-{entries}.db"
+            replayed = replay_row(path, entries, console)
+            figures.append(replayed)
+            if entries == sizes[-1]:
+                # The largest store, views built, serves the read rows: no second build.
+                if args.queries > 0:
+                    latencies = list(query_figures(path, replayed.count, args.queries))
+                if http_seconds > 0:
+                    with console.status(
+                        f"wrk, {args.http_rounds} x {http_seconds} s a server", spinner="dots"
+                    ):
+                        http = http_row(path, http_seconds, args.http_rounds)
+            for leftover in Path(folder).glob(f"views-{entries}.db*"):
+                leftover.unlink()
+    if figures:
+        console.print(_rate_table(figures, args.entries))
+    if latencies:
+        console.print(_latency_table(latencies, sizes[-1]))
+    if http is not None:
+        console.print(_http_table(http, sizes[-1], args.http_rounds))
+        if http.engine_errors:
+            console.print(
+                f"The engine answered {http.engine_errors:,} requests with an error or none: "
+                "its HTTP figures are not valid."
+            )
+            return 1
+    return 0
+
+
+def replay_row(path: Path, entries: int, console: Console) -> Figure:
+    """Replay a synthetic log into the views at `path`, beside a raw rebuild; count events."""
+    with _progress(console, f"writing a {entries:,}-entry log", entries) as tick:
+        head = make_store(path, entries, tick)
+    with _progress(console, f"replaying {head:,} events", head) as tick:
+        replayed = replay(path, tick)
+    with _progress(console, f"raw rebuild of {head:,} events", head) as tick:
+        raw = raw_rebuild(path, tick)
+    return Figure(
+        f"replay {entries:,} entries, events",
+        head,
+        replayed,
+        "raw rebuild: SQL scan, orjson, executemany",
+        raw,
+    )
+
+
+def _rate_table(figures: list[Figure], entries: int) -> Table:
+    table = Table(title=f"policy-timeline bench ({entries:,} entries, SQLite, WAL)")
     for column in ("row", "engine /s", "baseline", "baseline /s", "ratio"):
         table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
     for f in figures:
@@ -104,10 +174,27 @@ def run(args: argparse.Namespace) -> int:
             f"{f.baseline_rate:,.0f}",
             f"{f.rate / f.baseline_rate:.2f}",
         )
-    console.print(table)
-    if latencies:
-        console.print(_latency_table(latencies, max(args.replay_entries)))
-    return 0
+    return table
+
+
+def _http_table(figure: HttpFigure, entries: int, rounds: int) -> Table:
+    table = Table(
+        title=f"HTTP GET {figure.target} on loopback, {entries:,} entries; "
+        f"wrk -t{THREADS} -c{CONNECTIONS}, best of {rounds} x {figure.seconds} s a server, "
+        f"alternating; {figure.stack}"
+    )
+    for column in ("row", "req/s", "p99 ms", "baseline", "req/s", "p99 ms", "ratio"):
+        table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
+    table.add_row(
+        "timeline page, one topic, 50",
+        f"{figure.engine.requests_per_second:,.0f}",
+        f"{figure.engine.p99_ms:.2f}",
+        "bare Starlette, same bytes",
+        f"{figure.bare.requests_per_second:,.0f}",
+        f"{figure.bare.p99_ms:.2f}",
+        f"{figure.ratio:.2f}",
+    )
+    return table
 
 
 def _latency_table(latencies: list[QueryFigure], entries: int) -> Table:

@@ -126,6 +126,8 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
             "300",
             "--queries",
             "10",
+            "--http-seconds",
+            "0",  # the HTTP row has its own test, tests/e2e/test_bench_http.py
         ],
         cwd=tmp_path,
         capture_output=True,
