@@ -29,12 +29,18 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
     summary="Register an actor",
 )
 def register_actor(
-    body: ActorIn, app: TimelineDep, by: WriterDep, idempotency_key: IdempotencyKey = None
+    body: ActorIn,
+    app: TimelineDep,
+    read_models: ReadModelsDep,
+    by: WriterDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Register a person or organisation; 409 when its id is taken."""
     result = app.register_actor(
         body.model_dump(exclude_none=True), by=by, idempotency_key=idempotency_key
     )
+    # On SQLite the views catch up now, so the directory finds the actor at once.
+    read_models.written()
     actor = app.get_actor(result.id, version=result.version)
     return answer(actor_body(actor, result.position), result.position, 201)
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.auth import WriterDep
 from api.consistency import Consistent
-from api.deps import IdempotencyKey, TimelineDep
+from api.deps import IdempotencyKey, ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer
 from api.schemas import SourceIn, SourceOut
 from domain import Source
@@ -25,12 +25,18 @@ router = APIRouter(prefix="/sources", tags=["sources"], dependencies=[Consistent
     summary="Register a source",
 )
 def register_source(
-    body: SourceIn, app: TimelineDep, by: WriterDep, idempotency_key: IdempotencyKey = None
+    body: SourceIn,
+    app: TimelineDep,
+    read_models: ReadModelsDep,
+    by: WriterDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Register a publication; 409 when its id is taken."""
     result = app.register_source(
         body.model_dump(exclude_none=True), by=by, idempotency_key=idempotency_key
     )
+    # On SQLite the views catch up now, as after every write.
+    read_models.written()
     return answer(source_body(app.get_source(result.id)), result.position, 201)
 
 
