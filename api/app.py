@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -60,4 +61,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for module in (health, actors, sources, entries, timeline, stream):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
+    if not settings.protect_reads:
+        _document_open_reads(app)
     return app
+
+
+def _document_open_reads(app: FastAPI) -> None:
+    """Say in the OpenAPI document that reads take a token but need none.
+
+    The read routes declare the bearer scheme, since a server with protected
+    reads requires it; while reads are open, `{}` among the requirements says
+    that no token is needed either.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema["paths"].values():
+                read = operations.get("get")
+                if read is not None and "security" in read:
+                    read["security"] = [*read["security"], {}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 
 from domain import (
     ENTRY_CLASSES,
@@ -55,6 +56,7 @@ class Problem(BaseModel):
 
 
 _MEANINGS = {
+    400: "The body could not be read as JSON",
     401: "No valid token: send `Authorization: Bearer TOKEN`",
     403: "The token lacks the scope this needs",
     404: "No such entry, actor or source",
@@ -120,8 +122,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             422, "Invalid input", "the request does not match the schema", errors=errors
         )
 
-    async def http_error(_: Request, error: Exception) -> ProblemResponse:
+    async def http_error(request: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, HTTPException)
+        if error.status_code == 405:
+            error.headers = {"Allow": ", ".join(_methods_of(request))}
         # Keep the headers a route or Starlette set: WWW-Authenticate on a 401, Allow on a 405.
         return problem(
             error.status_code, _reason(error.status_code), str(error.detail), headers=error.headers
@@ -160,3 +164,16 @@ def _field_of(error: Mapping[str, Any]) -> list[str | int]:
 def _loc(field: str) -> list[str | int]:
     """`actors.0.actor` -> ["actors", 0, "actor"], as Pydantic writes a location."""
     return [int(part) if part.isdigit() else part for part in field.split(".")]
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method any route serves at the request's path.
+
+    Starlette names only the first route matching the path, and a resource's
+    GET and POST are separate routes.
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)

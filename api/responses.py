@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 from projections import Page
 
@@ -19,10 +19,12 @@ __all__ = ["POSITION_HEADER", "JSONBytes", "answer", "page_body"]
 POSITION_HEADER = "Log-Position"
 
 
-class JSONBytes(Response):
-    """A JSON response whose body is already serialized, or serialized with orjson."""
+class JSONBytes(JSONResponse):
+    """A JSON response whose body is already serialized, or serialized with orjson.
 
-    media_type = "application/json"
+    A JSONResponse, so the OpenAPI document takes its schema from the route's
+    documented model rather than calling the body a string.
+    """
 
     def render(self, content: Any) -> bytes:
         if isinstance(content, bytes):

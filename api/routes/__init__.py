@@ -1,1 +1,14 @@
 """One router per resource."""
+
+from __future__ import annotations
+
+from fastapi import Security
+
+from api.auth import require_reader
+from api.consistency import Consistent
+
+__all__ = ["READS"]
+
+# Every read: a token with scope `read` when reads are protected, then, when
+# the client asks, a wait for the views to reach its `min_position`.
+READS = [Security(require_reader), Consistent]

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.auth import WriterDep
-from api.consistency import Consistent
 from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer, page_body
+from api.routes import READS
 from api.schemas import ActorHistoryPage, ActorIn, ActorOut, ActorPage, ActorSearchPage
 from domain import Actor
 from projections.queries import MAX_LIMIT
 
-router = APIRouter(prefix="/actors", tags=["actors"], dependencies=[Consistent])
+router = APIRouter(prefix="/actors", tags=["actors"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
@@ -47,6 +47,7 @@ def register_actor(
 
 @router.get(
     "",
+    dependencies=READS,
     response_class=JSONBytes,
     responses={200: {"model": ActorSearchPage, "description": "Actors by id"}},
     summary="Find actors",
@@ -79,6 +80,7 @@ def find_actors(
 
 @router.get(
     "/{actor_id}",
+    dependencies=READS,
     response_class=JSONBytes,
     responses={200: {"model": ActorPage, "description": "The actor"}},
     summary="Read an actor",
@@ -92,6 +94,7 @@ def read_actor(actor_id: str, read_models: ReadModelsDep) -> Response:
 
 @router.get(
     "/{actor_id}/history",
+    dependencies=READS,
     response_class=JSONBytes,
     responses={200: {"model": ActorHistoryPage, "description": "A page of the actor's entries"}},
     summary="An actor's entries",

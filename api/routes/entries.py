@@ -9,14 +9,15 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from api.auth import WriterDep
-from api.consistency import Consistent, reach
+from api.consistency import reach
 from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer
+from api.routes import READS
 from api.schemas import CorrectionIn, EntryHistory, EntryIn, EntryOut, LinkIn, RetractionIn
 from domain import CommandResult, EntryNotFound
 from projections import ReadModels
 
-router = APIRouter(prefix="/entries", tags=["entries"], dependencies=[Consistent])
+router = APIRouter(prefix="/entries", tags=["entries"])
 
 ENTRY = {"model": EntryOut, "description": "The entry as it stands after the command"}
 
@@ -43,6 +44,7 @@ def record_entry(
 
 @router.get(
     "/{entry_id}",
+    dependencies=READS,
     response_class=JSONBytes,
     responses={200: {"model": EntryOut, "description": "The entry"}},
     summary="Read an entry, now or as of a moment",
@@ -60,6 +62,7 @@ def read_entry(
 
 @router.get(
     "/{entry_id}/history",
+    dependencies=READS,
     response_class=JSONBytes,
     responses={200: {"model": EntryHistory, "description": "Every version, oldest first"}},
     summary="Every version of an entry",

@@ -8,13 +8,13 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.auth import WriterDep
-from api.consistency import Consistent
 from api.deps import IdempotencyKey, ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer
+from api.routes import READS
 from api.schemas import SourceIn, SourceOut
 from domain import Source
 
-router = APIRouter(prefix="/sources", tags=["sources"], dependencies=[Consistent])
+router = APIRouter(prefix="/sources", tags=["sources"])
 
 
 @router.post(
@@ -42,6 +42,7 @@ def register_source(
 
 @router.get(
     "/{source_id}",
+    dependencies=READS,
     response_class=JSONBytes,
     responses={200: {"model": SourceOut, "description": "The source"}},
     summary="Read a source",

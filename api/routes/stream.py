@@ -45,6 +45,38 @@ __all__ = ["EventStreamResponse", "router"]
 router = APIRouter(prefix="/stream", tags=["stream"])
 
 PAGE = 500
+# One message of the stream; `data` is JSON text holding one log item.
+MESSAGE: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "event", "data"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The log position"},
+        "event": {"type": "string", "description": "The event's class path"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {
+                "type": "object",
+                "required": [
+                    "position",
+                    "originator_id",
+                    "originator_version",
+                    "topic",
+                    "recorded_at",
+                    "state",
+                ],
+                "properties": {
+                    "position": {"type": "integer"},
+                    "originator_id": {"type": "string"},
+                    "originator_version": {"type": "integer"},
+                    "topic": {"type": "string"},
+                    "recorded_at": {"type": "string"},
+                    "state": {"type": "object"},
+                },
+            },
+        },
+    },
+}
 """The most events read from the log at a time."""
 POLL_SECONDS = 0.25
 """How long an idle stream waits before it reads the log again."""
@@ -98,7 +130,7 @@ class EventStreamResponse(StreamingResponse):
                 "seconds. The stream ends only after `limit` events or when the client "
                 "leaves."
             ),
-            "content": {"text/event-stream": {"schema": {"type": "string"}, "example": EXAMPLE}},
+            "content": {"text/event-stream": {"schema": MESSAGE, "example": EXAMPLE}},
         }
     },
 )

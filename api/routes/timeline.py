@@ -7,20 +7,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.consistency import Consistent
 from api.deps import AsOfQuery, ReadModelsDep
 from api.responses import JSONBytes, answer, page_body
+from api.routes import READS
 from api.schemas import TimelinePage
 from projections import TimelineFilters
 from projections.queries import MAX_LIMIT
 
-router = APIRouter(prefix="/timeline", tags=["timeline"], dependencies=[Consistent])
+router = APIRouter(prefix="/timeline", tags=["timeline"])
 
 Slug = Annotated[str | None, Query(max_length=200)]
 
 
 @router.get(
     "",
+    dependencies=READS,
     response_class=JSONBytes,
     responses={200: {"model": TimelinePage, "description": "A page of the timeline"}},
     summary="The timeline",

@@ -1,0 +1,57 @@
+"""The API against its own OpenAPI document: schemathesis, in process, every default check.
+
+Hypothesis draws requests from the document (valid ones and, for negative
+checks, invalid ones) and schemathesis checks each answer: no 5xx, only
+documented statuses, content types and headers, bodies that match their
+schema, schema-invalid input refused, schema-valid input accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from schemathesis.python import asgi
+
+from api import Settings, create_app
+from api.tokens import TokenStore
+from domain import store_env
+from projections import open_database
+from scripts.cli import main
+
+# A schema says what a slug, an EDTF date or a log position looks like; it
+# cannot say which actors are registered, which dates exist or how far the
+# log has grown. The API answers such input with 422 naming the field, so a
+# schema-valid request may be refused with 422, and only with 422.
+ACCEPTED = ["2xx", "401", "403", "404", "409", "422"]
+
+
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('conformance') / 'timeline.db'}"
+    assert main(["--db", url, "load-sample"]) == 0
+    db = open_database(store_env(url))
+    token = TokenStore(db).create("schemathesis", ["read", "write", "audit"])
+    db.close()
+    config = schemathesis.Config.from_dict(
+        {
+            "auth": {"openapi": {"HTTPBearer": {"bearer": token}}},
+            # Extra headers are added by every proxy on the way; no API can refuse them.
+            "generation": {"max-examples": 25, "allow-extra-parameters": False},
+            "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
+        }
+    )
+    app = create_app(Settings(db=url))
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    yield schema
+    asgi.shutdown_lifespans()
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+def test_every_answer_conforms_to_the_openapi_document(case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate()
