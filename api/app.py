@@ -43,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.timeline = timeline = TimelineApp(env)
         # On SQLite the views catch up here, on start, and after each write.
         app.state.read_models = read_models = ReadModels(timeline, env)
+        # Writes from other processes, e.g. an import while the server runs.
+        read_models.follow_in_background()
         app.state.tokens = TokenStore(read_models.db)
         try:
             yield

@@ -7,6 +7,8 @@ them up with the log, and the queries the API asks.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Mapping
 
 from domain import TimelineApp
@@ -14,6 +16,8 @@ from projections.database import Database, RebuildRunning, open_database
 from projections.projector import VIEW_CLASSES, Projector, RebuildReport
 from projections.queries import AsOf, Page, Queries, TimelineFilters
 from projections.view import View
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "VIEW_CLASSES",
@@ -46,9 +50,34 @@ class ReadModels:
         self.projector = Projector(app, self.db)
         self.queries = Queries(self.db)
         self.in_process = self.db.dialect == "sqlite" if in_process is None else in_process
+        self._follower: threading.Thread | None = None
+        self._stopping = threading.Event()
         self.projector.create()
         if self.in_process:
             self.projector.catch_up()
+
+    def follow_in_background(self, interval: float = 0.5) -> None:
+        """On SQLite, keep the views up with writes made by other processes
+        (`policy-timeline import`, a second server) by checking every `interval` s.
+
+        This process's own writes still catch up at once, through `written()`.
+        """
+        if not self.in_process or self._follower is not None:
+            return
+        self._follower = threading.Thread(
+            target=self._follow, args=(interval,), name="views-follower", daemon=True
+        )
+        self._follower.start()
+
+    def _follow(self, interval: float) -> None:
+        while not self._stopping.wait(interval):
+            try:
+                self.projector.catch_up()
+            except Exception:
+                # A view that cannot apply an event must stop, not skip it; the
+                # error surfaces again, with its cause, on the next write or read.
+                logger.exception("the views could not catch up with the log")
+                return
 
     def written(self) -> None:
         """Call after a write: on SQLite the views catch up now."""
@@ -60,4 +89,7 @@ class ReadModels:
         return self.projector.wait_for(position, timeout, in_process=self.in_process)
 
     def close(self) -> None:
+        self._stopping.set()
+        if self._follower is not None:
+            self._follower.join()
         self.db.close()

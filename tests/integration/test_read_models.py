@@ -7,11 +7,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import Notification, Tracking
 
-from domain import CommandResult, EntryNotFound, TimelineApp
+from domain import CommandResult, EntryNotFound, TimelineApp, store_env
 from projections import (
     Database,
     Projector,
@@ -521,3 +522,21 @@ def test_a_second_rebuild_is_refused_while_one_is_under_way(
         finally:
             other.close()
     assert read_models.projector.rebuild().position == read_models.projector.position()
+
+
+def test_views_in_process_follow_writes_made_by_another_process(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'timeline.db'}"
+    env = store_env(url)
+    reader_app, writer_app = TimelineApp(env), TimelineApp(store_env(url))
+    models = ReadModels(reader_app, env)
+    try:
+        models.follow_in_background(interval=0.05)
+        writer_app.register_actor(ACTORS[0], by="importer")
+        deadline = time.monotonic() + 5
+        while not models.queries.actors("blinken") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [loads(a)["id"] for a in models.queries.actors("blinken")] == ["antony-blinken"]
+    finally:
+        models.close()
+        reader_app.close()
+        writer_app.close()
