@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
+from api.auth import require_reader
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
 from api.routes import actors, entries, health, sources, stream, timeline
@@ -72,19 +75,28 @@ def _document_open_reads(app: FastAPI) -> None:
     """Say in the OpenAPI document that reads take a token but need none.
 
     The read routes declare the bearer scheme, since a server with protected
-    reads requires it; while reads are open, `{}` among the requirements says
-    that no token is needed either.
+    reads requires it; while reads are open, `{}` among their requirements
+    says that no token is needed either. Writes and audits keep theirs.
     """
     build = app.openapi
+    reads = {
+        (route.path, method.lower())
+        for route in app.routes
+        if isinstance(route, APIRoute) and _depends_on(route.dependant, require_reader)
+        for method in route.methods or ()
+    }
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
-            for operations in schema["paths"].values():
-                read = operations.get("get")
-                if read is not None and "security" in read:
-                    read["security"] = [*read["security"], {}]
+            for path, method in reads:
+                operation = schema["paths"][path][method]
+                operation["security"] = [*operation.get("security", []), {}]
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem
+from api.problems import problem, reason
 
 __all__ = ["BodyLimit"]
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class BodyLimit:
@@ -18,11 +15,18 @@ class BodyLimit:
 
     A declared Content-Length over the limit is refused at once; a chunked body
     is counted as it arrives, so a client cannot stream past the limit either.
+    That one is refused with an HTTPException raised from `receive`: FastAPI
+    turns any other error met while reading a body into a 400, but lets an
+    HTTPException through to the problem handlers.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
+        self._detail = (
+            f"the request body is over the limit of {limit} bytes; "
+            "load large files with `policy-timeline import`"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,7 +37,6 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
             return
         seen = 0
-        started = False
 
         async def counted() -> Message:
             nonlocal seen
@@ -41,29 +44,13 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise BodyTooLarge
+                    raise HTTPException(413, detail=self._detail)
             return message
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted, tracked)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._refuse(scope, receive, send)
+        await self.app(scope, counted, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(
-            413,
-            "Content Too Large",
-            f"the request body is over the limit of {self.limit} bytes; "
-            "load large files with `policy-timeline import`",
-        )
+        response = problem(413, reason(413), self._detail)
         await response(scope, receive, send)
 
 

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
-from starlette.routing import Route
+from starlette.routing import Match
 
 from domain import (
     ENTRY_CLASSES,
@@ -37,7 +37,14 @@ DETAIL_CLASSES = frozenset(
     )
 )
 
-__all__ = ["PROBLEMS", "Problem", "ProblemResponse", "install_problem_handlers", "problem"]
+__all__ = [
+    "PROBLEMS",
+    "Problem",
+    "ProblemResponse",
+    "install_problem_handlers",
+    "problem",
+    "reason",
+]
 
 
 class FieldError(BaseModel):
@@ -93,34 +100,35 @@ def problem(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
-def _status_of(error: DomainError) -> tuple[int, str]:
+def _status_of(error: DomainError) -> int:
     # A key sent again with another body is a bad request, not a clash with the record.
     if isinstance(error, ValidationError | IdempotencyKeyReused):
-        return 422, "Invalid input"
+        return 422
     if isinstance(error, NotFound):
-        return 404, "Not found"
+        return 404
     if isinstance(error, Conflict):
-        return 409, "Conflict"
-    return 400, "Bad request"
+        return 409
+    return 400
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    async def domain_error(_: Request, error: Exception) -> ProblemResponse:
+    async def domain_error(request: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, DomainError)
-        status, title = _status_of(error)
+        status = _status_of(error)
         extra: dict[str, Any] = {}
         if isinstance(error, ValidationError):
-            extra["errors"] = [{"loc": _loc(error.field), "msg": error.message}]
+            extra["errors"] = [{"loc": _located(request, error.field), "msg": error.message}]
         elif isinstance(error, IdempotencyKeyReused):
             extra["errors"] = [{"loc": ["header", "Idempotency-Key"], "msg": str(error)}]
-        return problem(status, title, str(error), **extra)
+        return problem(status, reason(status), str(error), **extra)
 
     async def invalid_request(_: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, RequestValidationError)
         errors = [{"loc": _field_of(e), "msg": e["msg"]} for e in error.errors()]
-        return problem(
-            422, "Invalid input", "the request does not match the schema", errors=errors
+        detail = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in errors[:3]
         )
+        return problem(422, reason(422), detail, errors=errors)
 
     async def http_error(request: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, HTTPException)
@@ -128,7 +136,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             error.headers = {"Allow": ", ".join(_methods_of(request))}
         # Keep the headers a route or Starlette set: WWW-Authenticate on a 401, Allow on a 405.
         return problem(
-            error.status_code, _reason(error.status_code), str(error.detail), headers=error.headers
+            error.status_code, reason(error.status_code), str(error.detail), headers=error.headers
         )
 
     app.add_exception_handler(DomainError, domain_error)
@@ -136,7 +144,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
 
 
-def _reason(status: int) -> str:
+# RFC 9110's names, where Python 3.11's HTTPStatus still has the older ones.
+_RFC_9110_REASONS = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def reason(status: int) -> str:
+    """The status's reason phrase: a problem's title, as RFC 9457 asks of about:blank."""
+    if status in _RFC_9110_REASONS:
+        return _RFC_9110_REASONS[status]
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -146,34 +161,44 @@ def _reason(status: int) -> str:
 def _field_of(error: Mapping[str, Any]) -> list[str | int]:
     """A Pydantic error's location as the domain names fields: `details.participants`.
 
-    The location's first part (body, query, header, path) goes: field names do
-    not clash across them. So do union members' names (`meeting`, `CallDetails`),
-    which say which schema was tried, not where the field is.
+    Body fields are named from the body's root, as the domain names them;
+    parameters keep their place first (`query`, `header`, `path`). Union
+    members' names (`meeting`, `CallDetails`) go: they say which schema was
+    tried, not where the field is.
     """
     if error["type"] == "json_invalid":
         return ["body"]
-    parts = list(error["loc"])[1:]
-    kept: list[str | int] = [
-        p for p in parts if not (isinstance(p, str) and (p in KINDS or p in DETAIL_CLASSES))
-    ]
+    place, *parts = error["loc"]
+    kept: list[str | int] = [] if place == "body" else [place]
+    kept += [p for p in parts if not (isinstance(p, str) and (p in KINDS or p in DETAIL_CLASSES))]
     if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
         kept.append("kind")
     return kept
 
 
-def _loc(field: str) -> list[str | int]:
-    """`actors.0.actor` -> ["actors", 0, "actor"], as Pydantic writes a location."""
-    return [int(part) if part.isdigit() else part for part in field.split(".")]
+def _located(request: Request, field: str) -> list[str | int]:
+    """A domain field as a location: `actors.0.actor` -> ["actors", 0, "actor"],
+    and a parameter the request sent (`as_of`) -> ["query", "as_of"]."""
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in field.split(".")]
+    head = field.split(".")[0]
+    if head in request.query_params:
+        return ["query", *parts]
+    if head.lower() in request.headers:
+        return ["header", *parts]
+    return parts
 
 
 def _methods_of(request: Request) -> list[str]:
-    """Every method any route serves at the request's path.
+    """Every method some route serves at the request's path.
 
-    Starlette names only the first route matching the path, and a resource's
-    GET and POST are separate routes.
+    Starlette's own 405 names only the first route matching the path, and a
+    resource's GET and POST are separate routes, so each method is tried.
     """
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.path_regex.match(request.url.path):
-            methods |= route.methods
-    return sorted(methods)
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]

@@ -289,7 +289,7 @@ class TimelineApp(Application[UUID]):
             entry.correct(changes, reason, citation, by=by, idempotency_key=idempotency_key)
             # The event is still pending: an unknown actor here discards it unsaved.
             if "actors" in changes or "details" in changes:
-                self._check_references_in(entry.actors, [], "changes.actors")
+                self._check_references_in(entry.actors, [], changes, "changes.")
 
         return self._change_entry(
             "correct_entry", entry_id, payload, expected_version, by, idempotency_key, change
@@ -476,7 +476,7 @@ class TimelineApp(Application[UUID]):
     ) -> Entry:
         """A new, unsaved entry from `body`, its actors and sources checked."""
         fields = parse_entry(body)
-        self._check_references_in(fields.actors, fields.citations, "actors")
+        self._check_references_in(fields.actors, fields.citations, body)
         return Entry.record(fields, id=entry_id or uuid4(), by=by, idempotency_key=key)
 
     def require_registered(self, actors: Sequence[str], sources: Sequence[str]) -> None:
@@ -492,10 +492,18 @@ class TimelineApp(Application[UUID]):
                 self._require(slug, f"sources.{i}.source", source_uuid, Source)
 
     def _check_references_in(
-        self, actors: Iterable[ActorRole], citations: Iterable[Citation], field: str
+        self,
+        actors: Iterable[ActorRole],
+        citations: Iterable[Citation],
+        body: Mapping[str, Any],
+        prefix: str = "",
     ) -> None:
-        for i, pair in enumerate(actors):
-            self._require(pair["actor"], f"{field}.{i}.actor", actor_uuid, Actor)
+        """Raise UnknownReference for the first unregistered actor or source,
+        naming the field of `body` that names it."""
+        for pair in actors:
+            slug = pair["actor"]
+            if not self._exists(actor_uuid(slug), Actor):
+                raise _unregistered(prefix + _where_named(body, slug), Actor, slug)
         for i, citation in enumerate(citations):
             self._require(citation["source"], f"sources.{i}.source", source_uuid, Source)
 
@@ -547,6 +555,26 @@ def _unregistered(field: str, cls: type[Aggregate], slug: str) -> UnknownReferen
     return UnknownReference(
         field, f"no {cls.__name__.lower()} {slug!r} is registered; register it first"
     )
+
+
+def _where_named(body: Mapping[str, Any], slug: str) -> str:
+    """The field of an entry body that names actor `slug`: the entry's actors
+    come from `actors` and from the details (participants, speaker, agency,
+    positions), and an error should point at what the client wrote."""
+    for i, pair in enumerate(body.get("actors") or ()):
+        if isinstance(pair, Mapping) and pair.get("actor") == slug:
+            return f"actors.{i}.actor"
+    details = body.get("details") or {}
+    for i, participant in enumerate(details.get("participants") or ()):
+        if participant == slug:
+            return f"details.participants.{i}"
+    for key in ("speaker", "agency"):
+        if details.get(key) == slug:
+            return f"details.{key}"
+    for i, position in enumerate(details.get("positions") or ()):
+        if isinstance(position, Mapping) and position.get("actor") == slug:
+            return f"details.positions.{i}.actor"
+    return "actors"
 
 
 def _check_version(ident: str, aggregate: Aggregate, expected: int | None) -> None:

@@ -38,6 +38,9 @@ REBUILD_SUFFIX = "__rebuild"
 Progress = Callable[[int], None]
 
 
+STALL_CHECK_SECONDS = 1.0
+
+
 @dataclass(frozen=True)
 class RebuildReport:
     """What a rebuild did: events read, seconds, and each view's digest before and after."""
@@ -105,8 +108,17 @@ class Projector:
         self.catch_up(progress=progress)
         with self.app.recorder.subscribe(gt=self.position()) as subscription:
             # The subscription blocks waiting for NOTIFY; stopping it ends the loop.
+            # It can also miss a NOTIFY sent while it starts to LISTEN (its first
+            # read of the log and its LISTEN run in separate threads), so once a
+            # second, when the views have not moved and the log is ahead, they
+            # catch up here too; a view skips what it has already applied.
             def stop_when_asked() -> None:
-                stop.wait()
+                seen = self.position()
+                while not stop.wait(STALL_CHECK_SECONDS):
+                    reached = self.position()
+                    if reached == seen and self.app.head_position() > reached:
+                        reached = self.catch_up()
+                    seen = reached
                 subscription.stop()
 
             watcher = Thread(target=stop_when_asked, daemon=True)

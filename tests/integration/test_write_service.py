@@ -170,7 +170,7 @@ def test_a_batch_is_stored_whole_or_not_at_all(seeded: TimelineApp) -> None:
         seeded.record_entries(
             [body("meeting"), body("call"), details("statement", speaker="nobody")], by="importer"
         )
-    assert caught.value.field == "2.actors.0.actor"
+    assert caught.value.field == "2.details.speaker"  # where the body names it
     assert seeded.head_position() == head
     results = seeded.record_entries([body(kind) for kind in sorted(BODIES)], by="importer")
     assert [r.position for r in results] == list(range(head + 1, head + 1 + len(BODIES)))
