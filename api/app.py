@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 
-from api.auth import require_reader
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
 from api.routes import actors, entries, health, sources, stream, timeline
@@ -66,37 +63,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for module in (health, actors, sources, entries, timeline, stream):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
-    if not settings.protect_reads:
-        _document_open_reads(app)
+    _document_reads(app, open_reads=not settings.protect_reads)
     return app
 
 
-def _document_open_reads(app: FastAPI) -> None:
-    """Say in the OpenAPI document that reads take a token but need none.
+def _document_reads(app: FastAPI, *, open_reads: bool) -> None:
+    """Say in the OpenAPI document that reads take a token but, while reads are
+    open, need none.
 
-    The read routes declare the bearer scheme, since a server with protected
-    reads requires it; while reads are open, `{}` among their requirements
-    says that no token is needed either. Writes and audits keep theirs.
+    The read routes (marked `x-read`) declare the bearer scheme, since a
+    server with protected reads requires it; while reads are open, `{}` among
+    their requirements says that no token is needed either.
     """
     build = app.openapi
-    reads = {
-        (route.path, method.lower())
-        for route in app.routes
-        if isinstance(route, APIRoute) and _depends_on(route.dependant, require_reader)
-        for method in route.methods or ()
-    }
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
-            for path, method in reads:
-                operation = schema["paths"][path][method]
-                operation["security"] = [*operation.get("security", []), {}]
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    if operation.pop("x-read", False) and open_reads:
+                        operation["security"] = [*operation.get("security", []), {}]
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-
-def _depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
-    return any(d.call is call or _depends_on(d, call) for d in dependant.dependencies)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from api.auth import WriterDep
 from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer, page_body
-from api.routes import READS
+from api.routes import READ, READS
 from api.schemas import ActorHistoryPage, ActorIn, ActorOut, ActorPage, ActorSearchPage
 from domain import Actor
 from projections.queries import MAX_LIMIT
@@ -48,6 +48,7 @@ def register_actor(
 @router.get(
     "",
     dependencies=READS,
+    openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": ActorSearchPage, "description": "Actors by id"}},
     summary="Find actors",
@@ -81,6 +82,7 @@ def find_actors(
 @router.get(
     "/{actor_id}",
     dependencies=READS,
+    openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": ActorPage, "description": "The actor"}},
     summary="Read an actor",
@@ -95,6 +97,7 @@ def read_actor(actor_id: str, read_models: ReadModelsDep) -> Response:
 @router.get(
     "/{actor_id}/history",
     dependencies=READS,
+    openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": ActorHistoryPage, "description": "A page of the actor's entries"}},
     summary="An actor's entries",

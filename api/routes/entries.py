@@ -12,7 +12,7 @@ from api.auth import WriterDep
 from api.consistency import reach
 from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer
-from api.routes import READS
+from api.routes import READ, READS
 from api.schemas import CorrectionIn, EntryHistory, EntryIn, EntryOut, LinkIn, RetractionIn
 from domain import CommandResult, EntryNotFound
 from projections import ReadModels
@@ -45,6 +45,7 @@ def record_entry(
 @router.get(
     "/{entry_id}",
     dependencies=READS,
+    openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": EntryOut, "description": "The entry"}},
     summary="Read an entry, now or as of a moment",
@@ -63,6 +64,7 @@ def read_entry(
 @router.get(
     "/{entry_id}/history",
     dependencies=READS,
+    openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": EntryHistory, "description": "Every version, oldest first"}},
     summary="Every version of an entry",

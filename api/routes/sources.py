@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.auth import WriterDep
 from api.deps import IdempotencyKey, ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer
-from api.routes import READS
+from api.routes import READ, READS
 from api.schemas import SourceIn, SourceOut
 from domain import Source
 
@@ -43,6 +43,7 @@ def register_source(
 @router.get(
     "/{source_id}",
     dependencies=READS,
+    openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": SourceOut, "description": "The source"}},
     summary="Read a source",

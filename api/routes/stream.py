@@ -37,6 +37,7 @@ from starlette.background import BackgroundTask
 
 from api.auth import ReaderDep
 from api.deps import TimelineDep
+from api.routes import READ
 from domain import TimelineApp, ValidationError
 from projections.changes import Change, decode
 
@@ -119,6 +120,7 @@ class EventStreamResponse(StreamingResponse):
 @router.get(
     "",
     response_class=EventStreamResponse,
+    openapi_extra=READ,
     summary="Follow the log as server-sent events",
     responses={
         200: {

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from api.deps import AsOfQuery, ReadModelsDep
 from api.responses import JSONBytes, answer, page_body
-from api.routes import READS
+from api.routes import READ, READS
 from api.schemas import TimelinePage
 from projections import TimelineFilters
 from projections.queries import MAX_LIMIT
@@ -22,6 +22,7 @@ Slug = Annotated[str | None, Query(max_length=200)]
 @router.get(
     "",
     dependencies=READS,
+    openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": TimelinePage, "description": "A page of the timeline"}},
     summary="The timeline",

@@ -9,6 +9,7 @@ schema, schema-invalid input refused, schema-valid input accepted.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -55,3 +56,17 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 def test_every_answer_conforms_to_the_openapi_document(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate()
+
+
+@pytest.mark.parametrize("protect_reads", [False, True])
+def test_the_document_says_which_routes_need_a_token(protect_reads: bool, tmp_path: Path) -> None:
+    app = create_app(Settings(db=f"sqlite:///{tmp_path / 't.db'}", protect_reads=protect_reads))
+    paths = app.openapi()["paths"]
+
+    bearer = [{"HTTPBearer": []}]
+    read = bearer if protect_reads else [*bearer, {}]
+    assert paths["/api/v1/timeline"]["get"]["security"] == read
+    assert paths["/api/v1/entries/{entry_id}"]["get"]["security"] == read
+    assert paths["/api/v1/stream"]["get"]["security"] == read
+    assert paths["/api/v1/entries"]["post"]["security"] == bearer
+    assert "x-read" not in str(paths)
