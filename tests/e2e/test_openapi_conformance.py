@@ -63,7 +63,7 @@ def test_the_document_says_which_routes_need_a_token(protect_reads: bool, tmp_pa
     app = create_app(Settings(db=f"sqlite:///{tmp_path / 't.db'}", protect_reads=protect_reads))
     paths = app.openapi()["paths"]
 
-    bearer = [{"HTTPBearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"HTTPBearer": []}]
     read = bearer if protect_reads else [*bearer, {}]
     assert paths["/api/v1/timeline"]["get"]["security"] == read
     assert paths["/api/v1/entries/{entry_id}"]["get"]["security"] == read
