@@ -173,7 +173,7 @@ def _field_of(error: Mapping[str, Any]) -> list[str | int]:
     kept += [p for p in parts if not (isinstance(p, str) and (p in KINDS or p in DETAIL_CLASSES))]
     if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
         kept.append("kind")
-    return kept
+    return kept or ["body"]  # the body as a whole: missing, or not an object
 
 
 def _located(request: Request, field: str) -> list[str | int]:

@@ -284,7 +284,7 @@ def test_a_body_that_is_not_an_object_is_a_422_problem(local_api: Api, path: str
     for sent in not_objects:
         response = local_api.post(path, content=orjson.dumps(sent), headers=JSON)
 
-        assert fields_named(problem_of(response, 422)), sent
+        assert fields_named(problem_of(response, 422)) == [["body"]], sent
     assert local_api.head() == 0
 
 

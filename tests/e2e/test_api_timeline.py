@@ -270,3 +270,15 @@ def test_on_postgresql_a_read_waits_a_bounded_time_for_views_nobody_follows(
 
     problem_of(response, 503)
     assert response.headers["Retry-After"] == "1"
+
+
+def test_a_parameter_error_names_its_place_and_a_body_error_its_field(local_api: Api) -> None:
+    schema_error = local_api.get("/timeline", limit=0).json()
+    domain_error = local_api.get("/timeline", **{"from": "yesterday"}).json()
+    header_error = local_api.get("/timeline", headers={"Min-Log-Position": "99"}).json()
+    body_error = local_api.post("/actors", {"name": "X", "kind": "robot"}).json()
+
+    assert [e["loc"] for e in schema_error["errors"]] == [["query", "limit"]]
+    assert [e["loc"] for e in domain_error["errors"]] == [["query", "from"]]
+    assert [e["loc"] for e in header_error["errors"]] == [["header", "Min-Log-Position"]]
+    assert [e["loc"] for e in body_error["errors"]] == [["kind"]]
