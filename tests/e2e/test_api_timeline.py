@@ -11,7 +11,7 @@ from api import Settings, create_app
 from domain import TimelineApp, store_env
 from scripts.cli import main
 from tests.builders import BODIES, body
-from tests.e2e.conftest import Api, TestClient, fields_named, problem_of
+from tests.e2e.conftest import BASE, Api, TestClient, fields_named, problem_of
 from tests.postgres import PostgresServer
 
 # The builders' entries in timeline order: occurred lower bound, the finer
@@ -274,7 +274,7 @@ def test_on_postgresql_a_read_waits_a_bounded_time_for_views_nobody_follows(
 
 def test_a_parameter_error_names_its_place_and_a_body_error_its_field(local_api: Api) -> None:
     schema_error = local_api.get("/timeline", limit=0).json()
-    domain_error = local_api.get("/timeline", **{"from": "yesterday"}).json()
+    domain_error = local_api.client.get(f"{BASE}/timeline", params={"from": "yesterday"}).json()
     header_error = local_api.get("/timeline", headers={"Min-Log-Position": "99"}).json()
     body_error = local_api.post("/actors", {"name": "X", "kind": "robot"}).json()
 
