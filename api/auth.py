@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from api.settings import Settings
@@ -65,11 +66,13 @@ def require_auditor(request: Request, credentials: Credentials) -> str:
     return require_scope(request, credentials, "audit")
 
 
-def require_reader(request: Request, credentials: Credentials) -> str | None:
+async def require_reader(request: Request, credentials: Credentials) -> str | None:
+    # `async def`, so open reads (the common case) skip a thread-pool hop; the
+    # token look-up of protected reads goes to the pool, as a plain `def` would.
     settings: Settings = request.app.state.settings
     if not settings.protect_reads:
         return None
-    return require_scope(request, credentials, "read")
+    return await run_in_threadpool(require_scope, request, credentials, "read")
 
 
 WriterDep = Annotated[str, Security(require_writer)]

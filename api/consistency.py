@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from api.deps import ReadModelsDep, TimelineDep
-from domain import ValidationError
+from domain import TimelineApp, ValidationError
+from projections import ReadModels
 
 __all__ = ["Consistent", "reach"]
 
@@ -33,7 +35,7 @@ def reach(request: Request, read_models: ReadModelsDep, position: int) -> None:
         ) from None
 
 
-def _wait_for_min_position(
+async def _wait_for_min_position(
     request: Request,
     app: TimelineDep,
     read_models: ReadModelsDep,
@@ -47,8 +49,20 @@ def _wait_for_min_position(
     ] = None,
 ) -> None:
     wanted = max(min_position or 0, min_log_position or 0)
+    # `async def` so that a read asking for no position costs no thread-pool
+    # hop; the waiting itself is blocking, and goes to the pool.
     if wanted == 0:
         return
+    await run_in_threadpool(_reach_known, request, app, read_models, wanted, min_position)
+
+
+def _reach_known(
+    request: Request,
+    app: TimelineApp,
+    read_models: ReadModels,
+    wanted: int,
+    min_position: int | None,
+) -> None:
     head = app.head_position()
     if wanted > head:
         field = "min_position" if (min_position or 0) >= wanted else "Min-Log-Position"

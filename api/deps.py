@@ -12,7 +12,9 @@ from projections import ReadModels
 __all__ = ["AsOfQuery", "IdempotencyKey", "ReadModelsDep", "TimelineDep"]
 
 
-def get_timeline(request: Request) -> TimelineApp:
+# These two only read app.state, so they are `async def`: FastAPI would run a
+# plain `def` dependency in its thread pool, a hop that costs more than the read.
+async def get_timeline(request: Request) -> TimelineApp:
     timeline: TimelineApp = request.app.state.timeline
     return timeline
 
@@ -20,7 +22,7 @@ def get_timeline(request: Request) -> TimelineApp:
 TimelineDep = Annotated[TimelineApp, Depends(get_timeline)]
 
 
-def get_read_models(request: Request) -> ReadModels:
+async def get_read_models(request: Request) -> ReadModels:
     read_models: ReadModels = request.app.state.read_models
     return read_models
 
