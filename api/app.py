@@ -42,7 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         env = store_env(settings.db)
         app.state.timeline = timeline = TimelineApp(env)
         # On SQLite the views catch up here, on start, and after each write.
-        app.state.read_models = read_models = ReadModels(timeline, env)
+        app.state.read_models = read_models = ReadModels(
+            timeline, env, page_cache=settings.page_cache
+        )
         # Writes from other processes, e.g. an import while the server runs.
         read_models.follow_in_background()
         app.state.tokens = TokenStore(read_models.db)

@@ -26,3 +26,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     """The largest request body accepted, in bytes; larger ones get 413
     (TIMELINE_MAX_BODY_BYTES). Bulk loads go through `policy-timeline import`."""
+
+    page_cache: int = 512
+    """Timeline pages kept in memory, by the log position they reflect, so a page
+    asked again is not queried again (TIMELINE_PAGE_CACHE; 0 turns it off)."""

@@ -41,14 +41,20 @@ class ReadModels:
     `in_process` (the default on SQLite) makes this process apply new events
     itself, after writes and before reads that wait; without it (the default
     on PostgreSQL) `policy-timeline project` does, and readers wait for it.
+    `page_cache` keeps that many timeline pages (see `projections.page_cache`).
     """
 
     def __init__(
-        self, app: TimelineApp, env: Mapping[str, str], *, in_process: bool | None = None
+        self,
+        app: TimelineApp,
+        env: Mapping[str, str],
+        *,
+        in_process: bool | None = None,
+        page_cache: int = 0,
     ) -> None:
         self.db = open_database(env)
         self.projector = Projector(app, self.db)
-        self.queries = Queries(self.db)
+        self.queries = Queries(self.db, page_cache=page_cache)
         self.in_process = self.db.dialect == "sqlite" if in_process is None else in_process
         self._follower: threading.Thread | None = None
         self._stopping = threading.Event()

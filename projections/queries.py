@@ -21,6 +21,7 @@ from domain import ENTRY_CLASSES, ActorNotFound, EntryNotFound, ValidationError,
 from domain.values import fold
 from projections.database import Cursor, Database
 from projections.entries import search_words
+from projections.page_cache import PageCache
 from projections.view import FOREVER, TRACKING_TABLE
 
 __all__ = ["AsOf", "Page", "Queries", "TimelineFilters"]
@@ -63,9 +64,10 @@ class Page:
 class Queries:
     """Read-only questions over the views; raise ValidationError or a NotFound."""
 
-    def __init__(self, db: Database, suffix: str = "") -> None:
+    def __init__(self, db: Database, suffix: str = "", page_cache: int = 0) -> None:
         self.db = db
         self.suffix = suffix
+        self.pages: PageCache[Page] = PageCache(page_cache)
 
     # The timeline ---------------------------------------------------------
 
@@ -115,6 +117,9 @@ class Queries:
                 position, after = _decode_cursor(cursor, query)
             else:
                 position = self._position(c, as_of)
+            key = (query, position, after, limit)
+            if (cached := self.pages.get(key)) is not None:
+                return cached
             sql, params = self._timeline_sql(filters, position, after, limit + 1, c)
             c.execute(sql, params)
             rows = c.fetchall()
@@ -127,7 +132,9 @@ class Queries:
             last = rows[-1]
             after = (str(last[2]), int(last[3]), int(last[4]))
             next_cursor = _encode_cursor(position, after, query)
-        return Page(items, next_cursor, moment)
+        page = Page(items, next_cursor, moment)
+        self.pages.put(key, page)
+        return page
 
     def _timeline_sql(
         self,
