@@ -58,9 +58,23 @@ class ReadModels:
         self.in_process = self.db.dialect == "sqlite" if in_process is None else in_process
         self._follower: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._head_lock = threading.Lock()
+        self._head: int | None = None
         self.projector.create()
         if self.in_process:
-            self.projector.catch_up()
+            self._saw(self.projector.catch_up())
+
+    @property
+    def head(self) -> int | None:
+        """The views' position as this process last saw it, when it applies the
+        events itself (SQLite), so a read can know "now" without a query; None
+        when other processes apply them (PostgreSQL)."""
+        return self._head
+
+    def _saw(self, position: int) -> None:
+        # Catch-ups run in several threads; the head only moves forward.
+        with self._head_lock:
+            self._head = max(self._head or 0, position)
 
     def follow_in_background(self, interval: float = 0.5) -> None:
         """On SQLite, keep the views up with writes made by other processes
@@ -78,7 +92,7 @@ class ReadModels:
     def _follow(self, interval: float) -> None:
         while not self._stopping.wait(interval):
             try:
-                self.projector.catch_up()
+                self._saw(self.projector.catch_up())
             except Exception:
                 # A view that cannot apply an event must stop, not skip it; the
                 # error surfaces again, with its cause, on the next write or read.
@@ -88,11 +102,14 @@ class ReadModels:
     def written(self) -> None:
         """Call after a write: on SQLite the views catch up now."""
         if self.in_process:
-            self.projector.catch_up()
+            self._saw(self.projector.catch_up())
 
     def wait_for(self, position: int, timeout: float = 5.0) -> int:
         """Block until the views reflect `position`; raise TimeoutError."""
-        return self.projector.wait_for(position, timeout, in_process=self.in_process)
+        reached = self.projector.wait_for(position, timeout, in_process=self.in_process)
+        if self.in_process:
+            self._saw(reached)
+        return reached
 
     def close(self) -> None:
         self._stopping.set()

@@ -82,6 +82,32 @@ class Queries:
         """A page of the timeline, as of `as_of` (a position or an ISO time) or now."""
         return self._page(filters, as_of=as_of, limit=limit, cursor=cursor)
 
+    def cached_timeline(
+        self,
+        filters: TimelineFilters,
+        *,
+        head: int,
+        as_of: str | int | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page | None:
+        """The page `timeline` would answer, if it is cached, without touching the
+        database: `head` is the views' position, known to the caller. None when
+        the page is not cached, or when `as_of` is a time (that needs the clock)."""
+        query = _query_digest(filters, False)
+        after: tuple[str, int, int] | None = None
+        if cursor is not None:
+            position, after = _decode_cursor(cursor, query)
+        elif as_of is None:
+            position = head
+        elif isinstance(as_of, int) and not isinstance(as_of, bool) and as_of >= 0:
+            position = min(as_of, head)
+        elif isinstance(as_of, str) and as_of.isdigit():
+            position = min(int(as_of), head)
+        else:
+            return None
+        return self.pages.get((query, position, after, limit))
+
     def actor_history(
         self,
         actor: str,
