@@ -28,6 +28,7 @@ __all__ = [
     "SourceIn",
     "SourceOut",
     "TimelinePage",
+    "TimelineQuery",
 ]
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -428,3 +429,51 @@ class EntryVersion(Open):
 
 class EntryHistory(Open):
     items: list[EntryVersion]
+
+
+class TimelineQuery(BaseModel):
+    """The timeline's query string. Read as text, so numbers and flags convert."""
+
+    model_config = ConfigDict(populate_by_name=False)
+
+    topic: Slug | None = Field(None, description="Entries with this topic")
+    actor: Slug | None = Field(None, description="Entries naming this actor")
+    kind: (
+        Literal[
+            "meeting",
+            "call",
+            "statement",
+            "enforcement_action",
+            "congressional_negotiation",
+            "statistic",
+            "policy_action",
+        ]
+        | None
+    ) = Field(None, description="Entries of this kind")
+    start: str | None = Field(
+        None,
+        alias="from",
+        max_length=100,
+        description="An EDTF date: entries whose occurred interval ends on or after its start",
+    )
+    end: str | None = Field(
+        None,
+        alias="to",
+        max_length=100,
+        description="An EDTF date: entries whose occurred interval starts on or before its end",
+    )
+    q: str | None = Field(
+        None, max_length=500, description="Words of the title, summary or quotes, all of them"
+    )
+    as_of: str | None = Field(
+        None,
+        max_length=64,
+        description="A log position (`1234`) or an ISO 8601 time (`2024-01-03T00:00:00Z`): "
+        "the timeline as the record stood then",
+    )
+    include_retracted: bool = Field(False, description="Keep retracted entries in")
+    order: Literal["asc", "desc"] = Field("asc", description="Oldest or newest first")
+    limit: int = Field(50, ge=1, le=500, description="Entries per page")
+    cursor: str | None = Field(
+        None, max_length=1000, description="The `next_cursor` of the page before"
+    )

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from api.auth import WriterDep
 from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
+from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer, page_body
-from api.routes import READ, READS
 from api.schemas import ActorHistoryPage, ActorIn, ActorOut, ActorPage, ActorSearchPage
 from domain import Actor
 from projections.queries import MAX_LIMIT
@@ -47,14 +47,13 @@ def register_actor(
 
 @router.get(
     "",
-    dependencies=READS,
     openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": ActorSearchPage, "description": "Actors by id"}},
     summary="Find actors",
 )
 def find_actors(
-    read_models: ReadModelsDep,
+    read_models: ReadModelsForRead,
     q: Annotated[
         str | None,
         Query(
@@ -81,13 +80,12 @@ def find_actors(
 
 @router.get(
     "/{actor_id}",
-    dependencies=READS,
     openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": ActorPage, "description": "The actor"}},
     summary="Read an actor",
 )
-def read_actor(actor_id: str, read_models: ReadModelsDep) -> Response:
+def read_actor(actor_id: str, read_models: ReadModelsForRead) -> Response:
     """The actor now: names, roles over time, its count of entries, its frequent co-actors."""
     queries = read_models.queries
     position = queries.position()
@@ -96,7 +94,6 @@ def read_actor(actor_id: str, read_models: ReadModelsDep) -> Response:
 
 @router.get(
     "/{actor_id}/history",
-    dependencies=READS,
     openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": ActorHistoryPage, "description": "A page of the actor's entries"}},
@@ -104,7 +101,7 @@ def read_actor(actor_id: str, read_models: ReadModelsDep) -> Response:
 )
 def actor_history(
     actor_id: str,
-    read_models: ReadModelsDep,
+    read_models: ReadModelsForRead,
     as_of: AsOfQuery = None,
     order: Literal["asc", "desc"] = "asc",
     limit: Limit = 50,

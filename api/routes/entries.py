@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from api.auth import WriterDep
 from api.consistency import reach
 from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
+from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer
-from api.routes import READ, READS
 from api.schemas import CorrectionIn, EntryHistory, EntryIn, EntryOut, LinkIn, RetractionIn
 from domain import CommandResult, EntryNotFound
 from projections import ReadModels
@@ -44,7 +44,6 @@ def record_entry(
 
 @router.get(
     "/{entry_id}",
-    dependencies=READS,
     openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": EntryOut, "description": "The entry"}},
@@ -52,7 +51,7 @@ def record_entry(
 )
 def read_entry(
     entry_id: str,
-    read_models: ReadModelsDep,
+    read_models: ReadModelsForRead,
     as_of: AsOfQuery = None,
 ) -> Response:
     """The entry's current state, or as it stood at `as_of` (position or ISO time)."""
@@ -63,13 +62,12 @@ def read_entry(
 
 @router.get(
     "/{entry_id}/history",
-    dependencies=READS,
     openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": EntryHistory, "description": "Every version, oldest first"}},
     summary="Every version of an entry",
 )
-def entry_history(entry_id: str, read_models: ReadModelsDep) -> Response:
+def entry_history(entry_id: str, read_models: ReadModelsForRead) -> Response:
     """Every version: who recorded it, when, why, what changed, and its log position."""
     queries = read_models.queries
     position = queries.position()

@@ -9,8 +9,8 @@ from fastapi.responses import Response
 
 from api.auth import WriterDep
 from api.deps import IdempotencyKey, ReadModelsDep, TimelineDep
+from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer
-from api.routes import READ, READS
 from api.schemas import SourceIn, SourceOut
 from domain import Source
 
@@ -42,13 +42,12 @@ def register_source(
 
 @router.get(
     "/{source_id}",
-    dependencies=READS,
     openapi_extra=READ,
     response_class=JSONBytes,
     responses={200: {"model": SourceOut, "description": "The source"}},
     summary="Read a source",
 )
-def read_source(source_id: str, app: TimelineDep) -> Response:
+def read_source(source_id: str, app: TimelineDep, _: ReadModelsForRead) -> Response:
     """The source as registered (sources never change)."""
     return answer(source_body(app.get_source(source_id)), app.head_position())
 

@@ -37,7 +37,6 @@ from starlette.background import BackgroundTask
 
 from api.auth import ReaderDep
 from api.deps import TimelineDep
-from api.routes import READ
 from domain import TimelineApp, ValidationError
 from projections.changes import Change, decode
 
@@ -120,7 +119,9 @@ class EventStreamResponse(StreamingResponse):
 @router.get(
     "",
     response_class=EventStreamResponse,
-    openapi_extra=READ,
+    # A read (a token when reads are protected), but no `min_position`: the
+    # stream starts where `after` or `Last-Event-ID` says.
+    openapi_extra={"x-read": True},
     summary="Follow the log as server-sent events",
     responses={
         200: {

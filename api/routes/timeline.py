@@ -2,72 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import AsOfQuery, ReadModelsDep
+from api.reads import READ, ReadModelsForRead, query_model, query_parameters
 from api.responses import JSONBytes, answer, page_body
-from api.routes import READ, READS
-from api.schemas import TimelinePage
+from api.schemas import TimelinePage, TimelineQuery
 from projections import TimelineFilters
-from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/timeline", tags=["timeline"])
-
-Slug = Annotated[str | None, Query(max_length=200)]
 
 
 @router.get(
     "",
-    dependencies=READS,
-    openapi_extra=READ,
+    openapi_extra={**READ, "parameters": READ["parameters"] + query_parameters(TimelineQuery)},
     response_class=JSONBytes,
     responses={200: {"model": TimelinePage, "description": "A page of the timeline"}},
     summary="The timeline",
 )
 async def timeline(
-    read_models: ReadModelsDep,
-    topic: Slug = None,
-    actor: Slug = None,
-    kind: Annotated[
-        Literal[
-            "meeting",
-            "call",
-            "statement",
-            "enforcement_action",
-            "congressional_negotiation",
-            "statistic",
-            "policy_action",
-        ]
-        | None,
-        Query(),
-    ] = None,
-    start: Annotated[
-        str | None,
-        Query(alias="from", max_length=100, description="EDTF; entries overlapping it or later"),
-    ] = None,
-    end: Annotated[
-        str | None,
-        Query(alias="to", max_length=100, description="EDTF; entries overlapping it or earlier"),
-    ] = None,
-    q: Annotated[
-        str | None, Query(max_length=500, description="Words of the title, summary or quotes")
-    ] = None,
-    as_of: AsOfQuery = None,
-    include_retracted: bool = False,
-    order: Literal["asc", "desc"] = "asc",
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[
-        str | None, Query(max_length=1000, description="The `next_cursor` of the page before")
-    ] = None,
+    read_models: ReadModelsForRead,
+    query: Annotated[TimelineQuery, Depends(query_model(TimelineQuery))],
 ) -> Response:
     """Entries whose occurred interval overlaps `from`..`to`, ordered by occurred date,
     finer precision first, then log position. Pages stay stable while entries arrive:
     a cursor carries the position its first page reflected."""
-    filters = TimelineFilters(topic, actor, kind, start, end, q, include_retracted, order)
+    filters = TimelineFilters(
+        query.topic,
+        query.actor,
+        query.kind,
+        query.start,
+        query.end,
+        query.q,
+        query.include_retracted,
+        query.order,
+    )
     queries = read_models.queries
     # `async def`: a page already served at the views' head comes from memory
     # with no I/O, and the event loop answers it without a thread-pool hop,
@@ -76,10 +48,14 @@ async def timeline(
     page = None
     if read_models.head is not None:
         page = queries.cached_timeline(
-            filters, head=read_models.head, as_of=as_of, limit=limit, cursor=cursor
+            filters,
+            head=read_models.head,
+            as_of=query.as_of,
+            limit=query.limit,
+            cursor=query.cursor,
         )
     if page is None:
         page = await run_in_threadpool(
-            queries.timeline, filters, as_of=as_of, limit=limit, cursor=cursor
+            queries.timeline, filters, as_of=query.as_of, limit=query.limit, cursor=query.cursor
         )
     return answer(page_body(page), page.as_of.position)
