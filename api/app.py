@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    for module in (health, actors, sources, entries, timeline, stream):
+    # The timeline first: routes are matched in order, and it is the page most asked for.
+    for module in (timeline, health, actors, sources, entries, stream):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
     _document_reads(app, open_reads=not settings.protect_reads)
     return app

@@ -13,6 +13,7 @@ import hashlib
 import re
 from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -386,6 +387,8 @@ def _with_role(body: bytes | memoryview, role: str | None) -> bytes:
     return orjson.dumps(item)
 
 
+# Popular pages ask the same few questions again and again.
+@lru_cache(maxsize=4096)
 def _query_digest(filters: TimelineFilters, with_role: bool) -> str:
     """A short digest of the question a cursor continues, so it fits no other."""
     raw = orjson.dumps([astuple(filters), with_role])
