@@ -194,6 +194,15 @@ def _http_table(figure: HttpFigure, entries: int, rounds: int) -> Table:
         f"{figure.bare.p99_ms:.2f}",
         f"{figure.ratio:.2f}",
     )
+    table.add_row(
+        "the same, page cache off",
+        f"{figure.uncached.requests_per_second:,.0f}",
+        f"{figure.uncached.p99_ms:.2f}",
+        "bare Starlette, same bytes",
+        f"{figure.bare.requests_per_second:,.0f}",
+        f"{figure.bare.p99_ms:.2f}",
+        f"{figure.uncached_ratio:.2f}",
+    )
     return table
 
 

@@ -92,10 +92,20 @@ class HttpFigure:
     seconds: int
     engine_runs: list[WrkRun]
     bare_runs: list[WrkRun]
+    # The engine again with its page cache off: every request runs the query.
+    uncached_runs: list[WrkRun]
 
     @property
     def engine(self) -> WrkRun:
         return max(self.engine_runs, key=lambda r: r.requests_per_second)
+
+    @property
+    def uncached(self) -> WrkRun:
+        return max(self.uncached_runs, key=lambda r: r.requests_per_second)
+
+    @property
+    def uncached_ratio(self) -> float:
+        return self.uncached.requests_per_second / self.bare.requests_per_second
 
     @property
     def bare(self) -> WrkRun:
@@ -108,7 +118,8 @@ class HttpFigure:
     @property
     def engine_errors(self) -> int:
         """Answers other than 2xx/3xx and socket errors over every engine round."""
-        return sum(r.non_2xx + r.socket_errors for r in self.engine_runs)
+        runs = self.engine_runs + self.uncached_runs
+        return sum(r.non_2xx + r.socket_errors for r in runs)
 
 
 def wrk_available() -> bool:
@@ -123,10 +134,12 @@ def http_row(store: Path, seconds: int, rounds: int, target: str = TARGET) -> Ht
     """
     loop = "uvloop" if find_spec("uvloop") else "asyncio"
     http = "httptools" if find_spec("httptools") else "h11"
+    db = {"TIMELINE_DB": f"sqlite:///{store}"}
     with (
         _sigterm_unwinds(),
         tempfile.TemporaryDirectory(prefix="timeline-bench-http-") as folder,
-        _server(ENGINE_FACTORY, {"TIMELINE_DB": f"sqlite:///{store}"}, loop, http) as engine,
+        _server(ENGINE_FACTORY, db, loop, http) as engine,
+        _server(ENGINE_FACTORY, {**db, "TIMELINE_PAGE_CACHE": "0"}, loop, http) as uncached,
     ):
         body, content_type = _fetch(engine + target)
         body_file = Path(folder) / "body"
@@ -139,14 +152,17 @@ def http_row(store: Path, seconds: int, rounds: int, target: str = TARGET) -> Ht
         with _server(BARE_FACTORY, bare_env, loop, http) as bare:
             if _fetch(bare + target) != (body, content_type):
                 raise RuntimeError("the bare route does not answer the engine's bytes")
-            # Warm both (the engine's page cache, both processes' code paths) unmeasured.
-            for url in (engine, bare):
+            # Warm them all (the engine's page cache, every process's code paths) unmeasured.
+            for url in (engine, uncached, bare):
                 _wrk(url + target, min(seconds, 2))
-            engine_runs, bare_runs = [], []
+            engine_runs, bare_runs, uncached_runs = [], [], []
             for _ in range(rounds):
                 engine_runs.append(_wrk(engine + target, seconds))
                 bare_runs.append(_wrk(bare + target, seconds))
-    return HttpFigure(target, f"uvicorn, {loop}, {http}", seconds, engine_runs, bare_runs)
+                uncached_runs.append(_wrk(uncached + target, seconds))
+    return HttpFigure(
+        target, f"uvicorn, {loop}, {http}", seconds, engine_runs, bare_runs, uncached_runs
+    )
 
 
 def bare_app() -> Starlette:
@@ -304,13 +320,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     figure = http_row(args.store, args.seconds, args.rounds, args.target)
     print(f"{figure.target}, {figure.stack}, wrk -t{THREADS} -c{CONNECTIONS} -d{args.seconds}s")
-    for name, runs in (("engine", figure.engine_runs), ("bare", figure.bare_runs)):
+    named = (
+        ("engine", figure.engine_runs),
+        ("bare", figure.bare_runs),
+        ("engine, page cache off", figure.uncached_runs),
+    )
+    for name, runs in named:
         for run in runs:
             print(
-                f"  {name:6} {run.requests_per_second:10,.0f} req/s  p99 {run.p99_ms:7.2f} ms"
+                f"  {name:22} {run.requests_per_second:10,.0f} req/s  p99 {run.p99_ms:7.2f} ms"
                 f"  non-2xx {run.non_2xx}  socket errors {run.socket_errors}"
             )
     print(f"best engine / best bare requests/s: {figure.ratio:.2f}")
+    print(f"best engine with its page cache off / best bare: {figure.uncached_ratio:.2f}")
     return 0
 
 

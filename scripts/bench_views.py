@@ -307,33 +307,3 @@ def query_figures(path: Path, head: int, queries: int, seed: int = 11) -> Iterat
             yield QueryFigure(name, samples)
     finally:
         db.close()
-
-
-def replay_rows(
-    folder: Path, sizes: list[int], queries: int, progress: Callable[[str, int], Any]
-) -> tuple[list[tuple[str, int, float, str, float]], list[QueryFigure]]:
-    """Each size's (row, events, replay s, baseline, raw s); query latency at the largest."""
-    figures: list[tuple[str, int, float, str, float]] = []
-    latencies: list[QueryFigure] = []
-    for entries in sorted(sizes):
-        path = folder / f"views-{entries}.db"
-        with progress(f"writing a {entries:,}-entry log", entries) as tick:
-            head = make_store(path, entries, tick)
-        with progress(f"replaying {head:,} events", head) as tick:
-            replayed = replay(path, tick)
-        with progress(f"raw rebuild of {head:,} events", head) as tick:
-            raw = raw_rebuild(path, tick)
-        figures.append(
-            (
-                f"replay {entries:,} entries, events",
-                head,
-                replayed,
-                "raw rebuild: SQL scan, orjson, executemany",
-                raw,
-            )
-        )
-        if entries == max(sizes) and queries > 0:
-            latencies = list(query_figures(path, head, queries))
-        for leftover in folder.glob(f"views-{entries}.db*"):
-            leftover.unlink()
-    return figures, latencies
