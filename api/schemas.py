@@ -24,6 +24,7 @@ __all__ = [
     "EntryIn",
     "EntryOut",
     "LinkIn",
+    "LogEvent",
     "RetractionIn",
     "SourceIn",
     "SourceOut",
@@ -477,3 +478,14 @@ class TimelineQuery(BaseModel):
     cursor: str | None = Field(
         None, max_length=1000, description="The `next_cursor` of the page before"
     )
+
+
+class LogEvent(Open):
+    """One stored event as the log holds it: the stream's message data."""
+
+    position: int = Field(description="Its position in the log")
+    originator_id: str = Field(description="The id of the entry, actor or source")
+    originator_version: int
+    topic: str = Field(description="The event's class: `domain.entries:Meeting.Recorded`")
+    recorded_at: str
+    state: dict[str, Any] = Field(description="The event's stored state")

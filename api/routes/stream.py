@@ -37,6 +37,7 @@ from starlette.background import BackgroundTask
 
 from api.auth import ReaderDep
 from api.deps import TimelineDep
+from api.schemas import LogEvent
 from domain import TimelineApp, ValidationError
 from projections.changes import Change, decode
 
@@ -55,25 +56,7 @@ MESSAGE: dict[str, Any] = {
         "data": {
             "type": "string",
             "contentMediaType": "application/json",
-            "contentSchema": {
-                "type": "object",
-                "required": [
-                    "position",
-                    "originator_id",
-                    "originator_version",
-                    "topic",
-                    "recorded_at",
-                    "state",
-                ],
-                "properties": {
-                    "position": {"type": "integer"},
-                    "originator_id": {"type": "string"},
-                    "originator_version": {"type": "integer"},
-                    "topic": {"type": "string"},
-                    "recorded_at": {"type": "string"},
-                    "state": {"type": "object"},
-                },
-            },
+            "contentSchema": LogEvent.model_json_schema(),
         },
     },
 }
