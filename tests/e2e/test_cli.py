@@ -29,8 +29,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(*args: str, cwd: Path, store: str | None = None) -> Iterator[str]:
-    """Run `policy-timeline ARGS serve`; `store` becomes TIMELINE_DB, else it is unset."""
+def serving(
+    *args: str, cwd: Path, store: str | None = None, options: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """Run `policy-timeline ARGS serve OPTIONS`; `store` becomes TIMELINE_DB, else it is unset."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "TIMELINE_DB"}
     if store is not None:
@@ -38,7 +40,7 @@ def serving(*args: str, cwd: Path, store: str | None = None) -> Iterator[str]:
     log_path = cwd / f"serve-{port}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [COMMAND, *args, "serve", "--port", str(port)],
+            [COMMAND, *args, "serve", "--port", str(port), *options],
             cwd=cwd,
             env=env,
             stdout=log,
@@ -144,3 +146,68 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
         ratio = re.findall(r"(\d+\.\d\d)\s*│?\s*$", row)
         assert ratio, row
         assert float(ratio[0]) > 0
+
+
+def _token(url: str, name: str, scopes: str, cwd: Path) -> str:
+    done = subprocess.run(
+        [COMMAND, "--db", url, "tokens", "create", name, "--scopes", scopes],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_serve_protect_reads_asks_readers_for_a_token_with_scope_read(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/t.db"
+    reader = _token(url, "reader", "read", tmp_path)
+    writer = _token(url, "writer", "write", tmp_path)
+    with serving("--db", url, cwd=tmp_path, options=("--protect-reads",)) as base:
+        anonymous = httpx.get(f"{base}/api/v1/timeline")
+        as_writer = httpx.get(f"{base}/api/v1/timeline", headers=_bearer(writer))
+        as_reader = httpx.get(f"{base}/api/v1/timeline", headers=_bearer(reader))
+    assert (anonymous.status_code, anonymous.headers["WWW-Authenticate"]) == (401, "Bearer")
+    assert as_writer.status_code == 403
+    assert as_reader.status_code == 200
+
+
+def test_a_server_shows_what_an_import_beside_it_stored(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/t.db"
+    with serving("--db", url, cwd=tmp_path) as base:
+        assert httpx.get(f"{base}/api/v1/actors/joe-biden").status_code == 404
+        loaded = subprocess.run(
+            [COMMAND, "--db", url, "load-sample"], cwd=tmp_path, capture_output=True
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        # No write went through this server and no min_position is asked: its
+        # views follow the log by themselves, within a second or so.
+        deadline = time.monotonic() + 10
+        while (found := httpx.get(f"{base}/api/v1/actors/joe-biden")).status_code == 404:
+            assert time.monotonic() < deadline, "the server never saw the import"
+            time.sleep(0.2)
+    assert found.json()["name"] == "Joe Biden"
+
+
+def test_a_write_answers_its_position_and_a_read_asking_for_it_sees_the_write(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/t.db"
+    writer = _token(url, "desk", "read,write", tmp_path)
+    with serving("--db", url, cwd=tmp_path) as base:
+        created = httpx.post(
+            f"{base}/api/v1/actors",
+            json={"name": "Ken Salazar", "kind": "person"},
+            headers=_bearer(writer),
+        )
+        position = created.headers["Log-Position"]
+        read = httpx.get(
+            f"{base}/api/v1/actors", params={"q": "salazar", "min_position": position}
+        )
+    assert created.status_code == 201
+    assert read.headers["Log-Position"] == position
+    assert [a["id"] for a in read.json()["items"]] == ["ken-salazar"]
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
