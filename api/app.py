@@ -59,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION.format(limit=settings.max_body_bytes),
         lifespan=lifespan,
+        # FastAPI's /docs and /redoc pages load their scripts from a CDN when a
+        # browser opens them: a run-time download, so they are off.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_problem_handlers(app)

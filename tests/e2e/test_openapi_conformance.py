@@ -21,6 +21,7 @@ from api.tokens import TokenStore
 from domain import store_env
 from projections import open_database
 from scripts.cli import main
+from tests.e2e.conftest import TestClient
 
 # A schema says what a slug, an EDTF date or a log position looks like; it
 # cannot say which actors are registered, which dates exist or how far the
@@ -70,3 +71,11 @@ def test_the_document_says_which_routes_need_a_token(protect_reads: bool, tmp_pa
     assert paths["/api/v1/stream"]["get"]["security"] == read
     assert paths["/api/v1/entries"]["post"]["security"] == bearer
     assert "x-read" not in str(paths)
+
+
+def test_no_page_loads_scripts_from_elsewhere(tmp_path: Path) -> None:
+    app = create_app(Settings(db=f"sqlite:///{tmp_path / 't.db'}"))
+    with TestClient(app) as client:
+        assert client.get("/openapi.json").status_code == 200
+        assert client.get("/docs").status_code == 404
+        assert client.get("/redoc").status_code == 404
