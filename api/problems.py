@@ -22,6 +22,7 @@ from domain import (
     NotFound,
     ValidationError,
 )
+from projections import ViewsBehind
 
 KINDS = frozenset(ENTRY_CLASSES)
 DETAIL_CLASSES = frozenset(
@@ -63,7 +64,7 @@ class Problem(BaseModel):
 
 
 _MEANINGS = {
-    400: "The body could not be read as JSON",
+    400: "The body could not be read at all (not UTF-8)",
     401: "No valid token: send `Authorization: Bearer TOKEN`",
     403: "The token lacks the scope this needs",
     404: "No such entry, actor or source",
@@ -71,7 +72,8 @@ _MEANINGS = {
     "a retracted entry",
     413: "The request body is over the documented limit",
     422: "Invalid input: `errors` names each field and what is accepted",
-    503: "The views did not reach the position asked for in time; retry after `Retry-After`",
+    503: "The views have not reached the position asked for (a `min_position`, a cursor's) "
+    "in time; retry after `Retry-After`",
 }
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {
@@ -139,7 +141,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             error.status_code, reason(error.status_code), str(error.detail), headers=error.headers
         )
 
+    async def views_behind(_: Request, error: Exception) -> ProblemResponse:
+        return problem(503, reason(503), str(error), headers={"Retry-After": "1"})
+
     app.add_exception_handler(DomainError, domain_error)
+    app.add_exception_handler(ViewsBehind, views_behind)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
 

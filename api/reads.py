@@ -21,7 +21,7 @@ from pydantic import ValidationError as SchemaError
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import bearer, require_scope
-from api.consistency import reach_known
+from api.consistency import reach_asked
 from api.settings import Settings
 from projections import ReadModels
 
@@ -65,7 +65,7 @@ async def _open_read(request: Request) -> ReadModels:
         _position(request.headers.get("min-log-position"), ("header", "Min-Log-Position")),
     )
     if wanted:
-        await run_in_threadpool(reach_known, request, read_models, wanted)
+        await reach_asked(request, read_models, wanted)
     return read_models
 
 
@@ -76,7 +76,7 @@ ReadModelsForRead = Annotated[ReadModels, Depends(_open_read)]
 def _position(raw: str | None, loc: tuple[str, str]) -> int:
     if raw is None:
         return 0
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise RequestValidationError(
             [{"type": "int_parsing", "loc": loc, "msg": "expected a log position, 0 or more"}]
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "ActorHistoryPage",
@@ -34,15 +34,38 @@ __all__ = [
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=200)]
-# Text must hold something besides spaces; the domain strips it.
-Text = Annotated[str, StringConstraints(pattern=r"\S", max_length=20_000)]
-ShortText = Annotated[str, StringConstraints(pattern=r"\S", max_length=300)]
+# Text holds something besides spaces (the domain strips them) and no control
+# characters but tab and line breaks (the domain refuses them: PostgreSQL
+# cannot store NUL).
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+TEXT = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+
+
+Text = Annotated[str, StringConstraints(pattern=TEXT, max_length=20_000)]
+ShortText = Annotated[str, StringConstraints(pattern=TEXT, max_length=300)]
+Title = Annotated[str, StringConstraints(pattern=TEXT, max_length=500)]
+SourceTitle = Annotated[str, StringConstraints(pattern=TEXT, max_length=1000)]
+RoleText = Annotated[str, StringConstraints(pattern=TEXT, max_length=200)]
 Edtf = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{4}", max_length=100),
+    StringConstraints(pattern=r"^[0-9]{4}", max_length=100),
     Field(description="An EDTF date: 2023-12-27, 2023-12, 2023-12-18/2023-12-22, 2023-12-21~"),
 ]
-Count = Annotated[int, Field(ge=0)]
+# Whole numbers a JSON reader anywhere can hold exactly (2^53 - 1).
+SAFE = 2**53 - 1
+Count = Annotated[int, Field(ge=0, le=SAFE)]
+
+
+def _exact(value: Any) -> Any:
+    # Before the union is tried: a float would take a too-large whole number
+    # silently, losing digits the domain would refuse to lose.
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > SAFE:
+        raise ValueError(f"expected a whole number within ±{SAFE}, or a decimal")
+    return value
+
+
+Number = Annotated[int | float, BeforeValidator(_exact)]
+Version = Annotated[int, Field(ge=1, le=SAFE)]
 
 
 class Strict(BaseModel):
@@ -114,7 +137,7 @@ class ActorSearchPage(Open):
 
 class SourceIn(Strict):
     id: Slug | None = Field(None, description="A slug; derived from the title when absent")
-    title: Annotated[str, StringConstraints(pattern=r"\S", max_length=1000)]
+    title: SourceTitle
     publisher: ShortText
     authors: list[Text] | None = None
     url: (
@@ -140,7 +163,7 @@ class SourceOut(Open):
 
 class ActorRoleIn(Strict):
     actor: Slug
-    role: Annotated[str, StringConstraints(pattern=r"\S", max_length=200)]
+    role: RoleText
 
 
 class CitationIn(Strict):
@@ -170,7 +193,7 @@ class StatementDetails(Strict):
 
 
 class Measure(Strict):
-    value: float
+    value: Number
     unit: Text
     period: Edtf | None = None
 
@@ -201,7 +224,7 @@ class NegotiationDetails(Strict):
 
 class StatisticDetails(Strict):
     metric: Text
-    value: float
+    value: Number
     unit: Text
     period: Edtf
     agency: Slug | None = None
@@ -213,7 +236,7 @@ class PolicyDetails(Strict):
 
 
 class EntryFieldsIn(Strict):
-    title: Annotated[str, StringConstraints(pattern=r"\S", max_length=500)]
+    title: Title
     summary: Text
     occurred: Edtf
     actors: list[ActorRoleIn]
@@ -283,7 +306,7 @@ AnyDetails = (
 class EntryChanges(Strict):
     """The fields a correction may change: any but the kind and the sources."""
 
-    title: Annotated[str, StringConstraints(pattern=r"\S", max_length=500)] | None = None
+    title: Title | None = None
     summary: Text | None = None
     occurred: Edtf | None = None
     actors: list[ActorRoleIn] | None = None
@@ -294,21 +317,21 @@ class EntryChanges(Strict):
 
 
 class CorrectionIn(Strict):
-    expected_version: Annotated[int, Field(ge=1)]
+    expected_version: Version
     changes: EntryChanges
     reason: Text
     source: CitationIn | None = None
 
 
 class RetractionIn(Strict):
-    expected_version: Annotated[int, Field(ge=1)]
+    expected_version: Version
     reason: Text
 
 
 class LinkIn(Strict):
     relation: Literal["responds_to", "part_of", "follows", "contradicts"]
     entry: Annotated[str, Field(description="The id of the entry this one is linked to")]
-    expected_version: Annotated[int, Field(ge=1)] | None = None
+    expected_version: Version | None = None
 
 
 class Citation(Open):

@@ -593,8 +593,14 @@ def _principal(by: str) -> str:
 
 
 def command_fingerprint(command: str, payload: object) -> str:
-    """What a command's idempotency key is held to: a hash of the command and its input."""
-    data = orjson.dumps([command, payload], option=orjson.OPT_SORT_KEYS, default=str)
+    """What a command's idempotency key is held to: a hash of the command and its input.
+
+    Raise ValidationError for input JSON cannot hold (a whole number over 64 bits).
+    """
+    try:
+        data = orjson.dumps([command, payload], option=orjson.OPT_SORT_KEYS, default=str)
+    except orjson.JSONEncodeError as error:
+        raise ValidationError("body", f"cannot be stored as JSON: {error}") from None
     return hashlib.sha256(data).hexdigest()
 
 

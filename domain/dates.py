@@ -78,6 +78,9 @@ def parse_edtf_date(text: object, field: str) -> EdtfDate:
     """Parse `text` as EDTF and fix its bounds; raise ValidationError naming `field`."""
     if not isinstance(text, str) or not text.strip():
         raise ValidationError(field, f"expected {ACCEPTED}")
+    if not text.isascii():
+        # EDTF is written in ASCII; full-width digits would otherwise pass as a date.
+        raise ValidationError(field, f"expected {ACCEPTED}, in ASCII digits")
     try:
         return _parse_text(text.strip())
     except _Refused as refused:
@@ -170,7 +173,7 @@ def _shift_years(value: date, years: int, *, lower: bool) -> date:
     return date(year, 1, 1) if lower else date(year, 12, 31)
 
 
-_SIMPLE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([~?%]?)")
+_SIMPLE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([~?%]?)")
 
 
 def _parse_simple(text: str) -> tuple[date, date] | None:
@@ -183,8 +186,8 @@ def _parse_simple(text: str) -> tuple[date, date] | None:
         return None
     try:
         bounds = [_simple_bounds(m) for m in matches if m is not None]
-    except ValueError:
-        return None  # let the library word the error
+    except (ValueError, OverflowError):
+        return None  # let the library word the error (a widened 9999-12-31~ overflows)
     return bounds[0][0], bounds[-1][1]
 
 

@@ -37,6 +37,8 @@ INSTRUMENTS = ("executive_order", "proclamation", "rule", "law", "program", "gui
 _ONE_OF_STATUSES = f"one of {', '.join(STATUSES)}"
 _ONE_OF_INSTRUMENTS = f"one of {', '.join(INSTRUMENTS)}"
 _INFINITIES = (float("inf"), float("-inf"))
+# Whole numbers every JSON reader holds exactly; larger ones do not even encode.
+SAFE_INTEGER = 2**53 - 1
 
 
 Details = dict[str, Any]
@@ -75,8 +77,8 @@ def _required(data: Mapping[str, Any], key: str, what: str) -> Any:
 def _count(value: object, field: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(field, "expected a whole number, zero or more")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SAFE_INTEGER:
+        raise ValidationError(field, f"expected a whole number from 0 to {SAFE_INTEGER}")
     return value
 
 
@@ -85,6 +87,10 @@ def _number(value: object, field: str) -> int | float:
         raise ValidationError(field, "expected a number")
     if value != value or value in _INFINITIES:
         raise ValidationError(field, "expected a finite number")
+    if isinstance(value, int) and abs(value) > SAFE_INTEGER:
+        raise ValidationError(
+            field, f"expected a whole number within ±{SAFE_INTEGER}, or a decimal"
+        )
     return value
 
 

@@ -42,6 +42,10 @@ _CITATION_FIELD_SET = frozenset(CITATION_FIELDS)
 # \Z, not $: $ also matches before a trailing newline and would let "abc\n" in.
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 MAX_TEXT = 20_000
+# Control characters but tab, line feed and carriage return: never meant in a
+# quote or a title, and PostgreSQL refuses NUL in text, which would stop its
+# views at that event for good.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A tuple of types, not `list | tuple`: the union would be rebuilt at every
 # call, and validation runs once per record of a large import.
 SEQUENCES = (list, tuple)
@@ -110,7 +114,7 @@ def require_slug(value: object, field: str) -> str:
 
 def valid_text(value: object, limit: int = MAX_TEXT) -> str:
     """`value` stripped when it is acceptable text, else "" (then call require_text)."""
-    if type(value) is str and len(value) <= limit:
+    if type(value) is str and len(value) <= limit and not CONTROL.search(value):
         return value.strip()
     return ""
 
@@ -123,6 +127,10 @@ def require_text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:
         raise ValidationError(field, "expected non-empty text")
     if len(value) > limit:
         raise ValidationError(field, f"expected at most {limit} characters")
+    if CONTROL.search(value):
+        raise ValidationError(
+            field, "expected text without control characters (tab and line breaks are fine)"
+        )
     return value.strip()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from domain import TimelineApp
 from projections.database import Database, RebuildRunning, open_database
 from projections.projector import VIEW_CLASSES, Projector, RebuildReport
-from projections.queries import AsOf, Page, Queries, TimelineFilters
+from projections.queries import AsOf, Page, Queries, TimelineFilters, ViewsBehind
 from projections.view import View
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,7 @@ __all__ = [
     "RebuildRunning",
     "TimelineFilters",
     "View",
+    "ViewsBehind",
     "open_database",
 ]
 
@@ -103,6 +104,12 @@ class ReadModels:
         """Call after a write: on SQLite the views catch up now."""
         if self.in_process:
             self._saw(self.projector.catch_up())
+
+    def reached(self) -> int:
+        """The views' position now; in process, after applying what is new first."""
+        if self.in_process:
+            self._saw(self.projector.catch_up())
+        return self.projector.position()
 
     def wait_for(self, position: int, timeout: float = 5.0) -> int:
         """Block until the views reflect `position`; raise TimeoutError."""

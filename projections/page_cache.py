@@ -2,9 +2,15 @@
 
 A page asked as of log position P never changes: later events only add
 versions valid from later positions. So a page is cached under its query,
-its position, where it starts and its length, and nothing ever invalidates
-it; "now" moves on by asking under a new position. A rebuilt view answers
-the same at every position, so a replay leaves the cache true as well.
+its position, where it starts and its length, and new events invalidate
+nothing; "now" moves on by asking under a new position. Only pages at or
+below the views' own position are kept (a cursor from further on is refused,
+see `ViewsBehind`), so no page is cached before its events are applied.
+
+A replay is the one thing that can change a page: it exists to rebuild views
+that were wrong. A process that swaps in rebuilt views calls `clear()`; the
+cache of another process (a server beside `policy-timeline replay`) keeps its
+pages until it restarts, which a fix to the views' code needs anyway.
 """
 
 from __future__ import annotations
@@ -42,3 +48,8 @@ class PageCache(Generic[V]):
             self._values.move_to_end(key)
             while len(self._values) > self.size:
                 self._values.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every page: after a rebuild, when pages may differ."""
+        with self._lock:
+            self._values.clear()

@@ -25,10 +25,22 @@ from projections.entries import search_words
 from projections.page_cache import PageCache
 from projections.view import FOREVER, TRACKING_TABLE
 
-__all__ = ["AsOf", "Page", "Queries", "TimelineFilters"]
+__all__ = ["AsOf", "Page", "Queries", "TimelineFilters", "ViewsBehind"]
 
 ORDERS = ("asc", "desc")
 MAX_LIMIT = 500
+
+
+class ViewsBehind(Exception):
+    """A cursor from a log position these views have not reached yet."""
+
+    def __init__(self, position: int, reached: int) -> None:
+        super().__init__(
+            f"this cursor continues the record at log position {position}; these views "
+            f"are at {reached}: try again shortly"
+        )
+        self.position = position
+        self.reached = reached
 
 
 @dataclass(frozen=True)
@@ -99,11 +111,13 @@ class Queries:
         after: tuple[str, int, int] | None = None
         if cursor is not None:
             position, after = _decode_cursor(cursor, query)
+            if position > head:
+                return None
         elif as_of is None:
             position = head
         elif isinstance(as_of, int) and not isinstance(as_of, bool) and as_of >= 0:
             position = min(as_of, head)
-        elif isinstance(as_of, str) and as_of.isdigit():
+        elif isinstance(as_of, str) and _is_position(as_of):
             position = min(int(as_of), head)
         else:
             return None
@@ -142,6 +156,10 @@ class Queries:
         with self.db.read() as c:
             if cursor is not None:
                 position, after = _decode_cursor(cursor, query)
+                if position > (head := self._head(c)):
+                    # Made by a process whose views were further on: answered
+                    # here, the page would miss what these have not applied.
+                    raise ViewsBehind(position, head)
             else:
                 position = self._position(c, as_of)
             key = (query, position, after, limit)
@@ -348,7 +366,7 @@ class Queries:
                 raise ValidationError("as_of", "expected a log position, 0 or more")
             return min(as_of, head)
         text = str(as_of)
-        if text.isdigit():
+        if _is_position(text):
             return min(int(text), head)
         try:
             moment = datetime.fromisoformat(text)
@@ -404,7 +422,9 @@ def _decode_cursor(cursor: str, query: str) -> tuple[int, tuple[str, int, int]]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position, start, span, first, made_for = orjson.loads(raw)
-        if not all(isinstance(v, int) for v in (position, span, first)) or not isinstance(
+        # Whole numbers the views can hold: not booleans, not past 64 bits.
+        numbers = (position, span, first)
+        if not all(type(v) is int and 0 <= v <= FOREVER for v in numbers) or not isinstance(
             start, str
         ):
             raise ValueError(cursor)
@@ -417,3 +437,9 @@ def _decode_cursor(cursor: str, query: str) -> tuple[int, tuple[str, int, int]]:
             "cursor", "this cursor continues another query: keep the filters of its first page"
         )
     return position, (start, span, first)
+
+
+def _is_position(text: str) -> bool:
+    # ASCII only: superscripts and other scripts' digits pass str.isdigit(), and int()
+    # refuses or misreads them.
+    return text.isascii() and text.isdigit()

@@ -49,7 +49,8 @@ PAGE = 500
 # One message of the stream; `data` is JSON text holding one log item.
 MESSAGE: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "event", "data"],
+    # The first message is an id alone: where the stream starts.
+    "required": ["id"],
     "properties": {
         "id": {"type": "string", "pattern": "^[0-9]+$", "description": "The log position"},
         "event": {"type": "string", "description": "The event's class path"},
@@ -170,6 +171,10 @@ async def _messages(
     request: Request, timeline: TimelineApp, after: int, limit: int | None
 ) -> AsyncIterator[bytes]:
     """The SSE messages of the events after position `after`, as they are stored."""
+    # An id alone dispatches no event but sets the client's last event id, so
+    # an EventSource that drops before its first event still resumes from here
+    # rather than from whatever the head is when it reconnects.
+    yield f"id: {after}\n\n".encode()
     remaining = limit
     silent_since = time.monotonic()
     while remaining is None or remaining > 0:

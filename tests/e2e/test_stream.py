@@ -238,6 +238,9 @@ def test_an_idle_stream_sends_keep_alive_comments(
     monkeypatch.setattr(stream, "KEEP_ALIVE_SECONDS", 0.3)
     with httpx.stream("GET", served.stream_url, timeout=TIMEOUT) as response:
         lines = response.iter_lines()
+        # First an id alone, where the (empty) log stands: a client that drops
+        # before any event resumes from there, not from a later head.
+        assert [next(lines), next(lines)] == ["id: 0", ""]
         assert next(lines) == ": keep-alive"
 
 

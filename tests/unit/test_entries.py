@@ -54,7 +54,7 @@ def test_an_actor_already_listed_keeps_the_role_given_to_it() -> None:
         ),
         ("meeting", {"participants": None}, "details.participants", "required"),
         ("meeting", {"format": "telepathy"}, "details.format", "in_person, virtual"),
-        ("meeting", {"duration_minutes": -5}, "details.duration_minutes", "zero or more"),
+        ("meeting", {"duration_minutes": -5}, "details.duration_minutes", "from 0 to"),
         ("call", {"participants": ["joe-biden"]}, "details.participants", "at least two"),
         ("call", {"medium": "fax"}, "details.medium", "phone, video"),
         ("statement", {"speaker": None}, "details.speaker", "required"),
