@@ -54,6 +54,16 @@ Edtf = Annotated[
 # Whole numbers a JSON reader anywhere can hold exactly (2^53 - 1).
 SAFE = 2**53 - 1
 Count = Annotated[int, Field(ge=0, le=SAFE)]
+Relation = Literal["responds_to", "part_of", "follows", "contradicts"]
+Kind = Literal[
+    "meeting",
+    "call",
+    "statement",
+    "enforcement_action",
+    "congressional_negotiation",
+    "statistic",
+    "policy_action",
+]
 
 
 def _exact(value: Any) -> Any:
@@ -329,7 +339,7 @@ class RetractionIn(Strict):
 
 
 class LinkIn(Strict):
-    relation: Literal["responds_to", "part_of", "follows", "contradicts"]
+    relation: Relation
     entry: Annotated[str, Field(description="The id of the entry this one is linked to")]
     expected_version: Version | None = None
 
@@ -346,7 +356,7 @@ class ActorRole(Open):
 
 
 class Link(Open):
-    relation: Literal["responds_to", "part_of", "follows", "contradicts"]
+    relation: Relation
     target: str
 
 
@@ -462,18 +472,7 @@ class TimelineQuery(BaseModel):
 
     topic: Slug | None = Field(None, description="Entries with this topic")
     actor: Slug | None = Field(None, description="Entries naming this actor")
-    kind: (
-        Literal[
-            "meeting",
-            "call",
-            "statement",
-            "enforcement_action",
-            "congressional_negotiation",
-            "statistic",
-            "policy_action",
-        ]
-        | None
-    ) = Field(None, description="Entries of this kind")
+    kind: Kind | None = Field(None, description="Entries of this kind")
     start: str | None = Field(
         None,
         alias="from",
