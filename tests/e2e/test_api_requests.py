@@ -350,3 +350,10 @@ def test_a_405_lists_the_methods_the_path_allows(local_api: Api) -> None:
 
     problem_of(response, 405)
     assert response.headers["Allow"] == "POST"
+
+
+def test_health_says_the_position_its_views_reflect(local_seeded: Api) -> None:
+    response = local_seeded.get("/health")
+
+    assert response.headers["Log-Position"] == str(response.json()["views"])
+    assert response.json()["views"] == local_seeded.head() > 0
