@@ -18,11 +18,9 @@ from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from pydantic import ValidationError as SchemaError
-from starlette.concurrency import run_in_threadpool
 
-from api.auth import bearer, require_scope
+from api.auth import bearer, require_reader
 from api.consistency import reach_asked
-from api.settings import Settings
 from projections import ReadModels
 
 __all__ = ["READ", "ReadModelsForRead", "query_model", "query_parameters"]
@@ -55,10 +53,7 @@ READ: dict[str, Any] = {
 
 
 async def _open_read(request: Request) -> ReadModels:
-    settings: Settings = request.app.state.settings
-    if settings.protect_reads:
-        credentials = await bearer(request)
-        await run_in_threadpool(require_scope, request, credentials, "read")
+    await require_reader(request, await bearer(request))
     read_models: ReadModels = request.app.state.read_models
     wanted = max(
         _position(request.query_params.get("min_position"), ("query", "min_position")),

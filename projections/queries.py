@@ -113,12 +113,8 @@ class Queries:
             position, after = _decode_cursor(cursor, query)
             if position > head:
                 return None
-        elif as_of is None:
-            position = head
-        elif isinstance(as_of, int) and not isinstance(as_of, bool) and as_of >= 0:
-            position = min(as_of, head)
-        elif isinstance(as_of, str) and _is_position(as_of):
-            position = min(int(as_of), head)
+        elif (given := _position_given(as_of, head)) is not None:
+            position = given
         else:
             return None
         return self.pages.get((query, position, after, limit))
@@ -359,15 +355,9 @@ class Queries:
     def _position(self, c: Cursor, as_of: str | int | None) -> int:
         """The position an answer reflects: `as_of` when given, never past the views' head."""
         head = self._head(c)
-        if as_of is None:
-            return head
-        if isinstance(as_of, int) and not isinstance(as_of, bool):
-            if as_of < 0:
-                raise ValidationError("as_of", "expected a log position, 0 or more")
-            return min(as_of, head)
+        if (given := _position_given(as_of, head)) is not None:
+            return given
         text = str(as_of)
-        if _is_position(text):
-            return min(int(text), head)
         try:
             moment = datetime.fromisoformat(text)
             if moment.tzinfo is None:
@@ -437,6 +427,20 @@ def _decode_cursor(cursor: str, query: str) -> tuple[int, tuple[str, int, int]]:
             "cursor", "this cursor continues another query: keep the filters of its first page"
         )
     return position, (start, span, first)
+
+
+def _position_given(as_of: str | int | None, head: int) -> int | None:
+    """The position `as_of` names without the clock (now, or a position), never past
+    `head`; None for a time, which needs the clock. Raise ValidationError when negative."""
+    if as_of is None:
+        return head
+    if isinstance(as_of, int) and not isinstance(as_of, bool):
+        if as_of < 0:
+            raise ValidationError("as_of", "expected a log position, 0 or more")
+        return min(as_of, head)
+    if _is_position(str(as_of)):
+        return min(int(as_of), head)
+    return None
 
 
 def _is_position(text: str) -> bool:
