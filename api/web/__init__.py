@@ -1,0 +1,1 @@
+"""The web timeline: server-rendered pages over the read models."""

@@ -1,0 +1,1 @@
+"""Chronology exports: one module per format, streamed from the timeline view."""
