@@ -22,7 +22,7 @@ from domain import (
     NotFound,
     ValidationError,
 )
-from projections import ViewsBehind
+from projections import RebuildRunning, ViewsBehind
 
 KINDS = frozenset(ENTRY_CLASSES)
 DETAIL_CLASSES = frozenset(
@@ -69,7 +69,7 @@ _MEANINGS = {
     403: "The token lacks the scope this needs",
     404: "No such entry, actor or source",
     409: "The command does not fit the record: a stale `expected_version`, a taken id, "
-    "a retracted entry",
+    "a retracted entry; or a replay is already under way",
     413: "The request body is over the documented limit",
     422: "Invalid input: `errors` names each field and what is accepted",
     503: "The views have not reached the position asked for (a `min_position`, a cursor's) "
@@ -144,8 +144,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def views_behind(_: Request, error: Exception) -> ProblemResponse:
         return problem(503, reason(503), str(error), headers={"Retry-After": "1"})
 
+    async def rebuild_running(_: Request, error: Exception) -> ProblemResponse:
+        return problem(409, reason(409), str(error))
+
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(ViewsBehind, views_behind)
+    app.add_exception_handler(RebuildRunning, rebuild_running)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
 

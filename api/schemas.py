@@ -511,3 +511,31 @@ class LogEvent(Open):
     topic: str = Field(description="The event's class: `domain.entries:Meeting.Recorded`")
     recorded_at: str
     state: dict[str, Any] = Field(description="The event's stored state")
+
+
+class LogItem(LogEvent):
+    """A stored event with the leaf hash the audit ledger recorded for it."""
+
+    hash: str | None = Field(
+        description="SHA-256 (hex) of the event's RFC 6962 leaf, as the ledger took it in; "
+        "null while the ledger has not yet taken the event in"
+    )
+
+
+class LogPage(Open):
+    items: list[LogItem]
+    next_after: int | None = Field(description="Pass it as `after` for the next page")
+
+
+class ViewComparison(Open):
+    name: str = Field(description="The view: timeline, entry_history, actors, co_actors")
+    live: str = Field(description="SHA-256 over the live view's rows")
+    rebuilt: str = Field(description="SHA-256 over the rows rebuilt from the log")
+    equal: bool
+
+
+class ReplayReport(Open):
+    ok: bool = Field(description="Every rebuilt view equals the live one")
+    position: int = Field(description="The log position both sides were compared at")
+    events: int = Field(description="Events read to rebuild")
+    views: list[ViewComparison]
