@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from domain import TimelineApp
 from projections.database import Database, RebuildRunning, open_database
+from projections.ledger import Ledger, log_table
 from projections.projector import VIEW_CLASSES, Projector, RebuildReport
 from projections.queries import AsOf, Page, Queries, TimelineFilters, ViewsBehind
 from projections.view import View
@@ -23,6 +24,7 @@ __all__ = [
     "VIEW_CLASSES",
     "AsOf",
     "Database",
+    "Ledger",
     "Page",
     "Projector",
     "Queries",
@@ -54,6 +56,7 @@ class ReadModels:
         page_cache: int = 0,
     ) -> None:
         self.db = open_database(env)
+        self.log_table = log_table(app)
         self.projector = Projector(app, self.db)
         self.queries = Queries(self.db, page_cache=page_cache)
         self.in_process = self.db.dialect == "sqlite" if in_process is None else in_process
@@ -64,6 +67,11 @@ class ReadModels:
         self.projector.create()
         if self.in_process:
             self._saw(self.projector.catch_up())
+
+    @property
+    def ledger(self) -> Ledger:
+        """The audit ledger's tree heads, checkpoints and proofs (`projections.ledger`)."""
+        return Ledger(self.db, self.log_table)
 
     @property
     def head(self) -> int | None:

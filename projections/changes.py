@@ -23,13 +23,18 @@ ACTOR_PREFIX = "domain.actors:"
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One stored event: its log position, aggregate, version, topic and state."""
+    """One stored event: its log position, aggregate, version, topic and state.
+
+    `stored` is the state exactly as the log holds it (the same bytes object,
+    not a copy), which the ledger hashes; empty only for a change built by hand.
+    """
 
     position: int
     originator_id: str
     version: int
     topic: str
     state: dict[str, Any]
+    stored: bytes = b""
 
     @property
     def event(self) -> str:
@@ -58,6 +63,7 @@ def decode(notifications: Sequence[Notification]) -> list[Change]:
             n.originator_version,
             n.topic,
             orjson.loads(n.state),
+            n.state,
         )
         for n in notifications
     ]

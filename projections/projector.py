@@ -23,6 +23,7 @@ from projections.changes import Change, decode
 from projections.coactors import CoActorView
 from projections.database import Cursor, Database
 from projections.history import EntryHistoryView
+from projections.ledger import LedgerView
 from projections.timeline import TimelineView
 from projections.view import TRACKING_TABLE, View, create_tracking_table
 
@@ -33,6 +34,7 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     EntryHistoryView,
     ActorDirectoryView,
     CoActorView,
+    LedgerView,
 )
 REBUILD_SUFFIX = "__rebuild"
 Progress = Callable[[int], None]
@@ -43,13 +45,17 @@ STALL_CHECK_SECONDS = 1.0
 
 @dataclass(frozen=True)
 class RebuildReport:
-    """What a rebuild did: events read, seconds, and each view's digest before and after."""
+    """What a rebuild did: events read, seconds, and each view's digest before and after.
+
+    `views` names the views rebuilt, which leaves out the ledger (never rebuilt).
+    """
 
     events: int
     seconds: float
     position: int
     live: dict[str, str]
     rebuilt: dict[str, str]
+    views: tuple[str, ...] = ()
 
     @property
     def events_per_second(self) -> float:
@@ -71,6 +77,7 @@ class Projector:
         self.app = app
         self.db = db
         self.page = page
+        self.suffix = suffix
         self.views = [cls(db, suffix=suffix) for cls in views]
 
     def create(self) -> None:
@@ -152,17 +159,35 @@ class Projector:
     def rebuild(self, progress: Progress | None = None, *, compare: bool = False) -> RebuildReport:
         """Rebuild every view from position 0 beside the live one, then swap it in.
 
-        With `compare`, each view's digest is taken live and rebuilt before the swap.
+        Views that are not `rebuildable` (the audit ledger) are not rebuilt:
+        they catch up with the log first, as they would anyway. With `compare`,
+        each rebuilt view's digest is taken live and rebuilt before the swap.
         Raise RebuildRunning while another rebuild of the store's views is under way.
         """
         with self.db.exclusive_rebuild():
             return self._rebuild(progress, compare)
 
     def _rebuild(self, progress: Progress | None, compare: bool) -> RebuildReport:
+        # The ledger is a witness: rebuilt from the log as it is now, it would
+        # hash any tampering as if it had always been there and drop the
+        # checkpoints that say otherwise. So it is only ever caught up.
+        kept = [view for view in self.views if not _rebuildable(view)]
+        rebuilding = [view for view in self.views if _rebuildable(view)]
+        if kept:
+            witness = Projector(
+                self.app,
+                self.db,
+                views=[type(view) for view in kept],
+                suffix=self.suffix,
+                page=max(self.page, 10_000),
+            )
+            witness.catch_up()
+        if not rebuilding:
+            return RebuildReport(0, 0.0, self.position(), {}, {})
         rebuilt = Projector(
             self.app,
             self.db,
-            views=[type(view) for view in self.views],
+            views=[type(view) for view in rebuilding],
             suffix=REBUILD_SUFFIX,
             page=max(self.page, 10_000),
         )
@@ -184,10 +209,10 @@ class Projector:
         if compare:
             # Digests agree only at one position: the live views may lag the log
             # (a follower behind, a write from another process) or lead the rebuild.
-            reached = max([reached, *(view.position() for view in self.views)])
+            reached = max([reached, *(view.position() for view in rebuilding)])
             self.catch_up(until=reached)
             rebuilt.catch_up(until=reached)
-        live = {view.name: view.digest() for view in self.views} if compare else {}
+        live = {view.name: view.digest() for view in rebuilding} if compare else {}
         fresh = {view.name: view.digest() for view in rebuilt.views} if compare else {}
         with self.db.schema_change() as c:
             # Events stored meanwhile; the write lock (SQLite) keeps the head still.
@@ -195,7 +220,7 @@ class Projector:
                 rebuilt._apply(c, notifications)
                 reached = notifications[-1].id
                 read += len(notifications)
-            for old, new in zip(self.views, rebuilt.views, strict=True):
+            for old, new in zip(rebuilding, rebuilt.views, strict=True):
                 old.drop_tables(c)
                 for table in new.tables:
                     c.execute(f"ALTER TABLE {new.t(table)} RENAME TO {old.t(table)}")
@@ -203,7 +228,9 @@ class Projector:
                     f"UPDATE {TRACKING_TABLE} SET view = ? WHERE view = ? AND application = ?",
                     (old.tracking_name, new.tracking_name, new.application),
                 )
-        return RebuildReport(read, seconds, reached, live, fresh)
+        return RebuildReport(
+            read, seconds, reached, live, fresh, tuple(v.name for v in rebuilding)
+        )
 
     # Machinery ------------------------------------------------------------
 
@@ -218,3 +245,8 @@ class Projector:
         tracking = Tracking(self.app.name, notifications[-1].id)
         for view in self.views:
             view.process(c, changes, tracking)
+
+
+def _rebuildable(view: View) -> bool:
+    rebuildable: bool = getattr(view, "rebuildable", True)
+    return rebuildable

@@ -1,0 +1,718 @@
+"""The audit ledger: a Merkle tree over every stored event, in log order.
+
+`LedgerView` is a tracking view like the others, but a witness, not a cache:
+it hashes each event's exact stored bytes as one leaf (RFC 6962 leaf and
+node hashes, `projections.merkle`), keeps the hash of every complete subtree,
+and at the end of each batch it applies writes a checkpoint: the tree size,
+log position, root hash and the recorded time of the batch's last event.
+Rebuilding it from the log would bless whatever the log holds now, so
+`Projector.rebuild` leaves it alone (see `View.rebuildable`).
+
+`Ledger` is the read side: tree heads at any position, checkpoints, inclusion
+and consistency proofs, each computed from O(log n) stored nodes. A saved
+`InclusionProof` carries the event itself, so it checks offline with nothing
+but this module.
+
+Errors::
+
+    LedgerError
+    ├── LedgerBehind     the ledger has not witnessed that position (yet)
+    └── NoSuchEvent      no event is stored at that position (also a LookupError)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import struct
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+
+from projections import merkle
+from projections.changes import Change, timestamp
+from projections.database import Cursor, Database, Row
+from projections.merkle import NodeId
+from projections.view import TRACKING_TABLE, View
+
+__all__ = [
+    "LEAF_FORMAT",
+    "Checkpoint",
+    "ConsistencyProof",
+    "InclusionProof",
+    "Ledger",
+    "LedgerBehind",
+    "LedgerError",
+    "LedgerView",
+    "LoggedEvent",
+    "NoSuchEvent",
+    "StoredLog",
+    "event_leaf_data",
+    "event_leaf_hash",
+    "log_table",
+]
+
+LEAF_FORMAT = 1
+"""The version of the leaf encoding below; the first byte of every leaf."""
+
+# Leaf data: format (1 byte), originator id (16 bytes), originator version
+# (8), topic length (4) and topic (UTF-8), state length (8) and state, then
+# the log position (8); integers big-endian. Every field has a fixed width or
+# a length before it, so two different events never share an encoding. The
+# position comes last so that a search for where an event's content went
+# (`audit.py`, after a reorder) hashes the content once and each candidate
+# position as a short update of a copy.
+_CONTENT = struct.Struct(">B16sQI")
+_STATE_LENGTH = struct.Struct(">Q")
+_POSITION = struct.Struct(">Q")
+_sha256 = hashlib.sha256
+# A node row's key: its last leaf, then its level in the low six bits, so the
+# nodes of a growing tree are inserted in key order (an append to the B-tree).
+_LEVEL_BITS = 6
+
+
+class LedgerError(Exception):
+    """A question the ledger cannot answer as asked."""
+
+
+class LedgerBehind(LedgerError):
+    """The ledger has not witnessed `position` yet (it follows the log like every view)."""
+
+    def __init__(self, position: int, reached: int) -> None:
+        super().__init__(
+            f"the ledger has witnessed the log up to position {reached}, not yet "
+            f"{position}: try again shortly"
+        )
+        self.position = position
+        self.reached = reached
+
+
+class NoSuchEvent(LedgerError, LookupError):
+    """No event is stored at this log position."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(f"the log has no event at position {position}")
+        self.position = position
+
+
+# The leaf of an event ---------------------------------------------------------
+
+
+def uuid_bytes(originator_id: UUID | str) -> bytes:
+    """The 16 bytes of an originator id, whichever text form it was stored in."""
+    if isinstance(originator_id, UUID):
+        return originator_id.bytes
+    return UUID(originator_id).bytes
+
+
+def event_leaf_data(
+    position: int, originator_id: UUID | str, version: int, topic: str, state: bytes
+) -> bytes:
+    """The canonical bytes of one stored event, as the ledger hashes them."""
+    topic_bytes = topic.encode()
+    return b"".join(
+        (
+            _CONTENT.pack(LEAF_FORMAT, uuid_bytes(originator_id), version, len(topic_bytes)),
+            topic_bytes,
+            _STATE_LENGTH.pack(len(state)),
+            state,
+            _POSITION.pack(position),
+        )
+    )
+
+
+def event_leaf_hash(
+    position: int, originator_id: UUID | str, version: int, topic: str, state: bytes
+) -> bytes:
+    """merkle.leaf_hash(event_leaf_data(...)), without copying the state."""
+    topic_bytes = topic.encode()
+    h = _sha256(
+        b"\x00"
+        + _CONTENT.pack(LEAF_FORMAT, uuid_bytes(originator_id), version, len(topic_bytes))
+        + topic_bytes
+        + _STATE_LENGTH.pack(len(state))
+    )
+    h.update(state)
+    h.update(_POSITION.pack(position))
+    return h.digest()
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One stored event as the log holds it: enough to recompute its leaf anywhere."""
+
+    position: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    state: bytes
+
+    def leaf_hash(self) -> bytes:
+        return event_leaf_hash(
+            self.position, self.originator_id, self.originator_version, self.topic, self.state
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """`{position, originator_id, originator_version, topic, state}`; state in base64."""
+        return {
+            "position": self.position,
+            "originator_id": self.originator_id,
+            "originator_version": self.originator_version,
+            "topic": self.topic,
+            "state": base64.b64encode(self.state).decode(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LoggedEvent:
+        """Read `to_json`'s shape back; raise ValueError naming the field that is wrong."""
+        state = _field(data, "state", str)
+        try:
+            raw = base64.b64decode(state, validate=True)
+        except binascii.Error:
+            raise ValueError("event.state: expected base64 text") from None
+        originator_id = _field(data, "originator_id", str)
+        try:
+            canonical = str(UUID(originator_id))
+        except ValueError:
+            raise ValueError("event.originator_id: expected a UUID") from None
+        return cls(
+            _field(data, "position", int),
+            canonical,
+            _field(data, "originator_version", int),
+            _field(data, "topic", str),
+            raw,
+        )
+
+
+# Tree heads and proofs ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A tree head: the first `tree_size` events, up to log `position`, hash to `root`.
+
+    `recorded_at` is the recorded time of the last of those events (None for
+    the empty tree); `root` is 64 hex digits.
+    """
+
+    tree_size: int
+    position: int
+    root: str
+    recorded_at: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """`{tree_size, position, root, recorded_at}`."""
+        return {
+            "tree_size": self.tree_size,
+            "position": self.position,
+            "root": self.root,
+            "recorded_at": self.recorded_at,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Checkpoint:
+        """Read `to_json`'s shape back; raise ValueError naming the field that is wrong."""
+        recorded_at = data.get("recorded_at")
+        if recorded_at is not None and not isinstance(recorded_at, str):
+            raise ValueError("recorded_at: expected text or null")
+        return cls(
+            _field(data, "tree_size", int),
+            _field(data, "position", int),
+            _hex_field(data, "root"),
+            recorded_at,
+        )
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """That `event` is leaf `leaf_index` of the tree `head`: RFC 9162 §2.1.3."""
+
+    event: LoggedEvent
+    leaf_index: int
+    head: Checkpoint
+    path: tuple[str, ...]
+
+    @property
+    def leaf_hash(self) -> str:
+        return self.event.leaf_hash().hex()
+
+    def verify(self) -> bool:
+        """Recompute the event's leaf and check the path leads to the head's root."""
+        return merkle.verify_inclusion(
+            self.leaf_index,
+            self.head.tree_size,
+            self.event.leaf_hash(),
+            [bytes.fromhex(h) for h in self.path],
+            bytes.fromhex(self.head.root),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """`{kind: "inclusion", leaf_format, event, leaf_index, leaf_hash, head, path}`."""
+        return {
+            "kind": "inclusion",
+            "leaf_format": LEAF_FORMAT,
+            "event": self.event.to_json(),
+            "leaf_index": self.leaf_index,
+            "leaf_hash": self.leaf_hash,
+            "head": self.head.to_json(),
+            "path": list(self.path),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> InclusionProof:
+        """Read `to_json`'s shape back; raise ValueError naming the field that is wrong.
+
+        A `leaf_hash` that is present must be the event's own: a proof whose
+        event was edited is refused here rather than verified against its path.
+        """
+        _kind(data, "inclusion")
+        event = LoggedEvent.from_json(_field(data, "event", dict))
+        proof = cls(
+            event,
+            _field(data, "leaf_index", int),
+            Checkpoint.from_json(_field(data, "head", dict)),
+            _path(data),
+        )
+        stated = data.get("leaf_hash")
+        if stated is not None and stated != proof.leaf_hash:
+            raise ValueError(
+                f"leaf_hash: the event hashes to {proof.leaf_hash}, not {stated}; "
+                "the event or the hash was changed"
+            )
+        return proof
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """That the tree `first` is a prefix of the tree `second`: RFC 9162 §2.1.4."""
+
+    first: Checkpoint
+    second: Checkpoint
+    path: tuple[str, ...]
+
+    def verify(self) -> bool:
+        return merkle.verify_consistency(
+            self.first.tree_size,
+            self.second.tree_size,
+            bytes.fromhex(self.first.root),
+            bytes.fromhex(self.second.root),
+            [bytes.fromhex(h) for h in self.path],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """`{kind: "consistency", first, second, path}`."""
+        return {
+            "kind": "consistency",
+            "first": self.first.to_json(),
+            "second": self.second.to_json(),
+            "path": list(self.path),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ConsistencyProof:
+        """Read `to_json`'s shape back; raise ValueError naming the field that is wrong."""
+        _kind(data, "consistency")
+        return cls(
+            Checkpoint.from_json(_field(data, "first", dict)),
+            Checkpoint.from_json(_field(data, "second", dict)),
+            _path(data),
+        )
+
+
+def _field(data: Mapping[str, Any], name: str, kind: type[Any]) -> Any:
+    value = data.get(name) if isinstance(data, Mapping) else None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{name}: expected {kind.__name__ if kind is not dict else 'an object'}")
+    return value
+
+
+def _hex_field(data: Mapping[str, Any], name: str) -> str:
+    value = _field(data, name, str)
+    if len(value) != 64 or not all(ch in "0123456789abcdef" for ch in value):
+        raise ValueError(f"{name}: expected a SHA-256 hash as 64 lowercase hex digits")
+    return str(value)
+
+
+def _path(data: Mapping[str, Any]) -> tuple[str, ...]:
+    path = _field(data, "path", list)
+    for i, _ in enumerate(path):
+        _hex_field({f"path[{i}]": path[i]}, f"path[{i}]")
+    return tuple(path)
+
+
+def _kind(data: Mapping[str, Any], kind: str) -> None:
+    if not isinstance(data, Mapping) or data.get("kind") != kind:
+        raise ValueError(f"kind: expected {kind!r}; this is not a saved {kind} proof")
+    if kind == "inclusion" and data.get("leaf_format", LEAF_FORMAT) != LEAF_FORMAT:
+        raise ValueError(f"leaf_format: this engine reads leaf format {LEAF_FORMAT}")
+
+
+# The stored log, read directly -------------------------------------------------
+
+
+def log_table(app: Any) -> str:
+    """The SQL name of `app`'s events table, schema-qualified on PostgreSQL."""
+    recorder = app.recorder
+    table: str = recorder.events_table_name
+    schema = getattr(recorder.datastore, "schema", None)
+    return f'"{schema}"."{table}"' if isinstance(schema, str) else table
+
+
+class StoredLog:
+    """The event store's rows, read with plain SQL: position, id, version, topic, state.
+
+    Plain SQL because an audit must see the rows as they are, and reads a
+    million of them faster than through the library's notifications.
+    """
+
+    def __init__(self, db: Database, table: str) -> None:
+        self.db = db
+        key = "rowid" if db.dialect == "sqlite" else "notification_id"
+        self._select = (
+            f"SELECT {key}, originator_id, originator_version, topic, state FROM {table} "
+        )
+        self._page = self._select + f"WHERE {key} > ? ORDER BY {key} LIMIT ?"
+        self._one = self._select + f"WHERE {key} = ?"
+
+    def page(self, c: Cursor, after: int, limit: int) -> list[Row]:
+        """Up to `limit` rows after position `after`, in log order."""
+        c.execute(self._page, (after, limit))
+        return c.fetchall()
+
+    def event(self, c: Cursor, position: int) -> LoggedEvent:
+        """The event at `position`; raise NoSuchEvent."""
+        c.execute(self._one, (position,))
+        row = c.fetchone()
+        if row is None:
+            raise NoSuchEvent(position)
+        return LoggedEvent(
+            int(row[0]), str(UUID(str(row[1]))), int(row[2]), str(row[3]), bytes(row[4])
+        )
+
+
+# The view ----------------------------------------------------------------------
+
+
+def node_key(level: int, index: int) -> int:
+    """The key of the stored node (level >= 1, index) in the nodes table."""
+    return ((((index + 1) << level) - 1) << _LEVEL_BITS) | level
+
+
+class LedgerView(View):
+    """Appends every event to the Merkle tree and checkpoints each batch.
+
+    Tables: `ledger_leaves` (position, leaf index, leaf hash, recorded time),
+    `ledger_nodes` (the hash of every complete subtree of two or more leaves,
+    by `node_key`) and `ledger_checkpoints` (one tree head per applied batch).
+    """
+
+    name = "ledger"
+    tables = ("ledger_leaves", "ledger_nodes", "ledger_checkpoints")
+    # A replay would hash the log as it is now and drop the checkpoints that
+    # witnessed it before: tampering would be laundered. The ledger only grows.
+    rebuildable: ClassVar[bool] = False
+
+    def create_statements(self, token: str) -> list[str]:
+        # On SQLite an INTEGER PRIMARY KEY is the rowid: no second B-tree.
+        key = "INTEGER" if self.db.dialect == "sqlite" else "BIGINT"
+        leaves, nodes = self.t("ledger_leaves"), self.t("ledger_nodes")
+        return [
+            f"CREATE TABLE {leaves} (position {key} PRIMARY KEY, leaf BIGINT NOT NULL, "
+            f"hash {self.blob} NOT NULL, recorded_at TEXT NOT NULL)",
+            f"CREATE UNIQUE INDEX ledger_leaves_leaf_{token} ON {leaves} (leaf)",
+            f"CREATE TABLE {nodes} (node {key} PRIMARY KEY, hash {self.blob} NOT NULL)",
+            f"CREATE TABLE {self.t('ledger_checkpoints')} (tree_size {key} PRIMARY KEY, "
+            "position BIGINT NOT NULL, root TEXT NOT NULL, recorded_at TEXT NOT NULL)",
+        ]
+
+    def ordered_tables(self) -> list[tuple[str, str]]:
+        # Checkpoints fall where batches end, which differs between two builds.
+        return [("ledger_leaves", "position"), ("ledger_nodes", "node")]
+
+    def process(self, c: Cursor, changes: Sequence[Change], tracking: Tracking) -> None:
+        """As `View.process`, checking first that the tree ends where the position says."""
+        self.db.serialize(c, self.tracking_name)
+        position = self._position(c)
+        fresh = [change for change in changes if change.position > position]
+        if fresh:
+            self._append(c, fresh, position)
+        if tracking.notification_id > position:
+            self._track(c, tracking.notification_id)
+
+    def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
+        self._append(c, changes, None)
+
+    def _append(self, c: Cursor, changes: Sequence[Change], position: int | None) -> None:
+        size, last, frontier = self._tip(c)
+        if position is not None and last != position:
+            raise LookupError(
+                f"the ledger's position is {position} but its last leaf is at {last}: "
+                "events were skipped or its tables changed. It cannot be rebuilt "
+                "without losing what it witnessed; run `policy-timeline verify`"
+            )
+        leaves: list[tuple[int, int, bytes, str]] = []
+        nodes: list[tuple[int, bytes]] = []
+        node = merkle.node_hash
+        for change in changes:
+            if change.position <= last:
+                raise LookupError(
+                    f"the ledger got position {change.position} after {last}: out of log order"
+                )
+            if not change.stored:
+                raise ValueError(f"the change at {change.position} has no stored bytes to hash")
+            last = change.position
+            h = event_leaf_hash(
+                last, change.originator_id, change.version, change.topic, change.stored
+            )
+            leaves.append((last, size, h, timestamp(change.state)))
+            level = 0
+            while frontier and frontier[-1][0] == level:
+                h = node(frontier.pop()[1], h)
+                level += 1
+                nodes.append(((size << _LEVEL_BITS) | level, h))
+            frontier.append((level, h))
+            size += 1
+        c.executemany(f"INSERT INTO {self.t('ledger_leaves')} VALUES (?,?,?,?)", leaves)
+        if nodes:
+            c.executemany(f"INSERT INTO {self.t('ledger_nodes')} VALUES (?,?)", nodes)
+        root = merkle.root_from_frontier([h for _, h in frontier])
+        c.execute(
+            f"INSERT INTO {self.t('ledger_checkpoints')} VALUES (?,?,?,?)",
+            (size, last, root.hex(), leaves[-1][3]),
+        )
+
+    def _tip(self, c: Cursor) -> tuple[int, int, list[tuple[int, bytes]]]:
+        """The tree's size, last position, and its right edge: (level, hash), largest first."""
+        c.execute(
+            f"SELECT leaf, position FROM {self.t('ledger_leaves')} ORDER BY position DESC LIMIT 1"
+        )
+        row = c.fetchone()
+        if row is None:
+            return 0, 0, []
+        size, last = int(row[0]) + 1, int(row[1])
+        wanted = merkle.perfect_subtrees(0, size)
+        found = _StoredNodes(c, self.suffix)(wanted)
+        return size, last, [(level, found[(level, index)]) for level, index in wanted]
+
+
+# The read side -----------------------------------------------------------------
+
+
+class _StoredNodes:
+    """A merkle.Lookup over the ledger's tables, inside one transaction."""
+
+    def __init__(self, c: Cursor, suffix: str = "") -> None:
+        self.c = c
+        self.leaves = "ledger_leaves" + suffix
+        self.nodes = "ledger_nodes" + suffix
+
+    def __call__(self, wanted: Collection[NodeId]) -> dict[NodeId, bytes]:
+        found: dict[NodeId, bytes] = {}
+        leaves = [index for level, index in wanted if level == 0]
+        inner = {node_key(level, index): (level, index) for level, index in wanted if level}
+        if leaves:
+            for row in _select_in(self.c, f"SELECT leaf, hash FROM {self.leaves}", "leaf", leaves):
+                found[(0, int(row[0]))] = bytes(row[1])
+        if inner:
+            for row in _select_in(self.c, f"SELECT node, hash FROM {self.nodes}", "node", inner):
+                found[inner[int(row[0])]] = bytes(row[1])
+        missing = [node for node in wanted if node not in found]
+        if missing:
+            raise LookupError(
+                f"the ledger has no hash for the subtree(s) {sorted(missing)[:3]}: its tables "
+                "were changed; run `policy-timeline verify`"
+            )
+        return found
+
+
+def _select_in(c: Cursor, select: str, column: str, values: Iterable[int]) -> list[Row]:
+    rows: list[Row] = []
+    values = list(values)
+    for start in range(0, len(values), 500):
+        chunk = values[start : start + 500]
+        c.execute(f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})", chunk)
+        rows.extend(c.fetchall())
+    return rows
+
+
+class Ledger:
+    """Tree heads, checkpoints and proofs from the ledger's tables.
+
+    `log` names the events table (`log_table(app)`) for the proofs that carry
+    their event; without it, inclusion proofs raise LedgerError.
+    """
+
+    def __init__(self, db: Database, log: str | None = None) -> None:
+        self.db = db
+        self._log = StoredLog(db, log) if log is not None else None
+
+    def position(self) -> int:
+        """The log position the ledger has witnessed, 0 before any event."""
+        with self.db.read() as c:
+            return self._position(c)
+
+    def head(self, position: int | None = None) -> Checkpoint:
+        """The tree head over every event at a log position <= `position`.
+
+        By default at the ledger's own position. Computed from stored nodes,
+        so any position has a head, checkpointed or not. Raise LedgerBehind
+        when the ledger has not reached `position`, ValueError when it is negative.
+        """
+        with self.db.read() as c:
+            return self._head(c, position)
+
+    def checkpoint_at(self, position: int) -> Checkpoint | None:
+        """The last checkpoint the ledger wrote at or before log `position`, or None."""
+        with self.db.read() as c:
+            if not self._exists(c):
+                return None
+            c.execute(
+                "SELECT tree_size, position, root, recorded_at FROM ledger_checkpoints "
+                "WHERE position <= ? ORDER BY position DESC LIMIT 1",
+                (position,),
+            )
+            row = c.fetchone()
+        return None if row is None else _checkpoint(row)
+
+    def checkpoints(self, after_size: int = 0, limit: int = 100) -> list[Checkpoint]:
+        """Stored checkpoints with a tree size above `after_size`, oldest first."""
+        with self.db.read() as c:
+            if not self._exists(c):
+                return []
+            c.execute(
+                "SELECT tree_size, position, root, recorded_at FROM ledger_checkpoints "
+                "WHERE tree_size > ? ORDER BY tree_size LIMIT ?",
+                (after_size, limit),
+            )
+            return [_checkpoint(row) for row in c.fetchall()]
+
+    def latest_checkpoint(self) -> Checkpoint:
+        """The newest checkpoint; the empty tree's head before any event."""
+        with self.db.read() as c:
+            return self._latest(c)
+
+    def inclusion_proof(self, position: int, *, against: int | None = None) -> InclusionProof:
+        """The proof that the event at `position` is in the latest checkpoint's tree.
+
+        With `against`, in the tree head at that log position instead. Raise
+        NoSuchEvent when no event is stored at `position`, LedgerBehind when
+        the ledger has not witnessed it (or `against`), ValueError when
+        `against` is before `position`.
+        """
+        if self._log is None:
+            raise LedgerError("this ledger was opened without the log's table")
+        with self.db.read() as c:
+            head = self._latest(c) if against is None else self._head(c, against)
+            reached = self._position(c)
+            if position > reached:
+                raise LedgerBehind(position, reached)
+            leaf = self._leaf_at(c, position)
+            if leaf is None:
+                raise NoSuchEvent(position)
+            if leaf >= head.tree_size:
+                raise ValueError(
+                    f"against: the head at {head.position} is before position {position}"
+                )
+            event = self._log.event(c, position)
+            path = merkle.inclusion_proof(leaf, head.tree_size, _StoredNodes(c))
+        return InclusionProof(event, leaf, head, tuple(h.hex() for h in path))
+
+    def consistency_proof(self, first_size: int, second_size: int) -> ConsistencyProof:
+        """The proof that the tree of `first_size` events is a prefix of `second_size`'s.
+
+        Raise ValueError unless 0 <= first_size <= second_size <= the ledger's size.
+        """
+        with self.db.read() as c:
+            size = self._size(c)
+            if not 0 <= first_size <= second_size <= size:
+                raise ValueError(
+                    f"first_size and second_size: need 0 <= first_size <= second_size <= "
+                    f"{size} (the ledger's tree size); got {first_size} and {second_size}"
+                )
+            lookup = _StoredNodes(c)
+            path = merkle.consistency_proof(first_size, second_size, lookup)
+            first, second = self._head_of_size(c, first_size), self._head_of_size(c, second_size)
+        return ConsistencyProof(first, second, tuple(h.hex() for h in path))
+
+    def leaf_hashes(self, positions: Iterable[int]) -> dict[int, str]:
+        """The leaf hash (hex) of each of `positions` the ledger holds; others are left out."""
+        with self.db.read() as c:
+            if not self._exists(c):
+                return {}
+            rows = _select_in(c, "SELECT position, hash FROM ledger_leaves", "position", positions)
+        return {int(row[0]): bytes(row[1]).hex() for row in rows}
+
+    # Inside one read ------------------------------------------------------------
+
+    def _exists(self, c: Cursor) -> bool:
+        return self.db.table_exists("ledger_leaves", c)
+
+    def _position(self, c: Cursor) -> int:
+        c.execute(
+            f"SELECT position FROM {TRACKING_TABLE} WHERE view = ? AND application = ?",
+            (LedgerView.name, LedgerView.application),
+        )
+        row = c.fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _size(self, c: Cursor) -> int:
+        if not self._exists(c):
+            return 0
+        c.execute("SELECT leaf FROM ledger_leaves ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        return 0 if row is None else int(row[0]) + 1
+
+    def _leaf_at(self, c: Cursor, position: int) -> int | None:
+        if not self._exists(c):
+            return None
+        c.execute("SELECT leaf FROM ledger_leaves WHERE position = ?", (position,))
+        row = c.fetchone()
+        return None if row is None else int(row[0])
+
+    def _head(self, c: Cursor, position: int | None) -> Checkpoint:
+        reached = self._position(c)
+        if position is None:
+            position = reached
+        if position < 0:
+            raise ValueError(f"position: expected 0 or more, got {position}")
+        if position > reached:
+            raise LedgerBehind(position, reached)
+        if not self._exists(c):
+            return Checkpoint(0, 0, merkle.EMPTY_ROOT.hex(), None)
+        c.execute(
+            "SELECT leaf, position, recorded_at FROM ledger_leaves WHERE position <= ? "
+            "ORDER BY position DESC LIMIT 1",
+            (position,),
+        )
+        return self._tree_head(c, c.fetchone())
+
+    def _head_of_size(self, c: Cursor, size: int) -> Checkpoint:
+        c.execute(
+            "SELECT leaf, position, recorded_at FROM ledger_leaves WHERE leaf = ?", (size - 1,)
+        )
+        return self._tree_head(c, c.fetchone() if size else None)
+
+    def _tree_head(self, c: Cursor, last: Row | None) -> Checkpoint:
+        if last is None:
+            return Checkpoint(0, 0, merkle.EMPTY_ROOT.hex(), None)
+        size = int(last[0]) + 1
+        root = merkle.tree_root(size, _StoredNodes(c))
+        return Checkpoint(size, int(last[1]), root.hex(), str(last[2]))
+
+    def _latest(self, c: Cursor) -> Checkpoint:
+        if not self._exists(c):
+            return Checkpoint(0, 0, merkle.EMPTY_ROOT.hex(), None)
+        c.execute(
+            "SELECT tree_size, position, root, recorded_at FROM ledger_checkpoints "
+            "ORDER BY tree_size DESC LIMIT 1"
+        )
+        row = c.fetchone()
+        return Checkpoint(0, 0, merkle.EMPTY_ROOT.hex(), None) if row is None else _checkpoint(row)
+
+
+def _checkpoint(row: Row) -> Checkpoint:
+    return Checkpoint(int(row[0]), int(row[1]), str(row[2]), str(row[3]))
