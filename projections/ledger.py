@@ -28,7 +28,7 @@ import hashlib
 import struct
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -38,6 +38,9 @@ from projections.changes import Change, timestamp
 from projections.database import Cursor, Database, Row
 from projections.merkle import NodeId
 from projections.view import TRACKING_TABLE, View
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
 
 __all__ = [
     "LEAF_FORMAT",
@@ -51,9 +54,11 @@ __all__ = [
     "LoggedEvent",
     "NoSuchEvent",
     "StoredLog",
+    "content_hash",
     "event_leaf_data",
     "event_leaf_hash",
     "log_table",
+    "position_bytes",
 ]
 
 LEAF_FORMAT = 1
@@ -129,16 +134,30 @@ def event_leaf_hash(
     position: int, originator_id: UUID | str, version: int, topic: str, state: bytes
 ) -> bytes:
     """merkle.leaf_hash(event_leaf_data(...)), without copying the state."""
-    topic_bytes = topic.encode()
+    h = content_hash(uuid_bytes(originator_id), version, topic.encode(), state)
+    h.update(_POSITION.pack(position))
+    return h.digest()
+
+
+def content_hash(id_bytes: bytes, version: int, topic: bytes, state: bytes) -> _Hash:
+    """A SHA-256 fed with the leaf prefix 0x00 and the leaf data up to its position.
+
+    `h.update(position_bytes(p)); h.digest()` then gives the leaf hash at p;
+    `h.copy()` first tries several positions for one content.
+    """
     h = _sha256(
         b"\x00"
-        + _CONTENT.pack(LEAF_FORMAT, uuid_bytes(originator_id), version, len(topic_bytes))
-        + topic_bytes
+        + _CONTENT.pack(LEAF_FORMAT, id_bytes, version, len(topic))
+        + topic
         + _STATE_LENGTH.pack(len(state))
     )
     h.update(state)
-    h.update(_POSITION.pack(position))
-    return h.digest()
+    return h
+
+
+def position_bytes(position: int) -> bytes:
+    """The last field of a leaf: the log position, 8 bytes big-endian."""
+    return _POSITION.pack(position)
 
 
 @dataclass(frozen=True)
@@ -377,11 +396,18 @@ class StoredLog:
         )
         self._page = self._select + f"WHERE {key} > ? ORDER BY {key} LIMIT ?"
         self._one = self._select + f"WHERE {key} = ?"
+        self._count = f"SELECT COUNT(*) FROM {table} WHERE {key} > ?"
 
     def page(self, c: Cursor, after: int, limit: int) -> list[Row]:
         """Up to `limit` rows after position `after`, in log order."""
         c.execute(self._page, (after, limit))
         return c.fetchall()
+
+    def count_after(self, c: Cursor, position: int) -> int:
+        """How many events are stored after `position`."""
+        c.execute(self._count, (position,))
+        row = c.fetchone()
+        return 0 if row is None else int(row[0])
 
     def event(self, c: Cursor, position: int) -> LoggedEvent:
         """The event at `position`; raise NoSuchEvent."""

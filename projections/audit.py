@@ -1,0 +1,454 @@
+"""Verify the stored log against the ledger that witnessed it.
+
+`verify_log` reads every stored event with plain SQL, in log order and in
+batches, recomputes its leaf hash from the exact stored bytes and rebuilds the
+Merkle tree, then compares three things with the ledger: the leaf at every
+position, the hash of every complete subtree it stored, and the root of every
+checkpoint it wrote. It stops at the first disagreement and says where and
+what: an event changed, deleted, inserted, or moved to another position, or
+the ledger's own rows changed. Events after the ledger's position are not
+failures: the ledger has not witnessed them yet, and the report counts them
+as `unattested`.
+
+What this cannot see: someone who rewrites an event *and* every ledger row
+and checkpoint after it consistently. Against that, keep tree heads elsewhere
+(every export carries one) and check a consistency proof from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from projections import merkle
+from projections.database import Cursor, Database, Row
+from projections.ledger import LedgerView, StoredLog, content_hash, position_bytes
+from projections.view import TRACKING_TABLE
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+__all__ = ["BadEvent", "VerifyReport", "verify_log"]
+
+Progress = Callable[[int], None]
+BATCH = 10_000
+START = -(2**63)  # below any position: SQLite accepts rowids of 0 and less
+_LEVEL_BITS = 6  # as ledger.node_key
+
+
+@dataclass(frozen=True)
+class BadEvent:
+    """The first place the log and its ledger disagree.
+
+    `problem` is `changed`, `reordered`, `missing`, `inserted`, `ledger` (the
+    ledger's own rows disagree with the events that match its leaves) or
+    `checkpoint`; `detail` says it in words, with what to do.
+    """
+
+    position: int
+    problem: str
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        """`{position, problem, detail}`."""
+        return {"position": self.position, "problem": self.problem, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What `verify_log` found.
+
+    `checked` events matched the ledger, in order from the first; `checkpoints`
+    of the ledger's checkpoints matched the recomputed roots. The head is the
+    tree over the checked events when `ok` (the ledger's own head), and the
+    ledger's latest checkpoint when not. `unattested` events come after the
+    ledger's position: not failures, not yet witnessed.
+    """
+
+    ok: bool
+    checked: int
+    checkpoints: int
+    head_position: int
+    head_hash: str
+    tree_size: int
+    unattested: int
+    first_bad: BadEvent | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """`{ok, checked, head: {position, hash, tree_size}, checkpoints, unattested,
+        first_bad?: {position, problem, detail}}`."""
+        report: dict[str, Any] = {
+            "ok": self.ok,
+            "checked": self.checked,
+            "head": {
+                "position": self.head_position,
+                "hash": self.head_hash,
+                "tree_size": self.tree_size,
+            },
+            "checkpoints": self.checkpoints,
+            "unattested": self.unattested,
+        }
+        if self.first_bad is not None:
+            report["first_bad"] = self.first_bad.to_json()
+        return report
+
+
+def verify_log(
+    db: Database, log: str, *, progress: Progress | None = None, batch: int = BATCH
+) -> VerifyReport:
+    """Recompute the ledger from the events table `log` (`ledger.log_table(app)`); compare.
+
+    Reads in one snapshot, so writes arriving meanwhile change nothing it
+    sees. `progress(n)` is called with the number of events read, per batch.
+    """
+    with db.read() as c:
+        return _Scan(db, c, StoredLog(db, log), progress, batch).run()
+
+
+class _Found(Exception):
+    """Stops the scan at the first bad event."""
+
+    def __init__(self, bad: BadEvent, matched: int = 0) -> None:
+        self.bad = bad
+        self.matched = matched
+
+
+class _Scan:
+    """One pass over the log and the ledger, side by side, in one read transaction."""
+
+    def __init__(
+        self, db: Database, c: Cursor, log: StoredLog, progress: Progress | None, batch: int
+    ) -> None:
+        self.db, self.c, self.log = db, c, log
+        self.progress = progress
+        self.batch = batch
+        self.size = 0  # leaves checked
+        self.last = START  # the position of the last event checked
+        self.frontier: list[tuple[int, bytes]] = []
+        self.checkpoints = 0
+        self.topics: dict[str, bytes] = {}
+
+    def run(self) -> VerifyReport:
+        witnessed = self._witnessed()
+        try:
+            while True:
+                rows = self.log.page(self.c, self.last, self.batch)
+                if self.progress is not None and rows:
+                    self.progress(len(rows))
+                attested = [row for row in rows if row[0] <= witnessed]
+                if len(attested) == len(rows) and rows:
+                    self._check(attested, int(rows[-1][0]))
+                    continue
+                # The last batch the ledger witnessed: every leaf it holds up to
+                # its position must still be in the log.
+                if witnessed > 0:
+                    self._check(attested, witnessed)
+                    self._check_head()
+                break
+        except _Found as found:
+            return self._failed(found)
+        return VerifyReport(
+            ok=True,
+            checked=self.size,
+            checkpoints=self.checkpoints,
+            head_position=max(self.last, 0),
+            head_hash=merkle.root_from_frontier([h for _, h in self.frontier]).hex(),
+            tree_size=self.size,
+            unattested=self.log.count_after(self.c, max(self.last, witnessed)),
+        )
+
+    # One batch -----------------------------------------------------------------
+
+    def _check(self, rows: Sequence[Row], through: int) -> None:
+        """Compare `rows` with the ledger's leaves over (last checked, through]."""
+        leaves = self._leaves(self.last, through)
+        computed = [(int(row[0]), self._leaf(row)) for row in rows]
+        recorded = [(int(leaf[0]), bytes(leaf[2])) for leaf in leaves]
+        if computed != recorded:
+            raise self._first_difference(rows, computed, recorded)
+        indexes = [int(leaf[1]) for leaf in leaves]
+        if indexes != list(range(self.size, self.size + len(leaves))):
+            at = next(i for i, index in enumerate(indexes) if index != self.size + i)
+            raise _Found(
+                BadEvent(
+                    recorded[at][0],
+                    "ledger",
+                    f"the ledger numbers its leaf at position {recorded[at][0]} {indexes[at]}, "
+                    f"not {self.size + at}: its tables were changed",
+                ),
+                at,
+            )
+        if computed:
+            self._grow(computed)
+
+    def _grow(self, computed: list[tuple[int, bytes]]) -> None:
+        """Add the batch's leaves to the tree; compare the nodes and checkpoints stored."""
+        first = self.size
+        end = first + len(computed)
+        stored_nodes = self._nodes(first, end)
+        checkpoints = self._checkpoints(first, end)
+        made: list[tuple[int, bytes]] = []
+        frontier, size, node = self.frontier, first, merkle.node_hash
+        for _, h in computed:
+            level = 0
+            while frontier and frontier[-1][0] == level:
+                h = node(frontier.pop()[1], h)
+                level += 1
+                made.append(((size << _LEVEL_BITS) | level, h))
+            frontier.append((level, h))
+            size += 1
+            if size in checkpoints:
+                self._check_checkpoint(size, computed[size - first - 1][0], checkpoints[size])
+        if made != stored_nodes:
+            raise self._node_difference(made, stored_nodes, computed, first)
+        self.size = size
+        self.last = computed[-1][0]
+
+    def _check_checkpoint(self, size: int, position: int, stored: tuple[int, str]) -> None:
+        root = merkle.root_from_frontier([h for _, h in self.frontier]).hex()
+        if stored != (position, root):
+            raise _Found(
+                BadEvent(
+                    position,
+                    "checkpoint",
+                    f"the ledger's checkpoint of {size} events says position {stored[0]} and "
+                    f"root {stored[1]}, but the first {size} events end at {position} and "
+                    f"hash to {root}: the checkpoint was changed",
+                ),
+                size - self.size - 1,
+            )
+        self.checkpoints += 1
+
+    def _check_head(self) -> None:
+        """The ledger wrote a checkpoint at its head, and none beyond it."""
+        if self.size == 0:
+            return
+        self.c.execute("SELECT COUNT(*) FROM ledger_checkpoints WHERE tree_size = ?", (self.size,))
+        if _count(self.c) == 0:
+            raise _Found(
+                BadEvent(
+                    self.last,
+                    "checkpoint",
+                    f"the ledger has no checkpoint at its head ({self.size} events, position "
+                    f"{self.last}), though it writes one after every batch: checkpoints "
+                    "were deleted",
+                ),
+                self.size,
+            )
+        self.c.execute("SELECT COUNT(*) FROM ledger_checkpoints WHERE tree_size > ?", (self.size,))
+        if _count(self.c):
+            raise _Found(
+                BadEvent(
+                    self.last,
+                    "checkpoint",
+                    f"the ledger has checkpoints of more than its {self.size} leaves: "
+                    "leaves were deleted from it",
+                ),
+                self.size,
+            )
+
+    # Hashing -------------------------------------------------------------------
+
+    def _content(self, row: Row) -> _Hash:
+        _, originator, version, topic, state = row
+        topic_bytes = self.topics.get(topic)
+        if topic_bytes is None:
+            topic_bytes = self.topics[topic] = str(topic).encode()
+        if isinstance(originator, UUID):
+            id_bytes = originator.bytes
+        elif len(originator) == 32:
+            id_bytes = bytes.fromhex(originator)
+        else:
+            id_bytes = UUID(originator).bytes
+        return content_hash(id_bytes, version, topic_bytes, bytes(state))
+
+    def _leaf(self, row: Row) -> bytes:
+        try:
+            h = self._content(row)
+        except ValueError:
+            raise _Found(
+                BadEvent(
+                    int(row[0]),
+                    "changed",
+                    f"the event at position {row[0]} has the originator id {row[1]!r}, "
+                    "which is not a UUID: the row was changed",
+                )
+            ) from None
+        h.update(position_bytes(row[0]))
+        return h.digest()
+
+    # Telling what went wrong ---------------------------------------------------
+
+    def _first_difference(
+        self,
+        rows: Sequence[Row],
+        computed: list[tuple[int, bytes]],
+        recorded: list[tuple[int, bytes]],
+    ) -> _Found:
+        i = 0
+        while i < len(computed) and i < len(recorded) and computed[i] == recorded[i]:
+            i += 1
+        if i == len(computed) or (i < len(recorded) and recorded[i][0] < computed[i][0]):
+            position = recorded[i][0]
+            return _Found(
+                BadEvent(
+                    position,
+                    "missing",
+                    f"the ledger recorded an event at position {position}, but the log has "
+                    "none there: it was deleted, or moved elsewhere. Restore it from a "
+                    "backup; the ledger's leaf hash at that position identifies it",
+                ),
+                i,
+            )
+        row = rows[i]
+        position = int(row[0])
+        what = f"(aggregate {_uuid_text(row[1])}, version {row[2]}, {row[3]})"
+        elsewhere = self._recorded_elsewhere(row)
+        if elsewhere is not None:
+            bad = BadEvent(
+                position,
+                "reordered",
+                f"the event now at position {position} {what} is the one the ledger "
+                f"recorded at position {elsewhere}: events were moved or swapped. Put "
+                "them back in their recorded order from a backup",
+            )
+        elif i < len(recorded) and recorded[i][0] == position:
+            bad = BadEvent(
+                position,
+                "changed",
+                f"the event at position {position} {what} is not the one the ledger "
+                "recorded there: its stored bytes were changed after it was stored. "
+                "Restore the row from a backup",
+            )
+        else:
+            bad = BadEvent(
+                position,
+                "inserted",
+                f"the log has an event at position {position} {what} that the ledger never "
+                "recorded: it was added afterwards, outside the engine. Remove it",
+            )
+        return _Found(bad, i)
+
+    def _recorded_elsewhere(self, row: Row) -> int | None:
+        """Where the ledger recorded this event's content, if at another position.
+
+        One pass over the ledger (only after a failure): the content is hashed
+        once and each candidate position is a short update of a copy.
+        """
+        try:
+            content = self._content(row)
+        except ValueError:
+            return None
+        after = START
+        while True:
+            self.c.execute(
+                "SELECT position, hash FROM ledger_leaves WHERE position > ? "
+                "ORDER BY position LIMIT ?",
+                (after, self.batch),
+            )
+            leaves = self.c.fetchall()
+            if not leaves:
+                return None
+            for position, stored in leaves:
+                h = content.copy()
+                h.update(position_bytes(position))
+                if position != row[0] and h.digest() == bytes(stored):
+                    return int(position)
+            after = int(leaves[-1][0])
+
+    def _node_difference(
+        self,
+        made: list[tuple[int, bytes]],
+        stored: list[tuple[int, bytes]],
+        computed: list[tuple[int, bytes]],
+        first: int,
+    ) -> _Found:
+        i = 0
+        while i < len(made) and i < len(stored) and made[i] == stored[i]:
+            i += 1
+        keys = [nodes[i][0] for nodes in (made, stored) if i < len(nodes)]
+        key = min(keys)
+        leaf = key >> _LEVEL_BITS
+        position = computed[min(leaf - first, len(computed) - 1)][0]
+        return _Found(
+            BadEvent(
+                position,
+                "ledger",
+                f"the ledger's stored hash of the subtree ending at position {position} "
+                f"(level {key & ((1 << _LEVEL_BITS) - 1)}) does not match the events, whose "
+                "leaves do: the ledger's nodes were changed, and proofs through them fail",
+            ),
+            leaf - first,
+        )
+
+    def _failed(self, found: _Found) -> VerifyReport:
+        head = (0, merkle.EMPTY_ROOT.hex(), 0)
+        self.c.execute(
+            "SELECT position, root, tree_size FROM ledger_checkpoints "
+            "ORDER BY tree_size DESC LIMIT 1"
+        )
+        row = self.c.fetchone()
+        if row is not None:
+            head = (int(row[0]), str(row[1]), int(row[2]))
+        return VerifyReport(
+            ok=False,
+            checked=self.size + found.matched,
+            checkpoints=self.checkpoints,
+            head_position=head[0],
+            head_hash=head[1],
+            tree_size=head[2],
+            unattested=0,
+            first_bad=found.bad,
+        )
+
+    # Reads -----------------------------------------------------------------------
+
+    def _witnessed(self) -> int:
+        """The ledger's position; 0 if it was never created."""
+        db, c = self.db, self.c
+        if not db.table_exists(TRACKING_TABLE, c) or not db.table_exists("ledger_leaves", c):
+            return 0
+        c.execute(
+            f"SELECT position FROM {TRACKING_TABLE} WHERE view = ? AND application = ?",
+            (LedgerView.name, LedgerView.application),
+        )
+        row = c.fetchone()
+        return 0 if row is None else int(row[0])
+
+    def _leaves(self, after: int, through: int) -> list[Row]:
+        self.c.execute(
+            "SELECT position, leaf, hash FROM ledger_leaves WHERE position > ? AND position <= ? "
+            "ORDER BY position",
+            (after, through),
+        )
+        return self.c.fetchall()
+
+    def _nodes(self, first: int, end: int) -> list[tuple[int, bytes]]:
+        """The stored nodes whose last leaf is one of [first, end), in key order."""
+        self.c.execute(
+            "SELECT node, hash FROM ledger_nodes WHERE node >= ? AND node < ? ORDER BY node",
+            (first << _LEVEL_BITS, end << _LEVEL_BITS),
+        )
+        return [(int(key), bytes(h)) for key, h in self.c.fetchall()]
+
+    def _checkpoints(self, first: int, end: int) -> dict[int, tuple[int, str]]:
+        self.c.execute(
+            "SELECT tree_size, position, root FROM ledger_checkpoints "
+            "WHERE tree_size > ? AND tree_size <= ?",
+            (first, end),
+        )
+        return {int(size): (int(at), str(root)) for size, at, root in self.c.fetchall()}
+
+
+def _count(c: Cursor) -> int:
+    row = c.fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def _uuid_text(value: object) -> str:
+    try:
+        return str(value if isinstance(value, UUID) else UUID(str(value)))
+    except ValueError:
+        return repr(value)
