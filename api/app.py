@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
-from api.routes import actors, audit, entries, health, sources, stream, timeline
+from api.routes import actors, audit, entries, health, log, sources, stream, timeline
 from api.settings import Settings
 from api.tokens import TokenStore
 from domain import TimelineApp, store_env
@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # The timeline first: routes are matched in order, and it is the page most asked for.
-    for module in (timeline, health, actors, sources, entries, stream, audit):
+    for module in (timeline, health, actors, sources, entries, stream, log, audit):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
     _document_reads(app, open_reads=not settings.protect_reads)
     return app

@@ -23,6 +23,7 @@ __all__ = [
     "EntryHistory",
     "EntryIn",
     "EntryOut",
+    "ExportQuery",
     "LinkIn",
     "LogEvent",
     "RetractionIn",
@@ -539,3 +540,100 @@ class ReplayReport(Open):
     position: int = Field(description="The log position both sides were compared at")
     events: int = Field(description="Events read to rebuild")
     views: list[ViewComparison]
+
+
+class TreeHead(Open):
+    """A Merkle tree head (RFC 6962) over the log's first `tree_size` events."""
+
+    tree_size: int = Field(description="How many events the tree holds")
+    position: int = Field(description="The log position of its last event")
+    root: str = Field(description="The root hash, 64 hex digits")
+    recorded_at: str | None = Field(description="When its last event was recorded")
+
+
+class VerifiedHead(Open):
+    position: int
+    hash: str = Field(description="The root hash over the checked events, 64 hex digits")
+    tree_size: int
+
+
+class BadEventOut(Open):
+    position: int = Field(description="The first log position where log and ledger disagree")
+    problem: Literal["changed", "reordered", "missing", "inserted", "ledger", "checkpoint"]
+    detail: str = Field(description="What is wrong there, in words")
+
+
+class VerifyOut(Open):
+    ok: bool = Field(description="Every witnessed event and checkpoint matched")
+    checked: int = Field(description="Events recomputed and found as the ledger witnessed them")
+    head: VerifiedHead
+    checkpoints: int = Field(description="Checkpoints whose root the recomputation matched")
+    unattested: int = Field(description="Events after the ledger's position: not yet witnessed")
+    first_bad: BadEventOut | None = None
+
+
+class ProvenEvent(Open):
+    position: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    state: str = Field(description="The stored state's exact bytes, base64")
+
+
+class InclusionProofOut(Open):
+    """The audit path of one event in a tree head: check it with `policy-timeline verify
+    --proof FILE`, or by RFC 9162 section 2.1.3.2."""
+
+    kind: Literal["inclusion"]
+    leaf_format: str = Field(description="How the leaf's bytes are made from the event")
+    event: ProvenEvent
+    leaf_index: int
+    leaf_hash: str
+    head: TreeHead
+    path: list[str] = Field(description="Sibling hashes from the leaf up, hex")
+
+
+class ConsistencyProofOut(Open):
+    """The proof that `first` is a prefix of `second` (RFC 9162 section 2.1.4.2)."""
+
+    kind: Literal["consistency"]
+    first: TreeHead
+    second: TreeHead
+    path: list[str]
+
+
+class ExportQuery(BaseModel):
+    """The chronology export's query string: a format, the timeline's filters, and as_of."""
+
+    model_config = ConfigDict(populate_by_name=False)
+
+    format: Literal["md", "html", "csv", "json", "ndjson", "ics", "timelinejs"] = Field(
+        description="md (Markdown), html, csv, json, ndjson, ics (iCalendar) or timelinejs "
+        "(TimelineJS 3 JSON)"
+    )
+    topic: Slug | None = Field(None, description="Entries with this topic")
+    actor: Slug | None = Field(None, description="Entries naming this actor")
+    kind: Kind | None = Field(None, description="Entries of this kind")
+    start: str | None = Field(
+        None,
+        alias="from",
+        max_length=100,
+        description="An EDTF date: entries whose occurred interval ends on or after its start",
+    )
+    end: str | None = Field(
+        None,
+        alias="to",
+        max_length=100,
+        description="An EDTF date: entries whose occurred interval starts on or before its end",
+    )
+    q: str | None = Field(
+        None, max_length=500, description="Words of the title, summary or quotes, all of them"
+    )
+    as_of: str | None = Field(
+        None,
+        max_length=64,
+        description="A log position (`1234`) or an ISO 8601 time (`2024-01-03T00:00:00Z`): "
+        "the chronology as the record stood then",
+    )
+    include_retracted: bool = Field(False, description="Keep retracted entries in")
+    order: Literal["asc", "desc"] = Field("asc", description="Oldest or newest first")

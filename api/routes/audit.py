@@ -5,13 +5,19 @@ Every route needs a token with scope `audit`.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, NoReturn
+
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.auth import AuditorDep
 from api.deps import ReadModelsDep
 from api.responses import JSONBytes, answer
-from api.schemas import ReplayReport
+from api.schemas import ConsistencyProofOut, InclusionProofOut, ReplayReport, VerifyOut
+from domain import NotFound, ValidationError
+from projections import ReadModels, ViewsBehind
+from projections.audit import verify_log
+from projections.ledger import LedgerBehind, NoSuchEvent
 
 __all__ = ["router"]
 
@@ -52,3 +58,112 @@ def replay(read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
         "views": views,
     }
     return answer(body, report.position)
+
+
+@router.get(
+    "/verify",
+    response_class=JSONBytes,
+    responses={200: {"model": VerifyOut, "description": "What the recomputation found"}},
+    summary="Verify the whole log against the audit ledger",
+)
+def verify(read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
+    """Recompute every stored event's leaf hash and the Merkle tree from the log as
+    stored now, and compare them with what the ledger witnessed: every leaf, every
+    stored subtree and every checkpoint.
+
+    `ok` is false at the first disagreement, and `first_bad` says where and what:
+    an event `changed`, `missing`, `inserted` or `reordered`, or the ledger's own
+    rows or checkpoints altered. Events the ledger has not yet witnessed are
+    counted in `unattested`, not failures. A tampered log is a 200 with `ok: false`:
+    the check itself succeeded.
+    """
+    _witness(read_models)
+    report = verify_log(read_models.db, read_models.log_table)
+    return answer(report.to_json(), report.head_position)
+
+
+@router.get(
+    "/proof",
+    response_class=JSONBytes,
+    responses={200: {"model": InclusionProofOut, "description": "The inclusion proof"}},
+    summary="Prove that one event is in the ledger's latest checkpoint",
+)
+def proof(
+    read_models: ReadModelsDep,
+    _auditor: AuditorDep,
+    position: Annotated[int, Query(ge=1, description="The event's log position")],
+    against: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="Prove it against the tree head at this log position instead of the "
+            "latest checkpoint, e.g. the `Log-Position` of an export you kept",
+        ),
+    ] = None,
+) -> Response:
+    """The event at `position`, its leaf hash and audit path, and the tree head they
+    lead to. The proof carries the event itself, so it can be checked offline
+    (`policy-timeline verify --proof FILE`). 404 when no event is stored there;
+    422 when `against` is before `position` or beyond the log.
+    """
+    _witness(read_models)
+    ledger = read_models.ledger
+    try:
+        found = ledger.inclusion_proof(position, against=against)
+    except NoSuchEvent as error:
+        raise NotFound("event at log position", str(position)) from error
+    except LedgerBehind as error:
+        _refuse_beyond(read_models, "query.against" if against else "query.position", error)
+    except ValueError as error:
+        raise ValidationError("query.against", str(error)) from None
+    return answer(found.to_json(), found.head.position)
+
+
+@router.get(
+    "/consistency",
+    response_class=JSONBytes,
+    responses={200: {"model": ConsistencyProofOut, "description": "The consistency proof"}},
+    summary="Prove that the log only grew between two tree heads",
+)
+def consistency(
+    read_models: ReadModelsDep,
+    _auditor: AuditorDep,
+    first: Annotated[
+        int, Query(ge=0, description="The earlier tree's size (a tree head's `tree_size`)")
+    ],
+    second: Annotated[
+        int | None,
+        Query(ge=0, description="The later tree's size; the latest checkpoint's by default"),
+    ] = None,
+) -> Response:
+    """The hashes that show the tree of `first` events is a prefix of the tree of
+    `second`: nothing witnessed before was changed, removed or reordered since.
+    Check it offline with `policy-timeline verify --consistency FILE`. 422 unless
+    `first` <= `second` <= the ledger's tree size.
+    """
+    _witness(read_models)
+    ledger = read_models.ledger
+    size = ledger.latest_checkpoint().tree_size if second is None else second
+    try:
+        found = ledger.consistency_proof(first, size)
+    except ValueError as error:
+        # With both given and in order, it is `second` that lies beyond the tree.
+        field = "query.second" if second is not None and first <= second else "query.first"
+        raise ValidationError(field, str(error)) from None
+    return answer(found.to_json(), found.second.position)
+
+
+def _witness(read_models: ReadModels) -> None:
+    # On SQLite this process keeps the views, the ledger among them: bring it up
+    # to the log's head first, so the answer covers every write made until now.
+    if read_models.in_process:
+        read_models.reached()
+
+
+def _refuse_beyond(read_models: ReadModels, field: str, error: LedgerBehind) -> NoReturn:
+    """A position the log has not reached is bad input; one it has, but the ledger
+    (a follower on PostgreSQL) has not witnessed yet, is worth a retry."""
+    head = read_models.projector.app.head_position()
+    if error.position > head:
+        raise ValidationError(field, f"{error.position} is beyond the newest log position, {head}")
+    raise ViewsBehind(error.position, error.reached)

@@ -37,6 +37,7 @@ from starlette.background import BackgroundTask
 
 from api.auth import ReaderDep
 from api.deps import TimelineDep
+from api.routes.log import log_item
 from api.schemas import LogEvent
 from domain import TimelineApp, ValidationError
 from projections.changes import Change, decode
@@ -203,14 +204,7 @@ def _read(timeline: TimelineApp, after: int, size: int) -> Sequence[Change]:
 
 
 def _message(change: Change) -> bytes:
-    item: dict[str, Any] = {
-        "position": change.position,
-        "originator_id": change.originator_id,
-        "originator_version": change.version,
-        "topic": change.topic,
-        "recorded_at": change.recorded_at,
-        "state": change.state,
-    }
+    item = log_item(change)
     # orjson never writes a raw line break, so the JSON stays on one `data:` line.
     name = change.topic.partition(":")[2]
     head = f"id: {change.position}\nevent: {name}\ndata: ".encode()
