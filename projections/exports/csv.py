@@ -1,0 +1,131 @@
+"""CSV (RFC 4180): a header row, then one row per entry, its sources in columns.
+
+The file stays plain CSV: the log position, head hash and filters it
+reflects are three columns repeated on every row (`export_position`,
+`export_head_hash`, `export_filters`) rather than comment lines or a
+preamble, which spreadsheets and `csv` readers would take for data rows. So
+the header is the first line, every row carries its provenance when it is
+cut out of the file, and a reader needs no special handling. (A file with
+no entries has only the header; the HTTP headers and the file name still
+say the position.)
+
+Sources: `sources` cites each one for people, a line each (`[1] Title,
+Publisher, published 2023-12-28, URL. “quote” (paragraph 3)`); `source_ids`
+and `source_urls` list them for filtering; `citations` holds them whole as a
+JSON array, lossless, for programs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from projections.exports.chronology import Chronology, ExportMeta
+from projections.exports.entry import (
+    ExportEntry,
+    citation_json,
+    citation_text,
+    detail_items,
+)
+from projections.exports.stream import buffered
+
+__all__ = ["COLUMNS", "render"]
+
+COLUMNS = (
+    "id",
+    "kind",
+    "title",
+    "occurred",
+    "occurred_start",
+    "occurred_end",
+    "date",
+    "date_precision",
+    "date_qualifier",
+    "status",
+    "retraction_reason",
+    "summary",
+    "actors",
+    "actor_ids",
+    "topics",
+    "location",
+    "details",
+    "quotes",
+    "links",
+    "note",
+    "version",
+    "position",
+    "recorded_at",
+    "updated_at",
+    "sources",
+    "source_ids",
+    "source_urls",
+    "citations",
+    "export_position",
+    "export_head_hash",
+    "export_filters",
+)
+
+
+def render(chronology: Chronology) -> Iterator[bytes]:
+    """The chronology as CSV rows, in chunks of UTF-8."""
+    return buffered(_pieces(chronology))
+
+
+def _pieces(chronology: Chronology) -> Iterator[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    provenance = _provenance(chronology.meta)
+    for entry in chronology.entries():
+        writer.writerow([*_row(entry), *provenance])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    yield out.getvalue()
+
+
+def _provenance(meta: ExportMeta) -> list[str]:
+    return [str(meta.position), meta.head_hash, meta.filters_query()]
+
+
+def _row(entry: ExportEntry) -> list[Any]:
+    body = entry.body
+    occurred = entry.occurred
+    return [
+        entry.id,
+        entry.kind,
+        entry.title,
+        occurred.text,
+        body["occurred_start"],
+        body["occurred_end"],
+        occurred.label(),
+        occurred.precision,
+        occurred.qualifier or "",
+        body["status"],
+        body.get("retraction_reason") or "",
+        entry.summary,
+        "; ".join(f"{a.name} ({a.role})" for a in entry.actors),
+        "; ".join(a.id for a in entry.actors),
+        "; ".join(entry.topics),
+        body.get("location") or "",
+        "\n".join(f"{label}: {text}" for label, text in detail_items(entry)),
+        "\n".join(entry.quotes),
+        "; ".join(f"{link['relation']} {link['target']}" for link in body["links"]),
+        body.get("note") or "",
+        body["version"],
+        body["position"],
+        body["recorded_at"],
+        body["updated_at"],
+        "\n".join(citation_text(citation) for citation in entry.citations),
+        "; ".join(citation.source.id for citation in entry.citations),
+        " ".join(_unique(c.source.url for c in entry.citations if c.source.url)),
+        orjson.dumps([citation_json(c) for c in entry.citations]).decode(),
+    ]
+
+
+def _unique(values: Iterator[str]) -> list[str]:
+    return list(dict.fromkeys(values))

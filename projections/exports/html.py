@@ -1,0 +1,141 @@
+"""HTML: one standalone, well-formed document, headed by month, sources as links.
+
+Nothing in it loads from elsewhere: the style is inline, and a
+Content-Security-Policy forbids every fetch, so it opens the same offline.
+Every recorded text is escaped; the markup is XML-well-formed (void elements
+closed, attributes quoted), so an XML parser reads it as well as a browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from html import escape
+
+from projections.exports.chronology import Chronology
+from projections.exports.dates import month_heading
+from projections.exports.entry import Citation, ExportEntry, detail_items, kind_label
+from projections.exports.stream import buffered
+
+__all__ = ["render"]
+
+STYLE = """\
+body{font:16px/1.5 Georgia,serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#222}
+h1,h2,h3{font-family:Helvetica,Arial,sans-serif;line-height:1.2}
+h2{border-bottom:1px solid #ccc;margin-top:2.5rem}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem .8rem;margin:.5rem 0}
+dt{font-weight:bold}dd{margin:0}
+.retracted h3{text-decoration:line-through}
+.retracted .status{color:#a00;font-weight:bold}
+blockquote{border-left:3px solid #ccc;margin:.5rem 0;padding-left:.8rem}
+.sources{font-size:.9rem}
+code{font-size:.85rem;word-break:break-all}
+"""
+
+
+def render(chronology: Chronology) -> Iterator[bytes]:
+    """The chronology as one HTML document, in chunks of UTF-8."""
+    return buffered(_pieces(chronology))
+
+
+def _pieces(chronology: Chronology) -> Iterator[str]:
+    meta = chronology.meta
+    yield (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8"/>\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'\"/>\n"
+        f'<meta name="log-position" content="{meta.position}"/>\n'
+        f'<meta name="log-head-hash" content="{meta.head_hash}"/>\n'
+        f'<meta name="filters" content="{_e(meta.filters_query())}"/>\n'
+        f"<title>Chronology as of log position {meta.position}</title>\n"
+        f"<style>\n{STYLE}</style>\n</head>\n<body>\n"
+        f'<header>\n<h1>Chronology</h1>\n<p>{_e(meta.describe())}</p>\n<dl class="export">\n'
+        f"<dt>Log position</dt><dd>{meta.position}</dd>\n"
+    )
+    if meta.recorded_at:
+        yield f"<dt>Recorded by</dt><dd>{_e(meta.recorded_at)}</dd>\n"
+    yield (
+        f"<dt>Head hash</dt><dd><code>{meta.head_hash}</code></dd>\n"
+        f"<dt>Filters</dt><dd>{_e(meta.filters_text())}</dd>\n</dl>\n"
+        "<p>Dates are EDTF as recorded; entries are ordered and headed by the lower bound "
+        "of their date.</p>\n</header>\n<main>\n"
+    )
+    month = None
+    for entry in chronology.entries():
+        heading = month_heading(entry.occurred.start)
+        if heading != month:
+            if month is not None:
+                yield "</section>\n"
+            month = heading
+            yield f"<section>\n<h2>{heading}</h2>\n"
+        yield _entry(entry)
+    if month is not None:
+        yield "</section>\n"
+    count = chronology.count
+    entries = "1 entry" if count == 1 else f"{count} entries"
+    yield f"</main>\n<footer>\n<p>{entries}.</p>\n</footer>\n</body>\n</html>\n"
+
+
+def _entry(entry: ExportEntry) -> str:
+    classes = "entry retracted" if entry.retracted else "entry"
+    parts = [
+        f'<article id="entry-{_e(entry.id)}" class="{classes}">',
+        f"<h3>{_e(entry.title)}</h3>",
+    ]
+    if (retraction := entry.retraction_line()) is not None:
+        parts.append(f'<p class="status">{_e(retraction)}</p>')
+    occurred = entry.occurred
+    date = _e(occurred.label())
+    if occurred.precision in ("day", "month", "year") and occurred.qualifier is None:
+        date = f'<time datetime="{_e(occurred.text)}">{date}</time>'
+    date += f" (<code>{_e(occurred.text)}</code>"
+    if (span := occurred.span_note()) is not None:
+        date += f"; {_e(span)}"
+    rows = [("Date", date + ")"), ("Kind", _e(kind_label(entry.kind)))]
+    if entry.actors:
+        rows.append(("Actors", "; ".join(f"{_e(a.name)} ({_e(a.role)})" for a in entry.actors)))
+    if entry.topics:
+        rows.append(("Topics", _e(", ".join(entry.topics))))
+    if entry.body.get("location"):
+        rows.append(("Location", _e(entry.body["location"])))
+    rows += [(_e(label), _e(text)) for label, text in detail_items(entry)]
+    for link in entry.body["links"]:
+        target = _e(link["target"])
+        rows.append(("Link", f'{_e(link["relation"])} <a href="#entry-{target}">{target}</a>'))
+    if entry.body.get("note"):
+        rows.append(("Note", _lines(entry.body["note"])))
+    rows.append(("Record", f"{_e(entry.status_line())}; id <code>{_e(entry.id)}</code>"))
+    parts.append("<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>")
+    parts.append(f'<p class="summary">{_lines(entry.summary)}</p>')
+    parts += [f"<blockquote><p>{_lines(quote)}</p></blockquote>" for quote in entry.quotes]
+    parts.append('<ol class="sources">')
+    parts += [_citation(citation) for citation in entry.citations]
+    parts.append("</ol>\n</article>\n")
+    return "\n".join(parts)
+
+
+def _citation(citation: Citation) -> str:
+    source = citation.source
+    title = f"<cite>{_e(source.title)}</cite>"
+    if source.url:
+        title = f'<a href="{_e(source.url)}" rel="noreferrer">{title}</a>'
+    text = f"{title}, {_e(source.publisher)}"
+    if source.authors:
+        text += f" ({_e(', '.join(source.authors))})"
+    if source.published:
+        text += f", published {_e(source.published)}"
+    text += "."
+    if citation.quote:
+        text += f" <q>{_lines(citation.quote)}</q>"
+    if citation.locator:
+        text += f" ({_e(citation.locator)})"
+    return f"<li>{text}</li>"
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def _lines(text: str) -> str:
+    """Escaped text whose line breaks stay line breaks."""
+    return "<br/>".join(_e(line) for line in text.splitlines())

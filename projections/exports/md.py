@@ -1,0 +1,141 @@
+"""Markdown: headed by month, one section per entry, its sources as numbered footnotes.
+
+Every piece of recorded text is escaped, so a title with `*`, `<` or `[`
+stays text, and a line of a summary that starts with `#` or `1.` does not
+become a heading or a list. Footnote labels run through the whole document
+(`[^1]`, `[^2]`, …) so they never collide.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from projections.exports.chronology import Chronology
+from projections.exports.dates import month_heading
+from projections.exports.entry import Citation, ExportEntry, detail_items, kind_label
+from projections.exports.stream import buffered
+
+__all__ = ["block", "inline", "render"]
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~!#])")
+_BLOCK_START = re.compile(r"^([#>+=-])")
+_LIST_NUMBER = re.compile(r"^(\d+)([.)])")
+
+
+def render(chronology: Chronology) -> Iterator[bytes]:
+    """The chronology as one Markdown document, in chunks of UTF-8."""
+    return buffered(_pieces(chronology))
+
+
+def _pieces(chronology: Chronology) -> Iterator[str]:
+    meta = chronology.meta
+    yield "# Chronology\n\n"
+    yield f"{inline(meta.describe())}\n\n"
+    yield f"- **Log position:** {meta.position}\n"
+    if meta.recorded_at:
+        yield f"- **Recorded by:** {inline(meta.recorded_at)}\n"
+    yield f"- **Head hash:** `{meta.head_hash}`\n"
+    yield f"- **Filters:** {inline(meta.filters_text())}\n\n"
+    yield (
+        "Dates are EDTF as recorded; entries are ordered and headed by the lower bound "
+        "of their date. Each entry's sources are its footnotes.\n\n"
+    )
+    month = None
+    note = 0
+    for entry in chronology.entries():
+        heading = month_heading(entry.occurred.start)
+        if heading != month:
+            month = heading
+            yield f"## {heading}\n\n"
+        yield _entry(entry, note)
+        note += len(entry.citations)
+    yield f"---\n\n{_count(chronology.count)}.\n"
+
+
+def _entry(entry: ExportEntry, note: int) -> str:
+    title = inline(entry.title)
+    lines = [f"### {title} (retracted)" if entry.retracted else f"### {title}", ""]
+    occurred = entry.occurred
+    date = f"{inline(occurred.label())} (`{occurred.text}`"
+    if (span := occurred.span_note()) is not None:
+        date += f"; {inline(span)}"
+    lines.append(f"- **Date:** {date})")
+    lines.append(f"- **Kind:** {kind_label(entry.kind)}")
+    if entry.retracted:
+        reason = entry.body.get("retraction_reason") or "no reason given"
+        lines.append(f"- **Retracted:** {inline(reason)}")
+    if entry.actors:
+        actors = "; ".join(f"{inline(a.name)} ({inline(a.role)})" for a in entry.actors)
+        lines.append(f"- **Actors:** {actors}")
+    if entry.topics:
+        lines.append(f"- **Topics:** {inline(', '.join(entry.topics))}")
+    if entry.body.get("location"):
+        lines.append(f"- **Location:** {inline(entry.body['location'])}")
+    for label, text in detail_items(entry):
+        lines.append(f"- **{label}:** {inline(text)}")
+    for link in entry.body["links"]:
+        lines.append(f"- **Link:** {inline(link['relation'])} {inline(link['target'])}")
+    if entry.body.get("note"):
+        lines.append(f"- **Note:** {inline(entry.body['note'])}")
+    lines.append(f"- **Record:** {inline(entry.status_line())}; id `{entry.id}`")
+    marks = "".join(f"[^{note + c.number}]" for c in entry.citations)
+    lines += ["", block(entry.summary) + marks, ""]
+    for quote in entry.quotes:
+        lines += [_quotation(quote), ""]
+    for citation in entry.citations:
+        lines.append(f"[^{note + citation.number}]: {_citation(citation)}")
+    lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _citation(citation: Citation) -> str:
+    source = citation.source
+    text = f"*{inline(source.title)}*, {inline(source.publisher)}"
+    if source.authors:
+        text += f" ({inline(', '.join(source.authors))})"
+    if source.published:
+        text += f", published {inline(source.published)}"
+    if source.url:
+        text += f", {_link(source.url)}"
+    text += "."
+    if citation.quote:
+        text += f" Quote: “{inline(citation.quote)}”"
+        text += f" ({inline(citation.locator)})." if citation.locator else "."
+    elif citation.locator:
+        text += f" At {inline(citation.locator)}."
+    return text
+
+
+def _link(url: str) -> str:
+    # An autolink holds no spaces and no angle brackets; anything else stays escaped text.
+    if re.fullmatch(r"[^\s<>]+", url):
+        return f"<{url}>"
+    return inline(url)
+
+
+def _quotation(text: str) -> str:
+    return "\n".join(f"> {line}" for line in block(text).split("\n"))
+
+
+def _count(count: int) -> str:
+    return "1 entry" if count == 1 else f"{count} entries"
+
+
+def inline(text: str) -> str:
+    """`text` as Markdown inline text: one line, every markup character escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def block(text: str) -> str:
+    """`text` as the lines of one paragraph: each line escaped, hard line breaks
+    between them (blank lines dropped, so the paragraph stays one)."""
+    lines = []
+    for raw in text.splitlines():
+        line = inline(raw)
+        if not line:
+            continue
+        line = _BLOCK_START.sub(r"\\\1", line)
+        line = _LIST_NUMBER.sub(r"\1\\\2", line)
+        lines.append(line)
+    return "\\\n".join(lines)
