@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck unit bench install clean wrk
+.PHONY: run test lint typecheck unit bench install clean wrk chromium screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) wrk
+unit: $(STAMP) wrk chromium
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -38,6 +38,20 @@ test: lint typecheck unit
 wrk:
 	@command -v wrk >/dev/null || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y -q wrk \
 		>/dev/null || echo "make: could not install wrk (apt-get install wrk); the HTTP row is skipped"
+
+# The browser tests drive Debian's Chromium headless (Playwright's Python package,
+# no browser download); without /usr/bin/chromium they are skipped with a note.
+chromium:
+	@test -x /usr/bin/chromium || { \
+		sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$$sudo apt-get install -y -q chromium >/dev/null 2>&1 \
+		|| { $$sudo apt-get update -q >/dev/null && $$sudo apt-get install -y -q chromium >/dev/null; } \
+		|| echo "make: could not install chromium (apt-get install chromium); the browser tests are skipped"; }
+
+# PNGs of the timeline, an actor and an entry at desktop and phone widths, from the sample.
+screenshots: $(STAMP) chromium
+	$(BIN)/python -m scripts.screenshots --out docs/screenshots
 
 bench: $(STAMP) wrk
 	$(BIN)/policy-timeline bench

@@ -1,0 +1,115 @@
+"""What the pages show in place of ids: actors' display names and sources' titles.
+
+Entries name actors and sources by slug. The pages read the actor directory
+once per position of the views (names change only by events, so a directory
+read at one position stays right until the views move) and sources once
+ever (a source never changes after it is registered).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from domain import ActorNotFound, SourceNotFound, TimelineApp
+from domain.values import fold
+from projections import Queries
+
+__all__ = ["ActorDirectory", "Names"]
+
+# Past this many actors the filter takes a typed id instead of a list to choose from.
+DIRECTORY_LIMIT = 1000
+_PAGE = 500
+_SOURCES_KEPT = 1024
+
+
+@dataclass(frozen=True)
+class ActorDirectory:
+    """Actors' display names by id, read at one position of the views; `complete`
+    when every actor fits (then it also lists them for the filter)."""
+
+    position: int
+    names: dict[str, str]
+    complete: bool
+
+    def choices(self) -> list[tuple[str, str]]:
+        """(id, name) by name, accents and case ignored."""
+        return sorted(self.names.items(), key=lambda pair: (fold(pair[1]), pair[0]))
+
+
+class Names:
+    """Actor names and source descriptions for the pages, kept between requests."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._directory: ActorDirectory | None = None
+        self._sources: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    def directory(self, queries: Queries, position: int) -> ActorDirectory:
+        """The directory as of the views' `position` (read again when they moved)."""
+        with self._lock:
+            kept = self._directory
+        if kept is not None and kept.position == position:
+            return kept
+        names: dict[str, str] = {}
+        after: str | None = None
+        while len(names) < DIRECTORY_LIMIT:
+            page = [orjson.loads(raw) for raw in queries.actors(None, _PAGE, after=after)]
+            names.update((actor["id"], actor["name"]) for actor in page)
+            if len(page) < _PAGE:
+                break
+            after = page[-1]["id"]
+        directory = ActorDirectory(position, names, complete=len(names) < DIRECTORY_LIMIT)
+        with self._lock:
+            self._directory = directory
+        return directory
+
+    def actor_names(self, queries: Queries, position: int, slugs: Iterable[str]) -> dict[str, str]:
+        """The display name of each of `slugs`; an unknown actor keeps its id."""
+        directory = self.directory(queries, position)
+        found: dict[str, str] = {}
+        for slug in slugs:
+            name = directory.names.get(slug)
+            if name is None and not directory.complete:
+                try:
+                    name = str(queries.actor(slug, co_actors=0)["name"])
+                except ActorNotFound:
+                    name = None
+            found[slug] = name or slug
+        return found
+
+    def sources(self, app: TimelineApp, slugs: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Each source as `{id, title, publisher, url, published}`; one the store does
+        not hold shows its id as its title."""
+        found: dict[str, dict[str, Any]] = {}
+        for slug in slugs:
+            with self._lock:
+                kept = self._sources.get(slug)
+            if kept is None:
+                kept = self._read_source(app, slug)
+                with self._lock:
+                    self._sources[slug] = kept
+                    while len(self._sources) > _SOURCES_KEPT:
+                        self._sources.popitem(last=False)
+            found[slug] = kept
+        return found
+
+    @staticmethod
+    def _read_source(app: TimelineApp, slug: str) -> dict[str, Any]:
+        try:
+            source = app.get_source(slug)
+        except SourceNotFound:
+            return {"id": slug, "title": slug, "publisher": None, "url": None, "published": None}
+        url = source.url if source.url and source.url.startswith(("http://", "https://")) else None
+        return {
+            "id": source.slug,
+            "title": source.title,
+            "publisher": source.publisher,
+            "url": url,
+            "published": source.published,
+        }

@@ -1,0 +1,331 @@
+"""The web pages: the timeline at `/`, actors, entries, and their static files.
+
+Pages read the read models directly, as the API's routes do, in plain `def`
+routes (the thread pool) since they query the store. They follow the API's
+read rule: while the server protects reads, a page needs the same token with
+scope `read` (`Authorization: Bearer`, as from a proxy in front); a browser
+without one gets a 401 page saying so, and no data.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from api.auth import bearer, require_reader
+from api.deps import ReadModelsDep, TimelineDep
+from api.web.dates import display_moment
+from api.web.filters import EXPORT_FORMATS, LABELS, TimelineForm, read_form
+from api.web.names import Names
+from api.web.present import (
+    actor_slugs,
+    detail_rows,
+    entry_card,
+    link_targets,
+    month_groups,
+    role_period,
+    source_slugs,
+    version_rows,
+)
+from api.web.render import html_page, static_file
+from domain import ActorNotFound, EntryNotFound, TimelineApp, ValidationError
+from projections import Page, ReadModels, ViewsBehind
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+ACTOR_PAGE = 50
+
+
+async def _refusal(request: Request) -> HTTPException | None:
+    """None when the reader may read; else why not (401 or 403), for the page to say."""
+    try:
+        await require_reader(request, await bearer(request))
+    except HTTPException as refused:
+        return refused
+    return None
+
+
+Refusal = Annotated[HTTPException | None, Depends(_refusal)]
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """The pages' stylesheet and script; no data, so open whatever the read rule."""
+    found = static_file(name)
+    if found is None:
+        return _not_found("file", name)
+    return found
+
+
+@router.get("/")
+def timeline_page(
+    request: Request, refused: Refusal, read_models: ReadModelsDep, app: TimelineDep
+) -> Response:
+    """The timeline, filtered by the query string, grouped by month."""
+    if refused is not None:
+        return _refused_page(refused)
+    params = request.query_params
+    if any(not value.strip() for value in params.values()):
+        # An empty form field means "not used": leave it out of the URL people share.
+        kept = urlencode([(k, v) for k, v in params.multi_items() if v.strip()])
+        return RedirectResponse("/" + (f"?{kept}" if kept else ""), 303)
+    form = read_form(params)
+    queries = read_models.queries
+    now = _views_position(read_models)
+    names = _names(request)
+    directory = names.directory(queries, now)
+    page = _timeline(read_models, form, directory.names, directory.complete)
+    if isinstance(page, Response):
+        return page
+    entries = [orjson.loads(raw) for raw in page.items] if page is not None else []
+    cards = _cards(request, read_models, app, entries, now)
+    as_of = page.as_of if page is not None and form.values.get("as_of") else None
+    return html_page(
+        "timeline.html",
+        status=422 if form.errors else 200,
+        position=page.as_of.position if page is not None else now,
+        form=form,
+        labels=LABELS,
+        actors=directory.choices() if directory.complete else None,
+        groups=month_groups(cards),
+        count=len(cards),
+        as_of=as_of,
+        as_of_moment=display_moment(as_of.recorded_at) if as_of is not None else None,
+        next_url=form.url(cursor=page.next_cursor) if page and page.next_cursor else None,
+        first_url=form.url() if "cursor" in form.values else None,
+        exports=[(label, form.export_url(fmt)) for fmt, label in EXPORT_FORMATS],
+        topic_url=lambda topic: form.url(topic=topic),
+    )
+
+
+def _timeline(
+    read_models: ReadModels, form: TimelineForm, known: dict[str, str], complete: bool
+) -> Page | Response | None:
+    """The page of entries the form asks for; None when a value is refused (the form
+    then holds why), a 503 page when a cursor is ahead of these views."""
+    actor = form.values.get("actor")
+    if actor and complete and actor not in known and "actor" not in form.errors:
+        form.refuse("actor", f"{actor!r}: no actor has this id; choose one from the list")
+    filters = form.filters()
+    query = form.query
+    if filters is None or query is None:
+        return None
+    try:
+        return read_models.queries.timeline(
+            filters, as_of=query.as_of, limit=query.limit, cursor=query.cursor
+        )
+    except ValidationError as error:
+        form.refuse(error.field if error.field in LABELS else "q", error.message)
+    except ViewsBehind as behind:
+        return html_page(
+            "error.html",
+            status=503,
+            headers={"Retry-After": "1"},
+            title="Not ready yet",
+            message=str(behind),
+        )
+    return None
+
+
+@router.get("/actors/{actor_id}")
+def actor_page(
+    actor_id: str,
+    request: Request,
+    refused: Refusal,
+    read_models: ReadModelsDep,
+    app: TimelineDep,
+) -> Response:
+    """An actor: names and aliases, roles over time, entries in order, frequent co-actors."""
+    if refused is not None:
+        return _refused_page(refused)
+    queries = read_models.queries
+    now = _views_position(read_models)
+    try:
+        actor = queries.actor(actor_id)
+    except ActorNotFound:
+        return _not_found("actor", actor_id)
+    order = request.query_params.get("order") or "asc"
+    cursor = request.query_params.get("cursor") or None
+    error = None
+    page: Page | None = None
+    try:
+        page = queries.actor_history(actor_id, order=order, limit=ACTOR_PAGE, cursor=cursor)
+    except ValidationError as refused_value:
+        error = f"{LABELS.get(refused_value.field, refused_value.field)}: {refused_value.message}"
+    except ViewsBehind as behind:
+        error = str(behind)
+    entries = [orjson.loads(raw) for raw in page.items] if page is not None else []
+    others = [pair["actor"] for pair in actor["co_actors"]]
+    names = _names(request).actor_names(
+        queries, now, {*actor_slugs(entries), *others, *filter(None, [actor["merged_into"]])}
+    )
+    cards = _cards(request, read_models, app, entries, now, names=names)
+    roles = sorted(actor["roles"], key=lambda role: role.get("start") or "")
+    base = f"/actors/{actor_id}"
+    more = None
+    if page is not None and page.next_cursor:
+        kept = {"order": order} if order != "asc" else {}
+        more = f"{base}?{urlencode({**kept, 'cursor': page.next_cursor})}"
+    return html_page(
+        "actor.html",
+        status=422 if error else 200,
+        position=page.as_of.position if page is not None else now,
+        actor=actor,
+        roles=[{**role, "period": role_period(role)} for role in roles],
+        co_actors=[
+            {"id": pair["actor"], "name": names.get(pair["actor"], pair["actor"]), **pair}
+            for pair in actor["co_actors"]
+        ],
+        merged_into=_named(actor["merged_into"], names),
+        groups=month_groups(cards),
+        order=order,
+        error=error,
+        topic_url=lambda topic: "/?" + urlencode({"topic": topic}),
+        next_url=more,
+        first_url=base + (f"?order={order}" if order != "asc" else "") if cursor else None,
+    )
+
+
+@router.get("/entries/{entry_id}")
+def entry_page(
+    entry_id: str,
+    request: Request,
+    refused: Refusal,
+    read_models: ReadModelsDep,
+    app: TimelineDep,
+) -> Response:
+    """An entry now (or `?as_of=` then), every version with who, when and why, and
+    links to the timeline as of each version."""
+    if refused is not None:
+        return _refused_page(refused)
+    try:
+        ident = str(UUID(entry_id))
+    except ValueError:
+        return _not_found("entry", entry_id)
+    queries = read_models.queries
+    try:
+        history = [orjson.loads(raw) for raw in queries.entry_history(ident)]
+    except EntryNotFound:
+        return _not_found("entry", entry_id)
+    now = _views_position(read_models)
+    asked = (request.query_params.get("as_of") or "").strip() or None
+    error = None
+    position = now
+    if asked is not None:
+        try:
+            position = queries.position(asked)
+        except ValidationError as refused_value:
+            error = f"View as of: {refused_value.message}"
+            asked = None
+    try:
+        entry: dict[str, Any] | None = orjson.loads(queries.entry(ident, as_of=position))
+    except EntryNotFound:
+        entry = None  # asked as of a moment before it was recorded
+    # The history's changes hold actors and citations too: name them all at once.
+    shown = [entry] if entry is not None else []
+    shown += [item["changes"] for item in history]
+    names = _names(request)
+    actor_names = names.actor_names(queries, now, actor_slugs(shown))
+    sources = names.sources(app, source_slugs(shown))
+    card = entry_card(entry, actor_names, sources) if entry is not None else None
+    titles = _titles(read_models, link_targets(shown), position)
+    links = [
+        {
+            **link,
+            "title": titles.get(link["target"], link["target"]),
+            "relation": link["relation"].replace("_", " "),
+        }
+        for link in (entry["links"] if entry is not None else [])
+    ]
+    return html_page(
+        "entry.html",
+        status=422 if error else 200,
+        position=position,
+        ident=ident,
+        entry=card,
+        details=detail_rows(entry["details"], actor_names) if entry is not None else [],
+        links=links,
+        versions=version_rows(history, actor_names, sources, titles),
+        as_of=asked,
+        as_of_moment=display_moment(_moment_of(history, position)) if asked else None,
+        error=error,
+    )
+
+
+def _titles(read_models: ReadModels, ids: set[str], position: int) -> dict[str, str]:
+    """The titles of linked entries as of `position`; one not recorded then keeps its id."""
+    titles = {}
+    for ident in ids:
+        try:
+            titles[ident] = str(
+                orjson.loads(read_models.queries.entry(ident, as_of=position))["title"]
+            )
+        except EntryNotFound:
+            titles[ident] = ident
+    return titles
+
+
+def _moment_of(history: list[dict[str, Any]], position: int) -> str | None:
+    """When the entry's record last changed at or before `position`."""
+    moments = [item["recorded_at"] for item in history if item["position"] <= position]
+    return moments[-1] if moments else None
+
+
+def _cards(
+    request: Request,
+    read_models: ReadModels,
+    app: TimelineApp,
+    entries: list[dict[str, Any]],
+    now: int,
+    names: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    helper = _names(request)
+    if names is None:
+        names = helper.actor_names(read_models.queries, now, actor_slugs(entries))
+    sources = helper.sources(app, source_slugs(entries))
+    return [entry_card(entry, names, sources) for entry in entries]
+
+
+def _names(request: Request) -> Names:
+    names: Names | None = getattr(request.app.state, "web_names", None)
+    if names is None:
+        # Two first requests may each make one; the second simply replaces the first.
+        names = request.app.state.web_names = Names()
+    return names
+
+
+def _views_position(read_models: ReadModels) -> int:
+    """The views' position now, as their tracking table says. Not `read_models.head`:
+    that is this process's last sight of it, behind while another process writes."""
+    return read_models.queries.position()
+
+
+def _named(slug: str | None, names: dict[str, str]) -> dict[str, str] | None:
+    return None if slug is None else {"id": slug, "name": names.get(slug, slug)}
+
+
+def _not_found(what: str, ident: str) -> Response:
+    return html_page(
+        "error.html",
+        status=404,
+        title=f"No such {what}",
+        message=f"There is no {what} {ident!r} in this record.",
+    )
+
+
+def _refused_page(refused: HTTPException) -> Response:
+    return html_page(
+        "refused.html",
+        status=refused.status_code,
+        headers=refused.headers,
+        title="Reads need a token" if refused.status_code == 401 else "Token lacks scope read",
+        detail=str(refused.detail),
+    )

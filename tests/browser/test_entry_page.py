@@ -1,0 +1,121 @@
+"""An entry's page after a correction: both versions, and the record as it stood before."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import BROWSER
+from tests.browser.conftest import Site
+
+pytestmark = BROWSER
+
+OLD_TITLE = "Border Patrol apprehended more than 191,000 migrants in November"
+NEW_TITLE = "Border Patrol apprehended more than 191,000 migrants at the border in November"
+NEW_SUMMARY = "Corrected: in November 2023 Border Patrol apprehended over 191,000 migrants."
+REASON = "The report counts crossings at the southern border only"
+
+
+@pytest.fixture(scope="module")
+def corrected(start_site: Callable[..., Site]) -> tuple[Site, dict[str, Any]]:
+    """A server of its own, where a writer corrected one entry through the API;
+    returns the site and the entry's history (its versions)."""
+    site = start_site()
+    token = site.token("fact-desk", "read,write")
+    found = httpx.get(site.url("/api/v1/timeline"), params={"q": "191,000 November"}).json()
+    entry = next(item for item in found["items"] if item["title"] == OLD_TITLE)
+    answer = httpx.post(
+        site.url(f"/api/v1/entries/{entry['id']}/corrections"),
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "expected_version": entry["version"],
+            "changes": {"title": NEW_TITLE, "summary": NEW_SUMMARY},
+            "reason": REASON,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    history = httpx.get(site.url(f"/api/v1/entries/{entry['id']}/history")).json()
+    return site, {"id": entry["id"], "before": entry, "versions": history["items"]}
+
+
+def test_the_entry_page_shows_the_correction_and_the_version_before_it(
+    corrected: tuple[Site, dict[str, Any]], page: Page
+) -> None:
+    site, entry = corrected
+    page.goto(site.url(f"/entries/{entry['id']}"))
+    expect(page.locator("h1")).to_have_text(NEW_TITLE)
+    expect(page.locator(".summary")).to_have_text(NEW_SUMMARY)
+    versions = page.locator(".version")
+    expect(versions).to_have_count(2)
+    newest, first = versions.nth(0), versions.nth(1)
+    expect(newest.locator("h3")).to_have_text("Version 2 · Corrected")
+    expect(newest).to_contain_text("by fact-desk")
+    expect(newest).to_contain_text(REASON)
+    expect(newest.locator(".changes")).to_contain_text(f"Title: {NEW_TITLE}")
+    expect(first.locator("h3")).to_have_text("Version 1 · Recorded")
+    expect(first).to_contain_text("by sample")
+    expect(first).to_contain_text(f"log position {entry['before']['position']}")
+
+
+def test_the_entry_as_of_its_first_version_shows_the_old_text(
+    corrected: tuple[Site, dict[str, Any]], page: Page
+) -> None:
+    site, entry = corrected
+    page.goto(site.url(f"/entries/{entry['id']}"))
+    page.get_by_role("link", name="This entry as of version 1").click()
+    expect(page.locator("h1")).to_have_text(OLD_TITLE)
+    expect(page.locator(".summary")).to_have_text(entry["before"]["summary"])
+    banner = page.locator("#as-of-banner")
+    expect(banner).to_contain_text(f"at position {entry['versions'][0]['position']}")
+
+
+def test_the_timeline_as_of_a_moment_before_the_correction_shows_the_old_title(
+    corrected: tuple[Site, dict[str, Any]], page: Page
+) -> None:
+    site, entry = corrected
+    first = entry["versions"][0]
+    page.goto(site.url(f"/entries/{entry['id']}"))
+    # A date-time, typed into the entry page's "view as of" control.
+    page.get_by_label("Show the timeline as of").fill(first["recorded_at"])
+    page.get_by_role("button", name="Show the timeline").click()
+    page.wait_for_url(re.compile(r"/\?as_of="))
+    banner = page.locator("#as-of-banner")
+    expect(banner).to_contain_text("Viewing as the record stood at position")
+    expect(page.get_by_role("link", name=OLD_TITLE)).to_be_visible()
+    expect(page.get_by_role("link", name=NEW_TITLE)).to_have_count(0)
+    expect(page.get_by_label("View as of")).to_have_value(first["recorded_at"])
+    # And back to now, where the correction shows.
+    banner.get_by_role("link", name="Show the record now").click()
+    expect(page.get_by_role("link", name=NEW_TITLE)).to_be_visible()
+    expect(page.get_by_role("link", name=OLD_TITLE)).to_have_count(0)
+
+
+def test_the_timeline_link_of_a_version_shows_the_record_at_its_position(
+    corrected: tuple[Site, dict[str, Any]], page: Page
+) -> None:
+    site, entry = corrected
+    page.goto(site.url(f"/entries/{entry['id']}"))
+    page.get_by_role("link", name="Timeline as of version 1").click()
+    position = entry["versions"][0]["position"]
+    expect(page.locator("#as-of-banner")).to_contain_text(f"at position {position} (")
+    # As of its first version, the entries recorded after it are not there yet.
+    then = httpx.get(site.url("/api/v1/timeline"), params={"as_of": position}).json()
+    now = httpx.get(site.url("/api/v1/timeline")).json()
+    shown = page.locator("article h3 a").evaluate_all("links => links.map(a => a.pathname)")
+    ids = [str(path).removeprefix("/entries/") for path in shown]
+    assert ids == [item["id"] for item in then["items"]]
+    assert entry["id"] in ids
+    assert len(ids) < len(now["items"])
+
+
+def test_an_unknown_entry_is_a_404_page(site: Site, page: Page) -> None:
+    answer = page.goto(site.url("/entries/00000000-0000-0000-0000-000000000000"))
+    assert answer is not None
+    assert answer.status == 404
+    expect(page.locator("h1")).to_have_text("No such entry")
+    expect(page.get_by_role("link", name="Back to the timeline")).to_be_visible()

@@ -1,0 +1,154 @@
+"""The timeline at `/` as a reader sees it: months, entries, filters, pages, downloads."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.browser import BROWSER
+from tests.browser.conftest import Site
+
+pytestmark = BROWSER
+
+MEETING = "Blinken, Mayorkas and Sherwood-Randall meet López Obrador in Mexico City"
+
+
+def _entry_ids(page: Page) -> list[str]:
+    links = page.locator("article h3 a").evaluate_all("links => links.map(a => a.pathname)")
+    return [str(path).removeprefix("/entries/") for path in links]
+
+
+def _api_ids(site: Site, **params: str) -> list[str]:
+    answer = httpx.get(site.url("/api/v1/timeline"), params={"limit": "500", **params})
+    assert answer.status_code == 200, answer.text
+    return [item["id"] for item in answer.json()["items"]]
+
+
+def test_the_sample_timeline_shows_every_entry_under_its_month_in_order(
+    site: Site, page: Page
+) -> None:
+    page.goto(site.url("/"))
+    expect(page.locator("h1")).to_have_text("Timeline")
+    months = page.locator(".month-heading").all_inner_texts()
+    assert months == ["October 2023", "November 2023", "December 2023", "January 2024"]
+    assert _entry_ids(page) == _api_ids(site)
+    assert len(_entry_ids(page)) == 24
+    meeting = page.locator("article", has=page.get_by_role("link", name=MEETING))
+    expect(meeting.locator(".when")).to_have_text("27 Dec 2023")
+    expect(meeting.locator(".kind")).to_have_text("Meeting")
+    expect(meeting.locator(".actors")).to_contain_text("Antony Blinken (participant)")
+    expect(meeting.locator(".topics")).to_contain_text("border-security")
+
+
+def test_dates_show_as_precisely_as_the_record_knows_them(site: Site, page: Page) -> None:
+    page.goto(site.url("/"))
+    dates = set(page.locator("article .when").all_inner_texts())
+    # A month, a week's interval, an approximate start, and an uncertain month
+    # (\u2013 is the en dash ranges are written with).
+    shown = {"Nov 2023", "18\u201324 Dec 2023", "~Nov \u2013 28 Dec 2023", "Jan 2024?"}
+    assert shown <= dates
+
+
+def test_filtering_by_an_actor_shows_only_their_entries_and_keeps_the_filter_in_the_url(
+    site: Site, page: Page
+) -> None:
+    page.goto(site.url("/"))
+    page.get_by_label("Actor").select_option(label="Joe Biden")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"actor=joe-biden"))
+    # Only the filter used is in the URL: unused fields are left out of it.
+    assert parse_qsl(urlsplit(page.url).query) == [("actor", "joe-biden")]
+    shown = _entry_ids(page)
+    assert shown == _api_ids(site, actor="joe-biden")
+    assert len(shown) == 3
+    for article in page.locator("article").all():
+        expect(article.locator(".actors")).to_contain_text("Joe Biden")
+    expect(page.get_by_label("Actor")).to_have_value("joe-biden")
+
+
+def test_a_shared_filtered_url_opens_the_same_view(site: Site, page: Page) -> None:
+    page.goto(site.url("/?topic=sanctions&kind=statement&order=desc"))
+    assert _entry_ids(page) == _api_ids(site, topic="sanctions", kind="statement", order="desc")
+    expect(page.get_by_label("Topic")).to_have_value("sanctions")
+    expect(page.get_by_label("Kind")).to_have_value("statement")
+    expect(page.get_by_label("Order")).to_have_value("desc")  # asc is the empty default
+
+
+def test_an_entry_opens_from_the_timeline(site: Site, page: Page) -> None:
+    page.goto(site.url("/"))
+    page.get_by_role("link", name=MEETING).click()
+    expect(page.locator("h1")).to_have_text(MEETING)
+    assert re.fullmatch(r".*/entries/[0-9a-f-]{36}", page.url)
+    expect(page.locator(".facts-list")).to_contain_text("Mexico City")
+    expect(page.get_by_role("heading", name="Versions")).to_be_visible()
+    expect(page.locator("#sources-heading + ol")).to_contain_text(
+        "the meeting lasted over two hours"
+    )
+
+
+def test_the_sources_of_an_entry_open_on_demand(site: Site, page: Page) -> None:
+    page.goto(site.url("/"))
+    meeting = page.locator("article", has=page.get_by_role("link", name=MEETING))
+    quote = meeting.get_by_text("the meeting lasted over two hours")
+    expect(quote).to_be_hidden()
+    meeting.get_by_text("Sources and quotes").click()
+    expect(quote).to_be_visible()
+    expect(meeting.locator(".cite").first).to_contain_text("CBS News, 28 Dec 2023")
+
+
+def test_pages_follow_the_api_cursor_until_the_last(site: Site, page: Page) -> None:
+    page.goto(site.url("/?limit=10"))
+    seen = _entry_ids(page)
+    while (later := page.get_by_role("link", name="Later entries")).count():
+        later.click()
+        page.wait_for_load_state()
+        shown = _entry_ids(page)
+        assert shown
+        assert not set(shown) & set(seen)
+        seen += shown
+    assert seen == _api_ids(site)
+    page.get_by_role("link", name="Back to the first page").click()
+    assert _entry_ids(page) == seen[:10]
+
+
+def test_a_bad_filter_is_explained_in_the_page_and_the_view_stays_usable(
+    site: Site, page: Page
+) -> None:
+    answer = page.goto(site.url("/?from=2023-13&topic=migration"))
+    assert answer is not None
+    assert answer.status == 422
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The filters need a change")
+    expect(alert).to_contain_text("From")
+    expect(alert).to_contain_text("'2023-13' is not valid EDTF")
+    field = page.get_by_label("From")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_value("2023-13")
+    expect(page.get_by_label("Topic")).to_have_value("migration")
+    assert page.locator("article").count() == 0
+    # Fix it in place, and the view answers.
+    field.fill("2023-12")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"from=2023-12"))
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert _entry_ids(page) == _api_ids(site, topic="migration", **{"from": "2023-12"})
+
+
+def test_downloads_carry_the_current_filters_to_every_export_format(
+    site: Site, page: Page
+) -> None:
+    page.goto(site.url("/?q=border&kind=statement"))
+    downloads = page.get_by_role("region", name="Download this view")
+    hrefs = downloads.locator("li a").evaluate_all("links => links.map(a => a.href)")
+    expected = ["md", "html", "csv", "json", "ndjson", "ics", "timelinejs"]
+    assert [urlsplit(h).path for h in hrefs] == ["/api/v1/exports/chronology"] * 7
+    assert [parse_qsl(urlsplit(h).query) for h in hrefs] == [
+        [("format", fmt), ("q", "border"), ("kind", "statement")] for fmt in expected
+    ]
+    json_link = downloads.get_by_role("link", name="This page as JSON")
+    answer = httpx.get(site.url(str(json_link.get_attribute("href"))))
+    assert answer.status_code == 200
+    assert [item["id"] for item in answer.json()["items"]] == _entry_ids(page)
