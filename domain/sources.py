@@ -46,10 +46,8 @@ def parse_source(body: Mapping[str, Any]) -> SourceFields:
     if not slug:
         raise ValidationError("title", "needs at least one letter or digit to derive an id")
     url = optional_text(body.get("url"), "url")
-    if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValidationError("url", "expected an absolute http or https URL")
+    if url is not None and not _is_web_url(url):
+        raise ValidationError("url", "expected an absolute http or https URL")
     published = body.get("published")
     return SourceFields(
         slug=slug,
@@ -111,3 +109,11 @@ class Source(Aggregate):
             by=by,
             idempotency_key=idempotency_key,
         )
+
+
+def _is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced IPv6 bracket: "http://0["
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -7,6 +7,7 @@ import pytest
 from domain import ValidationError
 from domain.application import command_fingerprint
 from domain.details import parse_details
+from domain.sources import parse_source
 from domain.values import require_text
 
 
@@ -41,3 +42,14 @@ def test_a_command_json_cannot_hold_is_a_validation_error() -> None:
     with pytest.raises(ValidationError) as caught:
         command_fingerprint("correct_entry", {"expected_version": 10**30})
     assert caught.value.field == "body"
+
+
+@pytest.mark.parametrize("url", ["http://0[", "https://[::1", "ftp://example.org/", "/relative"])
+def test_a_source_url_that_is_no_web_address_is_refused_by_name(url: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        parse_source({"title": "A report", "publisher": "A paper", "url": url})
+    assert refused.value.field == "url"
+
+
+def test_a_source_url_with_an_ipv6_host_is_taken() -> None:
+    assert parse_source({"title": "T", "publisher": "P", "url": "http://[::1]/a"}).url
