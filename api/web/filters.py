@@ -106,6 +106,11 @@ class TimelineForm:
         self.errors.setdefault(name, message)
         self.query = None
 
+    def brief(self, name: str) -> str:
+        """The message about `name` without what is accepted, to show beside the
+        field; the list of errors at the top of the page says it in full."""
+        return self.errors[name].split("; expected")[0]
+
     def url(self, **changes: str | None) -> str:
         """This view's URL with `changes` (None removes a value); a new filter starts
         at the first page, so `cursor` goes unless it is the change."""

@@ -19,19 +19,30 @@ OLD_TITLE = "Border Patrol apprehended more than 191,000 migrants in November"
 NEW_TITLE = "Border Patrol apprehended more than 191,000 migrants at the border in November"
 NEW_SUMMARY = "Corrected: in November 2023 Border Patrol apprehended over 191,000 migrants."
 REASON = "The report counts crossings at the southern border only"
+PLANNED = "Planned: top White House officials to meet Mexican leaders in Washington in January"
+RETRACTED_BECAUSE = "A plan, not an event: it belongs in a note"
 
 
 @pytest.fixture(scope="module")
-def corrected(start_site: Callable[..., Site]) -> tuple[Site, dict[str, Any]]:
-    """A server of its own, where a writer corrected one entry through the API;
-    returns the site and the entry's history (its versions)."""
+def desk(start_site: Callable[..., Site]) -> tuple[Site, dict[str, str]]:
+    """A server of its own, for tests that write, and a writer's headers."""
     site = start_site()
-    token = site.token("fact-desk", "read,write")
-    found = httpx.get(site.url("/api/v1/timeline"), params={"q": "191,000 November"}).json()
-    entry = next(item for item in found["items"] if item["title"] == OLD_TITLE)
+    return site, {"Authorization": f"Bearer {site.token('fact-desk', 'read,write')}"}
+
+
+def _entry_titled(site: Site, title: str) -> dict[str, Any]:
+    found = httpx.get(site.url("/api/v1/timeline"), params={"limit": 500}).json()
+    return next(item for item in found["items"] if item["title"] == title)
+
+
+@pytest.fixture(scope="module")
+def corrected(desk: tuple[Site, dict[str, str]]) -> tuple[Site, dict[str, Any]]:
+    """A writer corrected one entry through the API; the site and the entry's history."""
+    site, writer = desk
+    entry = _entry_titled(site, OLD_TITLE)
     answer = httpx.post(
         site.url(f"/api/v1/entries/{entry['id']}/corrections"),
-        headers={"Authorization": f"Bearer {token}"},
+        headers=writer,
         json={
             "expected_version": entry["version"],
             "changes": {"title": NEW_TITLE, "summary": NEW_SUMMARY},
@@ -41,6 +52,21 @@ def corrected(start_site: Callable[..., Site]) -> tuple[Site, dict[str, Any]]:
     assert answer.status_code == 200, answer.text
     history = httpx.get(site.url(f"/api/v1/entries/{entry['id']}/history")).json()
     return site, {"id": entry["id"], "before": entry, "versions": history["items"]}
+
+
+@pytest.fixture(scope="module")
+def retracted(desk: tuple[Site, dict[str, str]]) -> tuple[Site, dict[str, Any]]:
+    """A writer retracted one entry through the API; the site and the entry as answered."""
+    site, writer = desk
+    entry = _entry_titled(site, PLANNED)
+    answer = httpx.post(
+        site.url(f"/api/v1/entries/{entry['id']}/retractions"),
+        headers=writer,
+        json={"expected_version": entry["version"], "reason": RETRACTED_BECAUSE},
+    )
+    assert answer.status_code == 200, answer.text
+    now: dict[str, Any] = answer.json()
+    return site, now
 
 
 def test_the_entry_page_shows_the_correction_and_the_version_before_it(
@@ -119,3 +145,25 @@ def test_an_unknown_entry_is_a_404_page(site: Site, page: Page) -> None:
     assert answer.status == 404
     expect(page.locator("h1")).to_have_text("No such entry")
     expect(page.get_by_role("link", name="Back to the timeline")).to_be_visible()
+
+
+def test_a_retracted_entry_leaves_the_timeline_and_is_marked_where_it_shows(
+    retracted: tuple[Site, dict[str, Any]], page: Page
+) -> None:
+    site, entry = retracted
+    assert entry["status"] == "retracted"
+    page.goto(site.url("/"))
+    expect(page.get_by_role("link", name=PLANNED)).to_have_count(0)
+    page.get_by_label("Show retracted entries").check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"include_retracted=true"))
+    article = page.locator("article", has=page.get_by_role("link", name=PLANNED))
+    expect(article.locator(".flag")).to_have_text("Retracted")
+    expect(article.locator(".retraction")).to_have_text(f"Retracted: {RETRACTED_BECAUSE}")
+    article.get_by_role("link", name=PLANNED).click()
+    expect(page.get_by_role("note").first).to_contain_text(
+        f"This entry was retracted: {RETRACTED_BECAUSE}"
+    )
+    expect(page.locator(".version h3").first).to_have_text(
+        f"Version {entry['version']} · Retracted"
+    )
