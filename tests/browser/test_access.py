@@ -58,7 +58,7 @@ def test_focus_is_visible_on_links_and_controls(site: Site, page: Page) -> None:
         assert float(style[1].removesuffix("px")) >= 2
 
 
-def test_pages_have_landmarks_a_language_and_a_label_on_every_control(
+def test_pages_have_landmarks_a_language_a_label_on_every_control_and_unique_ids(
     site: Site, page: Page
 ) -> None:
     for path in ("/", "/actors/joe-biden", _meeting_path(site, page), "/?from=bad"):
@@ -73,6 +73,8 @@ def test_pages_have_landmarks_a_language_and_a_label_on_every_control(
                  .map(c => c.name)"""
         )
         assert unlabelled == [], path
+        ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
+        assert len(ids) == len(set(ids)), path  # labels and descriptions point at one each
 
 
 @pytest.mark.parametrize("path", ["/", "/actors/andres-manuel-lopez-obrador", "entry", "/?q=x!"])

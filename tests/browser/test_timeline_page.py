@@ -152,3 +152,13 @@ def test_downloads_carry_the_current_filters_to_every_export_format(
     answer = httpx.get(site.url(str(json_link.get_attribute("href"))))
     assert answer.status_code == 200
     assert [item["id"] for item in answer.json()["items"]] == _entry_ids(page)
+
+
+def test_one_button_opens_and_closes_every_entrys_sources(site: Site, page: Page) -> None:
+    page.goto(site.url("/?topic=foreign-aid"))
+    sources = page.locator("details.sources")
+    assert sources.count() > 1
+    page.get_by_role("button", name="Open all sources").click()
+    assert sources.evaluate_all("all => all.every(d => d.open)")
+    page.get_by_role("button", name="Close all sources").click()
+    assert sources.evaluate_all("all => all.every(d => !d.open)")
