@@ -17,6 +17,7 @@ and checkpoint after it consistently. Against that, keep tree heads elsewhere
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,19 @@ from uuid import UUID
 
 from projections import merkle
 from projections.database import Cursor, Database, Row
-from projections.ledger import LedgerView, StoredLog, content_hash, position_bytes
+from projections.ledger import (
+    LEAF_PREFIX,
+    LEVEL_BITS,
+    STORED_LEVEL,
+    U64,
+    LedgerView,
+    StoredLog,
+    content_hash,
+    node_key,
+    position_bytes,
+    topic_field,
+    uuid_bytes,
+)
 from projections.view import TRACKING_TABLE
 
 if TYPE_CHECKING:
@@ -35,7 +48,6 @@ __all__ = ["BadEvent", "VerifyReport", "verify_log"]
 Progress = Callable[[int], None]
 BATCH = 10_000
 START = -(2**63)  # below any position: SQLite accepts rowids of 0 and less
-_LEVEL_BITS = 6  # as ledger.node_key
 
 
 @dataclass(frozen=True)
@@ -162,64 +174,107 @@ class _Scan:
     # One batch -----------------------------------------------------------------
 
     def _check(self, rows: Sequence[Row], through: int) -> None:
-        """Compare `rows` with the ledger's leaves over (last checked, through]."""
-        leaves = self._leaves(self.last, through)
-        computed = [(int(row[0]), self._leaf(row)) for row in rows]
-        recorded = [(int(leaf[0]), bytes(leaf[2])) for leaf in leaves]
-        if computed != recorded:
-            raise self._first_difference(rows, computed, recorded)
-        indexes = [int(leaf[1]) for leaf in leaves]
-        if indexes != list(range(self.size, self.size + len(leaves))):
-            at = next(i for i, index in enumerate(indexes) if index != self.size + i)
-            raise _Found(
-                BadEvent(
-                    recorded[at][0],
-                    "ledger",
-                    f"the ledger numbers its leaf at position {recorded[at][0]} {indexes[at]}, "
-                    f"not {self.size + at}: its tables were changed",
-                ),
-                at,
-            )
-        if computed:
-            self._grow(computed)
-
-    def _grow(self, computed: list[tuple[int, bytes]]) -> None:
-        """Add the batch's leaves to the tree; compare the nodes and checkpoints stored."""
+        """Compare `rows` with the ledger over (last checked, through]: its leaves, then
+        the nodes and checkpoints the leaves make."""
         first = self.size
-        end = first + len(computed)
-        stored_nodes = self._nodes(first, end)
-        checkpoints = self._checkpoints(first, end)
-        made: list[tuple[int, bytes]] = []
-        frontier, size, node = self.frontier, first, merkle.node_hash
-        for _, h in computed:
-            level = 0
-            while frontier and frontier[-1][0] == level:
-                h = node(frontier.pop()[1], h)
-                level += 1
-                made.append(((size << _LEVEL_BITS) | level, h))
-            frontier.append((level, h))
-            size += 1
-            if size in checkpoints:
-                self._check_checkpoint(size, computed[size - first - 1][0], checkpoints[size])
+        leaves = self._leaves(self.last, through)
+        end = first + len(rows)
+        stored_nodes = self._nodes(first, end) if rows else []
+        checkpoints = self._checkpoints(first, end) if rows else {}
+        computed, made, roots = self._grow(rows, checkpoints)
+        # Rows come back as tuples on both backends, so the common case is one
+        # comparison in C: (position, leaf index, leaf hash) for every event.
+        if computed != leaves:
+            raise self._first_difference(rows, computed, leaves)
         if made != stored_nodes:
             raise self._node_difference(made, stored_nodes, computed, first)
-        self.size = size
-        self.last = computed[-1][0]
+        for size, (position, root) in roots.items():
+            if checkpoints[size] != (position, root):
+                raise _Found(
+                    BadEvent(
+                        position,
+                        "checkpoint",
+                        f"the ledger's checkpoint of {size} events says position "
+                        f"{checkpoints[size][0]} and root {checkpoints[size][1]}, but the first "
+                        f"{size} events end at {position} and hash to {root}: the checkpoint "
+                        "was changed",
+                    ),
+                    size - first - 1,
+                )
+        self.checkpoints += len(roots)
+        if rows:
+            self.size = end
+            self.last = int(rows[-1][0])
 
-    def _check_checkpoint(self, size: int, position: int, stored: tuple[int, str]) -> None:
-        root = merkle.root_from_frontier([h for _, h in self.frontier]).hex()
-        if stored != (position, root):
+    def _grow(
+        self, rows: Sequence[Row], checkpoints: dict[int, tuple[int, str]]
+    ) -> tuple[list[Row], list[Row], dict[int, tuple[int, str]]]:
+        """The batch's (position, leaf index, leaf hash), the stored-size nodes they
+        complete, and the roots at the checkpointed sizes; the tree grows by the batch."""
+        if not rows:
+            return [], [], {}
+        positions = [row[0] for row in rows]
+        hashes = self._leaf_hashes(rows)
+        first = self.size
+        computed = list(zip(positions, range(first, first + len(rows)), hashes, strict=True))
+        growth = merkle.grow(self.frontier, first, hashes)
+        made = sorted((node_key(*node), h) for node, h in growth.new_nodes(STORED_LEVEL))
+        roots = {
+            size: (positions[size - first - 1], growth.root_at(size).hex()) for size in checkpoints
+        }
+        self.frontier = growth.frontier
+        return computed, made, roots
+
+    def _leaf_hashes(self, rows: Sequence[Row]) -> list[bytes]:
+        """Every row's leaf hash: one comprehension in the common case, where ids are
+        the recorder's own (32 hex digits on SQLite, UUIDs on PostgreSQL)."""
+        topics = self.topics
+        for topic in {row[3] for row in rows} - topics.keys():
+            topics[topic] = topic_field(str(topic))
+        sha256, join, u64, start, fromhex = (
+            hashlib.sha256,
+            b"".join,
+            U64,
+            LEAF_PREFIX,
+            bytes.fromhex,
+        )
+        try:
+            if self.db.dialect == "sqlite":
+                hashes = [
+                    sha256(
+                        join((start, fromhex(o), u64(v), topics[t], u64(len(s)), s, u64(p)))
+                    ).digest()
+                    for p, o, v, t, s in rows
+                ]
+            else:
+                hashes = [
+                    sha256(
+                        join((start, o.bytes, u64(v), topics[t], u64(len(s)), s, u64(p)))
+                    ).digest()
+                    for p, o, v, t, s in rows
+                ]
+        except (ValueError, TypeError, AttributeError):
+            # An id in another text form, or no id at all: row by row, with care.
+            # (A 32-character id that is not hex hashes wrongly here and fails
+            # the comparison, which then reads it with care.)
+            return [self._leaf(row) for row in rows]
+        return hashes
+
+    def _leaf(self, row: Row) -> bytes:
+        """One row's leaf hash, read with care; raise _Found when its id is no UUID."""
+        try:
+            h = self._content(row)
+        except ValueError:
             raise _Found(
                 BadEvent(
-                    position,
-                    "checkpoint",
-                    f"the ledger's checkpoint of {size} events says position {stored[0]} and "
-                    f"root {stored[1]}, but the first {size} events end at {position} and "
-                    f"hash to {root}: the checkpoint was changed",
-                ),
-                size - self.size - 1,
-            )
-        self.checkpoints += 1
+                    int(row[0]),
+                    "changed",
+                    f"the event at position {row[0]} has the originator id {row[1]!r}, "
+                    "which is not a UUID: the row was changed",
+                )
+            ) from None
+        h.update(position_bytes(row[0]))
+        return h.digest()
 
     def _check_head(self) -> None:
         """The ledger wrote a checkpoint at its head, and none beyond it."""
@@ -249,49 +304,35 @@ class _Scan:
                 self.size,
             )
 
-    # Hashing -------------------------------------------------------------------
-
     def _content(self, row: Row) -> _Hash:
+        """A SHA-256 of the row's leaf but for its position; raise ValueError for a bad id."""
         _, originator, version, topic, state = row
-        topic_bytes = self.topics.get(topic)
-        if topic_bytes is None:
-            topic_bytes = self.topics[topic] = str(topic).encode()
-        if isinstance(originator, UUID):
-            id_bytes = originator.bytes
-        elif len(originator) == 32:
-            id_bytes = bytes.fromhex(originator)
-        else:
-            id_bytes = UUID(originator).bytes
-        return content_hash(id_bytes, version, topic_bytes, bytes(state))
-
-    def _leaf(self, row: Row) -> bytes:
-        try:
-            h = self._content(row)
-        except ValueError:
-            raise _Found(
-                BadEvent(
-                    int(row[0]),
-                    "changed",
-                    f"the event at position {row[0]} has the originator id {row[1]!r}, "
-                    "which is not a UUID: the row was changed",
-                )
-            ) from None
-        h.update(position_bytes(row[0]))
-        return h.digest()
+        if not isinstance(originator, str | UUID):
+            raise ValueError(f"not an id: {originator!r}")
+        return content_hash(uuid_bytes(originator), version, topic_field(str(topic)), bytes(state))
 
     # Telling what went wrong ---------------------------------------------------
 
     def _first_difference(
-        self,
-        rows: Sequence[Row],
-        computed: list[tuple[int, bytes]],
-        recorded: list[tuple[int, bytes]],
+        self, rows: Sequence[Row], computed: list[Row], leaves: list[Row]
     ) -> _Found:
         i = 0
-        while i < len(computed) and i < len(recorded) and computed[i] == recorded[i]:
+        while i < len(computed) and i < len(leaves) and computed[i] == leaves[i]:
             i += 1
-        if i == len(computed) or (i < len(recorded) and recorded[i][0] < computed[i][0]):
-            position = recorded[i][0]
+        if i < len(computed) and i < len(leaves):
+            (position, index, h), (recorded, leaf, _) = computed[i], leaves[i]
+            if (position, h) == (recorded, leaves[i][2]):
+                return _Found(
+                    BadEvent(
+                        position,
+                        "ledger",
+                        f"the ledger numbers its leaf at position {position} {leaf}, not "
+                        f"{index}: its tables were changed",
+                    ),
+                    i,
+                )
+        if i == len(computed) or (i < len(leaves) and leaves[i][0] < computed[i][0]):
+            position = int(leaves[i][0])
             return _Found(
                 BadEvent(
                     position,
@@ -314,13 +355,13 @@ class _Scan:
                 f"recorded at position {elsewhere}: events were moved or swapped. Put "
                 "them back in their recorded order from a backup",
             )
-        elif i < len(recorded) and recorded[i][0] == position:
+        elif i < len(leaves) and leaves[i][0] == position:
             bad = BadEvent(
                 position,
                 "changed",
                 f"the event at position {position} {what} is not the one the ledger "
-                "recorded there: its stored bytes were changed after it was stored. "
-                "Restore the row from a backup",
+                "recorded there: its stored bytes were changed after it was stored "
+                "(or the ledger's leaf was). Restore the row from a backup",
             )
         else:
             bad = BadEvent(
@@ -359,25 +400,21 @@ class _Scan:
             after = int(leaves[-1][0])
 
     def _node_difference(
-        self,
-        made: list[tuple[int, bytes]],
-        stored: list[tuple[int, bytes]],
-        computed: list[tuple[int, bytes]],
-        first: int,
+        self, made: list[Row], stored: list[Row], computed: list[Row], first: int
     ) -> _Found:
         i = 0
         while i < len(made) and i < len(stored) and made[i] == stored[i]:
             i += 1
         keys = [nodes[i][0] for nodes in (made, stored) if i < len(nodes)]
         key = min(keys)
-        leaf = key >> _LEVEL_BITS
+        leaf = key >> LEVEL_BITS
         position = computed[min(leaf - first, len(computed) - 1)][0]
         return _Found(
             BadEvent(
                 position,
                 "ledger",
                 f"the ledger's stored hash of the subtree ending at position {position} "
-                f"(level {key & ((1 << _LEVEL_BITS) - 1)}) does not match the events, whose "
+                f"(level {key & ((1 << LEVEL_BITS) - 1)}) does not match the events, whose "
                 "leaves do: the ledger's nodes were changed, and proofs through them fail",
             ),
             leaf - first,
@@ -418,20 +455,30 @@ class _Scan:
         return 0 if row is None else int(row[0])
 
     def _leaves(self, after: int, through: int) -> list[Row]:
+        """(position, leaf index, hash) of the ledger's leaves over (after, through]."""
+        if through <= after:
+            return []
         self.c.execute(
             "SELECT position, leaf, hash FROM ledger_leaves WHERE position > ? AND position <= ? "
             "ORDER BY position",
             (after, through),
         )
-        return self.c.fetchall()
+        return self._plain(self.c.fetchall())
 
-    def _nodes(self, first: int, end: int) -> list[tuple[int, bytes]]:
-        """The stored nodes whose last leaf is one of [first, end), in key order."""
+    def _nodes(self, first: int, end: int) -> list[Row]:
+        """(key, hash) of the stored nodes whose last leaf is one of [first, end), in order."""
         self.c.execute(
             "SELECT node, hash FROM ledger_nodes WHERE node >= ? AND node < ? ORDER BY node",
-            (first << _LEVEL_BITS, end << _LEVEL_BITS),
+            (first << LEVEL_BITS, end << LEVEL_BITS),
         )
-        return [(int(key), bytes(h)) for key, h in self.c.fetchall()]
+        return self._plain(self.c.fetchall())
+
+    def _plain(self, rows: list[Row]) -> list[Row]:
+        # SQLite gives tuples of int and bytes already; a driver could give a
+        # memoryview for a binary column, which never equals bytes.
+        if self.db.dialect == "sqlite":
+            return rows
+        return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows]
 
     def _checkpoints(self, first: int, end: int) -> dict[int, tuple[int, str]]:
         self.c.execute(

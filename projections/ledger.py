@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LEAF_FORMAT",
+    "LEAF_PREFIX",
+    "LEVEL_BITS",
+    "STORED_LEVEL",
+    "U64",
     "Checkpoint",
     "ConsistencyProof",
     "InclusionProof",
@@ -57,8 +61,12 @@ __all__ = [
     "content_hash",
     "event_leaf_data",
     "event_leaf_hash",
+    "leaf_of",
     "log_table",
+    "node_key",
     "position_bytes",
+    "topic_field",
+    "uuid_bytes",
 ]
 
 LEAF_FORMAT = 1
@@ -71,13 +79,18 @@ LEAF_FORMAT = 1
 # position comes last so that a search for where an event's content went
 # (`audit.py`, after a reorder) hashes the content once and each candidate
 # position as a short update of a copy.
-_CONTENT = struct.Struct(">B16sQI")
-_STATE_LENGTH = struct.Struct(">Q")
-_POSITION = struct.Struct(">Q")
+U64 = struct.Struct(">Q").pack
+_U32 = struct.Struct(">I").pack
+LEAF_PREFIX = b"\x00" + bytes([LEAF_FORMAT])  # RFC 6962's leaf prefix, then the format
 _sha256 = hashlib.sha256
+_join = b"".join
 # A node row's key: its last leaf, then its level in the low six bits, so the
 # nodes of a growing tree are inserted in key order (an append to the B-tree).
-_LEVEL_BITS = 6
+LEVEL_BITS = 6
+# Subtrees of fewer leaves are not stored: their hash is made from at most 8
+# leaf hashes read in one range when a proof needs it. That stores n/16 nodes
+# instead of n, which halves what the view writes and what verify reads.
+STORED_LEVEL = 4
 
 
 class LedgerError(Exception):
@@ -111,21 +124,45 @@ def uuid_bytes(originator_id: UUID | str) -> bytes:
     """The 16 bytes of an originator id, whichever text form it was stored in."""
     if isinstance(originator_id, UUID):
         return originator_id.bytes
+    if len(originator_id) in (32, 36):
+        try:
+            found = bytes.fromhex(originator_id.replace("-", ""))
+        except ValueError:
+            found = b""
+        if len(found) == 16 and (len(originator_id) == 32 or originator_id.count("-") == 4):
+            return found
     return UUID(originator_id).bytes
+
+
+def topic_field(topic: str) -> bytes:
+    """The topic as a leaf holds it: its UTF-8 length, then the bytes."""
+    encoded = topic.encode()
+    return _U32(len(encoded)) + encoded
+
+
+def leaf_of(position: int, id_bytes: bytes, version: int, topic: bytes, state: bytes) -> bytes:
+    """The leaf hash of an event whose id and topic are already in leaf form.
+
+    `topic` is `topic_field(...)`. The hot path of the view and of verify.
+    """
+    return _sha256(
+        _join((LEAF_PREFIX, id_bytes, U64(version), topic, U64(len(state)), state, U64(position)))
+    ).digest()
 
 
 def event_leaf_data(
     position: int, originator_id: UUID | str, version: int, topic: str, state: bytes
 ) -> bytes:
     """The canonical bytes of one stored event, as the ledger hashes them."""
-    topic_bytes = topic.encode()
-    return b"".join(
+    return _join(
         (
-            _CONTENT.pack(LEAF_FORMAT, uuid_bytes(originator_id), version, len(topic_bytes)),
-            topic_bytes,
-            _STATE_LENGTH.pack(len(state)),
+            bytes([LEAF_FORMAT]),
+            uuid_bytes(originator_id),
+            U64(version),
+            topic_field(topic),
+            U64(len(state)),
             state,
-            _POSITION.pack(position),
+            U64(position),
         )
     )
 
@@ -133,31 +170,22 @@ def event_leaf_data(
 def event_leaf_hash(
     position: int, originator_id: UUID | str, version: int, topic: str, state: bytes
 ) -> bytes:
-    """merkle.leaf_hash(event_leaf_data(...)), without copying the state."""
-    h = content_hash(uuid_bytes(originator_id), version, topic.encode(), state)
-    h.update(_POSITION.pack(position))
-    return h.digest()
+    """merkle.leaf_hash(event_leaf_data(...))."""
+    return leaf_of(position, uuid_bytes(originator_id), version, topic_field(topic), state)
 
 
 def content_hash(id_bytes: bytes, version: int, topic: bytes, state: bytes) -> _Hash:
-    """A SHA-256 fed with the leaf prefix 0x00 and the leaf data up to its position.
+    """A SHA-256 fed with a leaf's prefix and data up to its position (`topic` in leaf form).
 
     `h.update(position_bytes(p)); h.digest()` then gives the leaf hash at p;
     `h.copy()` first tries several positions for one content.
     """
-    h = _sha256(
-        b"\x00"
-        + _CONTENT.pack(LEAF_FORMAT, id_bytes, version, len(topic))
-        + topic
-        + _STATE_LENGTH.pack(len(state))
-    )
-    h.update(state)
-    return h
+    return _sha256(_join((LEAF_PREFIX, id_bytes, U64(version), topic, U64(len(state)), state)))
 
 
 def position_bytes(position: int) -> bytes:
     """The last field of a leaf: the log position, 8 bytes big-endian."""
-    return _POSITION.pack(position)
+    return U64(position)
 
 
 @dataclass(frozen=True)
@@ -425,15 +453,16 @@ class StoredLog:
 
 def node_key(level: int, index: int) -> int:
     """The key of the stored node (level >= 1, index) in the nodes table."""
-    return ((((index + 1) << level) - 1) << _LEVEL_BITS) | level
+    return ((((index + 1) << level) - 1) << LEVEL_BITS) | level
 
 
 class LedgerView(View):
     """Appends every event to the Merkle tree and checkpoints each batch.
 
     Tables: `ledger_leaves` (position, leaf index, leaf hash, recorded time),
-    `ledger_nodes` (the hash of every complete subtree of two or more leaves,
-    by `node_key`) and `ledger_checkpoints` (one tree head per applied batch).
+    `ledger_nodes` (the hash of every complete subtree of 16 leaves or more,
+    by `node_key`; smaller ones are made from their leaves when asked) and
+    `ledger_checkpoints` (one tree head per applied batch).
     """
 
     name = "ledger"
@@ -481,8 +510,8 @@ class LedgerView(View):
                 "without losing what it witnessed; run `policy-timeline verify`"
             )
         leaves: list[tuple[int, int, bytes, str]] = []
-        nodes: list[tuple[int, bytes]] = []
-        node = merkle.node_hash
+        topics: dict[str, bytes] = {}
+        fromhex = bytes.fromhex
         for change in changes:
             if change.position <= last:
                 raise LookupError(
@@ -491,24 +520,22 @@ class LedgerView(View):
             if not change.stored:
                 raise ValueError(f"the change at {change.position} has no stored bytes to hash")
             last = change.position
-            h = event_leaf_hash(
-                last, change.originator_id, change.version, change.topic, change.stored
-            )
-            leaves.append((last, size, h, timestamp(change.state)))
-            level = 0
-            while frontier and frontier[-1][0] == level:
-                h = node(frontier.pop()[1], h)
-                level += 1
-                nodes.append(((size << _LEVEL_BITS) | level, h))
-            frontier.append((level, h))
-            size += 1
+            topic = topics.get(change.topic)
+            if topic is None:
+                topic = topics[change.topic] = topic_field(change.topic)
+            # A change's id is str(UUID): 32 hex digits and four hyphens.
+            id_bytes = fromhex(change.originator_id.replace("-", ""))
+            h = leaf_of(last, id_bytes, change.version, topic, change.stored)
+            leaves.append((last, size + len(leaves), h, timestamp(change.state)))
+        growth = merkle.grow(frontier, size, [leaf[2] for leaf in leaves])
+        nodes = [(node_key(*node), h) for node, h in growth.new_nodes(STORED_LEVEL)]
         c.executemany(f"INSERT INTO {self.t('ledger_leaves')} VALUES (?,?,?,?)", leaves)
         if nodes:
             c.executemany(f"INSERT INTO {self.t('ledger_nodes')} VALUES (?,?)", nodes)
-        root = merkle.root_from_frontier([h for _, h in frontier])
+        root = merkle.root_from_frontier([h for _, h in growth.frontier])
         c.execute(
             f"INSERT INTO {self.t('ledger_checkpoints')} VALUES (?,?,?,?)",
-            (size, last, root.hex(), leaves[-1][3]),
+            (len(leaves) + size, last, root.hex(), leaves[-1][3]),
         )
 
     def _tip(self, c: Cursor) -> tuple[int, int, list[tuple[int, bytes]]]:
@@ -539,10 +566,23 @@ class _StoredNodes:
     def __call__(self, wanted: Collection[NodeId]) -> dict[NodeId, bytes]:
         found: dict[NodeId, bytes] = {}
         leaves = [index for level, index in wanted if level == 0]
-        inner = {node_key(level, index): (level, index) for level, index in wanted if level}
+        small = [(level, index) for level, index in wanted if 0 < level < STORED_LEVEL]
+        inner = {
+            node_key(level, index): (level, index)
+            for level, index in wanted
+            if level >= STORED_LEVEL
+        }
         if leaves:
             for row in _select_in(self.c, f"SELECT leaf, hash FROM {self.leaves}", "leaf", leaves):
                 found[(0, int(row[0]))] = bytes(row[1])
+        for level, index in small:
+            self.c.execute(
+                f"SELECT hash FROM {self.leaves} WHERE leaf >= ? AND leaf < ? ORDER BY leaf",
+                (index << level, (index + 1) << level),
+            )
+            hashes = [bytes(row[0]) for row in self.c.fetchall()]
+            if len(hashes) == 1 << level:
+                found[(level, index)] = merkle.root_of(hashes)
         if inner:
             for row in _select_in(self.c, f"SELECT node, hash FROM {self.nodes}", "node", inner):
                 found[inner[int(row[0])]] = bytes(row[1])

@@ -20,10 +20,12 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
+    "Growth",
     "Lookup",
     "NodeId",
     "consistency_proof",
     "consistency_ranges",
+    "grow",
     "inclusion_proof",
     "inclusion_ranges",
     "leaf_hash",
@@ -89,6 +91,84 @@ def root_from_frontier(frontier: Sequence[bytes]) -> bytes:
     for h in reversed(frontier[:-1]):
         root = node_hash(h, root)
     return root
+
+
+# Growing a tree by a batch of leaves --------------------------------------------
+
+
+class Growth:
+    """What appending a batch of leaves to a tree did, level by level.
+
+    `frontier` is the new tree's right edge; `levels[l]` is `(start, hashes)`:
+    every level-l node from index `start` on that the batch completed, plus
+    the old left sibling the first of them was paired with, if any.
+    """
+
+    __slots__ = ("before", "frontier", "levels", "old")
+
+    def __init__(
+        self,
+        before: int,
+        old: dict[int, bytes],
+        frontier: list[tuple[int, bytes]],
+        levels: list[tuple[int, list[bytes]]],
+    ) -> None:
+        self.before = before
+        self.old = old
+        self.frontier = frontier
+        self.levels = levels
+
+    def new_nodes(self, from_level: int) -> list[tuple[NodeId, bytes]]:
+        """The complete subtrees of `from_level` and up that the batch completed."""
+        found: list[tuple[NodeId, bytes]] = []
+        for level in range(from_level, len(self.levels)):
+            start, hashes = self.levels[level]
+            first = self.before >> level
+            found.extend(
+                ((level, start + i), h) for i, h in enumerate(hashes) if start + i >= first
+            )
+        return found
+
+    def node(self, level: int, index: int) -> bytes:
+        """A complete subtree of the grown tree that the batch completed or that was on the
+        old tree's right edge."""
+        if (index + 1) << level <= self.before:
+            return self.old[level]
+        start, hashes = self.levels[level]
+        return hashes[index - start]
+
+    def root_at(self, size: int) -> bytes:
+        """The root of the first `size` leaves, for a size the batch reached."""
+        return root_from_frontier([self.node(*node) for node in perfect_subtrees(0, size)])
+
+
+def grow(frontier: Sequence[tuple[int, bytes]], size: int, leaves: Sequence[bytes]) -> Growth:
+    """Append leaf hashes to the tree of `size` leaves whose right edge is `frontier`.
+
+    `frontier` is (level, hash) of the tree's complete subtrees, largest
+    first, as `Growth.frontier` returns it. Hashes a level at a time, so a
+    batch costs one comprehension per level rather than a loop per leaf.
+    """
+    old = dict(frontier)
+    pending = dict(old)
+    levels: list[tuple[int, list[bytes]]] = []
+    items, start, level = list(leaves), size, 0
+    sha256 = _sha256
+    while items:
+        if start & 1:  # the first is a right child; its left sibling is on the old edge
+            items.insert(0, pending.pop(level))
+            start -= 1
+        levels.append((start, items))
+        if len(items) & 1:
+            pending[level] = items[-1]
+        pairs = iter(items)  # zip(pairs, pairs) takes two at a time; an odd last is left
+        items = [
+            sha256(b"\x01" + left + right).digest()
+            for left, right in zip(pairs, pairs, strict=False)
+        ]
+        start >>= 1
+        level += 1
+    return Growth(size, old, sorted(pending.items(), reverse=True), levels)
 
 
 # Ranges and the complete subtrees that make them ------------------------------

@@ -289,3 +289,39 @@ def test_the_same_record_hashes_to_the_same_head_on_either_backend(
             ledger.inclusion_proof(3).event.originator_id
             == f"{3:032x}"[:8] + "-0000-0000-0000-000000000003"
         )
+
+
+def test_heads_and_proofs_of_a_larger_tree_use_its_stored_subtrees_and_agree(
+    app: TimelineApp, store: dict[str, str]
+) -> None:
+    """100 events: subtrees of 16 and more are stored, smaller ones made from leaves."""
+    rows = [
+        (
+            f"{i:032x}",
+            1,
+            "tests.ledger:Fixed",
+            orjson.dumps({"timestamp": {"_type_": "datetime_iso", "_data_": f"t{i:03d}"}}),
+        )
+        for i in range(1, 101)
+    ]
+    app.keys.insert_event_rows(rows)
+    leaves = log_leaves(app)
+    hashes = [h for _, h, _ in leaves]
+    with ledger_alone(app, store, page=7) as projector:
+        projector.catch_up()
+        ledger = Ledger(projector.db, log_table(app))
+        with projector.db.read() as c:
+            c.execute("SELECT COUNT(*) FROM ledger_nodes")
+            assert c.fetchone() == (100 // 16 + 100 // 32 + 100 // 64,)
+        for size in (1, 15, 16, 17, 33, 64, 99, 100):
+            assert ledger.head(leaves[size - 1][0]).root == root_of(hashes[:size]).hex()
+        for position in range(1, 101, 3):
+            proof = ledger.inclusion_proof(position)
+            assert proof.verify()
+            assert proof.to_json()["leaf_hash"] == hashes[position - 1].hex()
+        for first in range(0, 101, 9):
+            assert ledger.consistency_proof(first, 100).verify()
+        one_batch = Projector(app, projector.db, views=[LedgerView], suffix="__one")
+        one_batch.create()
+        one_batch.catch_up()
+        assert one_batch.views[0].rows() == projector.views[0].rows()

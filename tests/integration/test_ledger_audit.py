@@ -163,7 +163,12 @@ def test_two_events_swapped_are_caught_at_the_first_with_where_it_belongs(
     assert "the one the ledger recorded at position 11" in report.first_bad.detail
 
 
-def test_a_changed_checkpoint_or_ledger_node_is_caught(recorded: ReadModels) -> None:
+def test_a_changed_checkpoint_or_ledger_node_is_caught(
+    app: TimelineApp, recorded: ReadModels
+) -> None:
+    for kind in ("statistic", "meeting", "call", "statement", "policy_action"):
+        app.record_entry(body(kind), by=BY)  # 16 events: a subtree the ledger stores
+    recorded.written()
     checkpoint = recorded.ledger.checkpoints()[1]
     with recorded.db.write() as c:
         c.execute(
@@ -182,10 +187,14 @@ def test_a_changed_checkpoint_or_ledger_node_is_caught(recorded: ReadModels) -> 
             "UPDATE ledger_checkpoints SET root = ? WHERE tree_size = ?",
             (checkpoint.root, checkpoint.tree_size),
         )
-        c.execute("UPDATE ledger_nodes SET hash = ? WHERE node = ?", (b"\0" * 32, (7 << 6) | 3))
+        c.execute("SELECT COUNT(*) FROM ledger_nodes")
+        assert c.fetchone() == (1,)
+        c.execute("UPDATE ledger_nodes SET hash = ? WHERE node = ?", (b"\0" * 32, (15 << 6) | 4))
+    assert verify(recorded).ok is False
     report = verify(recorded)
     assert report.first_bad is not None
-    assert (report.first_bad.position, report.first_bad.problem) == (8, "ledger")
+    assert (report.first_bad.position, report.first_bad.problem) == (16, "ledger")
+    assert "proofs through them fail" in report.first_bad.detail
 
 
 def test_events_after_the_ledgers_position_are_unattested_not_failures(

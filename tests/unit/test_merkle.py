@@ -20,11 +20,13 @@ from projections.merkle import (
     EMPTY_ROOT,
     NodeId,
     consistency_proof,
+    grow,
     inclusion_proof,
     leaf_hash,
     merkle_tree_hash,
     node_hash,
     perfect_subtrees,
+    root_from_frontier,
     root_of,
     tree_root,
     verify_consistency,
@@ -207,7 +209,9 @@ def test_in_random_trees_every_proof_verifies_and_every_altered_one_fails() -> N
     for size in sizes:
         hashes = [leaf_hash(rng.randbytes(rng.randrange(0, 40))) for _ in range(size)]
         _, _, lookup = tree(hashes)
-        roots = [root_of(hashes[:n]) for n in range(size + 1)]
+        growth = grow([], 0, hashes)
+        roots = {n: growth.root_at(n) for n in range(1, size + 1)}
+        roots[0] = EMPTY_ROOT
         assert tree_root(size, lookup) == roots[size]  # type: ignore[arg-type]
         for index in rng.sample(range(size), min(size, 8)):
             proof = inclusion_proof(index, size, lookup)  # type: ignore[arg-type]
@@ -282,3 +286,22 @@ def test_an_events_leaf_binds_position_id_version_topic_and_the_exact_state_byte
     assert len({data, *variants}) == 7
     # Length prefixes: moving bytes between the topic and the state changes the encoding.
     assert event_leaf_data(1, uuid, 1, "ab", b"c") != event_leaf_data(1, uuid, 1, "a", b"bc")
+
+
+def test_a_tree_grown_batch_by_batch_has_the_roots_and_subtrees_of_one_built_at_once() -> None:
+    rng = random.Random(9162)
+    hashes = [leaf_hash(i.to_bytes(4, "big")) for i in range(300)]
+    nodes, _ = memory_lookup(hashes)
+    roots = [root_of(hashes[:s]) for s in range(len(hashes) + 1)]
+    for _ in range(20):
+        frontier: list[tuple[int, bytes]] = []
+        size, seen = 0, {}
+        while size < len(hashes):
+            batch = hashes[size : size + rng.choice((1, 2, 3, 7, 16, 41, 100))]
+            growth = grow(frontier, size, batch)
+            for s in range(size + 1, size + len(batch) + 1):
+                assert growth.root_at(s) == roots[s]
+            seen.update(growth.new_nodes(1))
+            frontier, size = growth.frontier, size + len(batch)
+            assert root_from_frontier([h for _, h in frontier]) == roots[size]
+        assert seen == {node: h for node, h in nodes.items() if node[0] >= 1}
