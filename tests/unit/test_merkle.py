@@ -18,6 +18,7 @@ import pytest
 from projections.ledger import event_leaf_data, event_leaf_hash
 from projections.merkle import (
     EMPTY_ROOT,
+    Lookup,
     NodeId,
     consistency_proof,
     grow,
@@ -103,7 +104,7 @@ def memory_lookup(leaf_hashes: list[bytes]) -> tuple[dict[NodeId, bytes], list[N
     return nodes, []
 
 
-def lookup_in(nodes: dict[NodeId, bytes], asked: list[NodeId]) -> object:
+def lookup_in(nodes: dict[NodeId, bytes], asked: list[NodeId]) -> Lookup:
     def lookup(wanted: Collection[NodeId]) -> Mapping[NodeId, bytes]:
         asked.extend(wanted)
         return {node: nodes[node] for node in wanted}
@@ -111,7 +112,7 @@ def lookup_in(nodes: dict[NodeId, bytes], asked: list[NodeId]) -> object:
     return lookup
 
 
-def tree(leaf_hashes: list[bytes]) -> tuple[dict[NodeId, bytes], list[NodeId], object]:
+def tree(leaf_hashes: list[bytes]) -> tuple[dict[NodeId, bytes], list[NodeId], Lookup]:
     nodes, asked = memory_lookup(leaf_hashes)
     return nodes, asked, lookup_in(nodes, asked)
 
@@ -144,7 +145,7 @@ def test_the_published_inclusion_proofs_come_out_and_verify(
 ) -> None:
     hashes = [leaf_hash(leaf) for leaf in LEAVES]
     _, _, lookup = tree(hashes)
-    proof = inclusion_proof(index, size, lookup)  # type: ignore[arg-type]
+    proof = inclusion_proof(index, size, lookup)
     assert hexes(proof) == path
     assert verify_inclusion(index, size, hashes[index], proof, bytes.fromhex(ROOTS[size - 1]))
 
@@ -154,7 +155,7 @@ def test_the_published_consistency_proofs_come_out_and_verify(
     first: int, second: int, path: list[str]
 ) -> None:
     _, _, lookup = tree([leaf_hash(leaf) for leaf in LEAVES])
-    proof = consistency_proof(first, second, lookup)  # type: ignore[arg-type]
+    proof = consistency_proof(first, second, lookup)
     assert hexes(proof) == path
     old, new = bytes.fromhex(ROOTS[first - 1]), bytes.fromhex(ROOTS[second - 1])
     assert verify_consistency(first, second, old, new, proof)
@@ -177,7 +178,7 @@ def test_trivial_consistency_holds_only_with_an_empty_proof_and_equal_roots() ->
 def test_a_proof_built_from_stored_nodes_asks_only_for_complete_subtrees_once() -> None:
     hashes = [leaf_hash(i.to_bytes(4, "big")) for i in range(1000)]
     nodes, asked, lookup = tree(hashes)
-    inclusion_proof(777, 1000, lookup)  # type: ignore[arg-type]
+    inclusion_proof(777, 1000, lookup)
     assert len(asked) == len(set(asked)) <= 2 * 10
     assert all(node in nodes for node in asked)
     assert perfect_subtrees(0, 1000) == [(9, 0), (8, 2), (7, 6), (6, 14), (5, 30), (3, 124)]
@@ -212,9 +213,9 @@ def test_in_random_trees_every_proof_verifies_and_every_altered_one_fails() -> N
         growth = grow([], 0, hashes)
         roots = {n: growth.root_at(n) for n in range(1, size + 1)}
         roots[0] = EMPTY_ROOT
-        assert tree_root(size, lookup) == roots[size]  # type: ignore[arg-type]
+        assert tree_root(size, lookup) == roots[size]
         for index in rng.sample(range(size), min(size, 8)):
-            proof = inclusion_proof(index, size, lookup)  # type: ignore[arg-type]
+            proof = inclusion_proof(index, size, lookup)
             assert verify_inclusion(index, size, hashes[index], proof, roots[size])
             for bad in altered(proof, rng):
                 assert not verify_inclusion(index, size, hashes[index], bad, roots[size])
@@ -228,7 +229,7 @@ def test_in_random_trees_every_proof_verifies_and_every_altered_one_fails() -> N
             for height in {size * 2, size // 2} - {size}:
                 assert not verify_inclusion(index, height, hashes[index], proof, roots[size])
         for first in {rng.randrange(1, size + 1) for _ in range(6)}:
-            proof = consistency_proof(first, size, lookup)  # type: ignore[arg-type]
+            proof = consistency_proof(first, size, lookup)
             assert verify_consistency(first, size, roots[first], roots[size], proof)
             if first == size:
                 continue
@@ -242,9 +243,9 @@ def test_in_random_trees_every_proof_verifies_and_every_altered_one_fails() -> N
 def test_proof_requests_outside_the_tree_are_refused() -> None:
     _, _, lookup = tree([leaf_hash(b"a"), leaf_hash(b"b")])
     with pytest.raises(ValueError, match="leaf 2 is not in a tree of 2 leaves"):
-        inclusion_proof(2, 2, lookup)  # type: ignore[arg-type]
+        inclusion_proof(2, 2, lookup)
     with pytest.raises(ValueError, match="no consistency proof from 3 leaves to 2"):
-        consistency_proof(3, 2, lookup)  # type: ignore[arg-type]
+        consistency_proof(3, 2, lookup)
     assert not verify_inclusion(0, 0, EMPTY_ROOT, [], EMPTY_ROOT)
     assert not verify_inclusion(0, 1, b"short", [], b"short")
 
@@ -295,7 +296,7 @@ def test_a_tree_grown_batch_by_batch_has_the_roots_and_subtrees_of_one_built_at_
     roots = [root_of(hashes[:s]) for s in range(len(hashes) + 1)]
     for _ in range(20):
         frontier: list[tuple[int, bytes]] = []
-        size, seen = 0, {}
+        size, seen = 0, dict[NodeId, bytes]()
         while size < len(hashes):
             batch = hashes[size : size + rng.choice((1, 2, 3, 7, 16, 41, 100))]
             growth = grow(frontier, size, batch)
