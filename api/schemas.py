@@ -585,7 +585,9 @@ class InclusionProofOut(Open):
     --proof FILE`, or by RFC 9162 section 2.1.3.2."""
 
     kind: Literal["inclusion"]
-    leaf_format: str = Field(description="How the leaf's bytes are made from the event")
+    leaf_format: int = Field(
+        description="The version of how a leaf's bytes are made from its event"
+    )
     event: ProvenEvent
     leaf_index: int
     leaf_hash: str
