@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
-from api.routes import actors, audit, entries, health, log, sources, stream, timeline
+from api.routes import actors, audit, entries, exports, health, log, sources, stream, timeline
 from api.settings import Settings
 from api.tokens import TokenStore
 from api.web import router as web_pages
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The timeline first: routes are matched in order, and it is the page most asked for.
     for module in (timeline, health, actors, sources, entries, stream, log, audit):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
+    app.include_router(exports.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(web_pages)  # the HTML pages at /, outside the API and its document
     _document_reads(app, open_reads=not settings.protect_reads)
     return app
