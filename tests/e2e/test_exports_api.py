@@ -80,8 +80,8 @@ def test_every_format_streams_with_its_media_type_file_name_position_and_head_ha
 def test_the_files_read_back_with_their_parsers_and_hold_the_filtered_entries(
     seeded: Api, recorded: dict[str, str]
 ) -> None:
-    migration = {"format": "csv", "topic": "migration", "order": "desc"}
-    rows = list(csv.DictReader(io.StringIO(seeded.get(PATH, **migration).text, newline="")))
+    migration = seeded.get(PATH, format="csv", topic="migration", order="desc")
+    rows = list(csv.DictReader(io.StringIO(migration.text, newline="")))
     # Newest first: the meeting (2023-12-27), the statement (2023-12-21~), the call (12-18/22).
     assert [row["id"] for row in rows] == [
         recorded["meeting"],
@@ -95,7 +95,8 @@ def test_the_files_read_back_with_their_parsers_and_hold_the_filtered_entries(
     [meeting] = calendar.walk("VEVENT")
     assert str(meeting["uid"]) == f"{recorded['meeting']}@policy-timeline"
     assert "CBS News" in str(meeting["description"])
-    timeline = seeded.get(PATH, format="timelinejs", **{"from": "2023-12-25"}).json()
+    since: dict[str, Any] = {"from": "2023-12-25"}
+    timeline = seeded.get(PATH, format="timelinejs", **since).json()
     assert [s["unique_id"] for s in timeline["events"]] == [f"entry-{recorded['meeting']}"]
     found = seeded.get(PATH, format="json", q="poor countries").json()
     assert [e["id"] for e in found["entries"]] == [recorded["statement"]]
@@ -156,7 +157,7 @@ def test_as_of_a_time_before_the_first_event_is_an_empty_export_of_the_empty_log
     ],
 )
 def test_bad_queries_are_refused_with_422_naming_the_field_and_what_is_accepted(
-    local_seeded: Api, params: dict[str, str], field: list[str], says: str
+    local_seeded: Api, params: dict[str, Any], field: list[str], says: str
 ) -> None:
     problem = problem_of(local_seeded.get(PATH, **params), 422)
     assert fields_named(problem) == [field]
