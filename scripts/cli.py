@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from domain import DEFAULT_URL, StoreURLError
-from scripts import bench, importing, load_sample, project, replay, serve, tokens, verify
+from scripts import bench, export, importing, load_sample, project, replay, serve, tokens, verify
 
 __all__ = ["main"]
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_parser(commands)
     project.add_parser(commands)
     importing.add_parser(commands)
+    export.add_parser(commands)
     load_sample.add_parser(commands)
     tokens.add_parser(commands)
     verify.add_parser(commands)

@@ -1,0 +1,109 @@
+"""`policy-timeline export`: the timeline as a file, in one of the export formats.
+
+The file goes to stdout, or with `-o FILE` to a file written beside it and
+renamed into place when complete, so a failed export never leaves half a
+file under the asked name. A terminal shows a progress bar on stderr.
+Errors (a bad filter, a bad `--as-of`, a store that cannot be opened) are
+one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+
+from domain import DomainError, TimelineApp, ValidationError, store_env
+from projections import ReadModels, TimelineFilters
+from projections.exports import FORMATS, export, open_chronology
+from projections.ledger import LedgerError
+from scripts.progress import progress_bar
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(commands: Any) -> None:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "export", help="write the timeline as md, html, csv, json, ndjson, ics or timelinejs"
+    )
+    parser.add_argument("--format", required=True, choices=list(FORMATS), help="the file format")
+    parser.add_argument("--topic", help="entries with this topic")
+    parser.add_argument("--actor", help="entries naming this actor")
+    parser.add_argument("--kind", help="entries of this kind")
+    parser.add_argument(
+        "--from", dest="start", metavar="EDTF", help="entries whose date ends on or after this"
+    )
+    parser.add_argument(
+        "--to", dest="end", metavar="EDTF", help="entries whose date starts on or before this"
+    )
+    parser.add_argument("--q", help="words of the title, summary or quotes, all of them")
+    parser.add_argument(
+        "--include-retracted", action="store_true", help="keep retracted entries in"
+    )
+    parser.add_argument("--order", choices=("asc", "desc"), default="asc")
+    parser.add_argument(
+        "--as-of",
+        metavar="POSITION|ISO-TIME",
+        help="the record as it stood at this log position or time (default: now)",
+    )
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True)
+    filters = TimelineFilters(
+        topic=args.topic,
+        actor=args.actor,
+        kind=args.kind,
+        start=args.start,
+        end=args.end,
+        q=args.q,
+        include_retracted=args.include_retracted,
+        order=args.order,
+    )
+    env = store_env(args.db)
+    app = TimelineApp(env)
+    # Caught up here on either store, so "now" is the log's head even where no
+    # `policy-timeline project` runs; beside one, each event still applies once.
+    read_models = ReadModels(app, env, in_process=True)
+    try:
+        with progress_bar(console, f"exporting {args.format}", None) as tick:
+            chronology = open_chronology(read_models, filters, as_of=args.as_of, progress=tick)
+            with _destination(args.output) as out:
+                for chunk in export(chronology, args.format):
+                    out.write(chunk)
+    except ValidationError as error:
+        # Named as the option the user typed: `--from`, `--as-of`.
+        option = "--" + error.field.replace("_", "-")
+        print(f"policy-timeline export: {option}: {error.message}", file=sys.stderr)
+        return 2
+    except (DomainError, LedgerError, OSError) as error:
+        print(f"policy-timeline export: {error}", file=sys.stderr)
+        return 2
+    finally:
+        read_models.close()
+        app.close()
+    return 0
+
+
+@contextmanager
+def _destination(path: Path | None) -> Iterator[IO[bytes]]:
+    """stdout, or a file beside `path` renamed onto it once complete."""
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("wb") as out:
+            yield out
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
