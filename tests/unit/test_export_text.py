@@ -1,0 +1,144 @@
+"""What the exports say of a date, and how Markdown keeps recorded text as text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from markdown_it import MarkdownIt
+
+from domain import parse_edtf_date
+from projections.exports.dates import Occurred, month_heading, occurred_of
+from projections.exports.md import block, inline
+from projections.exports.stream import buffered
+
+
+def occurred(text: str) -> Occurred:
+    parsed = parse_edtf_date(text, "occurred")
+    return occurred_of(text, parsed.start.isoformat(), parsed.end.isoformat())
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "precision", "qualifier", "span"),
+    [
+        ("2023-12-27", "27 December 2023", "day", None, None),
+        (
+            "2023-12",
+            "December 2023",
+            "month",
+            None,
+            "the whole month: 1 December 2023 to 31 December 2023",
+        ),
+        ("2023", "2023", "year", None, "the whole year: 1 January 2023 to 31 December 2023"),
+        (
+            "2023-22",
+            "Summer 2023",
+            "season",
+            None,
+            "the whole season: 1 June 2023 to 31 August 2023",
+        ),
+        (
+            "2023-12-18/2023-12-22",
+            "18 December 2023 \u2013 22 December 2023",
+            "interval",
+            None,
+            None,
+        ),
+        (
+            "2023-11/2023-12",
+            "November 2023 \u2013 December 2023",
+            "interval",
+            None,
+            "1 November 2023 to 31 December 2023",
+        ),
+        (
+            "2023-12-21~",
+            "21 December 2023 (approximate)",
+            "day",
+            "approximate",
+            "the approximate date as the record widens it: 20 December 2023 to 22 December 2023",
+        ),
+        (
+            "2023-12?",
+            "December 2023 (uncertain)",
+            "month",
+            "uncertain",
+            "the whole month: 1 December 2023 to 31 December 2023",
+        ),
+        (
+            "2023-12%",
+            "December 2023 (approximate and uncertain)",
+            "month",
+            "approximate and uncertain",
+            "the approximate date as the record widens it: 1 November 2023 to 31 January 2024",
+        ),
+        ("201X", "201X", "other", None, "1 January 2010 to 31 December 2019"),
+        (
+            "?2023-12",
+            "?2023-12 (uncertain)",
+            "other",
+            "uncertain",
+            "1 December 2023 to 31 December 2023",
+        ),
+    ],
+)
+def test_a_date_is_said_as_the_record_has_it(
+    text: str, label: str, precision: str, qualifier: str | None, span: str | None
+) -> None:
+    date_ = occurred(text)
+    assert date_.label() == label
+    assert date_.precision == precision
+    assert date_.qualifier == qualifier
+    assert date_.span_note() == span
+
+
+def test_an_all_day_event_ends_the_day_after_the_recorded_end_and_months_head_by_the_start() -> (
+    None
+):
+    december = occurred("2023-12")
+    assert december.last_day_exclusive == date(2024, 1, 1)
+    assert month_heading(occurred("2023-11~/2023-12-28").start) == "October 2023"
+    assert month_heading(date(2024, 2, 29)) == "February 2024"
+
+
+TRICKY = [
+    "*bold* _em_ __strong__ `code` [link](http://x) ![img](y) <b>html</b> &amp; &copy;",
+    "# heading? no",
+    "1. a list? 2) no",
+    "- item? + no * no",
+    "> quote? no",
+    "=== setext? ---",
+    "| a | table |",
+    "back\\slash at the end\\",
+    "[^1]: a footnote? no",
+    "~~strike~~ <https://autolink.example> www.example.com",
+    "Ñandú, Zürich, 東京 — “quotes” 'single' \"double\"",
+    "    four spaces: code? no",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_markdown_inline_text_renders_as_the_same_text_and_nothing_else(text: str) -> None:
+    tokens = MarkdownIt("commonmark").parseInline(inline(text))
+    children = tokens[0].children or []
+    assert {child.type for child in children} <= {"text"}
+    assert "".join(child.content for child in children) == " ".join(text.split())
+
+
+def test_a_markdown_block_keeps_each_line_as_text_with_hard_breaks_between() -> None:
+    text = "\n".join(TRICKY)
+    tokens = MarkdownIt("commonmark").parse(block(text))
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+    children = tokens[1].children or []
+    assert {child.type for child in children} <= {"text", "hardbreak"}
+    lines = "".join("\n" if c.type == "hardbreak" else c.content for c in children).split("\n")
+    assert lines == [" ".join(line.split()) for line in TRICKY if line.strip()]
+
+
+def test_chunks_gather_small_pieces_and_keep_their_order() -> None:
+    pieces = [f"{i}," for i in range(10_000)]
+    chunks = list(buffered(pieces, size=1000))
+    assert b"".join(chunks) == "".join(pieces).encode()
+    assert all(len(chunk) >= 1000 for chunk in chunks[:-1])
+    assert list(buffered([])) == []
