@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -9,8 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from domain import open_app
+from domain import TimelineApp, open_app, store_env
+from projections import ReadModels, TimelineFilters
+from projections.exports import export as export_chunks
+from projections.exports import open_chronology
+from scripts.bench_export import RAW, STARTUP, build_store, export_figures, print_figures
 from scripts.cli import main
 from tests.builders import body, seed
 
@@ -128,3 +134,36 @@ def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(
     assert err.startswith("policy-timeline export: ")
     assert "missing" in err
     assert err.count("\n") == 1
+
+
+def test_the_export_bench_measures_each_format_in_a_process_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "bench.db"
+    quiet = Console(file=io.StringIO())
+    head = build_store(path, 300, quiet)
+    figures = export_figures(path, 300, ["csv", "timelinejs"])
+    assert [f.name for f in figures] == [STARTUP, RAW, "csv", "timelinejs"]
+    startup, raw, *exports = figures
+    assert startup.entries == 0
+    assert startup.output_bytes > 0  # its export line and its end line
+    env = store_env(f"sqlite:///{path}")
+    app = TimelineApp(env)
+    models = ReadModels(app, env)
+    try:
+        assert models.reached() == head
+        for figure in exports:
+            expected = b"".join(
+                export_chunks(open_chronology(models, TimelineFilters()), figure.name)
+            )
+            assert figure.output_bytes == len(expected)
+            assert figure.entries == 300
+            assert figure.seconds > startup.seconds * 0.5
+            assert 10 * 2**20 < figure.peak_bytes < 2**30
+    finally:
+        models.close()
+        app.close()
+    assert raw.output_bytes > 300 * 100  # every entry's stored JSON, a line each
+    printed = Console(file=io.StringIO(), width=120)
+    print_figures(printed, figures)
+    table = printed.file.getvalue()  # type: ignore[attr-defined]
+    assert "peak growth" in table
+    assert "timelinejs" in table

@@ -1,0 +1,195 @@
+"""Bench rows for the exports: events/s and peak memory per format, at each store size.
+
+Each export runs as its own process, `python -m scripts.cli export`, as a
+user runs it, with its output read (and counted) through a pipe; its peak
+resident memory is the kernel's own figure for that child (`wait4`'s
+`ru_maxrss`), so nothing else in this process is counted. Beside them, in
+the same run and on the same store:
+
+* *start-up*: the same command exporting nothing (a topic no entry has), so
+  the fixed cost of a process (interpreter, imports, opening the store) is
+  measured rather than guessed; events/s are over the time beyond it;
+* *raw scan*: a plain child process reading the same entries' stored JSON
+  in timeline order with one SQL query and writing them out, a line each:
+  the cost of getting the bytes out of SQLite with no export around them.
+
+The stores are the read-side bench's synthetic logs (`bench_views.make_store`:
+statements with dates of every precision, two of 500 actors, two of 40
+topics), with every view, the ledger included, caught up in place.
+The target: the peak at the largest size under twice the peak at the smallest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from domain import TimelineApp, store_env
+from projections import Projector, open_database
+from projections.exports import FORMATS
+from scripts.bench_views import make_store
+from scripts.progress import progress_bar
+
+__all__ = ["ExportFigure", "build_store", "export_figures", "main", "print_figures"]
+
+SIZES = (100_000, 1_000_000)
+STARTUP = "start-up"
+RAW = "raw scan"
+_RAW_SCAN = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+out = sys.stdout.buffer
+rows = db.execute(
+    "SELECT e.body FROM timeline_index i JOIN timeline_entries e "
+    "ON e.entry_id = i.entry_id AND e.version = i.version "
+    "WHERE i.facet = '*' AND i.valid_to > (SELECT MAX(position) FROM projection_tracking) "
+    "AND i.status = 'active' ORDER BY i.occurred_start, i.span, i.first_position"
+)
+while page := rows.fetchmany(500):
+    out.write(b"".join(bytes(row[0]) + b"\\n" for row in page))
+"""
+Tick = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ExportFigure:
+    """One export of a store of `entries` entries: wall time, peak RSS and bytes written."""
+
+    name: str  # a format, or STARTUP or RAW
+    entries: int
+    seconds: float
+    peak_bytes: int
+    output_bytes: int
+    startup_seconds: float = 0.0
+
+    @property
+    def events_per_second(self) -> float:
+        """Entries a second beyond the fixed cost of a process (the start-up row's time)."""
+        busy = self.seconds - self.startup_seconds
+        return self.entries / busy if busy > 0 else 0.0
+
+
+def build_store(path: Path, entries: int, console: Console) -> int:
+    """A synthetic SQLite store of `entries` entries at `path`, every view caught up."""
+    with progress_bar(console, f"writing a log of {entries:,} entries", entries) as tick:
+        head = make_store(path, entries, tick)
+    env = store_env(f"sqlite:///{path}")
+    app = TimelineApp(env)
+    db = open_database(env)
+    try:
+        projector = Projector(app, db, page=10_000)
+        projector.create()
+        with progress_bar(console, f"catching the views up to {head:,}", head) as tick:
+            projector.catch_up(progress=tick)
+    finally:
+        db.close()
+        app.close()
+    return head
+
+
+def _run(command: Sequence[str]) -> tuple[float, int, int]:
+    """Run `command` as a child reading its stdout; (seconds, peak RSS bytes, bytes out).
+
+    Raise RuntimeError when it fails.
+    """
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None
+    assert child.stderr is not None
+    written = 0
+    while chunk := os.read(child.stdout.fileno(), 1 << 20):
+        written += len(chunk)
+    errors = child.stderr.read()
+    # wait4 rather than Popen.wait: it reports the child's own peak, not a maximum
+    # over every child this process ever had.
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    child.stdout.close()
+    child.stderr.close()
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {errors.decode(errors='replace')}")
+    return seconds, usage.ru_maxrss * 1024, written  # ru_maxrss is in KiB on Linux
+
+
+def export_figures(
+    path: Path, entries: int, formats: Sequence[str] = tuple(FORMATS)
+) -> list[ExportFigure]:
+    """Start-up, the raw scan and each format's export of the store at `path`."""
+    cli = [sys.executable, "-m", "scripts.cli", "--db", f"sqlite:///{path}", "export"]
+    # A topic no entry has: one index seek, so this is the process and nothing else.
+    seconds, peak, written = _run([*cli, "--format", "ndjson", "--topic", "no-such-topic"])
+    startup = ExportFigure(STARTUP, 0, seconds, peak, written)
+    figures = [startup]
+    seconds, peak, written = _run([sys.executable, "-c", _RAW_SCAN, str(path)])
+    figures.append(ExportFigure(RAW, entries, seconds, peak, written))
+    for name in formats:
+        seconds, peak, written = _run([*cli, "--format", name])
+        figures.append(ExportFigure(name, entries, seconds, peak, written, startup.seconds))
+    return figures
+
+
+def print_figures(console: Console, figures: Sequence[ExportFigure]) -> None:
+    """A table: per format and size, events/s and peak memory, and the peak's growth."""
+    sizes = sorted({f.entries for f in figures if f.name != STARTUP})
+    smallest = {f.name: f for f in figures if f.entries == sizes[0]} if sizes else {}
+    table = Table(title="exports: each a child process, output read through a pipe")
+    columns = ("format", "entries", "seconds", "events/s", "peak RSS", "MB out", "peak growth")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "format" else "right")
+    for figure in figures:
+        base = smallest.get(figure.name)
+        growth = (
+            f"{figure.peak_bytes / base.peak_bytes:.2f}"
+            if base is not None and figure.entries != base.entries
+            else ""
+        )
+        rate = "" if figure.name == STARTUP else f"{figure.events_per_second:,.0f}"
+        table.add_row(
+            figure.name,
+            f"{figure.entries:,}",
+            f"{figure.seconds:.1f}",
+            rate,
+            f"{figure.peak_bytes / 2**20:,.0f} MiB",
+            f"{figure.output_bytes / 1e6:,.0f}",
+            growth,
+        )
+    console.print(table)
+    console.print(
+        "events/s: entries over the time beyond the start-up row's; the raw scan is one "
+        "SQL query writing the stored JSON. Target: peak growth (the largest size's peak over "
+        "the smallest's) under 2."
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m scripts.bench_export [--sizes N ...] [--formats F ...]`: build, run, print."""
+    parser = argparse.ArgumentParser(prog="python -m scripts.bench_export")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--formats", nargs="+", choices=list(FORMATS), default=list(FORMATS))
+    parser.add_argument("--folder", type=Path, help="where the stores go (default: a temp folder)")
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    figures: list[ExportFigure] = []
+    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
+        for size in args.sizes:
+            path = Path(folder) / f"export-{size}.db"
+            build_store(path, size, console)
+            figures += export_figures(path, size, args.formats)
+            path.unlink()
+    print_figures(Console(), figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
