@@ -25,15 +25,11 @@ from uuid import UUID
 
 from projections import merkle
 from projections.database import Cursor, Database, Row
-from projections.ledger import (
+from projections.ledger import LEVEL_BITS, STORED_LEVEL, LedgerView, StoredLog, node_key
+from projections.proofs import (
     LEAF_PREFIX,
-    LEVEL_BITS,
-    STORED_LEVEL,
     U64,
-    LedgerView,
-    StoredLog,
     content_hash,
-    node_key,
     position_bytes,
     topic_field,
     uuid_bytes,

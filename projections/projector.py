@@ -160,7 +160,7 @@ class Projector:
         """Rebuild every view from position 0 beside the live one, then swap it in.
 
         Views that are not `rebuildable` (the audit ledger) are not rebuilt:
-        they catch up with the log first, as they would anyway. With `compare`,
+        the live one catches up in the same pass. With `compare`,
         each rebuilt view's digest is taken live and rebuilt before the swap.
         Raise RebuildRunning while another rebuild of the store's views is under way.
         """
@@ -170,20 +170,11 @@ class Projector:
     def _rebuild(self, progress: Progress | None, compare: bool) -> RebuildReport:
         # The ledger is a witness: rebuilt from the log as it is now, it would
         # hash any tampering as if it had always been there and drop the
-        # checkpoints that say otherwise. So it is only ever caught up.
+        # checkpoints that say otherwise. So it is only ever caught up: the
+        # live one reads along with the rebuild (one pass, one decode), and a
+        # view skips what it has already applied.
         kept = [view for view in self.views if not _rebuildable(view)]
         rebuilding = [view for view in self.views if _rebuildable(view)]
-        if kept:
-            witness = Projector(
-                self.app,
-                self.db,
-                views=[type(view) for view in kept],
-                suffix=self.suffix,
-                page=max(self.page, 10_000),
-            )
-            witness.catch_up()
-        if not rebuilding:
-            return RebuildReport(0, 0.0, self.position(), {}, {})
         rebuilt = Projector(
             self.app,
             self.db,
@@ -191,10 +182,12 @@ class Projector:
             suffix=REBUILD_SUFFIX,
             page=max(self.page, 10_000),
         )
+        fresh_views = list(rebuilt.views)
         with self.db.write() as c:
-            for view in rebuilt.views:
+            for view in fresh_views:
                 view.drop_tables(c)
         rebuilt.create()
+        rebuilt.views.extend(kept)
         started = time.perf_counter()
         read = 0
 
@@ -213,14 +206,14 @@ class Projector:
             self.catch_up(until=reached)
             rebuilt.catch_up(until=reached)
         live = {view.name: view.digest() for view in rebuilding} if compare else {}
-        fresh = {view.name: view.digest() for view in rebuilt.views} if compare else {}
+        fresh = {view.name: view.digest() for view in fresh_views} if compare else {}
         with self.db.schema_change() as c:
             # Events stored meanwhile; the write lock (SQLite) keeps the head still.
             while notifications := rebuilt._read(reached, None):
                 rebuilt._apply(c, notifications)
                 reached = notifications[-1].id
                 read += len(notifications)
-            for old, new in zip(rebuilding, rebuilt.views, strict=True):
+            for old, new in zip(rebuilding, fresh_views, strict=True):
                 old.drop_tables(c)
                 for table in new.tables:
                     c.execute(f"ALTER TABLE {new.t(table)} RENAME TO {old.t(table)}")
