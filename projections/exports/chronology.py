@@ -144,7 +144,8 @@ def open_chronology(
 ) -> Chronology:
     """The timeline as of `as_of` (a position, an ISO time, or now) with `filters`.
 
-    Raise ValidationError for a bad filter or `as_of`, before any entry is read.
+    Raise ValidationError for a bad filter or `as_of`, before any entry is read,
+    and LedgerBehind when the ledger has not reached the position in time.
     """
     own = _scan_database(read_models.db)
     db = own or read_models.db
