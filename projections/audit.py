@@ -25,7 +25,7 @@ from uuid import UUID
 
 from projections import merkle
 from projections.database import Cursor, Database, Row
-from projections.ledger import LEVEL_BITS, STORED_LEVEL, LedgerView, StoredLog, node_key
+from projections.ledger import LEVEL_BITS, LedgerView, StoredLog, node_rows
 from projections.proofs import (
     LEAF_PREFIX,
     U64,
@@ -145,10 +145,10 @@ class _Scan:
                 rows = self.log.page(self.c, self.last, self.batch)
                 if self.progress is not None and rows:
                     self.progress(len(rows))
-                attested = [row for row in rows if row[0] <= witnessed]
-                if len(attested) == len(rows) and rows:
-                    self._check(attested, int(rows[-1][0]))
+                if rows and rows[-1][0] <= witnessed:
+                    self._check(rows, int(rows[-1][0]))
                     continue
+                attested = [row for row in rows if row[0] <= witnessed]
                 # The last batch the ledger witnessed: every leaf it holds up to
                 # its position must still be in the log.
                 if witnessed > 0:
@@ -214,7 +214,7 @@ class _Scan:
         first = self.size
         computed = list(zip(positions, range(first, first + len(rows)), hashes, strict=True))
         growth = merkle.grow(self.frontier, first, hashes)
-        made = sorted((node_key(*node), h) for node, h in growth.new_nodes(STORED_LEVEL))
+        made = node_rows(growth)
         roots = {
             size: (positions[size - first - 1], growth.root_at(size).hex()) for size in checkpoints
         }
@@ -225,8 +225,6 @@ class _Scan:
         """Every row's leaf hash: one comprehension in the common case, where ids are
         the recorder's own (32 hex digits on SQLite, UUIDs on PostgreSQL)."""
         topics = self.topics
-        for topic in {row[3] for row in rows} - topics.keys():
-            topics[topic] = topic_field(str(topic))
         sha256, join, u64, start, fromhex = (
             hashlib.sha256,
             b"".join,
@@ -234,27 +232,30 @@ class _Scan:
             LEAF_PREFIX,
             bytes.fromhex,
         )
-        try:
-            if self.db.dialect == "sqlite":
-                hashes = [
-                    sha256(
-                        join((start, fromhex(o), u64(v), topics[t], u64(len(s)), s, u64(p)))
-                    ).digest()
-                    for p, o, v, t, s in rows
-                ]
-            else:
-                hashes = [
+        for _ in range(2):
+            try:
+                if self.db.dialect == "sqlite":
+                    return [
+                        sha256(
+                            join((start, fromhex(o), u64(v), topics[t], u64(len(s)), s, u64(p)))
+                        ).digest()
+                        for p, o, v, t, s in rows
+                    ]
+                return [
                     sha256(
                         join((start, o.bytes, u64(v), topics[t], u64(len(s)), s, u64(p)))
                     ).digest()
                     for p, o, v, t, s in rows
                 ]
-        except (ValueError, TypeError, AttributeError):
-            # An id in another text form, or no id at all: row by row, with care.
-            # (A 32-character id that is not hex hashes wrongly here and fails
-            # the comparison, which then reads it with care.)
-            return [self._leaf(row) for row in rows]
-        return hashes
+            except KeyError:  # a topic not seen before
+                for topic in {row[3] for row in rows} - topics.keys():
+                    topics[topic] = topic_field(str(topic))
+            except (ValueError, TypeError, AttributeError):
+                break
+        # An id in another text form, or no id at all: row by row, with care. (A
+        # 32-character id that is not hex hashes wrongly above, fails the
+        # comparison, and is then read with care.)
+        return [self._leaf(row) for row in rows]
 
     def _leaf(self, row: Row) -> bytes:
         """One row's leaf hash, read with care; raise _Found when its id is no UUID."""
@@ -398,11 +399,8 @@ class _Scan:
     def _node_difference(
         self, made: list[Row], stored: list[Row], computed: list[Row], first: int
     ) -> _Found:
-        i = 0
-        while i < len(made) and i < len(stored) and made[i] == stored[i]:
-            i += 1
-        keys = [nodes[i][0] for nodes in (made, stored) if i < len(nodes)]
-        key = min(keys)
+        # Keys order by a node's last leaf, then level: the least is the first wrong.
+        key = min(k for k, _ in set(made).symmetric_difference(stored))
         leaf = key >> LEVEL_BITS
         position = computed[min(leaf - first, len(computed) - 1)][0]
         return _Found(
@@ -462,9 +460,11 @@ class _Scan:
         return self._plain(self.c.fetchall())
 
     def _nodes(self, first: int, end: int) -> list[Row]:
-        """(key, hash) of the stored nodes whose last leaf is one of [first, end), in order."""
+        """(key, hash) of the stored nodes whose last leaf is one of [first, end), by level
+        and then key, as `node_rows` makes them."""
         self.c.execute(
-            "SELECT node, hash FROM ledger_nodes WHERE node >= ? AND node < ? ORDER BY node",
+            "SELECT node, hash FROM ledger_nodes WHERE node >= ? AND node < ? "
+            f"ORDER BY node & {(1 << LEVEL_BITS) - 1}, node",
             (first << LEVEL_BITS, end << LEVEL_BITS),
         )
         return self._plain(self.c.fetchall())

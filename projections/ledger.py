@@ -73,6 +73,7 @@ __all__ = [
     "leaf_of",
     "log_table",
     "node_key",
+    "node_rows",
     "position_bytes",
     "topic_field",
     "uuid_bytes",
@@ -169,6 +170,22 @@ def node_key(level: int, index: int) -> int:
     return ((((index + 1) << level) - 1) << LEVEL_BITS) | level
 
 
+def node_rows(growth: merkle.Growth) -> list[tuple[int, bytes]]:
+    """(key, hash) of the nodes of stored size a batch completed, by level, then key.
+
+    The keys of one level step by a constant, so they come from a range.
+    """
+    rows: list[tuple[int, bytes]] = []
+    for level in range(STORED_LEVEL, len(growth.levels)):
+        start, hashes = growth.levels[level]
+        first = growth.before >> level  # the first node of this level the batch completed
+        if first < start + len(hashes):
+            step = 1 << (level + LEVEL_BITS)
+            keys = range(node_key(level, first), node_key(level, start + len(hashes)), step)
+            rows.extend(zip(keys, hashes[first - start :], strict=True))
+    return rows
+
+
 class LedgerView(View):
     """Appends every event to the Merkle tree and checkpoints each batch.
 
@@ -241,7 +258,7 @@ class LedgerView(View):
             h = leaf_of(last, id_bytes, change.version, topic, change.stored)
             leaves.append((last, size + len(leaves), h, timestamp(change.state)))
         growth = merkle.grow(frontier, size, [leaf[2] for leaf in leaves])
-        nodes = [(node_key(*node), h) for node, h in growth.new_nodes(STORED_LEVEL)]
+        nodes = node_rows(growth)
         c.executemany(f"INSERT INTO {self.t('ledger_leaves')} VALUES (?,?,?,?)", leaves)
         if nodes:
             c.executemany(f"INSERT INTO {self.t('ledger_nodes')} VALUES (?,?)", nodes)
