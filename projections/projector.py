@@ -173,8 +173,8 @@ class Projector:
         # checkpoints that say otherwise. So it is only ever caught up: the
         # live one reads along with the rebuild (one pass, one decode), and a
         # view skips what it has already applied.
-        kept = [view for view in self.views if not _rebuildable(view)]
-        rebuilding = [view for view in self.views if _rebuildable(view)]
+        kept = [view for view in self.views if not view.rebuildable]
+        rebuilding = [view for view in self.views if view.rebuildable]
         rebuilt = Projector(
             self.app,
             self.db,
@@ -238,8 +238,3 @@ class Projector:
         tracking = Tracking(self.app.name, notifications[-1].id)
         for view in self.views:
             view.process(c, changes, tracking)
-
-
-def _rebuildable(view: View) -> bool:
-    rebuildable: bool = getattr(view, "rebuildable", True)
-    return rebuildable

@@ -42,6 +42,8 @@ class View(TrackingRecorder, ABC):
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
     application = "timeline"
+    rebuildable: ClassVar[bool] = True
+    """Whether `Projector.rebuild` may rebuild this view from the log and swap it in."""
 
     def __init__(self, db: Database, *, suffix: str = "") -> None:
         self.db = db

@@ -74,4 +74,27 @@ def test_project_follows_the_postgresql_log_in_processes_of_its_own(
             read_models.close()
             app.close()
         assert follower.returncode == 0, output
-        assert "following the log with 4 view processes" in output
+        assert "following the log with 5 view processes" in output
+
+
+def test_replay_compare_exits_1_and_names_a_view_that_went_wrong(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/t.db"
+    env = store_env(url)
+    app = TimelineApp(env)
+    seed(app)
+    app.record_entry(body("meeting"), by="tests")
+    read_models = ReadModels(app, env)
+    with read_models.db.write() as c:
+        c.execute("UPDATE actor_directory SET body = CAST('{}' AS BLOB)")
+    read_models.close()
+    app.close()
+    done = subprocess.run(
+        [COMMAND, "--db", url, "replay", "--compare"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "actors: rebuilt view DIFFERS from the live one" in done.stdout
+    assert "timeline: rebuilt view same as the live one" in done.stdout
