@@ -44,6 +44,7 @@ __all__ = ["BadEvent", "VerifyReport", "verify_log"]
 Progress = Callable[[int], None]
 BATCH = 10_000
 START = -(2**63)  # below any position: SQLite accepts rowids of 0 and less
+UNREADABLE = bytes(32)  # the leaf "hash" of a row no engine wrote: it matches no leaf
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class _Scan:
         self.frontier: list[tuple[int, bytes]] = []
         self.checkpoints = 0
         self.topics: dict[str, bytes] = {}
+        self.unreadable: dict[int, str] = {}  # position: what is wrong with its row
 
     def run(self) -> VerifyReport:
         witnessed = self._witnessed()
@@ -258,18 +260,16 @@ class _Scan:
         return [self._leaf(row) for row in rows]
 
     def _leaf(self, row: Row) -> bytes:
-        """One row's leaf hash, read with care; raise _Found when its id is no UUID."""
+        """One row's leaf hash, read with care. A row no engine could have written
+        (an id that is no UUID, a state that is not bytes) gets a hash no leaf has,
+        so the comparison stops there and `unreadable` says why."""
         try:
             h = self._content(row)
-        except ValueError:
-            raise _Found(
-                BadEvent(
-                    int(row[0]),
-                    "changed",
-                    f"the event at position {row[0]} has the originator id {row[1]!r}, "
-                    "which is not a UUID: the row was changed",
-                )
-            ) from None
+        except ValueError as error:
+            self.unreadable[int(row[0])] = (
+                f"the event at position {row[0]} has {error}: the row was changed"
+            )
+            return UNREADABLE
         h.update(position_bytes(row[0]))
         return h.digest()
 
@@ -302,11 +302,19 @@ class _Scan:
             )
 
     def _content(self, row: Row) -> _Hash:
-        """A SHA-256 of the row's leaf but for its position; raise ValueError for a bad id."""
+        """A SHA-256 of the row's leaf but for its position; raise ValueError saying
+        what is wrong with a row whose id is no UUID or whose state is not bytes."""
         _, originator, version, topic, state = row
+        if not isinstance(state, bytes | memoryview):
+            # SQLite keeps a value's type per row: an edit by hand can store text.
+            raise ValueError(f"a state stored as {type(state).__name__}, not bytes")
         if not isinstance(originator, str | UUID):
-            raise ValueError(f"not an id: {originator!r}")
-        return content_hash(uuid_bytes(originator), version, topic_field(str(topic)), bytes(state))
+            raise ValueError(f"the originator id {originator!r}, which is not a UUID")
+        try:
+            id_bytes = uuid_bytes(originator)
+        except ValueError:
+            raise ValueError(f"the originator id {originator!r}, which is not a UUID") from None
+        return content_hash(id_bytes, version, topic_field(str(topic)), bytes(state))
 
     # Telling what went wrong ---------------------------------------------------
 
@@ -352,6 +360,8 @@ class _Scan:
                 f"recorded at position {elsewhere}: events were moved or swapped. Put "
                 "them back in their recorded order from a backup",
             )
+        elif position in self.unreadable:
+            bad = BadEvent(position, "changed", self.unreadable[position])
         elif i < len(leaves) and leaves[i][0] == position:
             bad = BadEvent(
                 position,

@@ -81,6 +81,26 @@ def test_one_changed_byte_of_a_state_is_caught_at_its_position(recorded: ReadMod
     assert report.head_hash == recorded.ledger.head().root  # the ledger's head, as it stands
 
 
+def test_a_row_no_engine_could_write_is_caught_as_changed_at_its_position(
+    recorded: ReadModels,
+) -> None:
+    # SQLite keeps a type per value: an edit by hand can leave text where bytes were.
+    # PostgreSQL's bytea column refuses text, so there the state is emptied instead.
+    if recorded.db.dialect == "sqlite":
+        alter(recorded, "UPDATE {log} SET state = CAST(state AS TEXT) WHERE {key} = ?", 7)
+        expected = "a state stored as str, not bytes"
+    else:
+        alter(recorded, "UPDATE {log} SET state = ? WHERE {key} = ?", b"", 7)
+        expected = "its stored bytes were changed"
+
+    report = verify(recorded)
+
+    assert report.first_bad is not None
+    assert (report.first_bad.position, report.first_bad.problem) == (7, "changed")
+    assert expected in report.first_bad.detail
+    assert report.checked == 6
+
+
 def test_a_deleted_event_is_caught_at_its_position(recorded: ReadModels) -> None:
     alter(recorded, "DELETE FROM {log} WHERE {key} = ?", 4)
 
