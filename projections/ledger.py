@@ -67,6 +67,7 @@ __all__ = [
     "LoggedEvent",
     "NoSuchEvent",
     "StoredLog",
+    "UnreadableEvent",
     "content_hash",
     "event_leaf_data",
     "event_leaf_hash",
@@ -102,6 +103,17 @@ class LedgerBehind(LedgerError):
         )
         self.position = position
         self.reached = reached
+
+
+class UnreadableEvent(LedgerError):
+    """The row at a log position is one no engine could have written."""
+
+    def __init__(self, position: int, what: str) -> None:
+        super().__init__(
+            f"the event at log position {position} was changed outside the engine: {what}; "
+            "`policy-timeline verify` tells more"
+        )
+        self.position = position
 
 
 class NoSuchEvent(LedgerError, LookupError):
@@ -157,9 +169,13 @@ class StoredLog:
         row = c.fetchone()
         if row is None:
             raise NoSuchEvent(position)
-        return LoggedEvent(
-            int(row[0]), str(UUID(str(row[1]))), int(row[2]), str(row[3]), bytes(row[4])
-        )
+        if not isinstance(row[4], bytes | memoryview):
+            raise UnreadableEvent(position, f"its state is stored as {type(row[4]).__name__}")
+        try:
+            originator = str(UUID(str(row[1])))
+        except ValueError:
+            raise UnreadableEvent(position, f"its id {row[1]!r} is no UUID") from None
+        return LoggedEvent(int(row[0]), originator, int(row[2]), str(row[3]), bytes(row[4]))
 
 
 # The view ----------------------------------------------------------------------

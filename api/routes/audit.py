@@ -14,10 +14,10 @@ from api.auth import AuditorDep
 from api.deps import ReadModelsDep
 from api.responses import JSONBytes, answer
 from api.schemas import ConsistencyProofOut, InclusionProofOut, ReplayReport, VerifyOut
-from domain import NotFound, ValidationError
+from domain import Conflict, NotFound, ValidationError
 from projections import ReadModels, ViewsBehind
 from projections.audit import verify_log
-from projections.ledger import LedgerBehind, NoSuchEvent
+from projections.ledger import LedgerBehind, NoSuchEvent, UnreadableEvent
 
 __all__ = ["router"]
 
@@ -104,7 +104,8 @@ def proof(
     """The event at `position`, its leaf hash and audit path, and the tree head they
     lead to. The proof carries the event itself, so it can be checked offline
     (`policy-timeline verify --proof FILE`). 404 when no event is stored there;
-    422 when `against` is before `position` or beyond the log.
+    409 when its row was altered past reading; 422 when `against` is before
+    `position` or beyond the log.
     """
     _witness(read_models)
     ledger = read_models.ledger
@@ -112,6 +113,8 @@ def proof(
         found = ledger.inclusion_proof(position, against=against)
     except NoSuchEvent as error:
         raise NotFound("event at log position", str(position)) from error
+    except UnreadableEvent as error:
+        raise Conflict(str(error)) from None
     except LedgerBehind as error:
         _refuse_beyond(read_models, "query.against" if against else "query.position", error)
     except ValueError as error:

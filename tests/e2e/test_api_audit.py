@@ -229,3 +229,15 @@ def test_the_audit_routes_need_the_audit_scope(seeded: Api) -> None:
     for path in ("verify", "proof?position=1", "consistency?first=1"):
         assert seeded.client.get(f"{BASE}/audit/{path}").status_code == 401
         problem_of(seeded.client.get(f"{BASE}/audit/{path}", headers=seeded.auth), 403)
+
+
+def test_a_proof_of_a_row_altered_past_reading_is_a_conflict_not_a_crash(
+    local_seeded: Api,
+) -> None:
+    auditor = _auditor(local_seeded)
+    with _read_models(local_seeded).db.write() as c:
+        c.execute("UPDATE stored_events SET state = CAST(state AS TEXT) WHERE rowid = 2")
+    response = local_seeded.client.get(
+        f"{BASE}/audit/proof", params={"position": 2}, headers=auditor
+    )
+    assert "changed outside the engine" in problem_of(response, 409)["detail"]
