@@ -15,6 +15,10 @@
 
 A text these rules do not read (a time of day, an unspecified digit) is shown
 as its bounds when they are given, else as the text itself.
+
+A timeline is ordered by the recorded lower bound, which `~` widens
+(`2023-11~` starts on 1 October); `stated_month` is the month the text itself
+starts in (November), which a reader expects it under.
 """
 
 # The en dash is what this module writes between the ends of a range; ruff would
@@ -27,23 +31,13 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-__all__ = ["display_date", "display_moment", "month_heading", "month_key"]
+from domain import ValidationError, parse_edtf_date
+from projections.exports.dates import MONTHS as MONTH_NAMES
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+__all__ = ["display_date", "display_moment", "month_heading", "stated_month"]
+
+# The month names the exports write, shortened as dates in a list are.
+MONTHS = tuple(name[:3] for name in MONTH_NAMES)
 SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
 DASH = "–"  # an en dash, as ranges are written
 _POINT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([~?%]?)")
@@ -157,9 +151,18 @@ def _from_bounds(text: str, start: date | str | None, end: date | str | None) ->
     return _interval(*as_points)
 
 
-def month_key(day: str) -> str:
-    """The month an ISO date falls in, `2023-12`: what a timeline groups its entries by."""
-    return day[:7]
+def stated_month(text: str, start: str) -> str:
+    """The month a date says it starts in, as `2023-11`: for `2023-11~/2023-12-28`
+    November, though `~` widened its recorded lower bound `start` (ISO) to 1 October.
+    The month of `start` for a text the engine does not read without its marks."""
+    recorded = start[:7]
+    try:
+        strict = parse_edtf_date(text.replace("~", "").replace("%", ""), "occurred")
+    except ValidationError:
+        return recorded
+    # Widening only ever lowers the bound, so this is never the earlier month; max()
+    # holds that for a form the two readings might place apart.
+    return max(recorded, strict.start.isoformat()[:7])
 
 
 def month_heading(key: str) -> str:

@@ -7,16 +7,18 @@ free of lookups and rules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import accumulate
 from typing import Any
 
-from api.web.dates import display_date, display_moment, month_heading, month_key
+from api.web.dates import display_date, display_moment, month_heading, stated_month
 
 __all__ = [
     "actor_slugs",
     "change_rows",
     "detail_rows",
     "entry_card",
+    "link_rows",
     "link_targets",
     "month_groups",
     "role_period",
@@ -93,6 +95,19 @@ def link_targets(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     return {link["target"] for entry in entries for link in entry.get("links") or ()}
 
 
+def link_rows(links: Iterable[Mapping[str, Any]], titles: Names) -> list[dict[str, Any]]:
+    """An entry's links to others, each with the relation in words and the other's
+    title (its id when it has none as of the page's moment)."""
+    return [
+        {
+            **link,
+            "title": titles.get(link["target"], link["target"]),
+            "relation": link["relation"].replace("_", " "),
+        }
+        for link in links
+    ]
+
+
 def source_slugs(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     return {citation["source"] for entry in entries for citation in entry.get("sources", ())}
 
@@ -123,12 +138,22 @@ def entry_card(entry: Mapping[str, Any], names: Names, sources: Sources) -> dict
     }
 
 
-def month_groups(cards: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Consecutive cards by the month their occurred interval starts in, each with
-    its heading: the timeline is ordered by that day, so each month comes once."""
+def month_groups(
+    cards: Sequence[Mapping[str, Any]], *, descending: bool = False
+) -> list[dict[str, Any]]:
+    """Consecutive cards under the month their date says it starts in, each month
+    once: `~Nov - 28 Dec 2023` under November, though `~` widened its lower bound
+    into October. The cards come in occurred order (by that lower bound) and keep
+    it: where a widened date's month would break the order of the headings, it
+    stands under the month of the entries beside it, so no heading comes twice.
+    A plain date always stands under its own month."""
+    stated = [stated_month(card["occurred"], card["occurred_start"]) for card in cards]
+    if descending:
+        keys = list(accumulate(stated, min))
+    else:
+        keys = list(accumulate(reversed(stated), min))[::-1]
     groups: list[dict[str, Any]] = []
-    for card in cards:
-        key = month_key(card["occurred_start"])
+    for key, card in zip(keys, cards, strict=True):
         if not groups or groups[-1]["key"] != key:
             groups.append({"key": key, "heading": month_heading(key), "entries": []})
         groups[-1]["entries"].append(card)

@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
-from api.web.dates import display_date, display_moment, month_heading, month_key
+from api.web.dates import display_date, display_moment, month_heading, stated_month
+from api.web.present import month_groups
+from domain import parse_edtf_date
 
 
 @pytest.mark.parametrize(
@@ -122,8 +125,70 @@ def test_an_impossible_day_is_not_made_readable() -> None:
     assert display_date("2023-02-30") == "2023-02-30"
 
 
-def test_a_month_heading_names_the_month_of_an_iso_day() -> None:
-    assert month_heading(month_key("2023-12-18")) == "December 2023"
+def test_a_month_heading_names_the_month() -> None:
+    assert month_heading("2023-12") == "December 2023"
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("2023-11~/2023-12-28", "2023-11"),  # recorded from 1 Oct: ~ widens a month
+        ("2023-12-01~", "2023-12"),  # recorded from 30 Nov
+        ("2024~", "2024-01"),  # recorded from 1 Jan 2023
+        ("2023-12-21%", "2023-12"),
+        ("2023-12?", "2023-12"),
+        ("2023-12-18/2023-12-22", "2023-12"),
+    ],
+)
+def test_a_date_stands_under_the_month_it_says_it_starts_in_not_its_widened_bound(
+    text: str, month: str
+) -> None:
+    start = parse_edtf_date(text, "occurred").start.isoformat()
+    assert stated_month(text, start) == month
+
+
+def test_a_date_the_rules_do_not_read_stands_under_its_recorded_month() -> None:
+    assert stated_month("not a date", "2023-10-01") == "2023-10"
+
+
+def _card(text: str) -> dict[str, Any]:
+    return {"occurred": text, "occurred_start": parse_edtf_date(text, "t").start.isoformat()}
+
+
+def _headings(texts: list[str], *, descending: bool = False) -> list[tuple[str, list[str]]]:
+    cards = [_card(text) for text in texts]
+    groups = month_groups(cards, descending=descending)
+    return [(g["heading"], [card["occurred"] for card in g["entries"]]) for g in groups]
+
+
+def test_a_widened_date_first_in_the_list_heads_its_stated_month() -> None:
+    # The sample's first entry: under October it would read as a mistake.
+    texts = ["2023-11~/2023-12-28", "2023-11-15", "2023-12-27"]
+    assert _headings(texts) == [
+        ("November 2023", ["2023-11~/2023-12-28", "2023-11-15"]),
+        ("December 2023", ["2023-12-27"]),
+    ]
+
+
+def test_a_widened_date_among_earlier_months_stays_in_order_without_a_second_heading() -> None:
+    # Ordered by lower bound, October 5 comes after the widened November (from 1 Oct):
+    # under November it would send the headings back to October.
+    texts = ["2023-10-01", "2023-11~", "2023-10-05", "2023-11-02"]
+    assert _headings(texts) == [
+        ("October 2023", ["2023-10-01", "2023-11~", "2023-10-05"]),
+        ("November 2023", ["2023-11-02"]),
+    ]
+
+
+def test_newest_first_a_widened_date_follows_the_same_rule() -> None:
+    assert _headings(["2023-12-27", "2023-11-15", "2023-11~/2023-12-28"], descending=True) == [
+        ("December 2023", ["2023-12-27"]),
+        ("November 2023", ["2023-11-15", "2023-11~/2023-12-28"]),
+    ]
+    assert _headings(["2023-11-02", "2023-10-05", "2023-11~"], descending=True) == [
+        ("November 2023", ["2023-11-02"]),
+        ("October 2023", ["2023-10-05", "2023-11~"]),
+    ]
 
 
 def test_a_recorded_time_is_shown_in_utc_to_the_second() -> None:
