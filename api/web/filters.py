@@ -79,8 +79,12 @@ EXPORT_FORMATS = (
     ("ics", "iCalendar"),
     ("timelinejs", "TimelineJS"),
 )
+# How much of a refused value a message repeats.
+SHOWN_VALUE = 60
 # What the exports take: the view's filters, not its paging.
 _EXPORTED = tuple(name for name in FIELDS if name not in ("limit", "cursor"))
+# What shapes a view without narrowing its entries.
+_VIEW_SETTINGS = ("order", "as_of", "limit", "cursor")
 
 
 @dataclass
@@ -119,6 +123,12 @@ class TimelineForm:
             values.pop("cursor", None)
         return "/" + _query(with_values(values, **changes))
 
+    def unfiltered_url(self) -> str:
+        """This view without its filters: the same order, moment and page size, from
+        the first page (a cursor continues only the query it came from)."""
+        kept = {k: v for k, v in self.values.items() if k in _VIEW_SETTINGS and k != "cursor"}
+        return "/" + _query(kept)
+
     def export_url(self, fmt: str) -> str:
         """The chronology export of this view's filters in format `fmt`."""
         kept = {k: v for k, v in self.values.items() if k in _EXPORTED}
@@ -130,7 +140,9 @@ class TimelineForm:
 
     @property
     def filtered(self) -> bool:
-        return any(name in self.values for name in _EXPORTED if name not in ("order", "as_of"))
+        """Whether any value chooses which entries show (order, moment and paging
+        do not)."""
+        return any(name not in _VIEW_SETTINGS for name in self.values)
 
 
 def read_form(params: Mapping[str, str]) -> TimelineForm:
@@ -142,7 +154,8 @@ def read_form(params: Mapping[str, str]) -> TimelineForm:
     except SchemaError as error:
         for problem in error.errors():
             name = str(problem["loc"][0]) if problem["loc"] else "q"
-            form.refuse(name, f"{values.get(name, '')!r}: {ACCEPTED.get(name, problem['msg'])}")
+            accepted = ACCEPTED.get(name, problem["msg"])
+            form.refuse(name, f"{_shown(values.get(name, ''))}: {accepted}")
     # The dates' meaning too, which the query would check one at a time: the page
     # names every value to change at once.
     for name in ("from", "to"):
@@ -164,6 +177,11 @@ def with_values(values: Mapping[str, str], **changes: str | None) -> dict[str, s
         else:
             result[key] = value
     return result
+
+
+def _shown(value: str) -> str:
+    """`value` quoted for a message, cut short: the field beside it holds it whole."""
+    return repr(value if len(value) <= SHOWN_VALUE else value[:SHOWN_VALUE] + "…")
 
 
 def _query(values: Mapping[str, str]) -> str:

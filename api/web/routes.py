@@ -27,6 +27,7 @@ from api.web.present import (
     actor_slugs,
     detail_rows,
     entry_card,
+    link_rows,
     link_targets,
     month_groups,
     role_period,
@@ -35,13 +36,17 @@ from api.web.present import (
 )
 from api.web.render import html_page, static_file
 from domain import ActorNotFound, EntryNotFound, TimelineApp, ValidationError
-from projections import Page, ReadModels, ViewsBehind
+from projections import Page, Queries, ReadModels, ViewsBehind
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
 ACTOR_PAGE = 50
+# How much of an unknown id a 404 page repeats.
+SHOWN_ID = 80
+# HEAD too: link checkers and `curl -I` ask it of a page; the server sends no body.
+PAGE_METHODS = ["GET", "HEAD"]
 
 
 async def _refusal(request: Request) -> HTTPException | None:
@@ -56,7 +61,7 @@ async def _refusal(request: Request) -> HTTPException | None:
 Refusal = Annotated[HTTPException | None, Depends(_refusal)]
 
 
-@router.get("/static/{name}")
+@router.api_route("/static/{name}", methods=PAGE_METHODS)
 def static(name: str) -> Response:
     """The pages' stylesheet and script; no data, so open whatever the read rule."""
     found = static_file(name)
@@ -65,13 +70,13 @@ def static(name: str) -> Response:
     return found
 
 
-@router.get("/")
+@router.api_route("/", methods=PAGE_METHODS)
 def timeline_page(
     request: Request, refused: Refusal, read_models: ReadModelsDep, app: TimelineDep
 ) -> Response:
     """The timeline, filtered by the query string, grouped by month."""
     if refused is not None:
-        return _refused_page(refused)
+        return _refused_page(refused, request)
     params = request.query_params
     if any(not value.strip() for value in params.values()):
         # An empty form field means "not used": leave it out of the URL people share.
@@ -95,13 +100,15 @@ def timeline_page(
         form=form,
         labels=LABELS,
         actors=directory.choices() if directory.complete else None,
-        groups=month_groups(cards),
+        groups=month_groups(cards, descending=form.values.get("order") == "desc"),
         count=len(cards),
         as_of=as_of,
         as_of_moment=display_moment(as_of.recorded_at) if as_of is not None else None,
+        as_of_latest=as_of is not None and as_of.position >= now,
         next_url=form.url(cursor=page.next_cursor) if page and page.next_cursor else None,
         first_url=form.url() if "cursor" in form.values else None,
-        exports=[(label, form.export_url(fmt)) for fmt, label in EXPORT_FORMATS],
+        # A refused filter would only be refused again by the export: no links then.
+        exports=[] if form.errors else [(lab, form.export_url(f)) for f, lab in EXPORT_FORMATS],
         topic_url=lambda topic: form.url(topic=topic),
     )
 
@@ -135,7 +142,7 @@ def _timeline(
     return None
 
 
-@router.get("/actors/{actor_id}")
+@router.api_route("/actors/{actor_id}", methods=PAGE_METHODS)
 def actor_page(
     actor_id: str,
     request: Request,
@@ -145,7 +152,7 @@ def actor_page(
 ) -> Response:
     """An actor: names and aliases, roles over time, entries in order, frequent co-actors."""
     if refused is not None:
-        return _refused_page(refused)
+        return _refused_page(refused, request)
     queries = read_models.queries
     now = _views_position(read_models)
     try:
@@ -154,14 +161,7 @@ def actor_page(
         return _not_found("actor", actor_id)
     order = request.query_params.get("order") or "asc"
     cursor = request.query_params.get("cursor") or None
-    error = None
-    page: Page | None = None
-    try:
-        page = queries.actor_history(actor_id, order=order, limit=ACTOR_PAGE, cursor=cursor)
-    except ValidationError as refused_value:
-        error = f"{LABELS.get(refused_value.field, refused_value.field)}: {refused_value.message}"
-    except ViewsBehind as behind:
-        error = str(behind)
+    page, error = _actor_history(queries, actor_id, order, cursor)
     entries = [orjson.loads(raw) for raw in page.items] if page is not None else []
     others = [pair["actor"] for pair in actor["co_actors"]]
     names = _names(request).actor_names(
@@ -170,9 +170,9 @@ def actor_page(
     cards = _cards(request, read_models, app, entries, now, names=names)
     roles = sorted(actor["roles"], key=lambda role: role.get("start") or "")
     base = f"/actors/{actor_id}"
+    kept = {"order": order} if order != "asc" else {}
     more = None
     if page is not None and page.next_cursor:
-        kept = {"order": order} if order != "asc" else {}
         more = f"{base}?{urlencode({**kept, 'cursor': page.next_cursor})}"
     return html_page(
         "actor.html",
@@ -185,16 +185,29 @@ def actor_page(
             for pair in actor["co_actors"]
         ],
         merged_into=_named(actor["merged_into"], names),
-        groups=month_groups(cards),
+        groups=month_groups(cards, descending=order == "desc"),
         order=order,
         error=error,
         topic_url=lambda topic: "/?" + urlencode({"topic": topic}),
         next_url=more,
-        first_url=base + (f"?order={order}" if order != "asc" else "") if cursor else None,
+        first_url=f"{base}?{urlencode(kept)}".rstrip("?") if cursor else None,
     )
 
 
-@router.get("/entries/{entry_id}")
+def _actor_history(
+    queries: Queries, actor_id: str, order: str, cursor: str | None
+) -> tuple[Page | None, str | None]:
+    """A page of the actor's entries, or None and why not (a bad order or cursor)."""
+    try:
+        page = queries.actor_history(actor_id, order=order, limit=ACTOR_PAGE, cursor=cursor)
+    except ValidationError as refused:
+        return None, f"{LABELS.get(refused.field, refused.field)}: {refused.message}"
+    except ViewsBehind as behind:
+        return None, str(behind)
+    return page, None
+
+
+@router.api_route("/entries/{entry_id}", methods=PAGE_METHODS)
 def entry_page(
     entry_id: str,
     request: Request,
@@ -205,7 +218,7 @@ def entry_page(
     """An entry now (or `?as_of=` then), every version with who, when and why, and
     links to the timeline as of each version."""
     if refused is not None:
-        return _refused_page(refused)
+        return _refused_page(refused, request)
     try:
         ident = str(UUID(entry_id))
     except ValueError:
@@ -217,14 +230,12 @@ def entry_page(
         return _not_found("entry", entry_id)
     now = _views_position(read_models)
     asked = (request.query_params.get("as_of") or "").strip() or None
-    error = None
-    position = now
+    position, error = now, None
     if asked is not None:
         try:
             position = queries.position(asked)
         except ValidationError as refused_value:
-            error = f"View as of: {refused_value.message}"
-            asked = None
+            error, asked = f"View as of: {refused_value.message}", None
     try:
         entry: dict[str, Any] | None = orjson.loads(queries.entry(ident, as_of=position))
     except EntryNotFound:
@@ -235,24 +246,15 @@ def entry_page(
     names = _names(request)
     actor_names = names.actor_names(queries, now, actor_slugs(shown))
     sources = names.sources(app, source_slugs(shown))
-    card = entry_card(entry, actor_names, sources) if entry is not None else None
     titles = _titles(read_models, link_targets(shown), position)
-    links = [
-        {
-            **link,
-            "title": titles.get(link["target"], link["target"]),
-            "relation": link["relation"].replace("_", " "),
-        }
-        for link in (entry["links"] if entry is not None else [])
-    ]
     return html_page(
         "entry.html",
         status=422 if error else 200,
         position=position,
         ident=ident,
-        entry=card,
+        entry=entry_card(entry, actor_names, sources) if entry is not None else None,
         details=detail_rows(entry["details"], actor_names) if entry is not None else [],
-        links=links,
+        links=link_rows(entry["links"], titles) if entry is not None else [],
         versions=version_rows(history, actor_names, sources, titles),
         as_of=asked,
         as_of_moment=display_moment(_moment_of(history, position)) if asked else None,
@@ -313,19 +315,27 @@ def _named(slug: str | None, names: dict[str, str]) -> dict[str, str] | None:
 
 
 def _not_found(what: str, ident: str) -> Response:
+    shown = ident if len(ident) <= SHOWN_ID else ident[:SHOWN_ID] + "…"
+    where = "in this record" if what != "file" else "among the pages' files"
     return html_page(
         "error.html",
         status=404,
         title=f"No such {what}",
-        message=f"There is no {what} {ident!r} in this record.",
+        message=f"There is no {what} {shown!r} {where}.",
     )
 
 
-def _refused_page(refused: HTTPException) -> Response:
+def _refused_page(refused: HTTPException, request: Request) -> Response:
+    if refused.status_code != 401:
+        title = "Token lacks scope read"
+    elif request.headers.get("authorization"):
+        title = "Token not accepted"
+    else:
+        title = "Reads need a token"
     return html_page(
         "refused.html",
         status=refused.status_code,
         headers=refused.headers,
-        title="Reads need a token" if refused.status_code == 401 else "Token lacks scope read",
+        title=title,
         detail=str(refused.detail),
     )

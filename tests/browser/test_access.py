@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
@@ -58,7 +60,7 @@ def test_focus_is_visible_on_links_and_controls(site: Site, page: Page) -> None:
         assert float(style[1].removesuffix("px")) >= 2
 
 
-def test_pages_have_landmarks_a_language_a_label_on_every_control_and_unique_ids(
+def test_pages_have_landmarks_a_language_headings_in_order_labels_and_unique_ids(
     site: Site, page: Page
 ) -> None:
     for path in ("/", "/actors/joe-biden", _meeting_path(site, page), "/?from=bad"):
@@ -67,6 +69,11 @@ def test_pages_have_landmarks_a_language_a_label_on_every_control_and_unique_ids
         for role in ("banner", "navigation", "main", "contentinfo"):
             expect(page.get_by_role(role).first).to_be_attached()
         expect(page.locator("h1")).to_have_count(1)
+        levels = page.locator("h1, h2, h3, h4, h5, h6").evaluate_all(
+            "hs => hs.map(h => Number(h.tagName[1]))"
+        )
+        assert levels[0] == 1, path
+        assert all(b <= a + 1 for a, b in pairwise(levels)), (path, levels)
         unlabelled = page.evaluate(
             """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
                  .filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label'))
@@ -114,6 +121,11 @@ def test_protected_reads_show_a_401_page_and_no_entry(
             expect(tab.locator("main")).to_contain_text("--protect-reads")
             expect(tab.locator("article")).to_have_count(0)
             expect(tab.locator("main")).not_to_contain_text("Biden")
+        # A token the server does not know is refused as such, and shows nothing either.
+        refused = httpx.get(site.url("/"), headers={"Authorization": "Bearer not-a-token"})
+        assert refused.status_code == 401
+        assert "<h1>Token not accepted</h1>" in refused.text
+        assert "Biden" not in refused.text
         # The same pages answer a reader whose requests carry a token with scope read.
         tab = with_token.new_page()
         answer = tab.goto(site.url("/"))

@@ -173,3 +173,57 @@ def test_an_id_that_is_no_entry_id_is_a_404_page(site: Site) -> None:
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/html")
     assert "No such entry" in answer.text
+
+
+@pytest.mark.parametrize("path", ["/", "/?topic=migration", "/actors/joe-biden", "entry"])
+def test_a_head_request_answers_as_the_page_would(site: Site, path: str) -> None:
+    if path == "entry":
+        item = httpx.get(site.url("/api/v1/timeline"), params={"limit": 1}).json()["items"][0]
+        path = f"/entries/{item['id']}"
+    head = httpx.head(site.url(path))
+    get = httpx.get(site.url(path))
+    assert head.status_code == get.status_code == 200
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
+
+
+def test_a_404_page_repeats_only_the_start_of_a_long_id(site: Site) -> None:
+    answer = httpx.get(site.url("/entries/" + "x" * 5000))
+    assert answer.status_code == 404
+    assert "x" * 80 + "…" in answer.text
+    assert "x" * 81 not in answer.text
+
+
+def test_a_refused_value_is_quoted_short_in_the_message_and_whole_in_its_field(
+    site: Site,
+) -> None:
+    answer = httpx.get(site.url("/"), params={"q": "z" * 600})
+    assert answer.status_code == 422
+    assert "z" * 60 + "…" in answer.text
+    assert answer.text.count("z" * 600) == 1  # the field's value, to edit
+
+
+def test_as_of_before_the_first_event_says_the_record_held_nothing_yet(site: Site) -> None:
+    answer = httpx.get(site.url("/"), params={"as_of": "1900-01-01T00:00:00Z"})
+    assert answer.status_code == 200
+    assert "stood at position 0 (the beginning)" in answer.text
+    assert "The record held no entries yet then." in answer.text
+
+
+def test_as_of_past_the_last_event_says_it_is_the_latest(site: Site) -> None:
+    head = httpx.get(site.url("/api/v1/timeline")).json()["as_of"]["position"]
+    answer = httpx.get(site.url("/"), params={"as_of": "2999-01-01T00:00:00Z"})
+    assert f"stood at position {head} (" in answer.text
+    assert "That is the latest position: nothing has been recorded since." in answer.text
+    earlier = httpx.get(site.url("/"), params={"as_of": head - 1})
+    assert "That is the latest position" not in earlier.text
+
+
+def test_clearing_the_filters_keeps_the_moment_and_order_encoded(site: Site) -> None:
+    moment = "2999-01-01T00:00:00+01:00"
+    answer = httpx.get(site.url("/"), params={"q": "nothing-matches", "as_of": moment})
+    link = re.search(r'<a href="([^"]+)">Clear the filters</a>', answer.text)
+    assert link is not None
+    cleared = httpx.get(site.url(link.group(1).replace("&amp;", "&")))
+    assert cleared.status_code == 200
+    assert dict(cleared.url.params) == {"as_of": moment}

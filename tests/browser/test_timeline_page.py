@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -32,8 +37,12 @@ def test_the_sample_timeline_shows_every_entry_under_its_month_in_order(
 ) -> None:
     page.goto(site.url("/"))
     expect(page.locator("h1")).to_have_text("Timeline")
+    # The first entry, "~Nov - 28 Dec 2023" (an en dash), is ordered by its widened lower bound
+    # (1 October) but stands under the month it names.
     months = page.locator(".month-heading").all_inner_texts()
-    assert months == ["October 2023", "November 2023", "December 2023", "January 2024"]
+    assert months == ["November 2023", "December 2023", "January 2024"]
+    first = page.locator(".month").first.locator("article .when").first
+    expect(first).to_have_text("~Nov \u2013 28 Dec 2023")
     assert _entry_ids(page) == _api_ids(site)
     assert len(_entry_ids(page)) == 24
     meeting = page.locator("article", has=page.get_by_role("link", name=MEETING))
@@ -162,3 +171,53 @@ def test_one_button_opens_and_closes_every_entrys_sources(site: Site, page: Page
     assert sources.evaluate_all("all => all.every(d => d.open)")
     page.get_by_role("button", name="Close all sources").click()
     assert sources.evaluate_all("all => all.every(d => !d.open)")
+
+
+UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# Each format's media type, and how to read the ids of its entries, in order.
+DOWNLOADS: dict[str, tuple[str, Callable[[str], list[str]]]] = {
+    "Markdown": ("text/markdown", lambda t: re.findall(rf"; id `({UUID})`", t)),
+    "HTML": ("text/html", lambda t: re.findall(rf'<article id="entry-({UUID})"', t)),
+    "CSV": ("text/csv", lambda t: [row["id"] for row in csv.DictReader(io.StringIO(t))]),
+    "JSON": ("application/json", lambda t: [e["id"] for e in json.loads(t)["entries"]]),
+    "NDJSON": (
+        "application/x-ndjson",
+        lambda t: [r["id"] for r in map(json.loads, t.splitlines()) if r.get("type") == "entry"],
+    ),
+    "iCalendar": ("text/calendar", lambda t: re.findall(rf"UID:({UUID})@", t)),
+    "TimelineJS": (
+        "application/json",
+        lambda t: [e["unique_id"].removeprefix("entry-") for e in json.loads(t)["events"]],
+    ),
+}
+
+
+def test_every_download_link_downloads_the_filtered_view_in_its_format(
+    site: Site, page: Page, tmp_path: Path
+) -> None:
+    page.goto(site.url("/?actor=joe-biden&order=desc"))
+    expected = _api_ids(site, actor="joe-biden", order="desc")
+    assert len(expected) == 3
+    links = page.get_by_role("region", name="Download this view").locator("li a")
+    assert links.all_inner_texts() == list(DOWNLOADS)
+    for link in links.all():
+        label = link.inner_text()
+        media_type, read_ids = DOWNLOADS[label]
+        with page.expect_download() as started:
+            link.click()
+        download = started.value
+        saved = tmp_path / download.suggested_filename
+        download.save_as(saved)
+        answer = httpx.get(site.url(str(link.get_attribute("href"))))
+        assert answer.status_code == 200, label
+        assert answer.headers["content-type"].split(";")[0] == media_type, label
+        # What the browser saved is the export itself: the same position, the same bytes.
+        assert saved.read_bytes() == answer.content, label
+        assert re.fullmatch(r"chronology-at-\d+\..+", saved.name), label
+        assert read_ids(answer.text) == expected, label
+
+
+def test_a_view_with_a_refused_filter_offers_no_downloads(site: Site, page: Page) -> None:
+    page.goto(site.url("/?actor=joe-biden&from=2023-13"))
+    expect(page.get_by_role("alert")).to_contain_text("From")
+    expect(page.get_by_role("region", name="Download this view")).to_have_count(0)
