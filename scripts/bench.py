@@ -19,35 +19,21 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from domain import TimelineApp, open_app
 from domain.import_formats import count_lines
 from domain.importing import BATCH_SIZE, import_file
-from scripts.bench_http import CONNECTIONS, THREADS, HttpFigure, http_row, wrk_available
+from projections.exports import FORMATS
+from scripts.bench_export import ExportFigure, export_figures, print_figures
+from scripts.bench_http import HttpFigure, http_row, wrk_available
 from scripts.bench_import import write_synthetic_file
+from scripts.bench_tables import Figure, http_table, latency_table, rate_table, verify_table
+from scripts.bench_verify import VerifyFigure, verify_store
 from scripts.bench_views import QueryFigure, make_store, query_figures, raw_rebuild, replay
 
 __all__ = ["add_parser", "import_row", "run", "synthetic_entries"]
 
 Row = tuple[str, str, str, bytes]
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    count: int
-    seconds: float
-    baseline_name: str
-    baseline_seconds: float
-
-    @property
-    def rate(self) -> float:
-        return self.count / self.seconds
-
-    @property
-    def baseline_rate(self) -> float:
-        return self.count / self.baseline_seconds
 
 
 def add_parser(commands: Any) -> None:
@@ -88,6 +74,21 @@ def add_parser(commands: Any) -> None:
         default=3,
         help="wrk rounds a server, alternating; the best is shown (default: %(default)s)",
     )
+    parser.add_argument(
+        "--export-formats",
+        nargs="*",
+        choices=list(FORMATS),
+        default=list(FORMATS),
+        help="formats exported, each by a child process, at every replayed size "
+        "(default: all; none skips the rows)",
+    )
+    parser.add_argument(
+        "--verify-rounds",
+        type=int,
+        default=3,
+        help="rounds of verify beside a plain SHA-256 at every replayed size, best shown "
+        "(default: %(default)s; 0 skips the row)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -108,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         console.print("The HTTP row is skipped: it serves the largest of --replay-entries.")
     figures: list[Figure] = []
     latencies: list[QueryFigure] = []
+    exports: list[ExportFigure] = []
+    verified: list[VerifyFigure] = []
     http: HttpFigure | None = None
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
         if args.entries > 0:
@@ -119,6 +122,15 @@ def run(args: argparse.Namespace) -> int:
             path = Path(folder) / f"views-{entries}.db"
             replayed = replay_row(path, entries, console)
             figures.append(replayed)
+            # The replay left every view at the head, the ledger included.
+            if args.verify_rounds > 0:
+                with console.status(f"verify, {entries:,} entries", spinner="dots"):
+                    verified.append(
+                        verify_store(f"sqlite:///{path}", entries, rounds=args.verify_rounds)
+                    )
+            if args.export_formats:
+                with console.status(f"exports, {entries:,} entries", spinner="dots"):
+                    exports += export_figures(path, entries, args.export_formats)
             if entries == sizes[-1]:
                 # The largest store, views built, serves the read rows: no second build.
                 if args.queries > 0:
@@ -131,11 +143,15 @@ def run(args: argparse.Namespace) -> int:
             for leftover in Path(folder).glob(f"views-{entries}.db*"):
                 leftover.unlink()
     if figures:
-        console.print(_rate_table(figures, args.entries))
+        console.print(rate_table(figures, args.entries))
+    if verified:
+        console.print(verify_table(verified))
+    if exports:
+        print_figures(console, exports)
     if latencies:
-        console.print(_latency_table(latencies, sizes[-1]))
+        console.print(latency_table(latencies, sizes[-1]))
     if http is not None:
-        console.print(_http_table(http, sizes[-1], args.http_rounds))
+        console.print(http_table(http, sizes[-1], args.http_rounds))
         if http.engine_errors:
             console.print(
                 f"The engine answered {http.engine_errors:,} requests with an error or none: "
@@ -160,66 +176,6 @@ def replay_row(path: Path, entries: int, console: Console) -> Figure:
         "raw rebuild: SQL scan, orjson, executemany",
         raw,
     )
-
-
-def _rate_table(figures: list[Figure], entries: int) -> Table:
-    table = Table(title=f"policy-timeline bench ({entries:,} entries, SQLite, WAL)")
-    for column in ("row", "engine /s", "baseline", "baseline /s", "ratio"):
-        table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
-    for f in figures:
-        table.add_row(
-            f.name,
-            f"{f.rate:,.0f}",
-            f.baseline_name,
-            f"{f.baseline_rate:,.0f}",
-            f"{f.rate / f.baseline_rate:.2f}",
-        )
-    return table
-
-
-def _http_table(figure: HttpFigure, entries: int, rounds: int) -> Table:
-    table = Table(
-        title=f"HTTP GET {figure.target} on loopback, {entries:,} entries; "
-        f"wrk -t{THREADS} -c{CONNECTIONS}, best of {rounds} x {figure.seconds} s a server, "
-        f"alternating; {figure.stack}"
-    )
-    for column in ("row", "req/s", "p99 ms", "baseline", "req/s", "p99 ms", "ratio"):
-        table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
-    table.add_row(
-        "timeline page, one topic, 50",
-        f"{figure.engine.requests_per_second:,.0f}",
-        f"{figure.engine.p99_ms:.2f}",
-        "bare Starlette, same bytes",
-        f"{figure.bare.requests_per_second:,.0f}",
-        f"{figure.bare.p99_ms:.2f}",
-        f"{figure.ratio:.2f}",
-    )
-    table.add_row(
-        "the same, page cache off",
-        f"{figure.uncached.requests_per_second:,.0f}",
-        f"{figure.uncached.p99_ms:.2f}",
-        "bare Starlette, same bytes",
-        f"{figure.bare.requests_per_second:,.0f}",
-        f"{figure.bare.p99_ms:.2f}",
-        f"{figure.uncached_ratio:.2f}",
-    )
-    return table
-
-
-def _latency_table(latencies: list[QueryFigure], entries: int) -> Table:
-    table = Table(
-        title=f"timeline queries, 50 a page, {entries:,} entries ({latencies[0].count} each)"
-    )
-    for column in ("query", "p50 ms", "p99 ms", "p99 / first row's p99"):
-        table.add_column(column, justify="left" if column == "query" else "right")
-    for figure in latencies:
-        table.add_row(
-            figure.name,
-            f"{figure.p50:.2f}",
-            f"{figure.p99:.2f}",
-            f"{figure.p99 / latencies[0].p99:.2f}",
-        )
-    return table
 
 
 def synthetic_entries(count: int) -> Iterator[dict[str, Any]]:

@@ -130,6 +130,10 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
             "10",
             "--http-seconds",
             "0",  # the HTTP row has its own test, tests/e2e/test_bench_http.py
+            "--verify-rounds",
+            "1",
+            "--export-formats",
+            "csv",  # each format is a child process: one shows the row is there
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -142,6 +146,11 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
     assert len(rows) == 4, done.stdout
     latencies = [line for line in lines if "topic filter" in line]
     assert len(latencies) == 2, done.stdout
+    rows += [line for line in lines if "verify the log against the ledger" in line]
+    assert len(rows) == 5, done.stdout
+    exported = [line for line in lines if re.match(r"│ (csv|raw scan|start-up) ", line)]
+    assert len(exported) == 3, done.stdout
+    assert re.search(r"│ csv\s+│\s+300 │", done.stdout), done.stdout
     for row in rows:
         ratio = re.findall(r"(\d+\.\d\d)\s*│?\s*$", row)
         assert ratio, row
