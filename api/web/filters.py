@@ -26,7 +26,6 @@ __all__ = [
     "LABELS",
     "TimelineForm",
     "read_form",
-    "with_values",
 ]
 
 # The parameters a view keeps, in the order its links write them.
@@ -121,7 +120,7 @@ class TimelineForm:
         values = dict(self.values)
         if "cursor" not in changes:
             values.pop("cursor", None)
-        return "/" + _query(with_values(values, **changes))
+        return "/" + _query(_with_values(values, **changes))
 
     def unfiltered_url(self) -> str:
         """This view without its filters: the same order, moment and page size, from
@@ -139,10 +138,13 @@ class TimelineForm:
         return "/api/v1/timeline" + _query(self.values)
 
     @property
+    def in_use(self) -> int:
+        """How many values choose which entries show (order, moment and paging do not)."""
+        return sum(name not in _VIEW_SETTINGS for name in self.values)
+
+    @property
     def filtered(self) -> bool:
-        """Whether any value chooses which entries show (order, moment and paging
-        do not)."""
-        return any(name not in _VIEW_SETTINGS for name in self.values)
+        return self.in_use > 0
 
 
 def read_form(params: Mapping[str, str]) -> TimelineForm:
@@ -167,7 +169,7 @@ def read_form(params: Mapping[str, str]) -> TimelineForm:
     return form
 
 
-def with_values(values: Mapping[str, str], **changes: str | None) -> dict[str, str]:
+def _with_values(values: Mapping[str, str], **changes: str | None) -> dict[str, str]:
     """`values` with `changes` applied (None removes one); `from` is spelled `from_`."""
     result = dict(values)
     for name, value in changes.items():

@@ -15,7 +15,6 @@ from api.web.dates import display_date, display_moment, month_heading, stated_mo
 
 __all__ = [
     "actor_slugs",
-    "change_rows",
     "detail_rows",
     "entry_card",
     "link_rows",
@@ -245,14 +244,14 @@ def version_rows(
             "when": display_moment(item["recorded_at"]),
             "changed": []
             if item["event"] == "recorded"
-            else change_rows(item, names, sources, titles),
+            else _change_rows(item, names, sources, titles),
         }
         for item in history
     ]
     return rows[::-1]
 
 
-def change_rows(
+def _change_rows(
     item: Mapping[str, Any], names: Names, sources: Sources, titles: Names
 ) -> list[dict[str, Any]]:
     """What one version changed, field by field: `{label, text, href}`."""

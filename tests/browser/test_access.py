@@ -103,6 +103,34 @@ def test_pages_fit_a_375_pixel_phone_without_scrolling_sideways(
         phone.close()
 
 
+def test_on_a_phone_the_filters_fold_behind_a_button_so_the_entries_come_first(
+    site: Site, browser: Browser
+) -> None:
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        tab = phone.new_page()
+        tab.goto(site.url("/?topic=migration"))
+        toggle = tab.locator("button[aria-controls=filters]")
+        expect(toggle).to_have_accessible_name("Show the filters (1 in use)")
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        expect(tab.get_by_role("search")).to_be_hidden()
+        box = tab.locator("article").first.bounding_box()
+        assert box is not None
+        assert box["y"] < PHONE["height"] / 2
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
+        expect(toggle).to_have_accessible_name("Hide the filters (1 in use)")
+        expect(tab.get_by_label("Topic")).to_have_value("migration")
+        tab.keyboard.press("Tab")  # from the button, straight into the filters
+        expect(tab.get_by_label("Text")).to_be_focused()
+        # Refused filters stay open, to be changed.
+        tab.goto(site.url("/?from=2023-13"))
+        expect(tab.get_by_role("search")).to_be_visible()
+        expect(tab.locator(".filters-toggle")).to_have_count(0)
+    finally:
+        phone.close()
+
+
 def test_protected_reads_show_a_401_page_and_no_entry(
     start_site: Callable[..., Site], browser: Browser
 ) -> None:

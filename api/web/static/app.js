@@ -26,6 +26,35 @@
     errors.focus();
   }
 
+  // On a phone the filters would fill the first screen: they fold behind a button
+  // that says how many are in use, so the entries come first. Refused filters stay
+  // open, to be changed; a wider window shows them beside the entries again.
+  const filters = document.getElementById("filters");
+  const narrow = window.matchMedia("(max-width: 59.99rem)");
+  if (filters && !errors) {
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "quiet filters-toggle";
+    toggle.setAttribute("aria-controls", filters.id);
+    const used = Number(filters.dataset.inUse || "0");
+    const count = used ? " (" + used + " in use)" : "";
+    const show = function (open) {
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = (open ? "Hide the filters" : "Show the filters") + count;
+      filters.hidden = !open;
+    };
+    toggle.addEventListener("click", function () {
+      show(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    const fit = function () {
+      toggle.hidden = !narrow.matches;
+      show(!narrow.matches);
+    };
+    filters.parentNode.insertBefore(toggle, filters);
+    narrow.addEventListener("change", fit);
+    fit();
+  }
+
   // One button to open or close every entry's sources on the page.
   const sources = document.querySelectorAll("details.sources");
   const list = document.querySelector(".list");
