@@ -43,6 +43,8 @@ __all__ = ["router"]
 router = APIRouter(include_in_schema=False)
 
 ACTOR_PAGE = 50
+# The longest `as_of` the API reads (api.deps.AsOfQuery, api.schemas.TimelineQuery).
+AS_OF_LENGTH = 64
 # How much of an unknown id a 404 page repeats.
 SHOWN_ID = 80
 # HEAD too: link checkers and `curl -I` ask it of a page; the server sends no body.
@@ -233,7 +235,7 @@ def entry_page(
     position, error = now, None
     if asked is not None:
         try:
-            position = queries.position(asked)
+            position = _position_of(queries, asked)
         except ValidationError as refused_value:
             error, asked = f"View as of: {refused_value.message}", None
     try:
@@ -260,6 +262,18 @@ def entry_page(
         as_of_moment=display_moment(_moment_of(history, position)) if asked else None,
         error=error,
     )
+
+
+def _position_of(queries: Queries, as_of: str) -> int:
+    """The log position `as_of` names, never past the views; ValidationError when it
+    names none. Bounded as the API's `as_of` is: a number of thousands of digits is
+    no position, and int() would refuse to read it."""
+    if len(as_of) > AS_OF_LENGTH:
+        raise ValidationError(
+            "as_of",
+            f"expected a log position or an ISO 8601 time, at most {AS_OF_LENGTH} characters",
+        )
+    return queries.position(as_of)
 
 
 def _titles(read_models: ReadModels, ids: set[str], position: int) -> dict[str, str]:

@@ -168,6 +168,15 @@ def test_a_bad_as_of_on_an_entry_page_is_explained_beside_the_entry_now(site: Si
     assert item["title"] in answer.text
 
 
+def test_an_as_of_of_thousands_of_digits_on_an_entry_page_is_refused_not_a_500(
+    site: Site,
+) -> None:
+    item = httpx.get(site.url("/api/v1/timeline"), params={"limit": 1}).json()["items"][0]
+    answer = httpx.get(site.url(f"/entries/{item['id']}"), params={"as_of": "9" * 5000})
+    assert answer.status_code == 422
+    assert "View as of: expected a log position or an ISO 8601 time, at most 64" in answer.text
+
+
 def test_an_id_that_is_no_entry_id_is_a_404_page(site: Site) -> None:
     answer = httpx.get(site.url("/entries/not-a-uuid"))
     assert answer.status_code == 404
