@@ -30,26 +30,29 @@ def desk(start_site: Callable[..., Site]) -> tuple[Site, dict[str, str]]:
     return site, {"Authorization": f"Bearer {site.token('fact-desk', 'read,write')}"}
 
 
-def _entry_titled(site: Site, title: str) -> dict[str, Any]:
+def _change(
+    desk: tuple[Site, dict[str, str]], title: str, action: str, **body: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """POST `action` (corrections, retractions) to the entry titled `title` as the
+    writer, at its current version: the entry before, and as it stands after."""
+    site, writer = desk
     found = httpx.get(site.url("/api/v1/timeline"), params={"limit": 500}).json()
-    return next(item for item in found["items"] if item["title"] == title)
+    entry = next(item for item in found["items"] if item["title"] == title)
+    answer = httpx.post(
+        site.url(f"/api/v1/entries/{entry['id']}/{action}"),
+        headers=writer,
+        json={"expected_version": entry["version"], **body},
+    )
+    assert answer.status_code == 200, answer.text
+    return entry, answer.json()
 
 
 @pytest.fixture(scope="module")
 def corrected(desk: tuple[Site, dict[str, str]]) -> tuple[Site, dict[str, Any]]:
     """A writer corrected one entry through the API; the site and the entry's history."""
-    site, writer = desk
-    entry = _entry_titled(site, OLD_TITLE)
-    answer = httpx.post(
-        site.url(f"/api/v1/entries/{entry['id']}/corrections"),
-        headers=writer,
-        json={
-            "expected_version": entry["version"],
-            "changes": {"title": NEW_TITLE, "summary": NEW_SUMMARY},
-            "reason": REASON,
-        },
-    )
-    assert answer.status_code == 200, answer.text
+    site = desk[0]
+    changes = {"title": NEW_TITLE, "summary": NEW_SUMMARY}
+    entry, _ = _change(desk, OLD_TITLE, "corrections", changes=changes, reason=REASON)
     history = httpx.get(site.url(f"/api/v1/entries/{entry['id']}/history")).json()
     return site, {"id": entry["id"], "before": entry, "versions": history["items"]}
 
@@ -57,16 +60,8 @@ def corrected(desk: tuple[Site, dict[str, str]]) -> tuple[Site, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def retracted(desk: tuple[Site, dict[str, str]]) -> tuple[Site, dict[str, Any]]:
     """A writer retracted one entry through the API; the site and the entry as answered."""
-    site, writer = desk
-    entry = _entry_titled(site, PLANNED)
-    answer = httpx.post(
-        site.url(f"/api/v1/entries/{entry['id']}/retractions"),
-        headers=writer,
-        json={"expected_version": entry["version"], "reason": RETRACTED_BECAUSE},
-    )
-    assert answer.status_code == 200, answer.text
-    now: dict[str, Any] = answer.json()
-    return site, now
+    _, now = _change(desk, PLANNED, "retractions", reason=RETRACTED_BECAUSE)
+    return desk[0], now
 
 
 def test_the_entry_page_shows_the_correction_and_the_version_before_it(
