@@ -25,7 +25,8 @@ __all__ = [
     "version_rows",
 ]
 
-Names = Mapping[str, str]
+# Words shown in place of ids: actors' names, linked entries' titles.
+NamesById = Mapping[str, str]
 Sources = Mapping[str, Mapping[str, Any]]
 
 # Details fields that name actors, and how each field is labelled.
@@ -94,7 +95,7 @@ def link_targets(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     return {link["target"] for entry in entries for link in entry.get("links") or ()}
 
 
-def link_rows(links: Iterable[Mapping[str, Any]], titles: Names) -> list[dict[str, Any]]:
+def link_rows(links: Iterable[Mapping[str, Any]], titles: NamesById) -> list[dict[str, Any]]:
     """An entry's links to others, each with the relation in words and the other's
     title (its id when it has none as of the page's moment)."""
     return [
@@ -111,7 +112,7 @@ def source_slugs(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     return {citation["source"] for entry in entries for citation in entry.get("sources", ())}
 
 
-def entry_card(entry: Mapping[str, Any], names: Names, sources: Sources) -> dict[str, Any]:
+def entry_card(entry: Mapping[str, Any], names: NamesById, sources: Sources) -> dict[str, Any]:
     """The entry with its date in words, its actors named (an actor with several
     roles once), its citations with their sources, and its statement quotes."""
     people: dict[str, list[str]] = {}
@@ -159,7 +160,7 @@ def month_groups(
     return groups
 
 
-def detail_rows(details: Mapping[str, Any], names: Names) -> list[dict[str, Any]]:
+def detail_rows(details: Mapping[str, Any], names: NamesById) -> list[dict[str, Any]]:
     """The kind's details as labelled rows: `actors` rows link, `quotes` rows quote,
     `positions` rows pair an actor with their stance, `text` rows read as they are."""
     rows: list[dict[str, Any]] = []
@@ -233,7 +234,7 @@ def role_period(role: Mapping[str, Any]) -> str:
 
 
 def version_rows(
-    history: Iterable[Mapping[str, Any]], names: Names, sources: Sources, titles: Names
+    history: Iterable[Mapping[str, Any]], names: NamesById, sources: Sources, titles: NamesById
 ) -> list[dict[str, Any]]:
     """Every version, newest first, with its event, time, author, reason and changes;
     `titles` names linked entries by id."""
@@ -252,7 +253,7 @@ def version_rows(
 
 
 def _change_rows(
-    item: Mapping[str, Any], names: Names, sources: Sources, titles: Names
+    item: Mapping[str, Any], names: NamesById, sources: Sources, titles: NamesById
 ) -> list[dict[str, Any]]:
     """What one version changed, field by field: `{label, text, href}`."""
     rows: list[dict[str, Any]] = []
@@ -273,7 +274,7 @@ def _change_rows(
     return rows
 
 
-def _change_text(key: str, value: Any, names: Names, sources: Sources) -> str:
+def _change_text(key: str, value: Any, names: NamesById, sources: Sources) -> str:
     if key == "occurred":
         return f"{display_date(str(value))} ({value})"
     if key == "actors":

@@ -259,7 +259,7 @@ def entry_page(
         links=link_rows(entry["links"], titles) if entry is not None else [],
         versions=version_rows(history, actor_names, sources, titles),
         as_of=asked,
-        as_of_moment=display_moment(_moment_of(history, position)) if asked else None,
+        as_of_moment=_version_moment(history, position) if asked else None,
         error=error,
     )
 
@@ -289,10 +289,11 @@ def _titles(read_models: ReadModels, ids: set[str], position: int) -> dict[str, 
     return titles
 
 
-def _moment_of(history: list[dict[str, Any]], position: int) -> str | None:
-    """When the entry's record last changed at or before `position`."""
+def _version_moment(history: list[dict[str, Any]], position: int) -> str | None:
+    """When the entry's version at `position` was recorded, in words; None before
+    its first version."""
     moments = [item["recorded_at"] for item in history if item["position"] <= position]
-    return moments[-1] if moments else None
+    return display_moment(moments[-1]) if moments else None
 
 
 def _cards(

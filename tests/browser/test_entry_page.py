@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from api.web.dates import display_moment
 from tests.browser import BROWSER
 from tests.browser.conftest import Site
 
@@ -92,7 +93,10 @@ def test_the_entry_as_of_its_first_version_shows_the_old_text(
     expect(page.locator("h1")).to_have_text(OLD_TITLE)
     expect(page.locator(".summary")).to_have_text(entry["before"]["summary"])
     banner = page.locator("#as-of-banner")
-    expect(banner).to_contain_text(f"at position {entry['versions'][0]['position']}")
+    first = entry["versions"][0]
+    expect(banner).to_contain_text(f"at position {first['position']}.")
+    moment = display_moment(first["recorded_at"])
+    expect(banner).to_contain_text(f"Its version then was recorded {moment}.")
 
 
 def test_the_timeline_as_of_a_moment_before_the_correction_shows_the_old_title(
