@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-__all__ = ["MONTHS", "Occurred", "Part", "month_heading", "occurred_of"]
+__all__ = ["MONTHS", "Occurred", "Part", "occurred_of"]
 
 MONTHS = (
     "January",
@@ -171,11 +171,6 @@ def _parts(text: str) -> tuple[Part, ...]:
             )
         )
     return tuple(parts)
-
-
-def month_heading(day: date) -> str:
-    """`December 2023`: the heading an entry falls under, by its recorded lower bound."""
-    return f"{MONTHS[day.month - 1]} {day.year}"
 
 
 def _day(day: date) -> str:

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from html import escape
 
 from projections.exports.chronology import Chronology
-from projections.exports.dates import month_heading
 from projections.exports.entry import Citation, ExportEntry, detail_items, kind_label
+from projections.exports.months import by_month, heading
 from projections.exports.stream import buffered
 
 __all__ = ["render"]
@@ -57,17 +57,17 @@ def _pieces(chronology: Chronology) -> Iterator[str]:
     yield (
         f"<dt>Head hash</dt><dd><code>{meta.head_hash}</code></dd>\n"
         f"<dt>Filters</dt><dd>{_e(meta.filters_text())}</dd>\n</dl>\n"
-        "<p>Dates are EDTF as recorded; entries are ordered and headed by the lower bound "
-        "of their date.</p>\n</header>\n<main>\n"
+        "<p>Dates are EDTF as recorded. Entries are in the order of the earliest day their "
+        "date allows, under the month their date says it starts in.</p>\n</header>\n<main>\n"
     )
     month = None
-    for entry in chronology.entries():
-        heading = month_heading(entry.occurred.start)
-        if heading != month:
+    descending = meta.filters.order == "desc"
+    for key, entry in by_month(chronology.entries(), descending=descending):
+        if key != month:
             if month is not None:
                 yield "</section>\n"
-            month = heading
-            yield f"<section>\n<h2>{heading}</h2>\n"
+            month = key
+            yield f"<section>\n<h2>{heading(key)}</h2>\n"
         yield _entry(entry)
     if month is not None:
         yield "</section>\n"

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 
 from projections.exports.chronology import Chronology
-from projections.exports.dates import month_heading
 from projections.exports.entry import Citation, ExportEntry, detail_items, kind_label
+from projections.exports.months import by_month, heading
 from projections.exports.stream import buffered
 
 __all__ = ["block", "inline", "render"]
@@ -38,16 +38,17 @@ def _pieces(chronology: Chronology) -> Iterator[str]:
     yield f"- **Head hash:** `{meta.head_hash}`\n"
     yield f"- **Filters:** {inline(meta.filters_text())}\n\n"
     yield (
-        "Dates are EDTF as recorded; entries are ordered and headed by the lower bound "
-        "of their date. Each entry's sources are its footnotes.\n\n"
+        "Dates are EDTF as recorded. Entries are in the order of the earliest day their "
+        "date allows, under the month their date says it starts in. Each entry's sources "
+        "are its footnotes.\n\n"
     )
     month = None
     note = 0
-    for entry in chronology.entries():
-        heading = month_heading(entry.occurred.start)
-        if heading != month:
-            month = heading
-            yield f"## {heading}\n\n"
+    descending = meta.filters.order == "desc"
+    for key, entry in by_month(chronology.entries(), descending=descending):
+        if key != month:
+            month = key
+            yield f"## {heading(key)}\n\n"
         yield _entry(entry, note)
         note += len(entry.citations)
     yield f"---\n\n{_count(chronology.count)}.\n"

@@ -8,8 +8,10 @@ import pytest
 from markdown_it import MarkdownIt
 
 from domain import parse_edtf_date
-from projections.exports.dates import Occurred, month_heading, occurred_of
+from projections.exports.dates import Occurred, occurred_of
+from projections.exports.entry import ExportEntry
 from projections.exports.md import block, inline
+from projections.exports.months import WINDOW, by_month, heading, stated_month
 from projections.exports.stream import buffered
 
 
@@ -92,13 +94,66 @@ def test_a_date_is_said_as_the_record_has_it(
     assert date_.span_note() == span
 
 
-def test_an_all_day_event_ends_the_day_after_the_recorded_end_and_months_head_by_the_start() -> (
-    None
-):
-    december = occurred("2023-12")
-    assert december.last_day_exclusive == date(2024, 1, 1)
-    assert month_heading(occurred("2023-11~/2023-12-28").start) == "October 2023"
-    assert month_heading(date(2024, 2, 29)) == "February 2024"
+def test_an_all_day_event_ends_the_day_after_the_recorded_end() -> None:
+    assert occurred("2023-12").last_day_exclusive == date(2024, 1, 1)
+    assert occurred("2023-12-31").last_day_exclusive == date(2024, 1, 1)
+    assert occurred("2024-02-28/2024-02-29").last_day_exclusive == date(2024, 3, 1)
+
+
+def entry(text: str) -> ExportEntry:
+    return ExportEntry(
+        body={"occurred": text}, occurred=occurred(text), actors=(), citations=(), names={}
+    )
+
+
+def months(texts: list[str], *, descending: bool = False, window: int = WINDOW) -> list[str]:
+    """The heading each date stands under; the dates come in timeline order."""
+    ordered = sorted(texts, key=lambda t: (occurred(t).start, occurred(t).end), reverse=descending)
+    assert ordered == texts, "give the dates in timeline order"
+    keys = [
+        k for k, _ in by_month([entry(t) for t in texts], descending=descending, window=window)
+    ]
+    return [heading(k) for k in keys]
+
+
+def test_an_entry_stands_under_the_month_its_date_states_unless_that_breaks_the_order() -> None:
+    # `2023-11~/…` starts on 1 October, widened; nothing of October follows it.
+    assert months(["2023-11~/2023-12-28", "2023-11-05"]) == ["November 2023", "November 2023"]
+    # An October date follows it: it stays beside it, under October.
+    assert months(["2023-11~/2023-12-28", "2023-10-15", "2023-11-05"]) == [
+        "October 2023",
+        "October 2023",
+        "November 2023",
+    ]
+    # `2023-12~` starts on 1 November, widened by a month.
+    assert months(["2023-12~", "2023-12-01"]) == ["December 2023", "December 2023"]
+    assert months(["2023-12~", "2023-11-30", "2023-12-01"]) == [
+        "November 2023",
+        "November 2023",
+        "December 2023",
+    ]
+    # Newest first, the least stated month so far.
+    assert months(["2023-12-01", "2023-12~"], descending=True) == [
+        "December 2023",
+        "December 2023",
+    ]
+    assert months(["2023-12-01", "2023-11-30", "2023-12~"], descending=True) == [
+        "December 2023",
+        "November 2023",
+        "November 2023",
+    ]
+    assert months(["2024~", "2023-06"]) == ["June 2023", "June 2023"]
+    assert months(["2024~", "2024-02"]) == ["January 2024", "February 2024"]
+    assert stated_month("2023-11~/2023-12-28", "2023-10-01") == "2023-11"
+    assert stated_month("201X", "2010-01-01") == "2010-01"
+
+
+def test_headings_never_go_back_when_more_entries_wait_than_the_window() -> None:
+    texts = [*["2023-12~"] * 5, "2023-11-20", "2023-12-05"]
+    assert months(texts) == ["November 2023"] * 6 + ["December 2023"]
+    # Past the window the first waiting entry is settled with what is known
+    # (December); the November date after it then stands under December too.
+    assert months(texts, window=2) == ["December 2023"] * 7
 
 
 TRICKY = [
