@@ -15,10 +15,6 @@
 
 A text these rules do not read (a time of day, an unspecified digit) is shown
 as its bounds when they are given, else as the text itself.
-
-A timeline is ordered by the recorded lower bound, which `~` widens
-(`2023-11~` starts on 1 October); `stated_month` is the month the text itself
-starts in (November), which a reader expects it under.
 """
 
 # The en dash is what this module writes between the ends of a range; ruff would
@@ -31,10 +27,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from domain import ValidationError, parse_edtf_date
 from projections.exports.dates import MONTHS as MONTH_NAMES
 
-__all__ = ["display_date", "display_moment", "month_heading", "stated_month"]
+__all__ = ["display_date", "display_moment"]
 
 # The month names the exports write, shortened as dates in a list are.
 MONTHS = tuple(name[:3] for name in MONTH_NAMES)
@@ -149,26 +144,6 @@ def _from_bounds(text: str, start: date | str | None, end: date | str | None) ->
         _Point(d.year, d.month, d.day, approximate=False, uncertain=False) for d in (low, high)
     ]
     return _interval(*as_points)
-
-
-def stated_month(text: str, start: str) -> str:
-    """The month a date says it starts in, as `2023-11`: for `2023-11~/2023-12-28`
-    November, though `~` widened its recorded lower bound `start` (ISO) to 1 October.
-    The month of `start` for a text the engine does not read without its marks."""
-    recorded = start[:7]
-    try:
-        strict = parse_edtf_date(text.replace("~", "").replace("%", ""), "occurred")
-    except ValidationError:
-        return recorded
-    # Widening only ever lowers the bound, so this is never the earlier month; max()
-    # holds that for a form the two readings might place apart.
-    return max(recorded, strict.start.isoformat()[:7])
-
-
-def month_heading(key: str) -> str:
-    """`2023-12` as a heading: `December 2023`."""
-    year, month = key.split("-")
-    return f"{MONTH_NAMES[int(month) - 1]} {int(year)}"
 
 
 def display_moment(iso: str | None) -> str:

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate
 from typing import Any
 
-from api.web.dates import display_date, display_moment, month_heading, stated_month
+from api.web.dates import display_date, display_moment
+from projections.exports.months import heading, stated_month
 
 __all__ = [
     "actor_slugs",
@@ -146,7 +147,8 @@ def month_groups(
     into October. The cards come in occurred order (by that lower bound) and keep
     it: where a widened date's month would break the order of the headings, it
     stands under the month of the entries beside it, so no heading comes twice.
-    A plain date always stands under its own month."""
+    A plain date always stands under its own month. The Markdown and HTML exports
+    head theirs by the same rule (`projections.exports.months`), streamed."""
     stated = [stated_month(card["occurred"], card["occurred_start"]) for card in cards]
     if descending:
         keys = list(accumulate(stated, min))
@@ -155,7 +157,7 @@ def month_groups(
     groups: list[dict[str, Any]] = []
     for key, card in zip(keys, cards, strict=True):
         if not groups or groups[-1]["key"] != key:
-            groups.append({"key": key, "heading": month_heading(key), "entries": []})
+            groups.append({"key": key, "heading": heading(key), "entries": []})
         groups[-1]["entries"].append(card)
     return groups
 

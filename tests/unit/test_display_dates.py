@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from api.web.dates import display_date, display_moment, month_heading, stated_month
+from api.web.dates import display_date, display_moment
 from api.web.present import month_groups
 from domain import parse_edtf_date
 
@@ -123,32 +123,6 @@ def test_a_form_without_bounds_shows_its_text() -> None:
 
 def test_an_impossible_day_is_not_made_readable() -> None:
     assert display_date("2023-02-30") == "2023-02-30"
-
-
-def test_a_month_heading_names_the_month() -> None:
-    assert month_heading("2023-12") == "December 2023"
-
-
-@pytest.mark.parametrize(
-    ("text", "month"),
-    [
-        ("2023-11~/2023-12-28", "2023-11"),  # recorded from 1 Oct: ~ widens a month
-        ("2023-12-01~", "2023-12"),  # recorded from 30 Nov
-        ("2024~", "2024-01"),  # recorded from 1 Jan 2023
-        ("2023-12-21%", "2023-12"),
-        ("2023-12?", "2023-12"),
-        ("2023-12-18/2023-12-22", "2023-12"),
-    ],
-)
-def test_a_date_stands_under_the_month_it_says_it_starts_in_not_its_widened_bound(
-    text: str, month: str
-) -> None:
-    start = parse_edtf_date(text, "occurred").start.isoformat()
-    assert stated_month(text, start) == month
-
-
-def test_a_date_the_rules_do_not_read_stands_under_its_recorded_month() -> None:
-    assert stated_month("not a date", "2023-10-01") == "2023-10"
 
 
 def _card(text: str) -> dict[str, Any]:
