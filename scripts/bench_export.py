@@ -2,8 +2,9 @@
 
 Each export runs as its own process, `python -m scripts.cli export`, as a
 user runs it, with its output read (and counted) through a pipe; its peak
-resident memory is the kernel's own figure for that child (`wait4`'s
-`ru_maxrss`), so nothing else in this process is counted. Beside them, in
+resident memory is the kernel's high-water mark of the child's own address
+space (`VmHWM` in /proc, read every 10 ms while it runs: see `_PeakWatch`
+for why not `ru_maxrss`), so nothing of this process is counted. Beside them, in
 the same run and on the same store:
 
 * *start-up*: the same command exporting nothing (a topic no entry has), so
@@ -23,9 +24,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -59,6 +62,7 @@ while page := rows.fetchmany(500):
     out.write(b"".join(bytes(row[0]) + b"\\n" for row in page))
 """
 Tick = Callable[[int], None]
+_HWM = re.compile(r"^VmHWM:\s+(\d+) kB$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -106,20 +110,50 @@ def _run(command: Sequence[str]) -> tuple[float, int, int]:
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout is not None
     assert child.stderr is not None
+    peak = _PeakWatch(child.pid)
+    peak.start()
     written = 0
     while chunk := os.read(child.stdout.fileno(), 1 << 20):
         written += len(chunk)
     errors = child.stderr.read()
-    # wait4 rather than Popen.wait: it reports the child's own peak, not a maximum
-    # over every child this process ever had.
-    _, status, usage = os.wait4(child.pid, 0)
+    child.wait()
     seconds = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
+    peak.join()
     child.stdout.close()
     child.stderr.close()
     if child.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {errors.decode(errors='replace')}")
-    return seconds, usage.ru_maxrss * 1024, written  # ru_maxrss is in KiB on Linux
+    return seconds, peak.bytes, written
+
+
+class _PeakWatch(threading.Thread):
+    """The child's peak resident memory: its VmHWM, read every few milliseconds.
+
+    Not `ru_maxrss` (from wait4 or RUSAGE_CHILDREN): Linux carries a process's
+    peak across exec, and a child starts as a fork of this process, so that
+    figure is never below this process's own peak (the bench's, holding a store
+    it has just built). VmHWM belongs to the child's own address space, made
+    new at exec, and only grows, so its last reading before the child exits is
+    the peak of everything but the last few milliseconds, when it only closes.
+    """
+
+    def __init__(self, pid: int, interval: float = 0.01) -> None:
+        super().__init__(daemon=True)
+        self.path = Path(f"/proc/{pid}/status")
+        self.interval = interval
+        self.bytes = 0
+
+    def run(self) -> None:
+        while True:
+            try:
+                status = self.path.read_text()
+            except (FileNotFoundError, ProcessLookupError):
+                return  # reaped
+            found = _HWM.search(status)
+            if found is None:
+                return  # a zombie: its memory is gone
+            self.bytes = max(self.bytes, int(found.group(1)) * 1024)
+            time.sleep(self.interval)
 
 
 def export_figures(
