@@ -69,9 +69,7 @@ def _settle(
         suffix.append(least)
     suffix.reverse()
     index = 0
-    while waiting and (
-        reached is None or suffix[index] <= reached or len(waiting) > window
-    ):
+    while waiting and (reached is None or suffix[index] <= reached or len(waiting) > window):
         _, entry = waiting.popleft()
         yield suffix[index], entry
         index += 1
