@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from projections import TimelineFilters
+
 __all__ = [
     "ActorHistoryPage",
     "ActorIn",
@@ -466,8 +468,9 @@ class EntryHistory(Open):
     items: list[EntryVersion]
 
 
-class TimelineQuery(BaseModel):
-    """The timeline's query string. Read as text, so numbers and flags convert."""
+class TimelineFilterQuery(BaseModel):
+    """The timeline's filters and `as_of` in a query string. Read as text, so numbers
+    and flags convert."""
 
     model_config = ConfigDict(populate_by_name=False)
 
@@ -493,10 +496,28 @@ class TimelineQuery(BaseModel):
         None,
         max_length=64,
         description="A log position (`1234`) or an ISO 8601 time (`2024-01-03T00:00:00Z`): "
-        "the timeline as the record stood then",
+        "the record as it stood then",
     )
     include_retracted: bool = Field(False, description="Keep retracted entries in")
     order: Literal["asc", "desc"] = Field("asc", description="Oldest or newest first")
+
+    def filters(self) -> TimelineFilters:
+        """The read side's filters these parameters ask for."""
+        return TimelineFilters(
+            self.topic,
+            self.actor,
+            self.kind,
+            self.start,
+            self.end,
+            self.q,
+            self.include_retracted,
+            self.order,
+        )
+
+
+class TimelineQuery(TimelineFilterQuery):
+    """The timeline's query string: its filters, `as_of`, and a page."""
+
     limit: int = Field(50, ge=1, le=500, description="Entries per page")
     cursor: str | None = Field(
         None, max_length=1000, description="The `next_cursor` of the page before"
@@ -604,38 +625,10 @@ class ConsistencyProofOut(Open):
     path: list[str]
 
 
-class ExportQuery(BaseModel):
+class ExportQuery(TimelineFilterQuery):
     """The chronology export's query string: a format, the timeline's filters, and as_of."""
-
-    model_config = ConfigDict(populate_by_name=False)
 
     format: Literal["md", "html", "csv", "json", "ndjson", "ics", "timelinejs"] = Field(
         description="md (Markdown), html, csv, json, ndjson, ics (iCalendar) or timelinejs "
         "(TimelineJS 3 JSON)"
     )
-    topic: Slug | None = Field(None, description="Entries with this topic")
-    actor: Slug | None = Field(None, description="Entries naming this actor")
-    kind: Kind | None = Field(None, description="Entries of this kind")
-    start: str | None = Field(
-        None,
-        alias="from",
-        max_length=100,
-        description="An EDTF date: entries whose occurred interval ends on or after its start",
-    )
-    end: str | None = Field(
-        None,
-        alias="to",
-        max_length=100,
-        description="An EDTF date: entries whose occurred interval starts on or before its end",
-    )
-    q: str | None = Field(
-        None, max_length=500, description="Words of the title, summary or quotes, all of them"
-    )
-    as_of: str | None = Field(
-        None,
-        max_length=64,
-        description="A log position (`1234`) or an ISO 8601 time (`2024-01-03T00:00:00Z`): "
-        "the chronology as the record stood then",
-    )
-    include_retracted: bool = Field(False, description="Keep retracted entries in")
-    order: Literal["asc", "desc"] = Field("asc", description="Oldest or newest first")

@@ -12,7 +12,6 @@ from api.problems import problem, reason
 from api.reads import READ, ReadModelsForRead, query_model, query_parameters
 from api.responses import POSITION_HEADER
 from api.schemas import ExportQuery
-from projections import TimelineFilters
 from projections.exports import FORMATS, export, open_chronology
 from projections.ledger import LedgerBehind
 
@@ -72,16 +71,7 @@ async def chronology(
     byte can only end the stream early, so a complete file always ends as
     its format ends (a closing bracket, END:VCALENDAR, a count).
     """
-    filters = TimelineFilters(
-        query.topic,
-        query.actor,
-        query.kind,
-        query.start,
-        query.end,
-        query.q,
-        query.include_retracted,
-        query.order,
-    )
+    filters = query.filters()
     try:
         chronology = await run_in_threadpool(
             open_chronology, read_models, filters, as_of=query.as_of

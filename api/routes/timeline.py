@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from api.reads import READ, ReadModelsForRead, query_model, query_parameters
 from api.responses import JSONBytes, answer, page_body
 from api.schemas import TimelinePage, TimelineQuery
-from projections import TimelineFilters
 
 router = APIRouter(prefix="/timeline", tags=["timeline"])
 
@@ -30,16 +29,7 @@ async def timeline(
     """Entries whose occurred interval overlaps `from`..`to`, ordered by occurred date,
     finer precision first, then log position. Pages stay stable while entries arrive:
     a cursor carries the position its first page reflected."""
-    filters = TimelineFilters(
-        query.topic,
-        query.actor,
-        query.kind,
-        query.start,
-        query.end,
-        query.q,
-        query.include_retracted,
-        query.order,
-    )
+    filters = query.filters()
     queries = read_models.queries
     # `async def`: a page already served at the views' head comes from memory
     # with no I/O, and the event loop answers it without a thread-pool hop,

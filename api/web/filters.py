@@ -100,9 +100,7 @@ class TimelineForm:
         q = self.query
         if q is None:
             return None
-        return TimelineFilters(
-            q.topic, q.actor, q.kind, q.start, q.end, q.q, q.include_retracted, q.order
-        )
+        return q.filters()
 
     def refuse(self, name: str, message: str) -> None:
         """Record why `name`'s value is refused; the page shows no entries then."""
