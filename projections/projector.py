@@ -10,6 +10,7 @@ two of either, is harmless.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from projections.timeline import TimelineView
 from projections.view import TRACKING_TABLE, View, create_tracking_table
 
 __all__ = ["VIEW_CLASSES", "Projector", "RebuildReport"]
+
+logger = logging.getLogger(__name__)
 
 VIEW_CLASSES: tuple[type[View], ...] = (
     TimelineView,
@@ -122,10 +125,18 @@ class Projector:
             def stop_when_asked() -> None:
                 seen = self.position()
                 while not stop.wait(STALL_CHECK_SECONDS):
-                    reached = self.position()
-                    if reached == seen and self.app.head_position() > reached:
-                        reached = self.catch_up()
-                    seen = reached
+                    try:
+                        reached = self.position()
+                        if reached == seen and self.app.head_position() > reached:
+                            reached = self.catch_up()
+                        seen = reached
+                    except Exception:
+                        # This thread is the follower's safety net: it must outlive a
+                        # dropped connection or a lock timeout, and try again.
+                        logger.exception(
+                            "the follower of %s could not catch up",
+                            ", ".join(view.name for view in self.views),
+                        )
                 subscription.stop()
 
             watcher = Thread(target=stop_when_asked, daemon=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -14,6 +15,9 @@ from psycopg.sql import SQL, Identifier
 from domain.store import EventRow, IdempotencyClaim, PriorResult, RecordedEntry
 
 __all__ = ["PostgresEventRecorder", "PostgresStore"]
+
+CREATE_ATTEMPTS = 5
+CREATE_LOCK = 0x6C6F_6773  # "logs": the advisory lock key of the event tables' creation
 
 
 class PostgresEventRecorder(PostgresApplicationRecorder):
@@ -53,6 +57,27 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, state, notification_id FROM {events} "
             "WHERE originator_id = ANY(%s::uuid[]) AND originator_version = 1"
         ).format(events=events)
+
+    def create_table(self) -> None:
+        # Processes starting together (`project`'s followers, API workers) each run
+        # the library's CREATE TYPE and CREATE TABLE IF NOT EXISTS at once, and
+        # PostgreSQL can fail the losers ("duplicate key ... pg_type",
+        # "tuple concurrently updated", "relation ... already exists"). Creation is
+        # idempotent: try again.
+        for attempt in range(CREATE_ATTEMPTS):
+            try:
+                super().create_table()
+                return
+            except (IntegrityError, InternalError, ProgrammingError):
+                if attempt == CREATE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # The tables, indexes and functions in turn, one process at a time; only the
+        # library's CREATE TYPEs, each in a transaction of its own, still need a retry.
+        curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (CREATE_LOCK,), prepare=False)
+        super()._create_table(curs)
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -64,15 +64,26 @@ def test_project_follows_the_postgresql_log_in_processes_of_its_own(
         read_models = ReadModels(app, env, in_process=False)
         try:
             recorded = app.record_entry(body("meeting"), by="tests")
-            read_models.wait_for(recorded.position, timeout=60)
-            page = read_models.queries.timeline(TimelineFilters())
-            assert [orjson.loads(item)["id"] for item in page.items] == [recorded.id]
-            assert page.as_of.position == recorded.position
+            stalled = ""
+            try:
+                read_models.wait_for(recorded.position, timeout=60)
+            except TimeoutError:
+                # Say where each view stood, and what the followers printed, below.
+                with read_models.db.read() as c:
+                    stalled = ", ".join(
+                        f"{view.name} at {view._position(c)}"
+                        for view in read_models.projector.views
+                    )
+            else:
+                page = read_models.queries.timeline(TimelineFilters())
+                assert [orjson.loads(item)["id"] for item in page.items] == [recorded.id]
+                assert page.as_of.position == recorded.position
         finally:
             follower.send_signal(signal.SIGINT)
             output, _ = follower.communicate(timeout=60)
             read_models.close()
             app.close()
+        assert not stalled, f"not at {recorded.position} after 60 s: {stalled}\n{output}"
         assert follower.returncode == 0, output
         assert "following the log with 5 view processes" in output
 
