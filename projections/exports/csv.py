@@ -13,6 +13,14 @@ Sources: `sources` cites each one for people, a line each (`[1] Title,
 Publisher, published 2023-12-28, URL. “quote” (paragraph 3)`); `source_ids`
 and `source_urls` list them for filtering; `citations` holds them whole as a
 JSON array, lossless, for programs.
+
+Formula injection: a spreadsheet runs a cell that starts with `=`, `+`,
+`-`, `@`, a tab or a carriage return as a formula (`=cmd|' /C calc'!A0`),
+so a free-text cell written by a person (title, summary, quotes, note,
+names...) that starts with one of them gets a leading `'`, as OWASP
+advises: the spreadsheet shows the text, runs nothing. Dates, ids, slugs,
+numbers and URLs are left as they are (an EDTF year may be negative), and
+`citations` keeps every quote and title exactly, being JSON.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from projections.exports.entry import (
 )
 from projections.exports.stream import buffered
 
-__all__ = ["COLUMNS", "render"]
+__all__ = ["COLUMNS", "FORMULA_STARTS", "TEXT_COLUMNS", "render"]
 
 COLUMNS = (
     "id",
@@ -69,6 +77,23 @@ COLUMNS = (
     "export_filters",
 )
 
+# The columns holding text people wrote, which a spreadsheet must not run.
+TEXT_COLUMNS = frozenset(
+    {
+        "title",
+        "retraction_reason",
+        "summary",
+        "actors",
+        "location",
+        "details",
+        "quotes",
+        "note",
+        "sources",
+    }
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_INDEXES = frozenset(i for i, name in enumerate(COLUMNS) if name in TEXT_COLUMNS)
+
 
 def render(chronology: Chronology) -> Iterator[bytes]:
     """The chronology as CSV rows, in chunks of UTF-8."""
@@ -81,7 +106,7 @@ def _pieces(chronology: Chronology) -> Iterator[str]:
     writer.writerow(COLUMNS)
     provenance = _provenance(chronology.meta)
     for entry in chronology.entries():
-        writer.writerow([*_row(entry), *provenance])
+        writer.writerow([*_defused(_row(entry)), *provenance])
         yield out.getvalue()
         out.seek(0)
         out.truncate()
@@ -124,6 +149,16 @@ def _row(entry: ExportEntry) -> list[Any]:
         "; ".join(citation.source.id for citation in entry.citations),
         " ".join(_unique(c.source.url for c in entry.citations if c.source.url)),
         orjson.dumps([citation_json(c) for c in entry.citations]).decode(),
+    ]
+
+
+def _defused(row: list[Any]) -> list[Any]:
+    """The row with every free-text cell a spreadsheet would run as a formula quoted."""
+    return [
+        f"'{cell}"
+        if i in _TEXT_INDEXES and isinstance(cell, str) and cell.startswith(FORMULA_STARTS)
+        else cell
+        for i, cell in enumerate(row)
     ]
 
 

@@ -209,6 +209,41 @@ def test_csv_reads_back_a_row_per_entry_with_its_sources_and_provenance_in_colum
     assert by_id[chronicled["season"]]["date"] == "Spring 2023"
 
 
+def test_csv_quotes_free_text_a_spreadsheet_would_run_as_a_formula_and_keeps_it_in_citations(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed(app)
+    formula = "=cmd|' /C calc'!A0"
+    entry = app.record_entry(
+        body(
+            "statement",
+            title=formula,
+            summary="+1 more",
+            note="@SUM(A1)",
+            details={"speaker": "andres-manuel-lopez-obrador", "quotes": ["-2+3", "x"]},
+            sources=[{"source": "cbs-2023-12-28", "quote": '=HYPERLINK("http://x")'}],
+        ),
+        by=BY,
+    ).id
+    read_models.written()
+    raw = exported(read_models, "csv", EVERYTHING)
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(raw.decode(), newline=""))}
+    row = rows[entry]
+    assert row["title"] == "'" + formula
+    assert row["summary"] == "'+1 more"
+    assert row["note"] == "'@SUM(A1)"
+    assert row["quotes"] == "'-2+3\nx"
+    assert row["occurred"] == "2023-12-21~"
+    assert json.loads(row["citations"])[0]["quote"] == '=HYPERLINK("http://x")'
+    dangerous = [
+        (name, value)
+        for r in rows.values()
+        for name, value in r.items()
+        if name != "citations" and value.startswith(("=", "+", "@", "\t", "\r"))
+    ]
+    assert dangerous == []
+
+
 # JSON and NDJSON ------------------------------------------------------------------
 
 
