@@ -67,6 +67,7 @@ __all__ = [
     "LoggedEvent",
     "NoSuchEvent",
     "StoredLog",
+    "TreeSizesOutOfRange",
     "UnreadableEvent",
     "content_hash",
     "event_leaf_data",
@@ -122,6 +123,19 @@ class NoSuchEvent(LedgerError, LookupError):
     def __init__(self, position: int) -> None:
         super().__init__(f"the log has no event at position {position}")
         self.position = position
+
+
+class TreeSizesOutOfRange(LedgerError, ValueError):
+    """A consistency proof asked for sizes outside 0 <= first <= second <= the tree's size."""
+
+    def __init__(self, first_size: int, second_size: int, size: int) -> None:
+        super().__init__(
+            f"first_size and second_size: need 0 <= first_size <= second_size <= "
+            f"{size} (the ledger's tree size); got {first_size} and {second_size}"
+        )
+        self.first_size = first_size
+        self.second_size = second_size
+        self.size = size
 
 
 # The stored log, read directly -------------------------------------------------
@@ -436,15 +450,13 @@ class Ledger:
     def consistency_proof(self, first_size: int, second_size: int) -> ConsistencyProof:
         """The proof that the tree of `first_size` events is a prefix of `second_size`'s.
 
-        Raise ValueError unless 0 <= first_size <= second_size <= the ledger's size.
+        Raise TreeSizesOutOfRange (a ValueError) unless 0 <= first_size <=
+        second_size <= the ledger's size.
         """
         with self.db.read() as c:
             size = self._size(c)
             if not 0 <= first_size <= second_size <= size:
-                raise ValueError(
-                    f"first_size and second_size: need 0 <= first_size <= second_size <= "
-                    f"{size} (the ledger's tree size); got {first_size} and {second_size}"
-                )
+                raise TreeSizesOutOfRange(first_size, second_size, size)
             lookup = _StoredNodes(c)
             path = merkle.consistency_proof(first_size, second_size, lookup)
             first, second = self._head_of_size(c, first_size), self._head_of_size(c, second_size)

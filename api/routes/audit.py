@@ -17,7 +17,7 @@ from api.schemas import ConsistencyProofOut, InclusionProofOut, ReplayReport, Ve
 from domain import Conflict, NotFound, ValidationError
 from projections import ReadModels, ViewsBehind
 from projections.audit import verify_log
-from projections.ledger import LedgerBehind, NoSuchEvent, UnreadableEvent
+from projections.ledger import LedgerBehind, NoSuchEvent, TreeSizesOutOfRange, UnreadableEvent
 
 __all__ = ["router"]
 
@@ -118,7 +118,13 @@ def proof(
     except LedgerBehind as error:
         _refuse_beyond(read_models, "query.against" if against else "query.position", error)
     except ValueError as error:
-        raise ValidationError("query.against", str(error)) from None
+        if against is None:
+            raise ValidationError("query.position", str(error)) from None
+        raise ValidationError(
+            "query.against",
+            f"the tree head at {against} is before position {position}; "
+            f"expected {position} or later",
+        ) from None
     return answer(found.to_json(), found.head.position)
 
 
@@ -149,11 +155,20 @@ def consistency(
     size = ledger.latest_checkpoint().tree_size if second is None else second
     try:
         found = ledger.consistency_proof(first, size)
-    except ValueError as error:
-        # With both given and in order, it is `second` that lies beyond the tree.
-        field = "query.second" if second is not None and first <= second else "query.first"
-        raise ValidationError(field, str(error)) from None
+    except TreeSizesOutOfRange as error:
+        _refuse_sizes(first, second, error.size)
     return answer(found.to_json(), found.second.position)
+
+
+def _refuse_sizes(first: int, second: int | None, size: int) -> NoReturn:
+    """Name the parameter at fault, in the words of the query, not the ledger's."""
+    if second is not None and first > second:
+        raise ValidationError(
+            "query.first", f"{first} is after second, {second}; expected first <= second"
+        )
+    if second is not None and second > size:
+        raise ValidationError("query.second", f"{second} is beyond the ledger's tree size, {size}")
+    raise ValidationError("query.first", f"{first} is beyond the ledger's tree size, {size}")
 
 
 def _witness(read_models: ReadModels) -> None:

@@ -225,6 +225,28 @@ def test_proofs_refuse_what_is_not_there(local_seeded: Api) -> None:
     assert backwards["errors"][0]["loc"] == ["query", "first"]
 
 
+def test_refused_proofs_say_what_is_wrong_in_the_query_s_own_words(local_seeded: Api) -> None:
+    auditor = _auditor(local_seeded)
+    head = local_seeded.head()
+
+    def detail(path: str, **params: Any) -> str:
+        response = local_seeded.client.get(f"{BASE}/audit/{path}", params=params, headers=auditor)
+        return str(problem_of(response, 422)["detail"])
+
+    assert detail("proof", position=head, against=1) == (
+        f"query.against: the tree head at 1 is before position {head}; expected {head} or later"
+    )
+    assert detail("consistency", first=3, second=2) == (
+        "query.first: 3 is after second, 2; expected first <= second"
+    )
+    assert detail("consistency", first=1, second=head + 1) == (
+        f"query.second: {head + 1} is beyond the ledger's tree size, {head}"
+    )
+    assert detail("consistency", first=head + 1) == (
+        f"query.first: {head + 1} is beyond the ledger's tree size, {head}"
+    )
+
+
 def test_the_audit_routes_need_the_audit_scope(seeded: Api) -> None:
     for path in ("verify", "proof?position=1", "consistency?first=1"):
         assert seeded.client.get(f"{BASE}/audit/{path}").status_code == 401
