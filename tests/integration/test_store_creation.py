@@ -17,15 +17,13 @@ def test_many_processes_opening_a_new_postgresql_store_at_once_all_succeed(
     # `project` starts a follower per view, and API workers start together: each
     # opens the store and runs the library's CREATE TABLE IF NOT EXISTS statements.
     for _ in range(3):
-        with postgres.database() as url:
-            env = store_env(url)
+        with postgres.database() as url, ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(_open_and_close, [store_env(url)] * 8)) == [0] * 8
 
-            def open_and_close(_: int) -> int:
-                app = TimelineApp(env)
-                try:
-                    return app.head_position()
-                finally:
-                    app.close()
 
-            with ThreadPoolExecutor(8) as pool:
-                assert list(pool.map(open_and_close, range(8))) == [0] * 8
+def _open_and_close(env: dict[str, str]) -> int:
+    app = TimelineApp(env)
+    try:
+        return app.head_position()
+    finally:
+        app.close()
