@@ -12,9 +12,9 @@ import base64
 import binascii
 import hashlib
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from projections import merkle
@@ -166,9 +166,9 @@ class LoggedEvent:
         except ValueError:
             raise ValueError("event.originator_id: expected a UUID") from None
         return cls(
-            _field(data, "position", int),
+            _counted_field(data, "event.position"),
             canonical,
-            _field(data, "originator_version", int),
+            _counted_field(data, "event.originator_version"),
             _field(data, "topic", str),
             raw,
         )
@@ -256,11 +256,11 @@ class InclusionProof:
         event was edited is refused here rather than verified against its path.
         """
         _kind(data, "inclusion")
-        event = LoggedEvent.from_json(_field(data, "event", dict))
+        event = _nested("event", LoggedEvent.from_json, _field(data, "event", dict))
         proof = cls(
             event,
             _field(data, "leaf_index", int),
-            Checkpoint.from_json(_field(data, "head", dict)),
+            _nested("head", Checkpoint.from_json, _field(data, "head", dict)),
             _path(data),
         )
         stated = data.get("leaf_hash")
@@ -303,8 +303,8 @@ class ConsistencyProof:
         """Read `to_json`'s shape back; raise ValueError naming the field that is wrong."""
         _kind(data, "consistency")
         return cls(
-            Checkpoint.from_json(_field(data, "first", dict)),
-            Checkpoint.from_json(_field(data, "second", dict)),
+            _nested("first", Checkpoint.from_json, _field(data, "first", dict)),
+            _nested("second", Checkpoint.from_json, _field(data, "second", dict)),
             _path(data),
         )
 
@@ -314,6 +314,28 @@ def _field(data: Mapping[str, Any], name: str, kind: type[Any]) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ValueError(f"{name}: expected {kind.__name__ if kind is not dict else 'an object'}")
     return value
+
+
+_T = TypeVar("_T")
+
+
+def _counted_field(data: Mapping[str, Any], path: str) -> int:
+    """A position or version: the leaf holds it as 8 bytes, and both start at 1."""
+    value = _field(data, path.rpartition(".")[2], int)
+    if not 1 <= value < 2**64:
+        raise ValueError(f"{path}: expected a whole number from 1 to 2**64 - 1, got {value}")
+    return int(value)
+
+
+def _nested(prefix: str, read: Callable[[Mapping[str, Any]], _T], data: Any) -> _T:
+    """Read a nested object, naming its fields from the top (`head.root`, not `root`)."""
+    try:
+        return read(data)
+    except ValueError as error:
+        message = str(error)
+        if message.startswith(f"{prefix}."):
+            raise
+        raise ValueError(f"{prefix}.{message}") from None
 
 
 def _hex_field(data: Mapping[str, Any], name: str) -> str:

@@ -167,9 +167,11 @@ def _save(args: argparse.Namespace) -> int:
 
 def _load(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_bytes())
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not JSON: {error}") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not JSON: expected UTF-8 text") from None
 
 
 def _check_inclusion(path: Path, *, as_json: bool) -> int:

@@ -135,6 +135,36 @@ def test_questions_verify_cannot_answer_exit_2_with_the_reason(tmp_path: Path) -
     assert "this is not a saved inclusion proof" in done.stderr
 
 
+def test_a_saved_proof_with_numbers_no_leaf_can_hold_exits_2_naming_the_field(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/t.db"
+    recorded_store(url)
+    proof = tmp_path / "proof.json"
+    assert verify(url, "--save-proof", "3", "-o", str(proof), cwd=tmp_path).returncode == 0
+    saved: dict[str, Any] = json.loads(proof.read_text())
+    del saved["leaf_hash"]
+    edits: list[tuple[str, Any, str]] = [
+        ("originator_version", -1, "event.originator_version: expected a whole number"),
+        ("position", 2**70, "event.position: expected a whole number from 1 to 2**64 - 1"),
+        ("position", "3", "event.position: expected int"),
+    ]
+    for field, value, said in edits:
+        proof.write_text(json.dumps({**saved, "event": {**saved["event"], field: value}}))
+        done = verify(url, "--proof", str(proof), cwd=tmp_path)
+        assert (done.returncode, done.stdout) == (2, ""), done.stderr
+        assert said in done.stderr
+        assert "Traceback" not in done.stderr
+    proof.write_text(json.dumps({**saved, "head": {**saved["head"], "root": "x"}}))
+    done = verify(url, "--proof", str(proof), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "head.root: expected a SHA-256 hash" in done.stderr
+    proof.write_bytes(b"\xff\x00\xfe")
+    done = verify(url, "--proof", str(proof), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "is not JSON" in done.stderr
+
+
 @pytest.mark.postgres
 def test_verify_checks_a_postgresql_log_and_names_a_deleted_event(
     postgres: PostgresServer, tmp_path: Path
