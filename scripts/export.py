@@ -100,6 +100,9 @@ def _destination(path: Path | None) -> Iterator[IO[bytes]]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
+    if path.is_dir():
+        # Refused before the export runs, not at the rename after the last entry.
+        raise IsADirectoryError(f"-o: {path} is a directory; expected a file to write")
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("wb") as out:

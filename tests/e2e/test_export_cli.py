@@ -137,6 +137,22 @@ def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(
     assert err.count("\n") == 1
 
 
+def test_a_directory_as_the_output_is_refused_before_exporting_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'timeline.db'}"
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    assert main(["--db", url, "export", "--format", "csv", "-o", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err == f"policy-timeline export: -o: {folder} is a directory; expected a file to write\n"
+    )
+    assert folder.is_dir()
+    assert list(folder.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
 def test_the_export_bench_measures_each_format_in_a_process_of_its_own(tmp_path: Path) -> None:
     path = tmp_path / "bench.db"
     quiet = Console(file=io.StringIO())
