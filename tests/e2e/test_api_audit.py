@@ -263,3 +263,27 @@ def test_a_proof_of_a_row_altered_past_reading_is_a_conflict_not_a_crash(
         f"{BASE}/audit/proof", params={"position": 2}, headers=auditor
     )
     assert "changed outside the engine" in problem_of(response, 409)["detail"]
+
+
+def test_the_log_names_a_row_altered_past_reading_with_a_409_and_pages_on_past_it(
+    local_seeded: Api,
+) -> None:
+    auditor = _auditor(local_seeded)
+    with _read_models(local_seeded).db.write() as c:
+        c.execute("UPDATE stored_events SET state = x'ffff00' WHERE rowid = 3")
+        c.execute("UPDATE stored_events SET originator_id = 'not-a-uuid' WHERE rowid = 5")
+
+    def get(**params: Any) -> Any:
+        return local_seeded.client.get(f"{BASE}/log", params=params, headers=auditor)
+
+    for after, bad in ((0, 3), (2, 3), (3, 5), (4, 5)):
+        detail = problem_of(get(after=after, limit=10), 409)["detail"]
+        assert detail.startswith(f"the event at log position {bad} was changed outside the engine")
+        assert f"after={bad} reads the log on past it" in detail
+    before = get(after=0, limit=2)
+    assert before.status_code == 200, before.text
+    assert [item["position"] for item in before.json()["items"]] == [1, 2]
+    assert before.json()["next_after"] == 2
+    past = get(after=5, limit=2)
+    assert past.status_code == 200, past.text
+    assert [item["position"] for item in past.json()["items"]] == [6, 7]
