@@ -36,9 +36,20 @@ def replay(read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
 
     `ok` is true when every rebuilt view equals the live one. The audit ledger
     is not rebuilt: it is what the log is verified against (`GET /audit/verify`).
-    A replay already under way (from here or `policy-timeline replay`) is 409.
+    A replay already under way (from here or `policy-timeline replay`) is 409,
+    and so is a log holding an event altered past reading.
     """
-    report = read_models.projector.rebuild(compare=True)
+    try:
+        report = read_models.projector.rebuild(compare=True)
+    except (ValueError, TypeError, KeyError) as error:
+        # An event altered by hand past decoding (a bad UUID, state that is not
+        # JSON) stops the rebuild; the live views are swapped out only at the end,
+        # so they stand as they were.
+        raise Conflict(
+            "the views cannot be rebuilt: an event in the log was changed outside the "
+            f"engine past reading ({type(error).__name__}: {error}); the live views are "
+            "kept, and `GET /audit/verify` names the event"
+        ) from None
     # Cached pages were built by the views just swapped out; equal unless a view
     # was wrong, which is what a replay is for.
     read_models.queries.pages.clear()
