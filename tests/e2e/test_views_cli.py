@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -109,3 +110,19 @@ def test_replay_compare_exits_1_and_names_a_view_that_went_wrong(tmp_path: Path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "actors: rebuilt view DIFFERS from the live one" in done.stdout
     assert "timeline: rebuilt view same as the live one" in done.stdout
+
+
+def test_replay_says_which_command_names_an_event_altered_past_reading(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/t.db"
+    env = store_env(url)
+    app = TimelineApp(env)
+    seed(app)
+    app.close()
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute("UPDATE stored_events SET state = CAST('not json' AS BLOB) WHERE rowid = 2")
+    done = subprocess.run(
+        [COMMAND, "--db", url, "replay"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    assert "changed outside the engine past reading" in done.stderr
+    assert "Traceback" not in done.stderr
