@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
@@ -111,7 +112,7 @@ class SQLiteDatabase:
                 cached_statements=64,
             )
             if not self.name.startswith("file:"):
-                connection.execute("PRAGMA journal_mode=WAL")
+                _use_wal(connection)
             # The views can always be rebuilt from the log, so they need not wait
             # for the disk at each commit; WAL keeps them consistent regardless.
             connection.execute("PRAGMA synchronous=NORMAL")
@@ -301,3 +302,21 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def _use_wal(connection: sqlite3.Connection, attempts: int = 100) -> None:
+    """Put the file in WAL mode, once for every connection to it.
+
+    The switch needs the file to itself, and SQLite's busy timeout does not
+    cover it: processes opening a new file together (API workers, the token
+    store) can find it locked. Once in WAL mode it stays so, and nobody switches.
+    """
+    for attempt in range(attempts):
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01)
