@@ -239,13 +239,13 @@ class _Scan:
                 if self.db.dialect == "sqlite":
                     return [
                         sha256(
-                            join((start, fromhex(o), u64(v), topics[t], u64(len(s)), s, u64(p)))
+                            join((start, fromhex(o), u64(v), topics[t], sha256(s).digest(), u64(p)))
                         ).digest()
                         for p, o, v, t, s in rows
                     ]
                 return [
                     sha256(
-                        join((start, o.bytes, u64(v), topics[t], u64(len(s)), s, u64(p)))
+                        join((start, o.bytes, u64(v), topics[t], sha256(s).digest(), u64(p)))
                     ).digest()
                     for p, o, v, t, s in rows
                 ]

@@ -34,21 +34,24 @@ __all__ = [
     "event_leaf_data",
     "event_leaf_hash",
     "leaf_of",
+    "leaf_of_state_hash",
     "position_bytes",
     "topic_field",
     "uuid_bytes",
 ]
 
-LEAF_FORMAT = 1
+LEAF_FORMAT = 2
 """The version of the leaf encoding below; the first byte of every leaf."""
 
 # Leaf data: format (1 byte), originator id (16 bytes), originator version
-# (8), topic length (4) and topic (UTF-8), state length (8) and state, then
-# the log position (8); integers big-endian. Every field has a fixed width or
-# a length before it, so two different events never share an encoding. The
-# position comes last so that a search for where an event's content went
-# (`audit.py`, after a reorder) hashes the content once and each candidate
-# position as a short update of a copy.
+# (8), topic length (4) and topic (UTF-8), the SHA-256 of the state (32),
+# then the log position (8); integers big-endian. Every field has a fixed
+# width or a length before it, so two different events never share an
+# encoding. The leaf commits to the state's hash, not its bytes, so that a
+# lawful redaction can later blank an event's stored text, keep its hash, and
+# leave the tree and every proof intact. The position comes last so that a
+# search for where an event's content went (`audit.py`, after a reorder)
+# hashes the content once and each candidate position as a short update.
 U64 = struct.Struct(">Q").pack
 _U32 = struct.Struct(">I").pack
 LEAF_PREFIX = b"\x00" + bytes([LEAF_FORMAT])  # RFC 6962's leaf prefix, then the format
@@ -85,7 +88,16 @@ def leaf_of(position: int, id_bytes: bytes, version: int, topic: bytes, state: b
     `topic` is `topic_field(...)`. The hot path of the view and of verify.
     """
     return _sha256(
-        _join((LEAF_PREFIX, id_bytes, U64(version), topic, U64(len(state)), state, U64(position)))
+        _join((LEAF_PREFIX, id_bytes, U64(version), topic, _sha256(state).digest(), U64(position)))
+    ).digest()
+
+
+def leaf_of_state_hash(
+    position: int, id_bytes: bytes, version: int, topic: bytes, state_sha256: bytes
+) -> bytes:
+    """The leaf hash from the state's SHA-256 alone: what a redacted event still proves."""
+    return _sha256(
+        _join((LEAF_PREFIX, id_bytes, U64(version), topic, state_sha256, U64(position)))
     ).digest()
 
 
@@ -99,8 +111,7 @@ def event_leaf_data(
             uuid_bytes(originator_id),
             U64(version),
             topic_field(topic),
-            U64(len(state)),
-            state,
+            _sha256(state).digest(),
             U64(position),
         )
     )
@@ -119,7 +130,7 @@ def content_hash(id_bytes: bytes, version: int, topic: bytes, state: bytes) -> _
     `h.update(position_bytes(p)); h.digest()` then gives the leaf hash at p;
     `h.copy()` first tries several positions for one content.
     """
-    return _sha256(_join((LEAF_PREFIX, id_bytes, U64(version), topic, U64(len(state)), state)))
+    return _sha256(_join((LEAF_PREFIX, id_bytes, U64(version), topic, _sha256(state).digest())))
 
 
 def position_bytes(position: int) -> bytes:

@@ -283,7 +283,7 @@ def test_the_same_record_hashes_to_the_same_head_on_either_backend(
         projector.catch_up()
         ledger = Ledger(projector.db, log_table(app))
         assert ledger.head() == Checkpoint(
-            5, 5, "50275efdde195956c26c331c97a92c8a9d73c7940441b87298a7d8615b382723", "2024-01-05"
+            5, 5, "bfb043748c9e9ea6c3e718cda70edeff17aa26a28e537dfa56c0e321e99a7a6c", "2024-01-05"
         )
         assert (
             ledger.inclusion_proof(3).event.originator_id

@@ -253,18 +253,17 @@ def test_proof_requests_outside_the_tree_are_refused() -> None:
 def hand_made_leaf(position: int, uuid: bytes, version: int, topic: bytes, state: bytes) -> bytes:
     """The leaf format written out field by field, as an auditor would from the README."""
     return (
-        b"\x01"
+        b"\x02"
         + uuid
         + version.to_bytes(8, "big")
         + len(topic).to_bytes(4, "big")
         + topic
-        + len(state).to_bytes(8, "big")
-        + state
+        + hashlib.sha256(state).digest()
         + position.to_bytes(8, "big")
     )
 
 
-def test_an_events_leaf_binds_position_id_version_topic_and_the_exact_state_bytes() -> None:
+def test_an_events_leaf_binds_position_id_version_topic_and_the_state_bytes_hash() -> None:
     uuid = UUID("0b4d1f6e-6c8f-4e0e-9d5e-2f7a4b1c9e01")
     data = event_leaf_data(7, uuid, 2, "domain.entries:Meeting.Recorded", b'{"a":1}')
     assert data == hand_made_leaf(7, uuid.bytes, 2, b"domain.entries:Meeting.Recorded", b'{"a":1}')
