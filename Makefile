@@ -1,34 +1,48 @@
-# Two commands: `make run` and `make test`. Each sets up .venv first.
+# Two commands: `make run` and `make test`. Each sets up .venv first: `make run`
+# with the runtime dependencies only, `make test` with the dev tools as well.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# One stamp per set of dependencies. The dev install holds the runtime one, so it
+# touches both: `make run` after `make test` installs nothing, and `make test`
+# after `make run` adds only the dev tools.
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck unit bench install clean wrk chromium screenshots
+.PHONY: run test lint typecheck unit bench install install-dev clean wrk chromium screenshots
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(PIP) install --upgrade pip
 
-install: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	touch $@
 
-run: $(STAMP)
+$(DEV): pyproject.toml | $(BIN)/python
+	$(PIP) install -e '.[dev]'
+	touch $@ $(RUNTIME)
+
+install: $(RUNTIME)
+
+install-dev: $(DEV)
+
+run: $(RUNTIME)
 	$(BIN)/policy-timeline load-sample
 	$(BIN)/policy-timeline serve --host $(HOST) --port $(PORT)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
-unit: $(STAMP) wrk chromium
+unit: $(DEV) wrk chromium
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -50,10 +64,10 @@ chromium:
 		|| echo "make: could not install chromium (apt-get install chromium); the browser tests are skipped"; }
 
 # PNGs of the timeline, an actor and an entry at desktop and phone widths, from the sample.
-screenshots: $(STAMP) chromium
+screenshots: $(DEV) chromium
 	$(BIN)/python -m scripts.screenshots --out docs/screenshots
 
-bench: $(STAMP) wrk
+bench: $(RUNTIME) wrk
 	$(BIN)/policy-timeline bench
 
 clean:
