@@ -23,6 +23,7 @@ from domain import (
     ValidationError,
 )
 from projections import RebuildRunning, ViewsBehind
+from projections.changes import UnreadableEvent
 
 KINDS = frozenset(ENTRY_CLASSES)
 DETAIL_CLASSES = frozenset(
@@ -147,9 +148,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def rebuild_running(_: Request, error: Exception) -> ProblemResponse:
         return problem(409, reason(409), str(error))
 
+    async def unreadable_event(_: Request, error: Exception) -> ProblemResponse:
+        # A row of the log changed outside the engine: the record, not the request, is at fault.
+        return problem(409, reason(409), str(error))
+
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(ViewsBehind, views_behind)
     app.add_exception_handler(RebuildRunning, rebuild_running)
+    app.add_exception_handler(UnreadableEvent, unreadable_event)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
 

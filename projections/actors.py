@@ -6,14 +6,17 @@ Look-up folds case and accents on both sides, so "lopez obrador" finds
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from domain import Actor, Entry, Source
 from domain.values import fold
 from projections.changes import Change
 from projections.database import Cursor
+from projections.handlers import Handlers
 from projections.view import View
 
 __all__ = ["ActorDirectoryView", "folded_names"]
@@ -24,9 +27,84 @@ def folded_names(body: dict[str, Any]) -> str:
     return "\n".join(fold(text) for text in [body["id"], body["name"], *body["aliases"]])
 
 
+@dataclass
+class _Bodies:
+    """The actors a batch touches: each one's body as it now stands."""
+
+    view: ActorDirectoryView
+    c: Cursor
+    bodies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    created: set[str] = field(default_factory=set)
+
+
+def _registered(batch: _Bodies, change: Change) -> None:
+    state = change.state
+    batch.bodies[change.originator_id] = {
+        "id": state["slug"],
+        "name": state["name"],
+        "kind": state["kind"],
+        "aliases": state["aliases"],
+        "roles": state["roles"],
+        "merged_into": None,
+        "version": change.version,
+        "position": change.position,
+        "registered_at": change.recorded_at,
+    }
+    batch.created.add(change.originator_id)
+
+
+ActorHandler = Callable[[_Bodies, Change], None]
+
+
+def _changed(sets: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -> ActorHandler:
+    """A handler that sets what `sets(body, state)` returns, then the version and position."""
+
+    def handle(batch: _Bodies, change: Change) -> None:
+        actor = change.originator_id
+        body = batch.bodies.get(actor) or batch.view._load(batch.c, change)
+        batch.bodies[actor] = {
+            **body,
+            **sets(body, change.state),
+            "version": change.version,
+            "position": change.position,
+        }
+
+    return handle
+
+
+def _role_ended(body: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "roles": [
+            {**role, "end": state["end"]}
+            if role["title"] == state["title"] and "end" not in role
+            else role
+            for role in body["roles"]
+        ]
+    }
+
+
+HANDLERS = Handlers[_Bodies](
+    "actors",
+    {
+        Actor.Registered: _registered,
+        Actor.Renamed: _changed(lambda body, state: {"name": state["name"]}),
+        Actor.AliasAdded: _changed(
+            lambda body, state: {"aliases": [*body["aliases"], state["alias"]]}
+        ),
+        Actor.RoleAssumed: _changed(
+            lambda body, state: {"roles": [*body["roles"], state["role"]]}
+        ),
+        Actor.RoleEnded: _changed(_role_ended),
+        Actor.MergedInto: _changed(lambda body, state: {"merged_into": state["target"]}),
+    },
+    ignore=(Entry.Event, Source.Event),
+)
+
+
 class ActorDirectoryView(View):
     name = "actors"
     tables = ("actor_directory",)
+    events = HANDLERS
 
     def create_statements(self, token: str) -> list[str]:
         table = self.t("actor_directory")
@@ -41,32 +119,12 @@ class ActorDirectoryView(View):
 
     def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
         table = self.t("actor_directory")
-        bodies: dict[str, dict[str, Any]] = {}
-        created: set[str] = set()
+        batch = _Bodies(self, c)
         for change in changes:
-            if not change.is_actor:
-                continue
-            actor = change.originator_id
-            state = change.state
-            if change.event == "Registered":
-                bodies[actor] = {
-                    "id": state["slug"],
-                    "name": state["name"],
-                    "kind": state["kind"],
-                    "aliases": state["aliases"],
-                    "roles": state["roles"],
-                    "merged_into": None,
-                    "version": change.version,
-                    "position": change.position,
-                    "registered_at": change.recorded_at,
-                }
-                created.add(actor)
-                continue
-            body = bodies.get(actor) or self._load(c, table, change)
-            bodies[actor] = _evolve(body, change)
-        for actor, body in bodies.items():
+            HANDLERS(batch, change)
+        for actor, body in batch.bodies.items():
             row = (fold_body := folded_names(body), body["version"], orjson.dumps(body))
-            if actor in created:
+            if actor in batch.created:
                 c.execute(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?)", (actor, body["id"], *row))
             else:
                 c.execute(
@@ -74,38 +132,12 @@ class ActorDirectoryView(View):
                     (fold_body, body["version"], row[2], actor),
                 )
 
-    def _load(self, c: Cursor, table: str, change: Change) -> dict[str, Any]:
+    def _load(self, c: Cursor, change: Change) -> dict[str, Any]:
         row = self.fetch_state(
             c,
-            f"SELECT body FROM {table} WHERE actor_id = ?",
+            f"SELECT body FROM {self.t('actor_directory')} WHERE actor_id = ?",
             (change.originator_id,),
             f"actor {change.originator_id} for the event at position {change.position}",
         )
         body: dict[str, Any] = orjson.loads(bytes(row[0]))
         return body
-
-
-def _evolve(body: dict[str, Any], change: Change) -> dict[str, Any]:
-    state = change.state
-    event = change.event
-    following = dict(body)
-    if event == "Renamed":
-        following["name"] = state["name"]
-    elif event == "AliasAdded":
-        following["aliases"] = [*body["aliases"], state["alias"]]
-    elif event == "RoleAssumed":
-        following["roles"] = [*body["roles"], state["role"]]
-    elif event == "RoleEnded":
-        following["roles"] = [
-            {**role, "end": state["end"]}
-            if role["title"] == state["title"] and "end" not in role
-            else role
-            for role in body["roles"]
-        ]
-    elif event == "MergedInto":
-        following["merged_into"] = state["target"]
-    else:
-        raise ValueError(f"the actor directory has no rule for {change.topic!r}")
-    following["version"] = change.version
-    following["position"] = change.position
-    return following

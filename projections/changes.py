@@ -4,21 +4,88 @@ The domain's event state is plain JSON apart from two tagged values, the
 library's timestamp and an EDTF date. The views read those tags directly
 instead of rebuilding domain event objects, which would cost a transcoder
 walk and a dataclass per event during a replay.
+
+Decoding is where a row changed outside the engine shows: a state that is not
+a JSON object, a topic that names no event class of the domain, a field its
+class declares missing. All of them raise `UnreadableEvent`, and only they do,
+so an error a view raises after decoding is the view's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import Notification
+from eventsourcing.domain import Aggregate, DomainEvent
+from eventsourcing.persistence import ApplicationRecorder, Notification
+from eventsourcing.utils import get_topic
 
-__all__ = ["Change", "decode", "edtf", "timestamp"]
+from domain import ENTRY_CLASSES, Actor, Entry, Source
 
-ENTRY_PREFIX = "domain.entries:"
-ACTOR_PREFIX = "domain.actors:"
+__all__ = [
+    "AGGREGATES",
+    "EVENT_CLASSES",
+    "Change",
+    "UnreadableEvent",
+    "decode",
+    "edtf",
+    "read_changes",
+    "timestamp",
+]
+
+AGGREGATES: tuple[type[Aggregate], ...] = (Entry, *ENTRY_CLASSES.values(), Actor, Source)
+"""Every aggregate class whose events the log holds."""
+
+
+def _stored_events(aggregate: type[Aggregate]) -> list[type[DomainEvent]]:
+    # The library nests an `Event` and a `Created` base in every aggregate;
+    # neither is ever stored.
+    return [
+        value
+        for name, value in vars(aggregate).items()
+        if isinstance(value, type)
+        and issubclass(value, DomainEvent)
+        and name not in ("Event", "Created")
+    ]
+
+
+EVENT_CLASSES: dict[str, type[DomainEvent]] = {
+    get_topic(cls): cls for aggregate in AGGREGATES for cls in _stored_events(aggregate)
+}
+"""Each event class the log may hold, by the topic it is stored under."""
+
+# The fields each class's stored state has: all but the two the log keeps in
+# columns of their own. (Were a class given a `class_version`, an older
+# version's state would lack the fields its upcaster adds; none has one yet.)
+_STORED_FIELDS: dict[str, frozenset[str]] = {
+    topic: frozenset(f.name for f in fields(cls)) - {"originator_id", "originator_version"}
+    for topic, cls in EVENT_CLASSES.items()
+}
+_ENTRY_EVENTS = frozenset(t for t, cls in EVENT_CLASSES.items() if issubclass(cls, Entry.Event))
+_ACTOR_EVENTS = frozenset(t for t, cls in EVENT_CLASSES.items() if issubclass(cls, Actor.Event))
+
+
+class UnreadableEvent(ValueError):
+    """The event at a log position is one no engine could have written.
+
+    A ValueError, as a JSON decoding error is; what a view raises after the
+    event was decoded is not one of these.
+    """
+
+    def __init__(
+        self,
+        position: int,
+        reason: str,
+        advice: str = "`policy-timeline verify` tells more",
+    ) -> None:
+        super().__init__(
+            f"the event at log position {position} was changed outside the engine "
+            f"past reading ({reason}); {advice}"
+        )
+        self.position = position
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,36 +104,82 @@ class Change:
     stored: bytes = b""
 
     @property
-    def event(self) -> str:
-        """The event's class name: `Meeting.Recorded` -> `Recorded`."""
-        return self.topic.rpartition(".")[2]
+    def event_class(self) -> type[DomainEvent]:
+        """The domain's class of the event; raise UnreadableEvent for a topic it has none of."""
+        try:
+            return EVENT_CLASSES[self.topic]
+        except KeyError:
+            raise UnreadableEvent(
+                self.position, f"its topic {self.topic!r} names no event of the domain"
+            ) from None
 
     @property
     def is_entry(self) -> bool:
-        return self.topic.startswith(ENTRY_PREFIX)
+        return self.topic in _ENTRY_EVENTS
 
     @property
     def is_actor(self) -> bool:
-        return self.topic.startswith(ACTOR_PREFIX)
+        return self.topic in _ACTOR_EVENTS
 
     @property
     def recorded_at(self) -> str:
         return timestamp(self.state)
 
 
-def decode(notifications: Sequence[Notification]) -> list[Change]:
-    """Decode a page of notifications read from the log."""
-    return [
-        Change(
-            n.id,
-            str(n.originator_id),
-            n.originator_version,
-            n.topic,
-            orjson.loads(n.state),
-            n.state,
+def read_changes(
+    recorder: ApplicationRecorder, after: int, limit: int, stop: int | None = None
+) -> list[Change]:
+    """Up to `limit` events after position `after` (up to `stop`), decoded.
+
+    Raise UnreadableEvent naming the first event in that stretch that no engine
+    could have written; every event before it reads.
+    """
+    try:
+        notifications = recorder.select_notifications(
+            start=after, limit=limit, stop=stop, inclusive_of_start=False
         )
-        for n in notifications
-    ]
+    except (ValueError, TypeError) as error:
+        # The library turns each row's id into a UUID as it reads: a row with
+        # an id that is none fails the whole page. Find which one, row by row.
+        raise _first_unreadable(recorder, after, stop, error) from None
+    return decode(notifications)
+
+
+def _first_unreadable(
+    recorder: ApplicationRecorder, after: int, stop: int | None, error: Exception
+) -> UnreadableEvent:
+    last = recorder.max_notification_id() or 0
+    for position in range(after + 1, last + 1 if stop is None else min(stop, last) + 1):
+        try:
+            found = recorder.select_notifications(start=position, limit=1, stop=position)
+        except (ValueError, TypeError) as at_fault:
+            return UnreadableEvent(position, f"{type(at_fault).__name__}: {at_fault}")
+        decode(found)
+    # The row changed back while it was looked for: name the stretch.
+    return UnreadableEvent(after + 1, f"{type(error).__name__}: {error}")
+
+
+def decode(notifications: Sequence[Notification]) -> list[Change]:
+    """Decode a page of notifications read from the log; raise UnreadableEvent."""
+    return [_decoded(n) for n in notifications]
+
+
+def _decoded(n: Notification) -> Change:
+    try:
+        state = orjson.loads(n.state)
+    except orjson.JSONDecodeError as error:
+        raise UnreadableEvent(n.id, f"its state is not JSON: {error}") from None
+    expected = _STORED_FIELDS.get(n.topic)
+    if expected is None:
+        raise UnreadableEvent(n.id, f"its topic {n.topic!r} names no event of the domain")
+    if type(state) is not dict or not expected <= state.keys():
+        missing = sorted(expected - state.keys()) if type(state) is dict else ["all"]
+        raise UnreadableEvent(n.id, f"its state lacks {', '.join(missing)}")
+    try:
+        timestamp(state)
+    except (KeyError, TypeError):
+        raise UnreadableEvent(n.id, "its timestamp is not a recorded time") from None
+    return Change(n.id, str(n.originator_id), n.originator_version, n.topic, state, n.state)
 
 
 def timestamp(state: dict[str, Any]) -> str:

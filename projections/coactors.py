@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from itertools import permutations
 
 import orjson
 
+from domain import Actor, Entry, Source
 from projections.changes import Change
 from projections.database import Cursor
+from projections.handlers import Handlers
 from projections.view import View
 
 __all__ = ["CoActorView"]
@@ -23,9 +26,50 @@ def _actors(pairs: Iterable[dict[str, str]]) -> list[str]:
     return sorted({pair["actor"] for pair in pairs})
 
 
+@dataclass
+class _Actors:
+    """Each entry a batch touches: its actors before the batch and after each event."""
+
+    view: CoActorView
+    c: Cursor
+    before: dict[str, list[str]] = field(default_factory=dict)
+    after: dict[str, list[str]] = field(default_factory=dict)
+    known: set[str] = field(default_factory=set)  # entries with a row before this batch
+
+    def now(self, entry: str, actors: list[str]) -> None:
+        if entry not in self.after:
+            self.before[entry] = self.view._load(self.c, entry)
+            self.known.add(entry)
+        self.after[entry] = actors
+
+
+def _recorded(batch: _Actors, change: Change) -> None:
+    entry = change.originator_id
+    batch.before[entry], batch.after[entry] = [], _actors(change.state["actors"])
+
+
+def _corrected(batch: _Actors, change: Change) -> None:
+    changes = change.state["changes"]
+    if "actors" in changes:
+        batch.now(change.originator_id, _actors(changes["actors"]))
+
+
+def _retracted(batch: _Actors, change: Change) -> None:
+    batch.now(change.originator_id, [])
+
+
+HANDLERS = Handlers[_Actors](
+    "co_actors",
+    {Entry.Recorded: _recorded, Entry.Corrected: _corrected, Entry.Retracted: _retracted},
+    # Citations and links leave an entry's actors as they are.
+    ignore=(Entry.SourceCited, Entry.Linked, Actor.Event, Source.Event),
+)
+
+
 class CoActorView(View):
     name = "co_actors"
     tables = ("co_actors", "co_actor_entries")
+    events = HANDLERS
 
     def create_statements(self, token: str) -> list[str]:
         pairs, entries = self.t("co_actors"), self.t("co_actor_entries")
@@ -40,26 +84,10 @@ class CoActorView(View):
 
     def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
         pairs, entries = self.t("co_actors"), self.t("co_actor_entries")
-        before: dict[str, list[str]] = {}  # each touched entry's actors before this batch
-        after: dict[str, list[str]] = {}
-        known: set[str] = set()  # entries with a row before this batch
+        batch = _Actors(self, c)
         for change in changes:
-            if not change.is_entry:
-                continue
-            entry, event = change.originator_id, change.event
-            if event == "Recorded":
-                before[entry], after[entry] = [], _actors(change.state["actors"])
-                continue
-            if event == "Corrected" and "actors" in change.state["changes"]:
-                actors = _actors(change.state["changes"]["actors"])
-            elif event == "Retracted":
-                actors = []
-            else:
-                continue
-            if entry not in after:
-                before[entry] = self._load(c, entries, entry)
-                known.add(entry)
-            after[entry] = actors
+            HANDLERS(batch, change)
+        before, after, known = batch.before, batch.after, batch.known
         delta: Counter[tuple[str, str]] = Counter()
         for entry, actors in after.items():
             delta.subtract(permutations(before[entry], 2))
@@ -84,7 +112,8 @@ class CoActorView(View):
         if updated:
             c.executemany(f"UPDATE {entries} SET actors = ? WHERE entry_id = ?", updated)
 
-    def _load(self, c: Cursor, table: str, entry: str) -> list[str]:
+    def _load(self, c: Cursor, entry: str) -> list[str]:
+        table = self.t("co_actor_entries")
         row = self.fetch_state(
             c, f"SELECT actors FROM {table} WHERE entry_id = ?", (entry,), f"entry {entry}"
         )

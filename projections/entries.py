@@ -7,15 +7,21 @@ functions are pure: given the previous body and a change, the next body.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from domain import ENTRY_CLASSES
+from eventsourcing.domain import DomainEvent
+
+from domain import ENTRY_CLASSES, Entry, evolution
 from domain.values import fold
 from projections.changes import Change, edtf
+from projections.handlers import lookup
 
 __all__ = [
+    "HISTORY_EVENTS",
+    "KIND_OF_CLASS",
     "evolve",
     "facets",
     "history_item",
@@ -27,14 +33,11 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"[^\W_]+")
-KIND_OF_CLASS = {cls.__name__: kind for kind, cls in ENTRY_CLASSES.items()}
-EVENT_NAMES = {
-    "Recorded": "recorded",
-    "Corrected": "corrected",
-    "SourceCited": "source_cited",
-    "Linked": "linked",
-    "Retracted": "retracted",
+KIND_OF_CLASS: dict[type[DomainEvent], str] = {
+    cls.Recorded: kind for kind, cls in ENTRY_CLASSES.items()
 }
+# The body's names for the fields the domain calls otherwise.
+_BODY_NAMES = {"citations": "sources"}
 
 
 def recorded(change: Change) -> dict[str, Any]:
@@ -60,7 +63,7 @@ def recorded_fields(change: Change) -> dict[str, Any]:
     """What a `Recorded` event said, as an entry body's fields: the first history item."""
     state = change.state
     return {
-        "kind": KIND_OF_CLASS[change.topic.partition(":")[2].partition(".")[0]],
+        "kind": lookup(KIND_OF_CLASS, change.event_class),
         "title": state["title"],
         "summary": state["summary"],
         "occurred": edtf(state["occurred"])["text"],
@@ -73,61 +76,82 @@ def recorded_fields(change: Change) -> dict[str, Any]:
     }
 
 
+# What each event after `Recorded` sets, by `domain.evolution`, from the
+# entry's fields by the domain's names and the event's stored state.
+_SETS: dict[type[DomainEvent], Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
+    Entry.Corrected: lambda entry, state: evolution.corrected(
+        entry, state["changes"], state.get("citation")
+    ),
+    Entry.SourceCited: lambda entry, state: evolution.source_cited(entry, state["citation"]),
+    Entry.Linked: lambda entry, state: evolution.linked(entry, state["relation"], state["target"]),
+    Entry.Retracted: lambda entry, state: evolution.retracted(state["reason"]),
+}
+
+
 def evolve(body: dict[str, Any], change: Change) -> dict[str, Any]:
-    """The next version of `body` after `change` (any event but `Recorded`)."""
-    state = change.state
-    event = change.event
+    """The next version of `body` after `change` (any event on the entry but `Recorded`).
+
+    Raise LookupError for an event the entry has no rule for.
+    """
+    try:
+        sets = lookup(_SETS, change.event_class)
+    except LookupError:
+        raise LookupError(
+            f"the timeline has no rule for {change.topic!r} at {change.position}"
+        ) from None
     following = dict(body)
-    if event == "Corrected":
-        for key, value in state["changes"].items():
-            if key == "occurred":
-                occurred = edtf(value)
-                following["occurred"] = occurred["text"]
-                following["occurred_start"] = occurred["start"]
-                following["occurred_end"] = occurred["end"]
-            else:
-                following[key] = value
-        citation = state.get("citation")
-        if citation is not None and citation not in body["sources"]:
-            following["sources"] = [*body["sources"], citation]
-    elif event == "SourceCited":
-        following["sources"] = [*body["sources"], state["citation"]]
-    elif event == "Linked":
-        following["links"] = [
-            *body["links"],
-            {"relation": state["relation"], "target": state["target"]},
-        ]
-    elif event == "Retracted":
-        following["status"] = "retracted"
-        following["retraction_reason"] = state["reason"]
-    else:
-        raise ValueError(f"the timeline has no rule for {change.topic!r} at {change.position}")
+    entry = {"citations": body["sources"], "links": body["links"]}
+    for key, value in sets(entry, change.state).items():
+        if key == "occurred":
+            occurred = edtf(value)
+            following["occurred"] = occurred["text"]
+            following["occurred_start"] = occurred["start"]
+            following["occurred_end"] = occurred["end"]
+        elif key == "retracted":
+            following["status"] = "retracted" if value else "active"
+        else:
+            following[_BODY_NAMES.get(key, key)] = value
     following["version"] = change.version
     following["position"] = change.position
     following["updated_at"] = change.recorded_at
     return following
 
 
+def _corrected_changes(state: dict[str, Any]) -> dict[str, Any]:
+    changes = {
+        key: (edtf(value)["text"] if key == "occurred" else value)
+        for key, value in state["changes"].items()
+    }
+    if state.get("citation") is not None:
+        changes["sources"] = [state["citation"]]
+    return changes
+
+
+# Each event's name in an entry's history, and the `changes` it lists there.
+_HISTORY: dict[type[DomainEvent], tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    Entry.Recorded: ("recorded", lambda state: {}),
+    Entry.Corrected: ("corrected", _corrected_changes),
+    Entry.SourceCited: ("source_cited", lambda state: {"sources": [state["citation"]]}),
+    Entry.Linked: (
+        "linked",
+        lambda state: {"links": [{"relation": state["relation"], "target": state["target"]}]},
+    ),
+    Entry.Retracted: ("retracted", lambda state: {"status": "retracted"}),
+}
+HISTORY_EVENTS = frozenset(_HISTORY)
+"""The entry events an entry's history lists."""
+
+
 def history_item(change: Change, kind_changes: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One line of an entry's history: who did what, when, why."""
+    """One line of an entry's history: who did what, when, why.
+
+    `kind_changes` are a `Recorded` event's `changes` (its fields, from `recorded_fields`).
+    """
     state = change.state
-    event = EVENT_NAMES[change.event]
-    changes: dict[str, Any]
-    if event == "recorded":
-        changes = kind_changes or {}
-    elif event == "corrected":
-        changes = {
-            key: (edtf(value)["text"] if key == "occurred" else value)
-            for key, value in state["changes"].items()
-        }
-        if state.get("citation") is not None:
-            changes["sources"] = [state["citation"]]
-    elif event == "source_cited":
-        changes = {"sources": [state["citation"]]}
-    elif event == "linked":
-        changes = {"links": [{"relation": state["relation"], "target": state["target"]}]}
-    else:
-        changes = {"status": "retracted"}
+    event, changes_of = lookup(_HISTORY, change.event_class)
+    changes = changes_of(state)
+    if kind_changes is not None:
+        changes = kind_changes
     return {
         "version": change.version,
         "event": event,

@@ -7,17 +7,41 @@ from typing import Any
 
 import orjson
 
+from domain import Actor, Entry, Source
 from projections.changes import Change
 from projections.database import Cursor
-from projections.entries import history_item, recorded_fields
+from projections.entries import HISTORY_EVENTS, history_item, recorded_fields
+from projections.handlers import Handlers
 from projections.view import View
 
 __all__ = ["EntryHistoryView"]
+
+Rows = list[tuple[Any, ...]]
+
+
+def _row(change: Change, item: dict[str, Any]) -> tuple[Any, ...]:
+    return (change.originator_id, change.version, change.position, orjson.dumps(item))
+
+
+def _recorded(rows: Rows, change: Change) -> None:
+    rows.append(_row(change, history_item(change, recorded_fields(change))))
+
+
+def _changed(rows: Rows, change: Change) -> None:
+    rows.append(_row(change, history_item(change)))
+
+
+HANDLERS = Handlers[Rows](
+    "entry_history",
+    {Entry.Recorded: _recorded, **dict.fromkeys(HISTORY_EVENTS - {Entry.Recorded}, _changed)},
+    ignore=(Actor.Event, Source.Event),
+)
 
 
 class EntryHistoryView(View):
     name = "entry_history"
     tables = ("entry_history",)
+    events = HANDLERS
 
     def create_statements(self, token: str) -> list[str]:
         return [
@@ -30,16 +54,8 @@ class EntryHistoryView(View):
         return [("entry_history", "entry_id, version")]
 
     def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
-        rows: list[tuple[Any, ...]] = []
+        rows: Rows = []
         for change in changes:
-            if not change.is_entry:
-                continue
-            first: dict[str, Any] | None = None
-            if change.event == "Recorded":
-                first = recorded_fields(change)
-            item = history_item(change, first)
-            rows.append(
-                (change.originator_id, change.version, change.position, orjson.dumps(item))
-            )
+            HANDLERS(rows, change)
         if rows:
             c.executemany(f"INSERT INTO {self.t('entry_history')} VALUES (?,?,?,?)", rows)

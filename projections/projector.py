@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from threading import Event, Thread
 
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Tracking
 
 from domain import TimelineApp
 from projections.actors import ActorDirectoryView
-from projections.changes import Change, decode
+from projections.changes import Change, decode, read_changes
 from projections.coactors import CoActorView
 from projections.database import Cursor, Database
 from projections.history import EntryHistoryView
@@ -103,14 +103,14 @@ class Projector:
         """Apply every event after the views' position (up to `until`); return the position."""
         position = self.position()
         while until is None or position < until:
-            notifications = self._read(position, until)
-            if not notifications:
+            changes = self._read(position, until)
+            if not changes:
                 break
             with self.db.write() as c:
-                self._apply(c, notifications)
-            position = notifications[-1].id
+                self._apply(c, changes)
+            position = changes[-1].position
             if progress is not None:
-                progress(len(notifications))
+                progress(len(changes))
         return position
 
     def follow(self, stop: Event, progress: Progress | None = None) -> None:
@@ -144,7 +144,7 @@ class Projector:
             try:
                 for notification in subscription:
                     with self.db.write() as c:
-                        self._apply(c, [notification])
+                        self._apply(c, decode([notification]))
                     if progress is not None:
                         progress(1)
             finally:
@@ -220,10 +220,10 @@ class Projector:
         fresh = {view.name: view.digest() for view in fresh_views} if compare else {}
         with self.db.schema_change() as c:
             # Events stored meanwhile; the write lock (SQLite) keeps the head still.
-            while notifications := rebuilt._read(reached, None):
-                rebuilt._apply(c, notifications)
-                reached = notifications[-1].id
-                read += len(notifications)
+            while changes := rebuilt._read(reached, None):
+                rebuilt._apply(c, changes)
+                reached = changes[-1].position
+                read += len(changes)
             for old, new in zip(rebuilding, fresh_views, strict=True):
                 old.drop_tables(c)
                 for table in new.tables:
@@ -238,14 +238,11 @@ class Projector:
 
     # Machinery ------------------------------------------------------------
 
-    def _read(self, after: int, until: int | None) -> Sequence[Notification]:
-        # Through the library's recorder, on its own connection.
-        return self.app.recorder.select_notifications(
-            start=after, limit=self.page, stop=until, inclusive_of_start=False
-        )
+    def _read(self, after: int, until: int | None) -> list[Change]:
+        # Through the library's recorder, on its own connection; raise UnreadableEvent.
+        return read_changes(self.app.recorder, after, self.page, until)
 
-    def _apply(self, c: Cursor, notifications: Sequence[Notification]) -> None:
-        changes: list[Change] = decode(notifications)
-        tracking = Tracking(self.app.name, notifications[-1].id)
+    def _apply(self, c: Cursor, changes: Sequence[Change]) -> None:
+        tracking = Tracking(self.app.name, changes[-1].position)
         for view in self.views:
             view.process(c, changes, tracking)

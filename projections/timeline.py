@@ -12,20 +12,64 @@ because all of them need the entry's whole state at every version.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
+from domain import Actor, Entry, Source
 from projections.changes import Change
 from projections.database import Cursor
 from projections.entries import evolve, facets, recorded, search_text, span_days
+from projections.handlers import Handlers
 from projections.view import FOREVER, View
 
 __all__ = ["TimelineView"]
 
 
+@dataclass
+class _Versions:
+    """The versions of each entry a batch touches, built up event by event."""
+
+    view: TimelineView
+    c: Cursor
+    versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    first: dict[str, int] = field(default_factory=dict)
+    loaded: set[str] = field(default_factory=set)  # entries whose current version predates it
+
+
+def _recorded(batch: _Versions, change: Change) -> None:
+    batch.versions[change.originator_id] = [recorded(change)]
+    batch.first[change.originator_id] = change.position
+
+
+def _evolved(batch: _Versions, change: Change) -> None:
+    entry = change.originator_id
+    if entry not in batch.versions:
+        table = batch.view.t("timeline_entries")
+        base, batch.first[entry] = batch.view._current(batch.c, table, change)
+        batch.loaded.add(entry)
+        batch.versions[entry] = [base]
+    batch.versions[entry].append(evolve(batch.versions[entry][-1], change))
+
+
+# Every event still gets a row in the clock, written for the whole batch.
+HANDLERS = Handlers[_Versions](
+    "timeline",
+    {
+        Entry.Recorded: _recorded,
+        Entry.Corrected: _evolved,
+        Entry.SourceCited: _evolved,
+        Entry.Linked: _evolved,
+        Entry.Retracted: _evolved,
+    },
+    ignore=(Actor.Event, Source.Event),
+)
+
+
 class TimelineView(View):
     name = "timeline"
+    events = HANDLERS
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -89,22 +133,10 @@ class TimelineView(View):
 
     def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
         entries, index, search, clock, widest = (self.t(name) for name in self.tables)
-        versions: dict[str, list[dict[str, Any]]] = {}
-        first: dict[str, int] = {}
-        loaded: set[str] = set()  # entries whose current version predates this batch
+        batch = _Versions(self, c)
         for change in changes:
-            if not change.is_entry:
-                continue
-            entry = change.originator_id
-            if change.event == "Recorded":
-                versions[entry] = [recorded(change)]
-                first[entry] = change.position
-                continue
-            if entry not in versions:
-                base, first[entry] = self._current(c, entries, change)
-                loaded.add(entry)
-                versions[entry] = [base]
-            versions[entry].append(evolve(versions[entry][-1], change))
+            HANDLERS(batch, change)
+        versions, first, loaded = batch.versions, batch.first, batch.loaded
 
         entry_rows: list[tuple[Any, ...]] = []
         index_rows: list[tuple[Any, ...]] = []

@@ -19,6 +19,7 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from projections.changes import Change
 from projections.database import Cursor, Database, Row
+from projections.handlers import EventTable
 
 __all__ = ["TRACKING_TABLE", "View", "create_tracking_table"]
 
@@ -44,6 +45,9 @@ class View(TrackingRecorder, ABC):
     application = "timeline"
     rebuildable: ClassVar[bool] = True
     """Whether `Projector.rebuild` may rebuild this view from the log and swap it in."""
+    events: ClassVar[EventTable | None] = None
+    """The view's handler table: which of the domain's event classes it handles and
+    which it ignores. None for a view that takes every event whole, as stored."""
 
     def __init__(self, db: Database, *, suffix: str = "") -> None:
         self.db = db

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from domain import TimelineApp, store_env
 from projections import ReadModels, RebuildRunning
+from projections.changes import UnreadableEvent
 from scripts.progress import progress_bar
 
 
@@ -38,14 +39,9 @@ def run(args: argparse.Namespace) -> int:
     except RebuildRunning as error:
         print(f"policy-timeline replay: {error}", file=sys.stderr)
         return 1
-    except (ValueError, TypeError, KeyError) as error:
+    except UnreadableEvent as error:
         # An event altered by hand past decoding stops the rebuild before any swap.
-        print(
-            "policy-timeline replay: an event in the log was changed outside the engine "
-            f"past reading ({type(error).__name__}: {error}); the live views are kept, "
-            "and `policy-timeline verify` names the event",
-            file=sys.stderr,
-        )
+        print(f"policy-timeline replay: {error}; the live views are kept", file=sys.stderr)
         return 1
     finally:
         read_models.close()

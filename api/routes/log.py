@@ -12,8 +12,8 @@ from api.auth import AuditorDep
 from api.deps import ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer
 from api.schemas import LogPage
-from domain import Conflict, TimelineApp, ValidationError
-from projections.changes import Change, decode
+from domain import TimelineApp, ValidationError
+from projections.changes import Change, UnreadableEvent, read_changes
 
 __all__ = ["log_item", "router"]
 
@@ -56,8 +56,8 @@ def log(
     yet taken in; `policy-timeline verify` recomputes it from the event as
     stored now. `next_after` is the `after` of the next page, null at the end.
     Raise ValidationError (422) for an `after` beyond the newest event, and
-    Conflict (409) naming an event in the page that was changed outside the
-    engine past reading (`after` set to it reads on past it).
+    UnreadableEvent (409) naming an event in the page that was changed outside
+    the engine past reading (`after` set to it reads on past it).
     """
     head = timeline.head_position()
     if after > head:
@@ -69,47 +69,25 @@ def log(
     return answer(orjson.dumps(body), head)
 
 
-# What a row altered by hand can raise on the way out: a bad UUID, state that is
-# not UTF-8 or not JSON, JSON without the recorded time.
-_UNREADABLE = (ValueError, TypeError, KeyError, AttributeError)
-
-
 def _page(timeline: TimelineApp, after: int, limit: int) -> tuple[list[Change], bool]:
     """Up to `limit` events after `after`, each read whole, and whether more follow.
 
-    Raise Conflict (409) naming the first event changed outside the engine past
-    reading, as `GET /audit/proof` does, rather than failing with a 500; an
-    unreadable event just past the page only ends it.
+    Raise UnreadableEvent (409) naming the first event changed outside the engine
+    past reading, as `GET /audit/proof` does; an unreadable event just past the
+    page only ends it.
     """
     try:
         # One more than asked says whether a next page exists.
-        changes = _decoded(timeline, after + 1, limit + 1)
+        changes = read_changes(timeline.recorder, after, limit + 1)
         return changes[:limit], len(changes) > limit
-    except _UNREADABLE:
-        pass
-    # Read one at a time to name the event at fault.
-    read: list[Change] = []
-    position = after
-    while len(read) <= limit:
-        try:
-            found = _decoded(timeline, position + 1, 1)
-        except _UNREADABLE as error:
-            if len(read) == limit:
-                return read, True
-            raise Conflict(
-                f"the event at log position {position + 1} was changed outside the engine "
-                f"({type(error).__name__}: {error}); `policy-timeline verify` tells more, "
-                f"and after={position + 1} reads the log on past it"
-            ) from None
-        if not found:
-            return read, False
-        read.extend(found)
-        position = found[0].position
-    return read[:limit], True
-
-
-def _decoded(timeline: TimelineApp, start: int, count: int) -> list[Change]:
-    changes = decode(timeline.recorder.select_notifications(start, count))
-    for change in changes:
-        _ = change.recorded_at  # raise here, not while the answer is written
-    return changes
+    except UnreadableEvent as error:
+        bad = error.position
+        # Every event before the first unreadable one reads.
+        read = read_changes(timeline.recorder, after, limit, stop=bad - 1)
+        if len(read) == limit:
+            return read, True
+        raise UnreadableEvent(
+            bad,
+            error.reason,
+            f"`policy-timeline verify` tells more, and after={bad} reads the log on past it",
+        ) from None

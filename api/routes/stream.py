@@ -40,7 +40,7 @@ from api.deps import TimelineDep
 from api.routes.log import log_item
 from api.schemas import LogEvent
 from domain import TimelineApp, ValidationError
-from projections.changes import Change, decode
+from projections.changes import Change, read_changes
 
 __all__ = ["EventStreamResponse", "router"]
 
@@ -200,7 +200,9 @@ async def _messages(
 
 
 def _read(timeline: TimelineApp, after: int, size: int) -> Sequence[Change]:
-    return decode(timeline.recorder.select_notifications(after + 1, size))
+    # An event changed outside the engine past reading raises UnreadableEvent,
+    # which ends the stream: its status was sent with the first message.
+    return read_changes(timeline.recorder, after, size)
 
 
 def _message(change: Change) -> bytes:

@@ -489,7 +489,7 @@ def test_two_processes_applying_the_same_events_at_once_apply_them_once(
 
         def apply_and_hold() -> None:
             with first_db.write() as c:
-                first._apply(c, pending)
+                first._apply(c, decode(pending))
                 applied.set()
                 release.wait(timeout=30)
 
