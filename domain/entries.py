@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import evolution
 from domain.dates import EdtfDate, parse_edtf_date
 from domain.details import KINDS, parse_details
 from domain.errors import EntryRetracted, ValidationError
@@ -353,23 +354,19 @@ class Entry(Aggregate):
         by: str,
         idempotency_key: str | None,
     ) -> None:
-        for key, value in changes.items():
-            setattr(self, key, value)
-        if citation is not None and citation not in self.citations:
-            self.citations = [*self.citations, citation]
+        vars(self).update(evolution.corrected(vars(self), changes, citation))
 
     @event(SourceCited)
     def _source_cited(self, citation: Citation, by: str, idempotency_key: str | None) -> None:
-        self.citations = [*self.citations, citation]
+        vars(self).update(evolution.source_cited(vars(self), citation))
 
     @event(Linked)
     def _linked(self, relation: str, target: str, by: str, idempotency_key: str | None) -> None:
-        self.links = [*self.links, {"relation": relation, "target": target}]
+        vars(self).update(evolution.linked(vars(self), relation, target))
 
     @event(Retracted)
     def _retracted(self, reason: str, by: str, idempotency_key: str | None) -> None:
-        self.retracted = True
-        self.retraction_reason = reason
+        vars(self).update(evolution.retracted(reason))
 
 
 class Meeting(Entry):
