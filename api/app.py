@@ -4,18 +4,30 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
-from api.routes import actors, audit, entries, exports, health, log, sources, stream, timeline
+from api.routes import (
+    actors,
+    audit,
+    entries,
+    exports,
+    health,
+    log,
+    sources,
+    stream,
+    timeline,
+    trust,
+)
 from api.settings import Settings
 from api.tokens import TokenStore
 from api.web import router as web_pages
 from domain import TimelineApp, store_env
-from projections import ReadModels
+from projections import CheckpointSigner, ReadModels
 
 __all__ = ["create_app"]
 
@@ -44,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.timeline = timeline = TimelineApp(env)
         # On SQLite the views catch up here, on start, and after each write.
         app.state.read_models = read_models = ReadModels(
-            timeline, env, page_cache=settings.page_cache
+            timeline, env, page_cache=settings.page_cache, signer=_signer(settings)
         )
         # Writes from other processes, e.g. an import while the server runs.
         read_models.follow_in_background()
@@ -69,12 +81,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # The timeline first: routes are matched in order, and it is the page most asked for.
-    for module in (timeline, health, actors, sources, entries, stream, log, audit):
+    for module in (timeline, health, actors, sources, entries, stream, log, audit, trust):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(exports.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(web_pages)  # the HTML pages at /, outside the API and its document
     _document_reads(app, open_reads=not settings.protect_reads)
     return app
+
+
+def _signer(settings: Settings) -> CheckpointSigner | None:
+    """The log's signer, when a key is configured; its file is read at start."""
+    if not settings.signing_key:
+        return None
+    return CheckpointSigner(Path(settings.signing_key), settings.log_origin)
 
 
 def _document_reads(app: FastAPI, *, open_reads: bool) -> None:

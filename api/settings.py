@@ -30,3 +30,10 @@ class Settings(BaseSettings):
     page_cache: int = 512
     """Timeline pages kept in memory, by the log position they reflect, so a page
     asked again is not queried again (TIMELINE_PAGE_CACHE; 0 turns it off)."""
+
+    signing_key: str | None = None
+    """The file of the log's Ed25519 signing key (TIMELINE_SIGNING_KEY), made with
+    `policy-timeline keys create --out FILE`; without one no checkpoint is signed."""
+
+    log_origin: str | None = None
+    """The checkpoints' origin line (TIMELINE_LOG_ORIGIN); the key's name by default."""

@@ -16,6 +16,8 @@ from projections.database import Database, RebuildRunning, open_database
 from projections.ledger import Ledger, log_table
 from projections.projector import VIEW_CLASSES, Projector, RebuildReport
 from projections.queries import AsOf, Page, Queries, TimelineFilters, ViewsBehind
+from projections.trust.checkpoints import SignedCheckpoints
+from projections.trust.signer import CheckpointSigner
 from projections.view import View
 
 logger = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "VIEW_CLASSES",
     "AsOf",
+    "CheckpointSigner",
     "Database",
     "Ledger",
     "Page",
@@ -31,6 +34,7 @@ __all__ = [
     "ReadModels",
     "RebuildReport",
     "RebuildRunning",
+    "SignedCheckpoints",
     "TimelineFilters",
     "View",
     "ViewsBehind",
@@ -54,6 +58,7 @@ class ReadModels:
         *,
         in_process: bool | None = None,
         page_cache: int = 0,
+        signer: CheckpointSigner | None = None,
     ) -> None:
         self.db = open_database(env)
         self.log_table = log_table(app)
@@ -67,6 +72,10 @@ class ReadModels:
         self.projector.create()
         if self.in_process:
             self._saw(self.projector.catch_up())
+        self.checkpoints = (
+            None if signer is None else SignedCheckpoints(self.db, self.ledger, signer)
+        )
+        """The ledger's heads signed by the log's key; None when no key is configured."""
 
     @property
     def ledger(self) -> Ledger:

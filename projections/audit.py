@@ -73,7 +73,8 @@ class VerifyReport:
     of the ledger's checkpoints matched the recomputed roots. The head is the
     tree over the checked events when `ok` (the ledger's own head), and the
     ledger's latest checkpoint when not. `unattested` events come after the
-    ledger's position: not failures, not yet witnessed.
+    ledger's position: not failures, not yet witnessed, but nothing vouches for
+    them either, so the JSON's `ok` is false until the ledger reaches them.
     """
 
     ok: bool
@@ -85,11 +86,16 @@ class VerifyReport:
     unattested: int
     first_bad: BadEvent | None = None
 
+    @property
+    def complete(self) -> bool:
+        """Whether the ledger has witnessed every event stored when the check ran."""
+        return self.unattested == 0
+
     def to_json(self) -> dict[str, Any]:
         """`{ok, checked, head: {position, hash, tree_size}, checkpoints, unattested,
         first_bad?: {position, problem, detail}}`."""
         report: dict[str, Any] = {
-            "ok": self.ok,
+            "ok": self.ok and self.complete,
             "checked": self.checked,
             "head": {
                 "position": self.head_position,
@@ -234,19 +240,23 @@ class _Scan:
             LEAF_PREFIX,
             bytes.fromhex,
         )
+
+        def hashed(state: bytes) -> bytes:
+            return sha256(state).digest()
+
         for _ in range(2):
             try:
                 if self.db.dialect == "sqlite":
                     return [
                         sha256(
-                            join((start, fromhex(o), u64(v), topics[t], sha256(s).digest(), u64(p)))
+                            join(
+                                (start, fromhex(o), u64(v), topics[t], sha256(s).digest(), u64(p))
+                            )
                         ).digest()
                         for p, o, v, t, s in rows
                     ]
                 return [
-                    sha256(
-                        join((start, o.bytes, u64(v), topics[t], sha256(s).digest(), u64(p)))
-                    ).digest()
+                    sha256(join((start, o.bytes, u64(v), topics[t], hashed(s), u64(p)))).digest()
                     for p, o, v, t, s in rows
                 ]
             except KeyError:  # a topic not seen before

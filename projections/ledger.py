@@ -462,6 +462,25 @@ class Ledger:
             first, second = self._head_of_size(c, first_size), self._head_of_size(c, second_size)
         return ConsistencyProof(first, second, tuple(h.hex() for h in path))
 
+    def head_of_size(self, size: int) -> Checkpoint:
+        """The tree head of the first `size` events; raise TreeSizesOutOfRange past the ledger."""
+        with self.db.read() as c:
+            have = self._size(c)
+            if not 0 <= size <= have:
+                raise TreeSizesOutOfRange(size, size, have)
+            return self._head_of_size(c, size)
+
+    def leaf_positions(self, first: int, end: int) -> list[int]:
+        """The log positions of leaves `first` up to `end` (exclusive), in leaf order."""
+        with self.db.read() as c:
+            if not self._exists(c):
+                return []
+            c.execute(
+                "SELECT position FROM ledger_leaves WHERE leaf >= ? AND leaf < ? ORDER BY leaf",
+                (first, end),
+            )
+            return [int(row[0]) for row in c.fetchall()]
+
     def leaf_hashes(self, positions: Iterable[int]) -> dict[int, str]:
         """The leaf hash (hex) of each of `positions` the ledger holds; others are left out."""
         with self.db.read() as c:

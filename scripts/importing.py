@@ -12,6 +12,7 @@ from rich.console import Console
 from domain import open_app
 from domain.import_formats import FORMATS, count_lines
 from domain.importing import import_file
+from scripts.attesting import attest_after_write
 from scripts.progress import progress_bar
 
 __all__ = ["add_parser", "import_and_report", "run"]
@@ -64,7 +65,8 @@ def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -
     for line in report.problem_lines():
         print(line, file=sys.stderr)
     print(f"{path.name}: {report.summary()}")
-    return 1 if report.bad else 0
+    refused = attest_after_write(db)
+    return 1 if report.bad or refused else 0
 
 
 def _every(total: int) -> int:

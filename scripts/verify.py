@@ -1,19 +1,24 @@
 """`policy-timeline verify`: check the log against its ledger, or a saved proof offline.
 
     verify                              recompute the ledger from the stored events
+    verify --trusted FILE [--key KEY]   ... and prove the log consistent with checkpoints
+                                        kept outside the database (repeatable)
+    verify --receipt FILE --key KEY     check a receipt offline (no store needed)
     verify --save-proof N [-o FILE]     save the inclusion proof of the event at N
     verify --save-consistency M N       save the proof that tree size M is a prefix of N
     verify --proof FILE                 check a saved inclusion proof (no store needed)
     verify --consistency FILE           check a saved consistency proof (no store needed)
 
 Exit 0 when everything checks, 1 when something does not, 2 for a question
-that cannot be asked (an unreadable file, a position the ledger does not hold).
+that cannot be asked (an unreadable file, a position the ledger does not hold),
+3 when nothing is wrong but the ledger has not witnessed every event yet.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +35,13 @@ from projections.ledger import (
     LedgerError,
     log_table,
 )
+from projections.trust.checkpoints import SignedCheckpoints
+from projections.trust.notes import VerifierKey
+from projections.trust.receipts import Receipt
+from projections.trust.signer import signer_from_env
+from projections.trust.trusted import check_trusted
 from scripts.progress import progress_bar
+from scripts.trusted import read_key
 
 __all__ = ["add_parser", "run"]
 
@@ -51,6 +62,12 @@ def add_parser(commands: Any) -> None:
         type=Path,
         metavar="FILE",
         help="check a saved consistency proof offline",
+    )
+    mode.add_argument(
+        "--receipt",
+        type=Path,
+        metavar="FILE",
+        help="check a saved receipt (GET /audit/receipt) offline; needs --key",
     )
     mode.add_argument(
         "--save-proof",
@@ -74,6 +91,21 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "-o", "--output", type=Path, metavar="FILE", help="where to save a proof (default: stdout)"
     )
+    parser.add_argument(
+        "--trusted",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a signed checkpoint kept outside the database (GET /audit/checkpoint); the "
+        "log must be consistent with it (repeatable)",
+    )
+    parser.add_argument(
+        "--key",
+        metavar="KEY",
+        help="the log's verifier key, or a file holding it (GET /audit/key); default: the "
+        "key of TIMELINE_SIGNING_KEY",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(run=run)
 
@@ -84,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
             return _check_inclusion(args.proof, as_json=args.json)
         if args.consistency is not None:
             return _check_consistency(args.consistency, as_json=args.json)
+        if args.receipt is not None:
+            return _check_receipt(args.receipt, args.key, as_json=args.json)
         if args.save_proof is not None or args.save_consistency is not None:
             return _save(args)
         return _verify_log(args)
@@ -98,22 +132,62 @@ def run(args: argparse.Namespace) -> int:
 def _verify_log(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     env = store_env(args.db)
+    signer = signer_from_env(os.environ)
+    key = read_key(args.key) if args.key else (signer.verifier if signer else None)
+    if args.trusted and key is None:
+        raise ValueError("--trusted needs the log's key: give --key KEY (GET /api/v1/audit/key)")
     app = TimelineApp(env)
     db = open_database(env)
     try:
         with progress_bar(console, "verifying the log", app.head_position()) as tick:
             report = verify_log(db, log_table(app), progress=tick)
+        ledger = Ledger(db, log_table(app))
+        refusal = None
+        if signer is not None and report.ok:
+            refusal = SignedCheckpoints(db, ledger, signer).check()
+        trusted = [] if key is None else check_trusted(ledger, args.trusted, key, report.ok)
+        behind = _follower_note(db.dialect, report)
     finally:
         db.close()
         app.close()
+    failed = not report.ok or refusal is not None or any(not t.ok for t in trusted)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        body = report.to_json()
+        body["ok"] = body["ok"] and not failed
+        body["signer"] = refusal or ("consistent" if signer else "no key")
+        body["trusted"] = [t.to_json() for t in trusted]
+        print(json.dumps(body, indent=2))
     else:
-        print(_describe(report))
-    return 0 if report.ok else 1
+        print(_describe(report, behind))
+        if refusal is not None:
+            print(f"NOT OK: the log's signer refuses its latest checkpoint: {refusal}")
+        for check in trusted:
+            print(check.describe())
+    if failed:
+        return 1
+    return 0 if report.complete else UNATTESTED
 
 
-def _describe(report: VerifyReport) -> str:
+UNATTESTED = 3
+"""verify's exit status when nothing is wrong but some events are not witnessed yet."""
+
+
+def _follower_note(dialect: str, report: VerifyReport) -> str:
+    if report.complete:
+        return ""
+    if dialect == "sqlite":
+        return (
+            "every command that writes catches the ledger up on SQLite, so these were "
+            "written by something else: `policy-timeline project` or any read through the "
+            "server attests them"
+        )
+    return (
+        f"the ledger's follower (`policy-timeline project`) is {report.unattested:,} events "
+        "behind the log"
+    )
+
+
+def _describe(report: VerifyReport, behind: str = "") -> str:
     head = (
         f"head: position {report.head_position}, {report.tree_size:,} events, "
         f"root {report.head_hash}"
@@ -125,17 +199,20 @@ def _describe(report: VerifyReport) -> str:
             f"({bad.problem})\n  {bad.detail}\n"
             f"{report.checked:,} events matched before it; the ledger's {head}"
         )
-    lines = [
-        f"ok: {report.checked:,} events and {report.checkpoints:,} checkpoints match the ledger",
-        head,
-    ]
     if report.unattested:
-        lines.append(
-            f"{report.unattested:,} events after position {report.head_position} are not "
-            "attested yet: the ledger has not seen them (`policy-timeline project` catches "
-            "it up, as does any write or read through the engine)"
+        return (
+            f"NOT OK yet: {report.unattested:,} events after position {report.head_position} "
+            f"are not attested: the ledger has not witnessed them; {behind}\n"
+            f"{report.checked:,} events and {report.checkpoints:,} checkpoints before them "
+            f"match the ledger; {head}"
         )
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            f"ok: {report.checked:,} events and {report.checkpoints:,} checkpoints match "
+            "the ledger",
+            head,
+        ]
+    )
 
 
 # Saved proofs ------------------------------------------------------------------
@@ -205,6 +282,30 @@ def _check_inclusion(path: Path, *, as_json: bool) -> int:
             "head was changed, or they were never one proof"
         )
     return 0 if ok else 1
+
+
+def _check_receipt(path: Path, key_text: str | None, *, as_json: bool) -> int:
+    if not key_text:
+        raise ValueError("--receipt needs the log's key: --key KEY (GET /api/v1/audit/key)")
+    key: VerifierKey = read_key(key_text)
+    try:
+        receipt = Receipt.parse(path.read_text())
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a receipt: expected UTF-8 text") from None
+    problem = receipt.problem(key)
+    event = receipt.event
+    if as_json:
+        print(json.dumps({"ok": problem is None, "position": event.position, "problem": problem}))
+    elif problem is None:
+        print(
+            f"ok: the event at position {event.position} (aggregate {event.originator_id}, "
+            f"version {event.originator_version}, {event.topic}) is leaf {receipt.index} of "
+            f"the tree signed by {key.name}:\n{receipt.checkpoint.text}",
+            end="",
+        )
+    else:
+        print(f"NOT OK: {problem}")
+    return 0 if problem is None else 1
 
 
 def _check_consistency(path: Path, *, as_json: bool) -> int:

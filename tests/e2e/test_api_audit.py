@@ -248,9 +248,15 @@ def test_refused_proofs_say_what_is_wrong_in_the_query_s_own_words(local_seeded:
 
 
 def test_the_audit_routes_need_the_audit_scope(seeded: Api) -> None:
-    for path in ("verify", "proof?position=1", "consistency?first=1"):
+    for path in ("verify", "proof?position=1", "receipt?position=1"):
         assert seeded.client.get(f"{BASE}/audit/{path}").status_code == 401
         problem_of(seeded.client.get(f"{BASE}/audit/{path}", headers=seeded.auth), 403)
+
+
+def test_a_consistency_proof_is_open_to_a_witness_without_a_token(seeded: Api) -> None:
+    answer = seeded.client.get(f"{BASE}/audit/consistency?first=1")
+    assert answer.status_code == 200
+    assert answer.json()["kind"] == "consistency"
 
 
 def test_a_proof_of_a_row_altered_past_reading_is_a_conflict_not_a_crash(

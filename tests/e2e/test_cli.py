@@ -66,7 +66,14 @@ def serving(
 def test_serve_uses_the_default_sqlite_store_in_the_working_folder(tmp_path: Path) -> None:
     with serving(cwd=tmp_path) as base:
         health = httpx.get(f"{base}/api/v1/health").json()
-    assert health == {"status": "ok", "store": "sqlite", "position": 0, "views": 0}
+    assert health == {
+            "status": "ok",
+            "store": "sqlite",
+            "position": 0,
+            "views": 0,
+            "signing": "off",
+            "problem": None,
+        }
     assert (tmp_path / "var" / "timeline.db").is_file()
 
 
@@ -85,6 +92,8 @@ def test_serve_reports_the_log_head_of_the_chosen_store(store_url: str, tmp_path
         "store": "postgresql" if on_postgres else "sqlite",
         "position": head,
         "views": 0 if on_postgres else head,
+        "signing": "off",
+        "problem": None,
     }
 
 
