@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from api.schemas import DETAIL_MODELS
 from domain import (
-    ENTRY_CLASSES,
     Conflict,
     DomainError,
     IdempotencyKeyReused,
@@ -25,19 +25,9 @@ from domain import (
 from projections import RebuildRunning, ViewsBehind
 from projections.changes import UnreadableEvent
 
-KINDS = frozenset(ENTRY_CLASSES)
-DETAIL_CLASSES = frozenset(
-    f"{name}Details"
-    for name in (
-        "Meeting",
-        "Call",
-        "Statement",
-        "Enforcement",
-        "Negotiation",
-        "Statistic",
-        "Policy",
-    )
-)
+# Union members' names in a Pydantic error's location: an entry's kind, a details model's name.
+KINDS = frozenset(DETAIL_MODELS)
+DETAIL_CLASSES = frozenset(model.__name__ for model in DETAIL_MODELS.values())
 
 __all__ = [
     "PROBLEMS",

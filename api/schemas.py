@@ -9,13 +9,19 @@ JSON, so these classes also say exactly what those bytes hold.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import operator
+from functools import reduce
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
 
+from domain import RELATIONS
+from domain.actors import ACTOR_KINDS
+from domain.details import KINDS, Detail, EntryKind, Record
 from projections import TimelineFilters
 
 __all__ = [
+    "DETAIL_MODELS",
     "ActorHistoryPage",
     "ActorIn",
     "ActorOut",
@@ -57,16 +63,6 @@ Edtf = Annotated[
 # Whole numbers a JSON reader anywhere can hold exactly (2^53 - 1).
 SAFE = 2**53 - 1
 Count = Annotated[int, Field(ge=0, le=SAFE)]
-Relation = Literal["responds_to", "part_of", "follows", "contradicts"]
-Kind = Literal[
-    "meeting",
-    "call",
-    "statement",
-    "enforcement_action",
-    "congressional_negotiation",
-    "statistic",
-    "policy_action",
-]
 
 
 def _exact(value: Any) -> Any:
@@ -79,6 +75,28 @@ def _exact(value: Any) -> Any:
 
 Number = Annotated[int | float, BeforeValidator(_exact)]
 Version = Annotated[int, Field(ge=1, le=SAFE)]
+
+
+def _one_value_of(values: tuple[str, ...]) -> Any:
+    """`Literal` of `values`: an enum in the schema."""
+    return cast(Any, Literal)[values]
+
+
+def _one_model_of(models: tuple[type[BaseModel], ...]) -> Any:
+    """The union of `models`."""
+    return reduce(operator.or_, models)
+
+
+# The domain's vocabularies, written out as enums by the schema. Made at run
+# time from the domain's tables, so mypy sees plain text.
+if TYPE_CHECKING:
+    ActorKind = str
+    Kind = str
+    Relation = str
+else:
+    ActorKind = _one_value_of(ACTOR_KINDS)
+    Kind = _one_value_of(tuple(KINDS))
+    Relation = _one_value_of(RELATIONS)
 
 
 class Strict(BaseModel):
@@ -106,7 +124,7 @@ class RoleIn(Strict):
 class ActorIn(Strict):
     id: Slug | None = Field(None, description="A slug; derived from the name when absent")
     name: ShortText
-    kind: Literal["person", "organization"]
+    kind: ActorKind
     aliases: list[Text] | None = None
     roles: list[RoleIn] | None = None
 
@@ -121,7 +139,7 @@ class RoleOut(Open):
 class ActorOut(Open):
     id: str
     name: str
-    kind: Literal["person", "organization"]
+    kind: ActorKind
     aliases: list[str]
     roles: list[RoleOut]
     merged_into: str | None
@@ -185,69 +203,6 @@ class CitationIn(Strict):
     locator: Text | None = None
 
 
-class MeetingDetails(Strict):
-    participants: Annotated[list[Slug], Field(min_length=2)]
-    format: Literal["in_person", "virtual"] | None = None
-    duration_minutes: Count | None = None
-    outcome: Text | None = None
-
-
-class CallDetails(Strict):
-    participants: Annotated[list[Slug], Field(min_length=2)]
-    medium: Literal["phone", "video"] | None = None
-
-
-class StatementDetails(Strict):
-    speaker: Slug
-    quotes: Annotated[list[Text], Field(min_length=1)]
-    medium: Literal["press_release", "remarks", "interview", "briefing", "social_media"] | None = (
-        None
-    )
-
-
-class Measure(Strict):
-    value: Number
-    unit: Text
-    period: Edtf | None = None
-
-
-class EnforcementDetails(Strict):
-    agency: Slug
-    action: Text
-    measure: Measure | None = None
-
-
-class Position(Strict):
-    actor: Slug
-    position: Text
-
-
-class Vote(Strict):
-    yeas: Count
-    nays: Count
-
-
-class NegotiationDetails(Strict):
-    package: Text
-    status: Literal["proposed", "ongoing", "stalled", "agreed", "passed", "failed"]
-    chamber: Literal["house", "senate", "both"] | None = None
-    positions: list[Position] | None = None
-    vote: Vote | None = None
-
-
-class StatisticDetails(Strict):
-    metric: Text
-    value: Number
-    unit: Text
-    period: Edtf
-    agency: Slug | None = None
-
-
-class PolicyDetails(Strict):
-    instrument: Literal["executive_order", "proclamation", "rule", "law", "program", "guidance"]
-    agency: Slug | None = None
-
-
 class EntryFieldsIn(Strict):
     title: Title
     summary: Text
@@ -259,61 +214,80 @@ class EntryFieldsIn(Strict):
     note: Text | None = None
 
 
-class MeetingIn(EntryFieldsIn):
-    kind: Literal["meeting"]
-    details: MeetingDetails
+# Each kind's details, and its entry in and out, are built from the domain's
+# table of kinds (`domain.details.KINDS`): a kind or a field added there is
+# documented and checked here without another edit.
+
+_TYPES: dict[str, Any] = {
+    "actor": Slug,
+    "text": Text,
+    "count": Count,
+    "number": Number,
+    "edtf": Edtf,
+}
+_RECORD_MODELS: dict[str, type[Strict]] = {}
 
 
-class CallIn(EntryFieldsIn):
-    kind: Literal["call"]
-    details: CallDetails
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
-class StatementIn(EntryFieldsIn):
-    kind: Literal["statement"]
-    details: StatementDetails
+def _field(detail: Detail) -> tuple[Any, Any]:
+    """The annotation and default of one detail field, as `create_model` takes them."""
+    annotation: Any
+    if detail.type == "choice":
+        annotation = _one_value_of(detail.choices)
+    elif detail.record is not None:
+        annotation = _record_model(detail.record)
+    else:
+        annotation = _TYPES[detail.type]
+    if detail.least is not None:
+        annotation = cast(Any, list)[annotation]
+        if detail.least:
+            annotation = Annotated[annotation, Field(min_length=detail.least)]
+    if detail.required:
+        return annotation, ...
+    return annotation | None, None
 
 
-class EnforcementActionIn(EntryFieldsIn):
-    kind: Literal["enforcement_action"]
-    details: EnforcementDetails
+def _record_model(record: Record) -> type[Strict]:
+    # One model per record, however many kinds use it: the schema names it once.
+    if record.name not in _RECORD_MODELS:
+        fields: dict[str, Any] = {f.name: _field(f) for f in record.fields}
+        _RECORD_MODELS[record.name] = create_model(_camel(record.name), __base__=Strict, **fields)
+    return _RECORD_MODELS[record.name]
 
 
-class CongressionalNegotiationIn(EntryFieldsIn):
-    kind: Literal["congressional_negotiation"]
-    details: NegotiationDetails
+def _details_model(kind: EntryKind) -> type[Strict]:
+    fields: dict[str, Any] = {d.name: _field(d) for d in kind.details}
+    return create_model(f"{_camel(kind.name)}Details", __base__=Strict, **fields)
 
 
-class StatisticIn(EntryFieldsIn):
-    kind: Literal["statistic"]
-    details: StatisticDetails
+DETAIL_MODELS = {name: _details_model(kind) for name, kind in KINDS.items()}
 
 
-class PolicyActionIn(EntryFieldsIn):
-    kind: Literal["policy_action"]
-    details: PolicyDetails
+def _entry_models(base: type[BaseModel], suffix: str) -> tuple[type[BaseModel], ...]:
+    """One model per kind: `base`'s fields, then `kind` fixed and the kind's `details`."""
+    return tuple(
+        create_model(
+            f"{_camel(name)}{suffix}",
+            __base__=base,
+            kind=(_one_value_of((name,)), ...),
+            details=(DETAIL_MODELS[name], ...),
+        )
+        for name in KINDS
+    )
 
 
-EntryIn = Annotated[
-    MeetingIn
-    | CallIn
-    | StatementIn
-    | EnforcementActionIn
-    | CongressionalNegotiationIn
-    | StatisticIn
-    | PolicyActionIn,
-    Field(discriminator="kind"),
-]
-
-AnyDetails = (
-    MeetingDetails
-    | CallDetails
-    | StatementDetails
-    | EnforcementDetails
-    | NegotiationDetails
-    | StatisticDetails
-    | PolicyDetails
-)
+# mypy sees a model of some kind; the schema, one model per kind.
+if TYPE_CHECKING:
+    EntryIn = EntryFieldsIn
+    AnyDetails = Strict
+else:
+    EntryIn = Annotated[
+        _one_model_of(_entry_models(EntryFieldsIn, "In")), Field(discriminator="kind")
+    ]
+    AnyDetails = _one_model_of(tuple(DETAIL_MODELS.values()))
 
 
 class EntryChanges(Strict):
@@ -384,51 +358,12 @@ class EntryOutFields(Open):
     updated_at: str
 
 
-class MeetingOut(EntryOutFields):
-    kind: Literal["meeting"]
-    details: MeetingDetails
-
-
-class CallOut(EntryOutFields):
-    kind: Literal["call"]
-    details: CallDetails
-
-
-class StatementOut(EntryOutFields):
-    kind: Literal["statement"]
-    details: StatementDetails
-
-
-class EnforcementActionOut(EntryOutFields):
-    kind: Literal["enforcement_action"]
-    details: EnforcementDetails
-
-
-class CongressionalNegotiationOut(EntryOutFields):
-    kind: Literal["congressional_negotiation"]
-    details: NegotiationDetails
-
-
-class StatisticOut(EntryOutFields):
-    kind: Literal["statistic"]
-    details: StatisticDetails
-
-
-class PolicyActionOut(EntryOutFields):
-    kind: Literal["policy_action"]
-    details: PolicyDetails
-
-
-EntryOut = Annotated[
-    MeetingOut
-    | CallOut
-    | StatementOut
-    | EnforcementActionOut
-    | CongressionalNegotiationOut
-    | StatisticOut
-    | PolicyActionOut,
-    Field(discriminator="kind"),
-]
+if TYPE_CHECKING:
+    EntryOut = EntryOutFields
+else:
+    EntryOut = Annotated[
+        _one_model_of(_entry_models(EntryOutFields, "Out")), Field(discriminator="kind")
+    ]
 
 
 class AsOf(Open):

@@ -1,5 +1,11 @@
 """Kind-specific details of an entry: what each kind requires and accepts.
 
+`KINDS` is the one table of entry kinds: for each, its label, the fields of
+its details (what each holds, whether it is required, the values it allows)
+and the parser that checks them. Everything else that knows the kinds reads
+it: the entry aggregates (`tests/unit/test_entries.py` holds them equal), the
+API's schemas, the web page's labels, the bench's synthetic entries.
+
 `parse_details(kind, value)` returns the details as they will be stored and
 the actors they name, each with the role the details give it, so the write
 service can check those actors exist and list them on the entry.
@@ -8,7 +14,7 @@ service can check those actors exist and list them on the entry.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from domain.dates import parse_edtf_date
 from domain.errors import ValidationError
@@ -25,7 +31,7 @@ from domain.values import (
     valid_text,
 )
 
-__all__ = ["KINDS", "parse_details"]
+__all__ = ["KINDS", "Detail", "EntryKind", "FieldType", "Record", "parse_details"]
 
 FORMATS = ("in_person", "virtual")
 CALL_MEDIA = ("phone", "video")
@@ -45,6 +51,45 @@ Details = dict[str, Any]
 # The actors named inside the details, each with the role it implies.
 Mentions = list[ActorRole]
 Parser = Callable[[Mapping[str, Any], Mentions], Details]
+# What a detail field holds: an actor id, non-blank text, one of `choices`, a
+# whole number from 0, any finite number, an EDTF date, or a `Record`.
+FieldType = Literal["actor", "text", "choice", "count", "number", "edtf", "record"]
+
+
+class Detail(NamedTuple):
+    """One field of a kind's details, as the parser reads it and the API documents it."""
+
+    name: str
+    type: FieldType
+    required: bool = False
+    choices: tuple[str, ...] = ()  # the values a "choice" allows
+    least: int | None = None  # a list of at least this many values; None: one value
+    record: Record | None = None  # the fields of a "record"
+
+
+class Record(NamedTuple):
+    """A small object inside the details (a measure, a vote): its name and fields."""
+
+    name: str
+    fields: tuple[Detail, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+
+class EntryKind(NamedTuple):
+    """A kind of entry: its name, its label for people, its details and their parser."""
+
+    name: str
+    label: str
+    details: tuple[Detail, ...]
+    parse: Parser
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The detail fields it accepts, in the order they are documented."""
+        return tuple(d.name for d in self.details)
 
 
 def parse_details(kind: str, value: object) -> tuple[Details, Mentions]:
@@ -52,11 +97,10 @@ def parse_details(kind: str, value: object) -> tuple[Details, Mentions]:
     if kind not in KINDS:
         raise ValidationError("kind", f"unknown kind {kind!r}; accepted: {', '.join(KINDS)}")
     data = require_mapping({} if value is None else value, "details")
-    accepted, parser = KINDS[kind]
     if not _ACCEPTED_SETS[kind].issuperset(data):
-        reject_unknown(data, accepted, "details")
+        reject_unknown(data, KINDS[kind].names, "details")
     mentions: Mentions = []
-    details = parser(data, mentions)
+    details = KINDS[kind].parse(data, mentions)
     return {k: v for k, v in details.items() if v is not None}, mentions
 
 
@@ -147,7 +191,7 @@ def _measure(value: object) -> dict[str, Any] | None:
     if value is None:
         return None
     data = require_mapping(value, "details.measure")
-    reject_unknown(data, ("value", "unit", "period"), "details.measure")
+    reject_unknown(data, MEASURE.names, "details.measure")
     measure: dict[str, Any] = {
         "value": _number(data.get("value"), "details.measure.value"),
         "unit": require_text(data.get("unit"), "details.measure.unit"),
@@ -185,7 +229,7 @@ def _positions(value: object, mentions: Mentions) -> list[dict[str, str]] | None
             continue
         field = f"details.positions.{i}"
         data = require_mapping(item, field)
-        reject_unknown(data, ("actor", "position"), field)
+        reject_unknown(data, POSITION.names, field)
         positions.append(
             {
                 "actor": _actor(data.get("actor"), f"{field}.actor", "negotiator", mentions),
@@ -199,9 +243,9 @@ def _vote(value: object) -> dict[str, int] | None:
     if value is None:
         return None
     data = require_mapping(value, "details.vote")
-    reject_unknown(data, ("yeas", "nays"), "details.vote")
+    reject_unknown(data, VOTE.names, "details.vote")
     counts: dict[str, int] = {}
-    for key in ("yeas", "nays"):
+    for key in VOTE.names:
         count = _count(data.get(key), f"details.vote.{key}")
         if count is None:
             raise ValidationError(f"details.vote.{key}", "required: a whole number")
@@ -245,17 +289,93 @@ def _policy(data: Mapping[str, Any], mentions: Mentions) -> Details:
     }
 
 
-KINDS: dict[str, tuple[tuple[str, ...], Parser]] = {
-    "meeting": (("participants", "format", "duration_minutes", "outcome"), _meeting),
-    "call": (("participants", "medium"), _call),
-    "statement": (("speaker", "quotes", "medium"), _statement),
-    "enforcement_action": (("agency", "action", "measure"), _enforcement),
-    "congressional_negotiation": (
-        ("package", "status", "chamber", "positions", "vote"),
+def _kinds(*kinds: EntryKind) -> dict[str, EntryKind]:
+    return {kind.name: kind for kind in kinds}
+
+
+_PARTICIPANTS = Detail("participants", "actor", required=True, least=2)
+_AGENCY = Detail("agency", "actor")
+MEASURE = Record(
+    "measure",
+    (
+        Detail("value", "number", required=True),
+        Detail("unit", "text", required=True),
+        Detail("period", "edtf"),
+    ),
+)
+POSITION = Record(
+    "position",
+    (Detail("actor", "actor", required=True), Detail("position", "text", required=True)),
+)
+VOTE = Record(
+    "vote", (Detail("yeas", "count", required=True), Detail("nays", "count", required=True))
+)
+# The order of the kinds and of their fields is the order the API documents them in.
+KINDS = _kinds(
+    EntryKind(
+        "meeting",
+        "Meeting",
+        (
+            _PARTICIPANTS,
+            Detail("format", "choice", choices=FORMATS),
+            Detail("duration_minutes", "count"),
+            Detail("outcome", "text"),
+        ),
+        _meeting,
+    ),
+    EntryKind(
+        "call", "Call", (_PARTICIPANTS, Detail("medium", "choice", choices=CALL_MEDIA)), _call
+    ),
+    EntryKind(
+        "statement",
+        "Statement",
+        (
+            Detail("speaker", "actor", required=True),
+            Detail("quotes", "text", required=True, least=1),
+            Detail("medium", "choice", choices=STATEMENT_MEDIA),
+        ),
+        _statement,
+    ),
+    EntryKind(
+        "enforcement_action",
+        "Enforcement action",
+        (
+            Detail("agency", "actor", required=True),
+            Detail("action", "text", required=True),
+            Detail("measure", "record", record=MEASURE),
+        ),
+        _enforcement,
+    ),
+    EntryKind(
+        "congressional_negotiation",
+        "Congressional negotiation",
+        (
+            Detail("package", "text", required=True),
+            Detail("status", "choice", required=True, choices=STATUSES),
+            Detail("chamber", "choice", choices=CHAMBERS),
+            Detail("positions", "record", least=0, record=POSITION),
+            Detail("vote", "record", record=VOTE),
+        ),
         _negotiation,
     ),
-    "statistic": (("metric", "value", "unit", "period", "agency"), _statistic),
-    "policy_action": (("instrument", "agency"), _policy),
-}
-_ACCEPTED_SETS = {kind: frozenset(accepted) for kind, (accepted, _) in KINDS.items()}
-_POSITION_SET = frozenset(("actor", "position"))
+    EntryKind(
+        "statistic",
+        "Statistic",
+        (
+            Detail("metric", "text", required=True),
+            Detail("value", "number", required=True),
+            Detail("unit", "text", required=True),
+            Detail("period", "edtf", required=True),
+            _AGENCY,
+        ),
+        _statistic,
+    ),
+    EntryKind(
+        "policy_action",
+        "Policy action",
+        (Detail("instrument", "choice", required=True, choices=INSTRUMENTS), _AGENCY),
+        _policy,
+    ),
+)
+_ACCEPTED_SETS = {name: frozenset(kind.names) for name, kind in KINDS.items()}
+_POSITION_SET = frozenset(POSITION.names)

@@ -1,4 +1,8 @@
-"""A synthetic import file for `policy-timeline bench`: every kind, varied dates and actors."""
+"""A synthetic import file for `policy-timeline bench`: every kind, varied dates and actors.
+
+The entries' details are made from the domain's table of kinds, every field
+filled, so a kind or a field added there is measured here too.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,10 @@ from typing import Any
 
 import orjson
 
+from domain.details import KINDS, Detail, EntryKind
+
 __all__ = ["synthetic_records", "write_synthetic_file"]
 
-KINDS = (
-    "meeting",
-    "call",
-    "statement",
-    "enforcement_action",
-    "congressional_negotiation",
-    "statistic",
-    "policy_action",
-)
 TOPICS = ("border-security", "migration", "ukraine-aid", "israel-aid", "asylum", "sanctions")
 
 
@@ -35,8 +32,8 @@ def synthetic_records(entries: int, *, actors: int = 40, sources: int = 8) -> It
     rng = random.Random(7)
     slugs = [f"bench-actor-{i}" for i in range(actors)]
     for i, slug in enumerate(slugs):
-        kind = "person" if i % 2 else "organization"
-        yield {"type": "actor", "id": slug, "name": f"Bench Actor {i}", "kind": kind}
+        actor_kind = "person" if i % 2 else "organization"
+        yield {"type": "actor", "id": slug, "name": f"Bench Actor {i}", "kind": actor_kind}
     citable = [f"bench-source-{i}" for i in range(sources)]
     for i, slug in enumerate(citable):
         yield {
@@ -46,14 +43,15 @@ def synthetic_records(entries: int, *, actors: int = 40, sources: int = 8) -> It
             "publisher": "Bench",
             "published": f"2023-12-{1 + i:02d}",
         }
+    kinds = list(KINDS.values())
     for i in range(entries):
-        kind = KINDS[i % len(KINDS)]
+        kind = kinds[i % len(kinds)]
         first, second = rng.sample(slugs, 2)
         yield {
             "type": "entry",
             "key": f"bench-{i}",
-            "kind": kind,
-            "title": f"Synthetic {kind.replace('_', ' ')} {i}",
+            "kind": kind.name,
+            "title": f"Synthetic {kind.label.lower()} {i}",
             "summary": "A synthetic entry used to measure the import path.",
             "occurred": _occurred(i),
             "actors": [{"actor": first, "role": "subject"}],
@@ -76,20 +74,28 @@ def _occurred(i: int) -> str:
     return forms[i % len(forms)]
 
 
-def _details(kind: str, i: int, first: str, second: str) -> dict[str, Any]:
+def _details(kind: EntryKind, i: int, first: str, second: str) -> dict[str, Any]:
     month = f"{2020 + i % 4}-{1 + i % 12:02d}"
-    if kind == "meeting":
-        return {"participants": [first, second], "format": "in_person", "duration_minutes": i % 90}
-    if kind == "call":
-        return {"participants": [first, second], "medium": "phone"}
-    if kind == "statement":
-        return {"speaker": first, "quotes": [f"Quote number {i}."], "medium": "remarks"}
-    if kind == "enforcement_action":
-        measure = {"value": 1000 + i, "unit": "people", "period": month}
-        return {"agency": first, "action": "apprehensions", "measure": measure}
-    if kind == "congressional_negotiation":
-        positions = [{"actor": first, "position": "for"}, {"actor": second, "position": "against"}]
-        return {"package": "Border and aid", "status": "ongoing", "positions": positions}
-    if kind == "statistic":
-        return {"metric": "crossings", "value": 5000 + i, "unit": "people", "period": month}
-    return {"instrument": "rule", "agency": first}
+    details = {}
+    for detail in kind.details:
+        if detail.least is None:
+            details[detail.name] = _value(detail, i, first, month)
+        else:
+            details[detail.name] = [_value(detail, i, actor, month) for actor in (first, second)]
+    return details
+
+
+def _value(detail: Detail, i: int, actor: str, month: str) -> Any:
+    """A value `detail` accepts; `actor` for an actor id, the others varied by `i`."""
+    if detail.record is not None:
+        return {field.name: _value(field, i, actor, month) for field in detail.record.fields}
+    values: dict[str, Any] = {
+        "actor": actor,
+        "text": f"{detail.name.replace('_', ' ').capitalize()} {i}.",
+        "count": i % 90,
+        "number": 1000 + i,
+        "edtf": month,
+    }
+    if detail.type == "choice":
+        return detail.choices[i % len(detail.choices)]
+    return values[detail.type]

@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from api.responses import POSITION_HEADER
 from api.web.dates import display_date, display_moment
+from domain.details import KINDS
 
 __all__ = ["STATIC_TYPES", "html_page", "static_file"]
 
@@ -32,15 +33,7 @@ STATIC_TYPES = {
     "style.css": "text/css; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
 }
-KIND_LABELS = {
-    "meeting": "Meeting",
-    "call": "Call",
-    "statement": "Statement",
-    "enforcement_action": "Enforcement action",
-    "congressional_negotiation": "Congressional negotiation",
-    "statistic": "Statistic",
-    "policy_action": "Policy action",
-}
+KIND_LABELS = {name: kind.label for name, kind in KINDS.items()}
 
 
 @cache
