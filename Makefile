@@ -30,9 +30,18 @@ install: $(RUNTIME)
 
 install-dev: $(DEV)
 
+# Checkpoints are signed with TIMELINE_SIGNING_KEY; without one, a development
+# key is made once under var/ (never committed: var/ holds the local store).
+DEV_KEY := var/signing.key
+SIGNING_KEY = $${TIMELINE_SIGNING_KEY:-$(DEV_KEY)}
+
 run: $(RUNTIME)
-	$(BIN)/policy-timeline load-sample
-	$(BIN)/policy-timeline serve --host $(HOST) --port $(PORT)
+	@if [ -z "$$TIMELINE_SIGNING_KEY" ] && [ ! -f $(DEV_KEY) ]; then mkdir -p $(dir $(DEV_KEY)) && \
+		$(BIN)/policy-timeline keys create --out $(DEV_KEY) > $(DEV_KEY).pub && \
+		echo "make run: made a development signing key, $(DEV_KEY) (verifier key in" \
+			"$(DEV_KEY).pub); set TIMELINE_SIGNING_KEY=FILE to sign with your own"; fi
+	TIMELINE_SIGNING_KEY=$(SIGNING_KEY) $(BIN)/policy-timeline load-sample
+	TIMELINE_SIGNING_KEY=$(SIGNING_KEY) $(BIN)/policy-timeline serve --host $(HOST) --port $(PORT)
 
 lint: $(DEV)
 	$(BIN)/ruff check .

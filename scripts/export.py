@@ -23,6 +23,7 @@ from domain import DomainError, TimelineApp, ValidationError, store_env
 from projections import ReadModels, TimelineFilters
 from projections.exports import FORMATS, export, open_chronology
 from projections.ledger import LedgerError
+from projections.trust.signer import SigningRefused, signer_from_env
 from scripts.progress import progress_bar
 
 __all__ = ["add_parser", "run"]
@@ -72,7 +73,13 @@ def run(args: argparse.Namespace) -> int:
     app = TimelineApp(env)
     # Caught up here on either store, so "now" is the log's head even where no
     # `policy-timeline project` runs; beside one, each event still applies once.
-    read_models = ReadModels(app, env, in_process=True)
+    try:
+        signer = signer_from_env(os.environ)
+    except (OSError, ValueError) as error:
+        app.close()
+        print(f"policy-timeline export: TIMELINE_SIGNING_KEY: {error}", file=sys.stderr)
+        return 2
+    read_models = ReadModels(app, env, in_process=True, signer=signer)
     try:
         with progress_bar(console, f"exporting {args.format}", None) as tick:
             chronology = open_chronology(read_models, filters, as_of=args.as_of, progress=tick)
@@ -87,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
     except (DomainError, LedgerError, OSError) as error:
         print(f"policy-timeline export: {error}", file=sys.stderr)
         return 2
+    except SigningRefused as refused:
+        print(f"policy-timeline export: the log's signer refuses: {refused}", file=sys.stderr)
+        return 1
     finally:
         read_models.close()
         app.close()

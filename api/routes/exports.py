@@ -14,12 +14,14 @@ from api.responses import POSITION_HEADER
 from api.schemas import ExportQuery
 from projections.exports import FORMATS, export, open_chronology
 from projections.ledger import LedgerBehind
+from projections.trust.signer import SigningRefused
 
-__all__ = ["HEAD_HASH_HEADER", "router"]
+__all__ = ["CHECKPOINT_HEADER", "HEAD_HASH_HEADER", "router"]
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
 HEAD_HASH_HEADER = "Log-Head-Hash"
+CHECKPOINT_HEADER = "Log-Checkpoint"
 _SCHEMAS: dict[str, dict[str, Any]] = {
     "application/json": {"type": "object"},
 }
@@ -32,6 +34,11 @@ _HEADERS = {
         "description": "The audit ledger's root hash (RFC 6962) over every event up to that "
         "position: 64 hex digits",
         "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+    },
+    CHECKPOINT_HEADER: {
+        "description": "When the log has a signing key: the signed checkpoint (C2SP) of the "
+        "tree up to `Log-Position`, base64 of its text; check it with `GET /audit/key`",
+        "schema": {"type": "string"},
     },
     "Content-Disposition": {
         "description": "`attachment; filename=chronology-at-POSITION.EXT`",
@@ -78,6 +85,8 @@ async def chronology(
         )
     except LedgerBehind as error:
         return problem(503, reason(503), str(error), headers={"Retry-After": "1"})
+    except SigningRefused as refused:
+        return problem(503, reason(503), f"no export while the log's signer refuses: {refused}")
     form = FORMATS[query.format]
     meta = chronology.meta
     headers = {
@@ -85,6 +94,8 @@ async def chronology(
         HEAD_HASH_HEADER: meta.head_hash,
         "Content-Disposition": f'attachment; filename="{form.file_name(meta.position)}"',
     }
+    if (checkpoint := meta.checkpoint_base64()) is not None:
+        headers[CHECKPOINT_HEADER] = checkpoint
     # A plain iterator: Starlette runs each step of it in the thread pool.
     return StreamingResponse(
         export(chronology, form.name), media_type=form.media_type, headers=headers

@@ -9,6 +9,7 @@ the first page's position, so entries recorded meanwhile stay out.
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -52,6 +53,15 @@ class ExportMeta:
     recorded_at: str | None
     head_hash: str
     filters: TimelineFilters
+    checkpoint: str | None = None
+    """The signed checkpoint (C2SP) of the tree up to `position`, when the log has a
+    key: what lets a published export be checked against the log years later."""
+
+    def checkpoint_base64(self) -> str | None:
+        """The signed checkpoint in one line (base64 of its text), for headers and CSV."""
+        if self.checkpoint is None:
+            return None
+        return base64.b64encode(self.checkpoint.encode()).decode()
 
     def filter_pairs(self) -> list[tuple[str, str]]:
         """The filters given, by their public names; `include_retracted` and `order` always."""
@@ -160,6 +170,7 @@ def open_chronology(
             recorded_at=first.as_of.recorded_at,
             head_hash=head_hash(read_models, position),
             filters=filters,
+            checkpoint=_signed_checkpoint(read_models, position),
         )
         references = References(read_models.projector.app, db, read_models.log_table, position)
     except BaseException:
@@ -193,6 +204,15 @@ def _scan_database(db: Database) -> Database | None:
     if isinstance(db, SQLiteDatabase):
         return _ScanDatabase(db.name, db.timeout)
     return None
+
+
+def _signed_checkpoint(read_models: ReadModels, position: int) -> str | None:
+    """The tree head at `position`, signed (deterministic: the same bytes every time),
+    without cosignatures, whose times would change the export's bytes. Raise
+    SigningRefused when the signer will not sign the log as it stands."""
+    if read_models.checkpoints is None:
+        return None
+    return str(read_models.checkpoints.at_position(position).note)
 
 
 def head_hash(read_models: ReadModels, position: int, wait: float = LEDGER_WAIT_SECONDS) -> str:

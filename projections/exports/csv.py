@@ -103,8 +103,9 @@ def render(chronology: Chronology) -> Iterator[bytes]:
 def _pieces(chronology: Chronology) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
     provenance = _provenance(chronology.meta)
+    signed = chronology.meta.checkpoint is not None
+    writer.writerow([*COLUMNS, "export_checkpoint"] if signed else COLUMNS)
     for entry in chronology.entries():
         writer.writerow([*_defused(_row(entry)), *provenance])
         yield out.getvalue()
@@ -114,7 +115,9 @@ def _pieces(chronology: Chronology) -> Iterator[str]:
 
 
 def _provenance(meta: ExportMeta) -> list[str]:
-    return [str(meta.position), meta.head_hash, meta.filters_query()]
+    found = [str(meta.position), meta.head_hash, meta.filters_query()]
+    signed = meta.checkpoint_base64()
+    return found if signed is None else [*found, signed]
 
 
 def _row(entry: ExportEntry) -> list[Any]:

@@ -47,7 +47,12 @@ def _pieces(chronology: Chronology) -> Iterator[str]:
         f'<meta name="log-position" content="{meta.position}"/>\n'
         f'<meta name="log-head-hash" content="{meta.head_hash}"/>\n'
         f'<meta name="filters" content="{_e(meta.filters_query())}"/>\n'
-        f"<title>Chronology as of log position {meta.position}</title>\n"
+        + (
+            f'<meta name="log-checkpoint" content="{meta.checkpoint_base64()}"/>\n'
+            if meta.checkpoint is not None
+            else ""
+        )
+        + f"<title>Chronology as of log position {meta.position}</title>\n"
         f"<style>\n{STYLE}</style>\n</head>\n<body>\n"
         f'<header>\n<h1>Chronology</h1>\n<p>{_e(meta.describe())}</p>\n<dl class="export">\n'
         f"<dt>Log position</dt><dd>{meta.position}</dd>\n"
@@ -56,7 +61,13 @@ def _pieces(chronology: Chronology) -> Iterator[str]:
         yield f"<dt>Recorded by</dt><dd>{_e(meta.recorded_at)}</dd>\n"
     yield (
         f"<dt>Head hash</dt><dd><code>{meta.head_hash}</code></dd>\n"
-        f"<dt>Filters</dt><dd>{_e(meta.filters_text())}</dd>\n</dl>\n"
+        f"<dt>Filters</dt><dd>{_e(meta.filters_text())}</dd>\n"
+        + (
+            f"<dt>Signed checkpoint</dt><dd><pre>{_e(meta.checkpoint)}</pre></dd>\n"
+            if meta.checkpoint is not None
+            else ""
+        )
+        + "</dl>\n"
         "<p>Dates are EDTF as recorded. Entries are in the order of the earliest day their "
         "date allows, under the month their date says it starts in.</p>\n</header>\n<main>\n"
     )

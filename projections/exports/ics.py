@@ -65,6 +65,8 @@ def _calendar(meta: ExportMeta) -> Calendar:
     # A query string: its commas and semicolons are percent-encoded, so the raw
     # property value and the unescaped text are the same.
     calendar.add("x-policy-timeline-filters", vText(meta.filters_query()))
+    if (checkpoint := meta.checkpoint_base64()) is not None:
+        calendar.add("x-policy-timeline-checkpoint", vText(checkpoint))
     return calendar
 
 

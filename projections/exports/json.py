@@ -38,13 +38,16 @@ def meta_json(meta: ExportMeta, format_name: str) -> dict[str, Any]:
     """What the export reflects, as JSON-ready data."""
     filters: dict[str, Any] = dict(meta.filter_pairs())
     filters["include_retracted"] = meta.filters.include_retracted
-    return {
+    described: dict[str, Any] = {
         "format": format_name,
         "log_position": meta.position,
         "recorded_at": meta.recorded_at,
         "head_hash": meta.head_hash,
         "filters": filters,
     }
+    if meta.checkpoint is not None:
+        described["checkpoint"] = meta.checkpoint
+    return described
 
 
 def entry_json(entry: ExportEntry) -> dict[str, Any]:

@@ -37,6 +37,11 @@ def _pieces(chronology: Chronology) -> Iterator[str]:
         yield f"- **Recorded by:** {inline(meta.recorded_at)}\n"
     yield f"- **Head hash:** `{meta.head_hash}`\n"
     yield f"- **Filters:** {inline(meta.filters_text())}\n\n"
+    if meta.checkpoint is not None:
+        yield (
+            "The log's signed checkpoint for this position (check it with the log's key, "
+            f"`GET /api/v1/audit/key`):\n\n```text\n{meta.checkpoint}```\n\n"
+        )
     yield (
         "Dates are EDTF as recorded. Entries are in the order of the earliest day their "
         "date allows, under the month their date says it starts in. Each entry's sources "
