@@ -56,7 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.timeline = timeline = TimelineApp(env)
         # On SQLite the views catch up here, on start, and after each write.
         app.state.read_models = read_models = ReadModels(
-            timeline, env, page_cache=settings.page_cache, signer=_signer(settings)
+            timeline,
+            env,
+            page_cache=settings.page_cache,
+            signer=_signer(settings),
+            sign_every=settings.checkpoint_seconds,
         )
         # Writes from other processes, e.g. an import while the server runs.
         read_models.follow_in_background()

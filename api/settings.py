@@ -37,3 +37,7 @@ class Settings(BaseSettings):
 
     log_origin: str | None = None
     """The checkpoints' origin line (TIMELINE_LOG_ORIGIN); the key's name by default."""
+
+    checkpoint_seconds: float = 1.0
+    """The least time between two new signed checkpoints (TIMELINE_CHECKPOINT_SECONDS):
+    within it, readers get the last one signed, so signing costs writes nothing."""

@@ -59,6 +59,7 @@ class ReadModels:
         in_process: bool | None = None,
         page_cache: int = 0,
         signer: CheckpointSigner | None = None,
+        sign_every: float = 0.0,
     ) -> None:
         self.db = open_database(env)
         self.log_table = log_table(app)
@@ -73,7 +74,9 @@ class ReadModels:
         if self.in_process:
             self._saw(self.projector.catch_up())
         self.checkpoints = (
-            None if signer is None else SignedCheckpoints(self.db, self.ledger, signer)
+            None
+            if signer is None
+            else SignedCheckpoints(self.db, self.ledger, signer, every=sign_every)
         )
         """The ledger's heads signed by the log's key; None when no key is configured."""
 

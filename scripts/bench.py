@@ -28,6 +28,7 @@ from scripts.bench_export import ExportFigure, export_figures, print_figures
 from scripts.bench_http import HttpFigure, http_row, wrk_available
 from scripts.bench_import import write_synthetic_file
 from scripts.bench_tables import Figure, http_table, latency_table, rate_table, verify_table
+from scripts.bench_trust import trust_rows
 from scripts.bench_verify import VerifyFigure, verify_store
 from scripts.bench_views import QueryFigure, make_store, query_figures, raw_rebuild, replay
 
@@ -89,6 +90,13 @@ def add_parser(commands: Any) -> None:
         help="rounds of verify beside a plain SHA-256 at every replayed size, best shown "
         "(default: %(default)s; 0 skips the row)",
     )
+    parser.add_argument(
+        "--trust-entries",
+        type=int,
+        default=2_000,
+        help="entries written one at a time with and without a signing key, whose "
+        "checkpoints then time signing and a witness's checks (default: %(default)s; 0 skips)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -112,7 +120,14 @@ def run(args: argparse.Namespace) -> int:
     exports: list[ExportFigure] = []
     verified: list[VerifyFigure] = []
     http: HttpFigure | None = None
+    trusted: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
+        if args.trust_entries > 0:
+            with console.status(
+                f"signed checkpoints, {args.trust_entries:,} entries", spinner="dots"
+            ):
+                bodies = list(synthetic_entries(args.trust_entries))
+                trusted = list(trust_rows(Path(folder), args.trust_entries, bodies))
         if args.entries > 0:
             figures.extend(record_rows(Path(folder), args.entries, args.batch_size, console))
         imported = args.entries * 10 if args.import_entries is None else args.import_entries
@@ -144,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
                 leftover.unlink()
     if figures:
         console.print(rate_table(figures, args.entries))
+    if trusted:
+        console.print(rate_table(trusted, args.trust_entries))
     if verified:
         console.print(verify_table(verified))
     if exports:

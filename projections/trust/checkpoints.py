@@ -10,6 +10,7 @@ needs no more trust than the log does.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from projections.database import Database
@@ -45,10 +46,16 @@ class SignedCheckpoint:
 class SignedCheckpoints:
     """The signed checkpoints of one store's ledger."""
 
-    def __init__(self, db: Database, ledger: Ledger, signer: CheckpointSigner) -> None:
+    def __init__(
+        self, db: Database, ledger: Ledger, signer: CheckpointSigner, every: float = 0.0
+    ) -> None:
+        """`every`: the least time in seconds between two new signed checkpoints that
+        `latest` makes; a newer tree meanwhile waits for the next (0: sign each)."""
         self.db = db
         self.ledger = ledger
         self.signer = signer
+        self.every = every
+        self._newest: tuple[float, SignedCheckpoint] | None = None
         self._create_table()
 
     def _create_table(self) -> None:
@@ -65,9 +72,20 @@ class SignedCheckpoints:
     def latest(self) -> SignedCheckpoint:
         """The ledger's latest checkpoint, signed, with its witnesses' lines.
 
+        Transparency logs sign at an interval, not per write: within `every`
+        seconds of the last new signature this answers that checkpoint again,
+        so signing costs the write path nothing however often readers ask.
         Raise SigningRefused when the signer will not sign it.
         """
-        return self._signed(self.ledger.latest_checkpoint(), cosigned=True)
+        now = time.monotonic()
+        if self._newest is not None and now - self._newest[0] < self.every:
+            return self._newest[1]
+        signed = self._signed(self.ledger.latest_checkpoint(), cosigned=True)
+        if self._newest is None or signed.checkpoint != self._newest[1].checkpoint:
+            self._newest = (now, signed)
+        else:
+            self._newest = (self._newest[0], signed)
+        return signed
 
     def at_position(self, position: int) -> SignedCheckpoint:
         """The tree head over every event up to log `position`, signed, without
@@ -78,7 +96,7 @@ class SignedCheckpoints:
     def refusal(self) -> str | None:
         """Why the signer refuses the ledger's latest checkpoint, or None when it signs it."""
         try:
-            self.latest()
+            self._signed(self.ledger.latest_checkpoint(), cosigned=False)
         except SigningRefused as refused:
             return str(refused)
         return None
@@ -159,4 +177,5 @@ class SignedCheckpoints:
                 "posted_by) VALUES (?, ?, ?, ?, ?, ?)",
                 (head.size, ours.root, str(witness), line.line, at, by),
             )
+        self._newest = None  # the next answer carries the new line
         return self._signed(ours, cosigned=True).note
