@@ -104,9 +104,8 @@ def test_a_stored_event_decodes_to_its_domain_class() -> None:
     ("topic", "state", "reason"),
     [
         ("domain.entries:Entry.Linked", b"not json", "its state is not JSON"),
-        ("domain.entries:Entry.Linked", b"[]", "its state lacks all"),
+        ("domain.entries:Entry.Linked", b"[]", "its state is JSON list, not an object"),
         ("domain.entries:Entry.Linked", stored(by="t"), "its state lacks idempotency_key"),
-        ("domain.entries:Entry.Vanished", stored(**LINKED), "names no event of the domain"),
         (
             "domain.entries:Entry.Linked",
             orjson.dumps({**LINKED, "timestamp": "yesterday"}),
@@ -121,6 +120,13 @@ def test_a_row_no_engine_wrote_is_unreadable_at_its_position(
         decode([notification(topic, state, position=12)])
     assert raised.value.position == 12
     assert str(raised.value).startswith("the event at log position 12 was changed outside")
+
+
+def test_a_topic_the_domain_lacks_decodes_for_the_ledger_but_stops_a_view() -> None:
+    (change,) = decode([notification("domain.entries:Entry.Vanished", stored(), position=12)])
+    with pytest.raises(UnreadableEvent, match="names no event of the domain") as raised:
+        Handlers[list[Change]]("probe", {Entry.Event: list.append}, ignore=())([], change)
+    assert raised.value.position == 12
 
 
 def test_an_error_in_evolving_an_entry_is_not_taken_for_an_unreadable_event() -> None:
