@@ -7,7 +7,8 @@ with `--key`, cosigns it; with `--token` (scope audit) it posts the
 cosignature back. Without `--every` it runs one round.
 
 Exit 0 when every round verified, 1 when the log was refused (a wrong
-signature, a roll-back, a fork or a failed proof; the evidence is in
+signature, a roll-back, a fork or a failed proof, or a log that refuses to
+sign and states another root for the tree kept; the evidence is in
 DIR/evidence/), 2 when the question cannot be asked (no server, a bad key).
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 import orjson
 
 from projections.trust.notes import COSIGNATURE_V1, NoteError, SignerKey, VerifierKey
-from projections.trust.witness import Fetch, Refused, Round, Witness
+from projections.trust.witness import Answered, Fetch, Refused, Round, Witness
 
 __all__ = ["add_parser", "run"]
 
@@ -119,7 +120,10 @@ def _fetcher(base: str) -> Fetch:
             with urllib.request.urlopen(base + path, timeout=TIMEOUT_SECONDS) as response:
                 body: bytes = response.read()
         except urllib.error.HTTPError as error:
-            raise OSError(f"GET {base}{path} answered {error.code}: {_detail(error)}") from None
+            said = _read(error)
+            raise Answered(
+                f"GET {base}{path} answered {error.code}: {_detail(error, said)}", error.code, said
+            ) from None
         except urllib.error.URLError as error:
             raise OSError(f"GET {base}{path} failed: {error.reason}") from None
         return body
@@ -139,13 +143,23 @@ def _post(base: str, token: str, checkpoint: str, key: str) -> None:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS):
             pass
     except urllib.error.HTTPError as error:
-        raise OSError(f"posting the cosignature answered {error.code}: {_detail(error)}") from None
+        raise OSError(
+            f"posting the cosignature answered {error.code}: {_detail(error, _read(error))}"
+        ) from None
     except urllib.error.URLError as error:
         raise OSError(f"posting the cosignature failed: {error.reason}") from None
 
 
-def _detail(error: urllib.error.HTTPError) -> str:
+def _read(error: urllib.error.HTTPError) -> bytes:
     try:
-        return str(orjson.loads(error.read()).get("detail", error.reason))
-    except (orjson.JSONDecodeError, AttributeError, OSError):
+        body: bytes = error.read()
+    except OSError:
+        return b""
+    return body
+
+
+def _detail(error: urllib.error.HTTPError, body: bytes) -> str:
+    try:
+        return str(orjson.loads(body).get("detail", error.reason))
+    except (orjson.JSONDecodeError, AttributeError):
         return str(error.reason)

@@ -86,11 +86,21 @@ class CheckpointSigner:
         return self.key.verifier
 
     def last_signed(self) -> TreeHead | None:
-        """The largest tree head this key has signed, from the file beside it."""
+        """The largest tree head this key has signed, from the file beside it.
+
+        Raise SigningRefused when that file is there but cannot be read: without
+        it nothing holds the log to what it signed, and a signature could not be
+        refused any more.
+        """
         try:
             return TreeHead.parse(Note.parse(self.state_path.read_text()).text)
         except FileNotFoundError:
             return None
+        except (OSError, UnicodeDecodeError, NoteError) as error:
+            raise SigningRefused(
+                f"{self.state_path}, the largest tree this key signed, cannot be read "
+                f"({error}); refusing to sign until it is restored"
+            ) from None
 
     def sign(self, size: int, root: bytes, prove: Prover) -> Note:
         """The signed checkpoint of the tree of `size` leaves with `root`.
@@ -103,8 +113,8 @@ class CheckpointSigner:
         if known is not None:
             return known
         with self._locked():
-            last = self.last_signed()
             try:
+                last = self.last_signed()
                 self._check(head, last, prove)
             except SigningRefused as refused:
                 self.refusal = str(refused)

@@ -12,6 +12,13 @@ A checkpoint signed by another key, a smaller tree after a larger one (a
 roll-back), another root for a size it has seen (a fork) or a proof that fails
 is refused: the witness writes both checkpoints, the proof and why into
 `evidence/` and keeps its state as it was.
+
+A log whose signer refuses to sign (HTTP 503) shows no new checkpoint, but
+its consistency proof, open to all, still states the root it now holds for
+the tree this witness kept. A root other than the signed one (the log was
+rewritten), or no such tree any more (it was rolled back), is refused the
+same way, with the log's answer and that proof as evidence. A 503 that states
+the same root is not evidence of anything, and stays an error.
 """
 
 from __future__ import annotations
@@ -36,10 +43,20 @@ from projections.trust.notes import (
 )
 from projections.trust.signer import write_private
 
-__all__ = ["Fetch", "Refused", "Round", "Witness"]
+__all__ = ["Answered", "Fetch", "Refused", "Round", "Witness"]
 
 Fetch = Callable[[str], bytes]
-"""GET a path of the log's API (`/audit/checkpoint`, ...) and answer its body; raise OSError."""
+"""GET a path of the log's API (`/audit/checkpoint`, ...) and answer its body; raise
+Answered when the log answers with an error status, OSError when it cannot be reached."""
+
+
+class Answered(OSError):
+    """The log answered with an error status; `body` is what it said."""
+
+    def __init__(self, message: str, status: int, body: bytes) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class Refused(Exception):
@@ -102,8 +119,13 @@ class Witness:
         when it cannot be reached, NoteError when the log key kept is unreadable.
         """
         log_key = self.log_key(fetch)
-        raw = fetch("/audit/checkpoint")
         previous = self.previous()
+        try:
+            raw = fetch("/audit/checkpoint")
+        except Answered as answer:
+            if answer.status == 503 and previous is not None:
+                self._check_unsigned(fetch, previous, answer)
+            raise
         try:
             note = Note.parse(raw)
             head = TreeHead.parse(note.text)
@@ -165,15 +187,54 @@ class Witness:
                 body,
             )
 
+    def _check_unsigned(self, fetch: Fetch, previous: Note, answer: Answered) -> None:
+        """Refuse a log that will not sign when it states that the tree kept is gone."""
+        before = TreeHead.parse(previous.text)
+        said = f"the log refuses to sign its checkpoint ({answer})"
+        try:
+            body = fetch(f"/audit/consistency?first={before.size}")
+        except Answered as gone:
+            if gone.status != 422:
+                return
+            self._refuse(
+                f"rolled back: {said}, and it no longer holds the tree of {before.size} "
+                f"events it signed ({gone})",
+                previous,
+                None,
+                gone.body,
+                answer.body,
+            )
+        try:
+            stated = bytes.fromhex(orjson.loads(body)["first"]["root"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            return
+        if stated != before.root:
+            self._refuse(
+                f"rewritten: {said}, and it now states root {stated.hex()} for the tree of "
+                f"{before.size} events it signed with root {before.root.hex()}",
+                previous,
+                None,
+                body,
+                answer.body,
+            )
+
     def _refuse(
-        self, why: str, previous: Note | None, raw: bytes, proof: bytes | None
+        self,
+        why: str,
+        previous: Note | None,
+        raw: bytes | None,
+        proof: bytes | None,
+        answer: bytes | None = None,
     ) -> NoReturn:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         folder = self.state / "evidence" / stamp
         folder.mkdir(parents=True)
         if previous is not None:
             (folder / "previous.checkpoint").write_text(str(previous))
-        (folder / "new.checkpoint").write_bytes(raw)
+        if raw is not None:
+            (folder / "new.checkpoint").write_bytes(raw)
+        if answer is not None:
+            (folder / "answer.txt").write_bytes(answer)
         if proof is not None:
             (folder / "consistency.json").write_bytes(proof)
         (folder / "why.txt").write_text(why + "\n")
