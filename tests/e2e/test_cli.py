@@ -67,13 +67,13 @@ def test_serve_uses_the_default_sqlite_store_in_the_working_folder(tmp_path: Pat
     with serving(cwd=tmp_path) as base:
         health = httpx.get(f"{base}/api/v1/health").json()
     assert health == {
-            "status": "ok",
-            "store": "sqlite",
-            "position": 0,
-            "views": 0,
-            "signing": "off",
-            "problem": None,
-        }
+        "status": "ok",
+        "store": "sqlite",
+        "position": 0,
+        "views": 0,
+        "signing": "off",
+        "problem": None,
+    }
     assert (tmp_path / "var" / "timeline.db").is_file()
 
 
