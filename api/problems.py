@@ -64,7 +64,8 @@ _MEANINGS = {
     413: "The request body is over the documented limit",
     422: "Invalid input: `errors` names each field and what is accepted",
     503: "The views have not reached the position asked for (a `min_position`, a cursor's) "
-    "in time; retry after `Retry-After`",
+    "in time, retry after `Retry-After`; or the log has no signing key, or its signer "
+    "refuses a tree not consistent with what it signed before (the detail says why)",
 }
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 f"signed checkpoints, {args.trust_entries:,} entries", spinner="dots"
             ):
                 bodies = list(synthetic_entries(args.trust_entries))
-                trusted = list(trust_rows(Path(folder), args.trust_entries, bodies))
+                trusted = list(trust_rows(Path(folder), args.trust_entries, bodies, seed))
         if args.entries > 0:
             figures.extend(record_rows(Path(folder), args.entries, args.batch_size, console))
         imported = args.entries * 10 if args.import_entries is None else args.import_entries
@@ -220,6 +220,12 @@ def synthetic_entries(count: int) -> Iterator[dict[str, Any]]:
 
 def seed_store(url: str) -> TimelineApp:
     app = open_app(url)
+    seed(app)
+    return app
+
+
+def seed(app: TimelineApp) -> None:
+    """The actors and the source that `synthetic_entries` cite."""
     app.register_actor(
         {"id": "bench-speaker", "name": "Bench Speaker", "kind": "person"}, by="bench"
     )
@@ -229,7 +235,6 @@ def seed_store(url: str) -> TimelineApp:
     app.register_source(
         {"id": "bench-report", "title": "Bench report", "publisher": "Bench"}, by="bench"
     )
-    return app
 
 
 def record_rows(folder: Path, count: int, batch: int, console: Console) -> Iterator[Figure]:

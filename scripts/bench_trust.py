@@ -36,7 +36,12 @@ SIGN_EVERY = 1.0
 """The server's default TIMELINE_CHECKPOINT_SECONDS."""
 
 
-def trust_rows(folder: Path, entries: int, bodies: list[dict[str, object]]) -> Iterator[Figure]:
+Seed = Callable[[TimelineApp], None]
+
+
+def trust_rows(
+    folder: Path, entries: int, bodies: list[dict[str, object]], seed: Seed
+) -> Iterator[Figure]:
     """The write path with and without signing, then signing and witnessing rows on the
     checkpoints that run signed."""
     key_path = folder / "bench.key"
@@ -45,10 +50,10 @@ def trust_rows(folder: Path, entries: int, bodies: list[dict[str, object]]) -> I
     # Alternating rounds, best of each, so neither side gets the quieter moments.
     plain, served = float("inf"), float("inf")
     for round_ in range(ROUNDS):
-        plain = min(plain, _write_path(folder / f"unsigned-{round_}.db", bodies, None))
+        plain = min(plain, _write_path(folder / f"unsigned-{round_}.db", bodies, None, seed))
         again = CheckpointSigner(_copy_key(key_path, folder / f"served-{round_}.key"))
         seconds, _, _ = _write_path_signed(
-            folder / f"served-{round_}.db", bodies, again, every=SIGN_EVERY
+            folder / f"served-{round_}.db", bodies, again, seed, every=SIGN_EVERY
         )
         served = min(served, seconds)
     yield Figure(
@@ -59,7 +64,7 @@ def trust_rows(folder: Path, entries: int, bodies: list[dict[str, object]]) -> I
         plain,
     )
     signer = CheckpointSigner(key_path)
-    signed, heads, proofs = _write_path_signed(folder / "signed.db", bodies, signer)
+    signed, heads, proofs = _write_path_signed(folder / "signed.db", bodies, signer, seed)
     yield Figure(
         "record entries one at a time, a new signed checkpoint after each",
         entries,
@@ -98,20 +103,21 @@ def trust_rows(folder: Path, entries: int, bodies: list[dict[str, object]]) -> I
 
 
 def _write_path(
-    path: Path, bodies: list[dict[str, object]], signer: CheckpointSigner | None
+    path: Path, bodies: list[dict[str, object]], signer: CheckpointSigner | None, seed: Seed
 ) -> float:
-    return _write_path_signed(path, bodies, signer)[0]
+    return _write_path_signed(path, bodies, signer, seed)[0]
 
 
 def _write_path_signed(
     path: Path,
     bodies: list[dict[str, object]],
     signer: CheckpointSigner | None,
+    seed: Seed,
     every: float = 0.0,
 ) -> tuple[float, list[tuple[int, bytes]], dict[tuple[int, int], list[bytes]]]:
     env = store_env(f"sqlite:///{path}")
     app = TimelineApp(env)
-    _seed(app)
+    seed(app)
     models = ReadModels(app, env, signer=signer, sign_every=every)
     heads: list[tuple[int, bytes]] = []
     try:
@@ -133,18 +139,6 @@ def _write_path_signed(
         models.close()
         app.close()
     return seconds, heads, proofs
-
-
-def _seed(app: TimelineApp) -> None:
-    app.register_actor(
-        {"id": "bench-speaker", "name": "Bench Speaker", "kind": "person"}, by="bench"
-    )
-    app.register_actor(
-        {"id": "bench-agency", "name": "Bench Agency", "kind": "organization"}, by="bench"
-    )
-    app.register_source(
-        {"id": "bench-report", "title": "Bench report", "publisher": "Bench"}, by="bench"
-    )
 
 
 def _prover(proofs: dict[tuple[int, int], list[bytes]]) -> Callable[[int, int], list[bytes]]:

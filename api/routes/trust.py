@@ -21,7 +21,7 @@ from api.responses import POSITION_HEADER, answer
 from domain import Conflict, NotFound, ValidationError
 from projections import ReadModels, SignedCheckpoints
 from projections.ledger import LedgerBehind, NoSuchEvent, UnreadableEvent
-from projections.trust.checkpoints import CosignatureRefused, SigningRefused
+from projections.trust.checkpoints import CosignatureRefused, SignedCheckpoint, SigningRefused
 from projections.trust.notes import NoteError, VerifierKey
 from projections.trust.receipts import Receipt
 
@@ -71,9 +71,13 @@ def _unavailable(detail: str) -> Response:
     return problem(503, reason(503), detail)
 
 
-def _catch_up(read_models: ReadModels) -> None:
+def _latest(read_models: ReadModels) -> SignedCheckpoint:
+    """The latest signed checkpoint, the ledger caught up first in process; raise
+    _Unsigned without a key, SigningRefused when the signer refuses."""
+    checkpoints = _signed(read_models)
     if read_models.in_process:
         read_models.reached()
+    return checkpoints.latest()
 
 
 @router.get(
@@ -92,9 +96,7 @@ def checkpoint(read_models: ReadModelsDep) -> Response:
     why): a rewritten log is never signed.
     """
     try:
-        checkpoints = _signed(read_models)
-        _catch_up(read_models)
-        signed = checkpoints.latest()
+        signed = _latest(read_models)
     except (_Unsigned, SigningRefused) as error:
         return _unavailable(str(error))
     return Response(
@@ -139,9 +141,7 @@ def receipt(
     refuses.
     """
     try:
-        checkpoints = _signed(read_models)
-        _catch_up(read_models)
-        signed = checkpoints.latest()
+        signed = _latest(read_models)
     except (_Unsigned, SigningRefused) as error:
         return _unavailable(str(error))
     try:

@@ -32,7 +32,11 @@ ACCEPTED = ["2xx", "401", "403", "404", "409", "422"]
 
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('conformance') / 'timeline.db'}"
+    folder = tmp_path_factory.mktemp("conformance")
+    url = f"sqlite:///{folder / 'timeline.db'}"
+    # With a key, so the signed-checkpoint routes answer what they document for
+    # a working log (without one they are 503 by design).
+    assert main(["keys", "create", "--out", str(folder / "log.key")]) == 0
     assert main(["--db", url, "load-sample"]) == 0
     db = open_database(store_env(url))
     token = TokenStore(db).create("schemathesis", ["read", "write", "audit"])
@@ -45,7 +49,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
             "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
         }
     )
-    app = create_app(Settings(db=url))
+    app = create_app(Settings(db=url, signing_key=str(folder / "log.key")))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
     yield schema
     asgi.shutdown_lifespans()
