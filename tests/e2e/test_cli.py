@@ -143,6 +143,8 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
             "1",
             "--export-formats",
             "csv",  # each format is a child process: one shows the row is there
+            "--trust-entries",
+            "30",
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -151,12 +153,16 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    rows = [line for line in lines if re.search(r"record entries|import 2,000|replay 300", line)]
+    rows = [line for line in lines if re.search(r"record entries,|import 2,000|replay 300", line)]
     assert len(rows) == 4, done.stdout
+    signing = r"checkpoint read|a new signed|notes signed|signer: proof|witness checks"
+    trusted = [line for line in lines if re.search(signing, line)]
+    assert len(trusted) == 5, done.stdout
+    rows += trusted
     latencies = [line for line in lines if "topic filter" in line]
     assert len(latencies) == 2, done.stdout
     rows += [line for line in lines if "verify the log against the ledger" in line]
-    assert len(rows) == 5, done.stdout
+    assert len(rows) == 10, done.stdout
     exported = [line for line in lines if re.match(r"│ (csv|raw scan|start-up) ", line)]
     assert len(exported) == 3, done.stdout
     assert re.search(r"│ csv\s+│\s+300 │", done.stdout), done.stdout
