@@ -9,6 +9,7 @@ which is public, is printed on stdout.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         key = SignerKey.generate(args.name, COSIGNATURE_V1 if args.witness else ED25519)
         out.parent.mkdir(parents=True, exist_ok=True)
+        # Claim the name first: of two runs at once, one makes the key, the other fails.
+        os.close(os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         write_private(out, f"{key}\n")
+    except FileExistsError:
+        print(f"policy-timeline keys: {out} exists; a key is never overwritten", file=sys.stderr)
+        return 2
     except (NoteError, OSError) as error:
         print(f"policy-timeline keys: {error}", file=sys.stderr)
         return 2

@@ -18,7 +18,9 @@ from api.schemas import ConsistencyProofOut, InclusionProofOut, ReplayReport, Ve
 from domain import Conflict, NotFound, ValidationError
 from projections import ReadModels, ViewsBehind
 from projections.audit import verify_log
-from projections.ledger import LedgerBehind, NoSuchEvent, TreeSizesOutOfRange, UnreadableEvent
+from projections.changes import UnreadableEvent
+from projections.ledger import LedgerBehind, NoSuchEvent, TreeSizesOutOfRange
+from projections.ledger import UnreadableEvent as UnreadableLeaf
 
 __all__ = ["router"]
 
@@ -42,13 +44,14 @@ def replay(read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
     """
     try:
         report = read_models.projector.rebuild(compare=True)
-    except (ValueError, TypeError, KeyError) as error:
+    except UnreadableEvent as error:
         # An event altered by hand past decoding (a bad UUID, state that is not
         # JSON) stops the rebuild; the live views are swapped out only at the end,
-        # so they stand as they were.
+        # so they stand as they were. Any other error is a bug in a view, and
+        # surfaces as one rather than as tampering.
         raise Conflict(
             "the views cannot be rebuilt: an event in the log was changed outside the "
-            f"engine past reading ({type(error).__name__}: {error}); the live views are "
+            f"engine past reading ({error}); the live views are "
             "kept, and `GET /audit/verify` names the event"
         ) from None
     # Cached pages were built by the views just swapped out; equal unless a view
@@ -125,7 +128,7 @@ def proof(
         found = ledger.inclusion_proof(position, against=against)
     except NoSuchEvent as error:
         raise NotFound("event at log position", str(position)) from error
-    except UnreadableEvent as error:
+    except UnreadableLeaf as error:
         raise Conflict(str(error)) from None
     except LedgerBehind as error:
         _refuse_beyond(read_models, "query.against" if against else "query.position", error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 import orjson
@@ -70,7 +71,7 @@ class Receipt:
             )
         except (binascii.Error, orjson.JSONDecodeError, ValueError, TypeError) as error:
             raise ReceiptError(f"extra: expected the event as base64 JSON ({error})") from None
-        if not lines[2][6:].isdigit():
+        if not re.fullmatch(r"0|[1-9][0-9]*", lines[2][6:]):
             raise ReceiptError("index: expected a decimal")
         try:
             path = tuple(base64.b64decode(line, validate=True) for line in lines[3:])
