@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from domain import RELATIONS
 from domain.actors import ACTOR_KINDS
 from domain.details import KINDS, Detail, EntryKind, Record
+from domain.values import MAX_ITEMS
 from projections import TimelineFilters
 
 __all__ = [
@@ -125,8 +126,8 @@ class ActorIn(Strict):
     id: Slug | None = Field(None, description="A slug; derived from the name when absent")
     name: ShortText
     kind: ActorKind
-    aliases: list[Text] | None = None
-    roles: list[RoleIn] | None = None
+    aliases: Annotated[list[Text], Field(max_length=MAX_ITEMS)] | None = None
+    roles: Annotated[list[RoleIn], Field(max_length=MAX_ITEMS)] | None = None
 
 
 class RoleOut(Open):
@@ -170,7 +171,7 @@ class SourceIn(Strict):
     id: Slug | None = Field(None, description="A slug; derived from the title when absent")
     title: SourceTitle
     publisher: ShortText
-    authors: list[Text] | None = None
+    authors: Annotated[list[Text], Field(max_length=MAX_ITEMS)] | None = None
     url: (
         Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]", max_length=20_000)] | None
     ) = None
@@ -207,10 +208,10 @@ class EntryFieldsIn(Strict):
     title: Title
     summary: Text
     occurred: Edtf
-    actors: list[ActorRoleIn]
-    topics: list[Slug]
+    actors: Annotated[list[ActorRoleIn], Field(max_length=MAX_ITEMS)]
+    topics: Annotated[list[Slug], Field(max_length=MAX_ITEMS)]
     location: Text | None = None
-    sources: Annotated[list[CitationIn], Field(min_length=1)]
+    sources: Annotated[list[CitationIn], Field(min_length=1, max_length=MAX_ITEMS)]
     note: Text | None = None
 
 
@@ -242,9 +243,10 @@ def _field(detail: Detail) -> tuple[Any, Any]:
     else:
         annotation = _TYPES[detail.type]
     if detail.least is not None:
-        annotation = cast(Any, list)[annotation]
-        if detail.least:
-            annotation = Annotated[annotation, Field(min_length=detail.least)]
+        annotation = Annotated[
+            cast(Any, list)[annotation],
+            Field(min_length=detail.least or None, max_length=MAX_ITEMS),
+        ]
     if detail.required:
         return annotation, ...
     return annotation | None, None
@@ -296,8 +298,8 @@ class EntryChanges(Strict):
     title: Title | None = None
     summary: Text | None = None
     occurred: Edtf | None = None
-    actors: list[ActorRoleIn] | None = None
-    topics: list[Slug] | None = None
+    actors: Annotated[list[ActorRoleIn], Field(max_length=MAX_ITEMS)] | None = None
+    topics: Annotated[list[Slug], Field(max_length=MAX_ITEMS)] | None = None
     location: Text | None = None
     details: AnyDetails | None = Field(None, description="The whole details of the entry's kind")
     note: Text | None = None

@@ -17,6 +17,7 @@ from domain.values import (
     fold,
     optional_text,
     reject_unknown,
+    require_bounded,
     require_mapping,
     require_slug,
     require_text,
@@ -54,6 +55,7 @@ def parse_actor(body: Mapping[str, Any]) -> ActorFields:
     roles = body.get("roles") or []
     if not isinstance(roles, SEQUENCES):
         raise ValidationError("roles", "expected a list of {title, organization?, start?, end?}")
+    require_bounded(roles, "roles")
     return ActorFields(
         slug=slug,
         name=name,

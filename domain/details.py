@@ -24,6 +24,7 @@ from domain.values import (
     is_slug,
     optional_text,
     reject_unknown,
+    require_bounded,
     require_mapping,
     require_slug,
     require_text,
@@ -148,6 +149,7 @@ def _participants(data: Mapping[str, Any], mentions: Mentions) -> list[str]:
     raw = _required(data, "participants", "at least two participant actor ids")
     if not isinstance(raw, SEQUENCES):
         raise ValidationError("details.participants", "expected a list of actor ids")
+    require_bounded(raw, "details.participants")
     slugs = []
     for i, item in enumerate(raw):
         # The field path is formatted only for an error.
@@ -215,6 +217,7 @@ def _positions(value: object, mentions: Mentions) -> list[dict[str, str]] | None
         return None
     if not isinstance(value, SEQUENCES):
         raise ValidationError("details.positions", "expected a list of {actor, position}")
+    require_bounded(value, "details.positions")
     positions = []
     for i, item in enumerate(value):
         # A plain position is taken as it is; only a bad one has its path formatted.

@@ -26,6 +26,7 @@ from domain.values import (
     parse_citation,
     plain_citation,
     reject_unknown,
+    require_bounded,
     require_mapping,
     require_slug,
     require_text,
@@ -100,6 +101,7 @@ def parse_entry(body: Mapping[str, Any]) -> EntryFields:
         raise ValidationError(
             "sources", "expected at least one citation {source, quote?, locator?}"
         )
+    require_bounded(sources, "sources")
     title, summary = body.get("title"), body.get("summary")
     # Positional: an import validates 100,000 bodies, and keywords cost a third more.
     return EntryFields(
@@ -119,6 +121,7 @@ def parse_entry(body: Mapping[str, Any]) -> EntryFields:
 def _parse_actors(value: object) -> list[ActorRole]:
     if not isinstance(value, SEQUENCES):
         raise ValidationError("actors", "expected a list of {actor, role}")
+    require_bounded(value, "actors")
     actors: list[ActorRole] = []
     seen: set[tuple[str, str]] = set()
     for i, item in enumerate(value):
@@ -162,12 +165,12 @@ def _with_mentions(actors: list[ActorRole], mentions: list[ActorRole]) -> list[A
 def _parse_topics(value: object) -> list[str]:
     if not isinstance(value, SEQUENCES):
         raise ValidationError("topics", "expected a list of topic slugs such as border-security")
-    topics: list[str] = []
+    require_bounded(value, "topics")
+    # A dict keeps the first of each topic in order, in one pass.
+    topics: dict[str, None] = {}
     for i, topic in enumerate(value):
-        slug = topic if is_slug(topic) else require_slug(topic, f"topics.{i}")
-        if slug not in topics:
-            topics.append(slug)
-    return topics
+        topics[topic if is_slug(topic) else require_slug(topic, f"topics.{i}")] = None
+    return list(topics)
 
 
 class Entry(Aggregate):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sized
 from functools import lru_cache
 from typing import Any, NotRequired, TypedDict, TypeGuard
 from uuid import UUID, uuid5
@@ -16,6 +16,7 @@ from uuid import UUID, uuid5
 from domain.errors import ValidationError
 
 __all__ = [
+    "MAX_ITEMS",
     "SEQUENCES",
     "ActorRole",
     "Citation",
@@ -25,6 +26,7 @@ __all__ = [
     "is_slug",
     "optional_text",
     "plain_citation",
+    "require_bounded",
     "require_text",
     "slugify",
     "source_uuid",
@@ -42,6 +44,10 @@ _CITATION_FIELD_SET = frozenset(CITATION_FIELDS)
 # \Z, not $: $ also matches before a trailing newline and would let "abc\n" in.
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 MAX_TEXT = 20_000
+MAX_ITEMS = 200
+"""The most items any list in a body may hold (actors, topics, sources, aliases,
+roles, authors, quotes, participants, positions): far above any real record, and
+low enough that no single write can hold a core for long."""
 # Control characters but tab, line feed and carriage return: never meant in a
 # quote or a title, and PostgreSQL refuses NUL in text, which would stop its
 # views at that event for good.
@@ -138,9 +144,16 @@ def optional_text(value: object, field: str) -> str | None:
     return None if value is None else require_text(value, field)
 
 
+def require_bounded(value: Sized, field: str) -> None:
+    """Refuse a list of more than MAX_ITEMS items, before a single one is read."""
+    if len(value) > MAX_ITEMS:
+        raise ValidationError(field, f"expected at most {MAX_ITEMS} items, got {len(value)}")
+
+
 def text_list(value: object, field: str, *, minimum: int = 0) -> list[str]:
     if not isinstance(value, SEQUENCES):
         raise ValidationError(field, "expected a list of texts")
+    require_bounded(value, field)
     items = [require_text(item, f"{field}.{i}") for i, item in enumerate(value)]
     if len(items) < minimum:
         raise ValidationError(field, f"expected at least {minimum} item(s)")
