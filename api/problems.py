@@ -67,10 +67,33 @@ _MEANINGS = {
     "in time, retry after `Retry-After`; or the log has no signing key, or its signer "
     "refuses a tree not consistent with what it signed before (the detail says why)",
 }
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with its `$defs` put in place of each `$ref`: this schema sits
+    inside every response of the document, where `#/$defs/...` would point at a
+    root that has none, and no client could resolve it."""
+    defs = schema.pop("$defs", {})
+
+    def place(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return place(defs[ref.removeprefix("#/$defs/")])
+            return {key: place(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [place(value) for value in node]
+        return node
+
+    placed: dict[str, Any] = place(schema)
+    return placed
+
+
+PROBLEM_SCHEMA = _inlined(Problem.model_json_schema())
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {
         "description": meaning,
-        "content": {"application/problem+json": {"schema": Problem.model_json_schema()}},
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
     }
     for status, meaning in _MEANINGS.items()
 }

@@ -63,7 +63,17 @@ Edtf = Annotated[
 ]
 # Whole numbers a JSON reader anywhere can hold exactly (2^53 - 1).
 SAFE = 2**53 - 1
-Count = Annotated[int, Field(ge=0, le=SAFE)]
+
+
+def _whole(value: Any) -> Any:
+    # JSON Schema's "integer" is any number with no fraction, 42.0 among them;
+    # strict models would refuse it, so it is read as the whole number it is.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=SAFE)]
 
 
 def _exact(value: Any) -> Any:
@@ -75,7 +85,7 @@ def _exact(value: Any) -> Any:
 
 
 Number = Annotated[int | float, BeforeValidator(_exact)]
-Version = Annotated[int, Field(ge=1, le=SAFE)]
+Version = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=SAFE)]
 
 
 def _one_value_of(values: tuple[str, ...]) -> Any:
