@@ -20,6 +20,10 @@ up nearly all real entries (a year, month or day, each with an optional
 qualifier, and intervals of them) take a strict fast path checked by
 `datetime`; the tests hold it equal to the library's answer. Any other text
 goes to the library.
+
+The same reading takes a text apart for whoever says it in words
+(`read_edtf`: the year, month or season, day and qualifier of each end); it
+is the one EDTF pattern of the project, and it decides nothing about bounds.
 """
 
 from __future__ import annotations
@@ -33,7 +37,16 @@ from typing import Any
 
 from domain.errors import ValidationError
 
-__all__ = ["EdtfDate", "parse_edtf_date"]
+__all__ = [
+    "OPEN",
+    "UNKNOWN",
+    "EdtfDate",
+    "EdtfEnd",
+    "EdtfPoint",
+    "parse_edtf_date",
+    "read_edtf",
+    "read_point",
+]
 
 ACCEPTED = (
     "an EDTF date such as 2023-12-27, 2023-12, 2023, 2023-12-18/2023-12-22, "
@@ -173,39 +186,119 @@ def _shift_years(value: date, years: int, *, lower: bool) -> date:
     return date(year, 1, 1) if lower else date(year, 12, 31)
 
 
-_SIMPLE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([~?%]?)")
+# The one EDTF pattern: `YYYY[-MM[-DD]]` with an optional qualifier, where MM may
+# be a season code (21-41). Everything that takes a date apart reads it here.
+_POINT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([~?%]?)")
+_SEASONS = range(21, 42)
+OPEN = ".."  # an interval end that is open: `2023-12-01/..`
+UNKNOWN = ""  # an interval end that is unknown: `2023-12-01/`
+
+
+@dataclass(frozen=True)
+class EdtfPoint:
+    """One date an EDTF text states: its year, month or season, day and qualifier."""
+
+    year: int
+    month: int | None  # 1-12
+    day: int | None
+    season: int | None  # 21-41: 21-24 are spring to winter
+    approximate: bool  # `~` or `%`
+    uncertain: bool  # `?` or `%`
+
+    @property
+    def precision(self) -> str:
+        """`day`, `month`, `season` or `year`."""
+        if self.day is not None:
+            return "day"
+        if self.month is not None:
+            return "month"
+        if self.season is not None:
+            return "season"
+        return "year"
+
+    @property
+    def qualified(self) -> bool:
+        return self.approximate or self.uncertain
+
+
+EdtfEnd = EdtfPoint | str  # a point, OPEN or UNKNOWN
+
+
+def read_point(text: str) -> EdtfPoint | None:
+    """`YYYY[-MM[-DD]][~?%]` (MM a month or a season code) taken apart; None for any
+    other text, or a day the calendar lacks. Never raises."""
+    match = _POINT.fullmatch(text)
+    if match is None:
+        return None
+    year_text, month_text, day_text, mark = match.groups()
+    year = int(year_text)
+    number = None if month_text is None else int(month_text)
+    season = number if number in _SEASONS else None
+    if season is not None and day_text is not None:
+        return None
+    if number is not None and season is None and not 1 <= number <= 12:
+        return None
+    day = None if day_text is None else int(day_text)
+    if day is not None and number is not None:
+        try:
+            date(year, number, day)
+        except ValueError:
+            return None
+    return EdtfPoint(
+        year=year,
+        month=None if season is not None else number,
+        day=day,
+        season=season,
+        approximate=mark in ("~", "%"),
+        uncertain=mark in ("?", "%"),
+    )
+
+
+def read_edtf(text: str) -> tuple[EdtfEnd, ...] | None:
+    """The dates an EDTF text states: one point, or an interval's two ends (either of
+    which may be OPEN or UNKNOWN); None for a form this reading does not take apart
+    (unspecified digits such as `201X`, a time of day, level 2 qualifiers). Never raises."""
+    ends = text.split("/")
+    if len(ends) == 1:
+        point = read_point(text)
+        return None if point is None else (point,)
+    if len(ends) != 2:
+        return None
+    read: list[EdtfEnd] = []
+    for end in ends:
+        found: EdtfEnd | None = end if end in (OPEN, UNKNOWN) else read_point(end)
+        if found is None:
+            return None
+        read.append(found)
+    return tuple(read)
 
 
 def _parse_simple(text: str) -> tuple[date, date] | None:
-    """Bounds of `YYYY[-MM[-DD]][~?%]` or an interval of two; None for other forms."""
-    ends = text.split("/")
-    if len(ends) > 2:
-        return None
-    matches = [_SIMPLE.fullmatch(end) for end in ends]
-    if not all(matches):
+    """Bounds of `YYYY[-MM[-DD]][~?%]` or an interval of two; None for other forms
+    (seasons and open ends among them), which the library answers."""
+    ends = read_edtf(text)
+    if ends is None or not all(isinstance(end, EdtfPoint) and end.season is None for end in ends):
         return None
     try:
-        bounds = [_simple_bounds(m) for m in matches if m is not None]
+        bounds = [_simple_bounds(end) for end in ends if isinstance(end, EdtfPoint)]
     except (ValueError, OverflowError):
         return None  # let the library word the error (a widened 9999-12-31~ overflows)
     return bounds[0][0], bounds[-1][1]
 
 
-def _simple_bounds(match: re.Match[str]) -> tuple[date, date]:
-    year_text, month_text, day_text, qualifier = match.groups()
-    year = int(year_text)
-    if day_text is not None:
-        low = high = date(year, int(month_text), int(day_text))
-    elif month_text is not None:
-        month = int(month_text)
+def _simple_bounds(point: EdtfPoint) -> tuple[date, date]:
+    year, month, day = point.year, point.month, point.day
+    if month is not None and day is not None:
+        low = high = date(year, month, day)
+    elif month is not None:
         low = date(year, month, 1)
         high = date(year, month, calendar.monthrange(year, month)[1])
     else:
         low, high = date(year, 1, 1), date(year, 12, 31)
-    if qualifier in ("~", "%"):
-        if day_text is not None:
+    if point.approximate:
+        if day is not None:
             return low - timedelta(days=1), high + timedelta(days=1)
-        if month_text is not None:
+        if month is not None:
             return _shift_months(low, -1, lower=True), _shift_months(high, 1, lower=False)
         return _shift_years(low, -1, lower=True), _shift_years(high, 1, lower=False)
     return low, high

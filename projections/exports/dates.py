@@ -1,21 +1,42 @@
-"""An entry's occurred date as the exports show it: the EDTF text, read, never re-decided.
+"""Dates in words, for the exports and the web pages alike: the one EDTF describer.
 
-The record keeps the EDTF text and the bounds fixed when it was recorded
-(`occurred_start`, `occurred_end`). An export shows the text, says in words
-what it states (a day, a month, a year, a season, an interval of those) and
+The domain takes an EDTF text apart (`domain.dates.read_edtf`, the project's
+one EDTF pattern); this module only says what it took apart, at two lengths:
+
+* long, for the exports (`Occurred.label`, `point_label`): `27 December 2023`,
+  `21 December 2023 (approximate)`, `Spring 2023`, two such joined by an en
+  dash for an interval;
+* short, for the web pages (`short_date`): `27 Dec 2023`, `~21 Dec 2023`,
+  `Dec 2023?`, `18–22 Dec 2023`, `28 Nov – 2 Dec 2023`, `from 1 Dec 2023`.
+
+An entry's occurred date is the EDTF text, read, never re-decided: the record
+keeps the text and the bounds fixed when it was recorded (`occurred_start`,
+`occurred_end`). An export shows the text, says in words what it states and
 whether it is approximate (`~`, `%`) or uncertain (`?`, `%`), and uses the
 recorded bounds wherever a format needs a span (iCalendar). Nothing here
 parses the date again with other rules.
 """
 
+# The en dash is what ranges are written with; ruff would have it be a hyphen.
+# ruff: noqa: RUF002, RUF003
+
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-__all__ = ["MONTHS", "Occurred", "Part", "occurred_of"]
+from domain.dates import OPEN, EdtfPoint, read_edtf
+
+__all__ = [
+    "MONTHS",
+    "SHORT_MONTHS",
+    "Occurred",
+    "Part",
+    "occurred_of",
+    "point_label",
+    "short_date",
+]
 
 MONTHS = (
     "January",
@@ -31,45 +52,27 @@ MONTHS = (
     "November",
     "December",
 )
-# EDTF level 1 seasons (21-24); the other level 2 codes are shown as written.
+SHORT_MONTHS = tuple(name[:3] for name in MONTHS)
+# EDTF level 1 seasons (21-24); the other level 2 codes (25-41) are named by number.
 SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
-_PART = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([~?%]?)")
+DASH = "\N{EN DASH}"  # between the ends of a range
+
+# One end of a date as the domain reads it.
+Part = EdtfPoint
 
 
-@dataclass(frozen=True)
-class Part:
-    """One end of an EDTF date: the parts it states, and its qualifier."""
-
-    year: int
-    month: int | None  # 1-12
-    day: int | None
-    season: int | None  # 21-24 (or another EDTF season code)
-    approximate: bool
-    uncertain: bool
-
-    @property
-    def precision(self) -> str:
-        if self.day is not None:
-            return "day"
-        if self.month is not None:
-            return "month"
-        if self.season is not None:
-            return "season"
-        return "year"
-
-    def label(self) -> str:
-        """`27 December 2023`, `December 2023`, `Spring 2023`, `2023`; with `(approximate)`."""
-        if self.day is not None and self.month is not None:
-            text = f"{self.day} {MONTHS[self.month - 1]} {self.year}"
-        elif self.month is not None:
-            text = f"{MONTHS[self.month - 1]} {self.year}"
-        elif self.season is not None:
-            name = SEASONS.get(self.season, f"season {self.season}")
-            text = f"{name} {self.year}"
-        else:
-            text = str(self.year)
-        qualifier = _qualifier(self.approximate, self.uncertain)
-        return f"{text} ({qualifier})" if qualifier else text
+def point_label(part: Part) -> str:
+    """`27 December 2023`, `December 2023`, `Spring 2023`, `2023`; with `(approximate)`."""
+    if part.day is not None and part.month is not None:
+        text = f"{part.day} {MONTHS[part.month - 1]} {part.year}"
+    elif part.month is not None:
+        text = f"{MONTHS[part.month - 1]} {part.year}"
+    elif part.season is not None:
+        text = f"{_season(part.season)} {part.year}"
+    else:
+        text = str(part.year)
+    qualifier = _qualifier(part.approximate, part.uncertain)
+    return f"{text} ({qualifier})" if qualifier else text
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ class Occurred:
         if not self.parts:
             qualifier = self.qualifier
             return f"{self.text} ({qualifier})" if qualifier else self.text
-        return " \N{EN DASH} ".join(part.label() for part in self.parts)
+        return f" {DASH} ".join(point_label(part) for part in self.parts)
 
     def span_note(self) -> str | None:
         """What the recorded bounds span when the label does not say it already:
@@ -147,30 +150,89 @@ def _occurred(text: str, start: str, end: str) -> Occurred:
 
 
 def _parts(text: str) -> tuple[Part, ...]:
-    ends = text.split("/")
-    if len(ends) > 2:
+    ends = read_edtf(text)
+    if ends is None or not all(isinstance(end, EdtfPoint) for end in ends):
         return ()
-    parts = []
-    for end in ends:
-        match = _PART.fullmatch(end)
-        if match is None:
-            return ()
-        year, month, day, mark = match.groups()
-        number = None if month is None else int(month)
-        season = number if number is not None and number > 12 else None
-        if season is not None and day is not None:
-            return ()
-        parts.append(
-            Part(
-                year=int(year),
-                month=number if season is None else None,
-                day=None if day is None else int(day),
-                season=season,
-                approximate=mark in ("~", "%"),
-                uncertain=mark in ("?", "%"),
-            )
-        )
-    return tuple(parts)
+    return tuple(end for end in ends if isinstance(end, EdtfPoint))
+
+
+def short_date(text: str, start: date | str | None = None, end: date | str | None = None) -> str:
+    """`text` (EDTF) as a reader would write it in a list: `27 Dec 2023`, `~21 Dec 2023`,
+    `Dec 2023?`, `18–22 Dec 2023`, `from 1 Dec 2023`; `start`/`end` (its bounds) are
+    the fallback for forms not taken apart, else the text itself. Never raises."""
+    text = text.strip()
+    ends = read_edtf(text)
+    if ends is None:
+        return _from_bounds(text, start, end)
+    if len(ends) == 1:
+        return _short(_point(ends[0]))
+    low, high = ends
+    if isinstance(low, EdtfPoint) and isinstance(high, EdtfPoint):
+        return _interval(low, high)
+    if isinstance(low, EdtfPoint):
+        return f"from {_short(low)}" if high == OPEN else f"{_short(low)} {DASH} ?"
+    if isinstance(high, EdtfPoint):
+        return f"until {_short(high)}" if low == OPEN else f"? {DASH} {_short(high)}"
+    return "any time" if low == high == OPEN else "unknown"
+
+
+def _point(end: EdtfPoint | str) -> EdtfPoint:
+    if not isinstance(end, EdtfPoint):
+        raise TypeError(f"a single date cannot be {end!r}")
+    return end
+
+
+def _short(point: EdtfPoint, *, with_year: bool = True) -> str:
+    words: list[str] = []
+    if point.day is not None:
+        words.append(str(point.day))
+    if point.month is not None:
+        words.append(SHORT_MONTHS[point.month - 1])
+    elif point.season is not None:
+        words.append(_season(point.season))
+    if with_year:
+        words.append(str(point.year))
+    text = " ".join(words)
+    return ("~" if point.approximate else "") + text + ("?" if point.uncertain else "")
+
+
+def _interval(low: EdtfPoint, high: EdtfPoint) -> str:
+    if low == high:
+        return _short(low)
+    low_unit, high_unit = _unit(low), _unit(high)
+    if low.year != high.year or low_unit is None or high_unit is None:
+        # An end of year precision keeps its year ("2023 – Dec 2023"): without it, it
+        # would be empty.
+        if low_unit is None and high_unit is None and not (low.qualified or high.qualified):
+            return f"{low.year}{DASH}{high.year}"
+        return f"{_short(low)} {DASH} {_short(high)}"
+    # The same year: say it once, at the end.
+    plain = not (low.qualified or high.qualified)
+    if low_unit == high_unit and low.day is not None and high.day is not None and plain:
+        return f"{low.day}{DASH}{_short(high)}"
+    return f"{_short(low, with_year=False)} {DASH} {_short(high)}"
+
+
+def _unit(point: EdtfPoint) -> int | None:
+    """The month or season a point names, if any."""
+    return point.month if point.month is not None else point.season
+
+
+def _from_bounds(text: str, start: date | str | None, end: date | str | None) -> str:
+    try:
+        low = start if isinstance(start, date) else date.fromisoformat(str(start))
+        high = end if isinstance(end, date) else date.fromisoformat(str(end))
+    except ValueError:
+        return text
+    return _interval(_plain_day(low), _plain_day(high))
+
+
+def _plain_day(day: date) -> EdtfPoint:
+    return EdtfPoint(day.year, day.month, day.day, None, approximate=False, uncertain=False)
+
+
+def _season(code: int) -> str:
+    return SEASONS.get(code, f"season {code}")
 
 
 def _day(day: date) -> str:

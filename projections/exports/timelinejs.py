@@ -18,7 +18,7 @@ from html import escape
 from typing import Any
 
 from projections.exports.chronology import Chronology
-from projections.exports.dates import Part
+from projections.exports.dates import Part, point_label
 from projections.exports.entry import ExportEntry, detail_items, kind_label
 from projections.exports.json import dumps, meta_json
 from projections.exports.stream import buffered
@@ -83,7 +83,7 @@ def _date(part: Part) -> dict[str, Any]:
         if part.day is not None:
             date["day"] = part.day
     if part.season is not None or part.approximate or part.uncertain:
-        date["display_date"] = part.label()
+        date["display_date"] = point_label(part)
     return date
 
 
