@@ -84,7 +84,7 @@ class Names:
         return found
 
     def sources(self, app: TimelineApp, slugs: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Each source as `{id, title, publisher, url, published}`; one the store does
+        """Each source as `{id, title, publisher, authors, url, published}`; one the store does
         not hold shows its id as its title."""
         found: dict[str, dict[str, Any]] = {}
         for slug in slugs:
@@ -104,12 +104,20 @@ class Names:
         try:
             source = app.get_source(slug)
         except SourceNotFound:
-            return {"id": slug, "title": slug, "publisher": None, "url": None, "published": None}
+            return {
+                "id": slug,
+                "title": slug,
+                "publisher": None,
+                "authors": [],
+                "url": None,
+                "published": None,
+            }
         url = source.url if source.url and source.url.startswith(("http://", "https://")) else None
         return {
             "id": source.slug,
             "title": source.title,
             "publisher": source.publisher,
+            "authors": list(source.authors),
             "url": url,
             "published": source.published,
         }

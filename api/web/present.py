@@ -8,10 +8,14 @@ free of lookups and rules.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from api.web.dates import display_date, display_moment
+from projections.exports.citations import PLAIN, CitationMarkup, cite
 from projections.exports.months import heading, stated_month
 
 __all__ = [
@@ -132,11 +136,63 @@ def entry_card(entry: Mapping[str, Any], names: NamesById, sources: Sources) -> 
                 "quote": citation.get("quote"),
                 "locator": citation.get("locator"),
                 "source": sources.get(citation["source"]) or {"title": citation["source"]},
+                "html": Markup(cite(_cited(citation, sources), _HTML)),  # _HTML escapes each part
             }
             for citation in entry["sources"]
         ],
         "quotes": list(details.get("quotes") or ()),
     }
+
+
+@dataclass(frozen=True)
+class _Source:
+    title: str
+    publisher: str | None
+    authors: tuple[str, ...]
+    url: str | None
+    published: str | None
+
+
+@dataclass(frozen=True)
+class _Cited:
+    source: _Source
+    quote: str | None
+    locator: str | None
+
+
+def _cited(citation: Mapping[str, Any], sources: Sources) -> _Cited:
+    """A citation of an entry with its source as the pages know it (its id as its
+    title when the store does not hold it)."""
+    source = sources.get(citation["source"]) or {}
+    return _Cited(
+        _Source(
+            title=source.get("title") or citation["source"],
+            publisher=source.get("publisher"),
+            authors=tuple(source.get("authors") or ()),
+            url=source.get("url"),
+            published=source.get("published"),
+        ),
+        citation.get("quote"),
+        citation.get("locator"),
+    )
+
+
+def _linked_title(title: str, url: str | None) -> str:
+    if url:
+        return f'<a href="{escape(url)}" rel="noopener noreferrer">{escape(title)}</a>'
+    return f"<cite>{escape(title)}</cite>"
+
+
+# The shared citation (`projections.exports.citations`) as the pages write it: HTML
+# in a list of sources, plain text in a version's changes; dates in words.
+_HTML = CitationMarkup(
+    text=lambda text: str(escape(text)),
+    title=_linked_title,
+    quote=lambda quote: f"<q>{escape(quote)}</q>",
+    url=None,
+    date=lambda text: str(escape(display_date(text))),
+)
+_TEXT = replace(PLAIN, date=display_date)
 
 
 def month_groups(
@@ -284,12 +340,7 @@ def _change_text(key: str, value: Any, names: NamesById, sources: Sources) -> st
     if key == "topics":
         return ", ".join(value)
     if key == "sources":
-        parts = []
-        for citation in value:
-            title = (sources.get(citation["source"]) or {}).get("title", citation["source"])
-            quote = f": “{citation['quote']}”" if citation.get("quote") else ""
-            parts.append(f"{title}{quote}")
-        return "; ".join(parts)
+        return "; ".join(cite(_cited(citation, sources), _TEXT) for citation in value)
     if key == "details" and isinstance(value, Mapping):
         return "; ".join(f"{row['label']}: {_row_text(row)}" for row in detail_rows(value, names))
     return str(value)

@@ -10,7 +10,8 @@ no entries has only the header; the HTTP headers and the file name still
 say the position.)
 
 Sources: `sources` cites each one for people, a line each (`[1] Title,
-Publisher, published 2023-12-28, URL. “quote” (paragraph 3)`); `source_ids`
+Publisher (Authors), published 2023-12-28, URL. “quote” (paragraph 3)`, the
+shared citation of `citations.cite`); `source_ids`
 and `source_urls` list them for filtering; `citations` holds them whole as a
 JSON array, lossless, for programs.
 

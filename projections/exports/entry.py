@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from projections.exports.citations import cite, fields
 from projections.exports.dates import Occurred, occurred_of
 from projections.exports.references import References, SourceInfo
 
@@ -162,34 +163,13 @@ def detail_items(entry: ExportEntry) -> list[tuple[str, str]]:
 
 def citation_json(citation: Citation) -> dict[str, Any]:
     """A citation with its source's fields, as JSON-ready data in a fixed key order."""
-    source = citation.source
-    return {
-        "number": citation.number,
-        "source": source.id,
-        "title": source.title,
-        "publisher": source.publisher,
-        "authors": list(source.authors),
-        "url": source.url,
-        "published": source.published,
-        "quote": citation.quote,
-        "locator": citation.locator,
-    }
+    return {"number": citation.number, "source": citation.source.id, **fields(citation)}
 
 
 def citation_text(citation: Citation) -> str:
-    """`[1] Title, Publisher, published 2023-12-28, URL. “quote” (paragraph 3)` on one line."""
-    source = citation.source
-    text = f"[{citation.number}] {source.title}, {source.publisher}"
-    if source.published:
-        text += f", published {source.published}"
-    if source.url:
-        text += f", {source.url}"
-    text += "."
-    if citation.quote:
-        text += f" “{' '.join(citation.quote.split())}”"
-    if citation.locator:
-        text += f" ({citation.locator})"
-    return text
+    """`[1] Title, Publisher (Authors), published 2023-12-28, URL. “quote” (paragraph 3)`
+    on one line: the shared citation (`citations.cite`) as plain text, numbered."""
+    return f"[{citation.number}] {cite(citation)}"
 
 
 def _plain(value: Any) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from html import escape
 
 from projections.exports.chronology import Chronology
+from projections.exports.citations import CitationMarkup, cite
 from projections.exports.entry import Citation, ExportEntry, detail_items, kind_label
 from projections.exports.months import by_month, heading
 from projections.exports.stream import buffered
@@ -126,21 +127,12 @@ def _entry(entry: ExportEntry) -> str:
 
 
 def _citation(citation: Citation) -> str:
-    source = citation.source
-    title = f"<cite>{_e(source.title)}</cite>"
-    if source.url:
-        title = f'<a href="{_e(source.url)}" rel="noreferrer">{title}</a>'
-    text = f"{title}, {_e(source.publisher)}"
-    if source.authors:
-        text += f" ({_e(', '.join(source.authors))})"
-    if source.published:
-        text += f", published {_e(source.published)}"
-    text += "."
-    if citation.quote:
-        text += f" <q>{_lines(citation.quote)}</q>"
-    if citation.locator:
-        text += f" ({_e(citation.locator)})"
-    return f"<li>{text}</li>"
+    return f"<li>{cite(citation, _MARKUP)}</li>"
+
+
+def _title(title: str, url: str | None) -> str:
+    cited = f"<cite>{_e(title)}</cite>"
+    return f'<a href="{_e(url)}" rel="noreferrer">{cited}</a>' if url else cited
 
 
 def _e(text: str) -> str:
@@ -150,3 +142,8 @@ def _e(text: str) -> str:
 def _lines(text: str) -> str:
     """Escaped text whose line breaks stay line breaks."""
     return "<br/>".join(_e(line) for line in text.splitlines())
+
+
+_MARKUP = CitationMarkup(
+    text=_e, title=_title, quote=lambda quote: f"<q>{_lines(quote)}</q>", url=None, date=_e
+)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from projections.exports.chronology import Chronology
+from projections.exports.citations import CitationMarkup, cite
 from projections.exports.entry import Citation, ExportEntry, detail_items, kind_label
 from projections.exports.months import by_month, heading
 from projections.exports.stream import buffered
@@ -96,21 +97,7 @@ def _entry(entry: ExportEntry, note: int) -> str:
 
 
 def _citation(citation: Citation) -> str:
-    source = citation.source
-    text = f"*{inline(source.title)}*, {inline(source.publisher)}"
-    if source.authors:
-        text += f" ({inline(', '.join(source.authors))})"
-    if source.published:
-        text += f", published {inline(source.published)}"
-    if source.url:
-        text += f", {_link(source.url)}"
-    text += "."
-    if citation.quote:
-        text += f" Quote: “{inline(citation.quote)}”"
-        text += f" ({inline(citation.locator)})." if citation.locator else "."
-    elif citation.locator:
-        text += f" At {inline(citation.locator)}."
-    return text
+    return cite(citation, _MARKUP)
 
 
 def _link(url: str) -> str:
@@ -145,3 +132,12 @@ def block(text: str) -> str:
         line = _LIST_NUMBER.sub(r"\1\\\2", line)
         lines.append(line)
     return "\\\n".join(lines)
+
+
+_MARKUP = CitationMarkup(
+    text=inline,
+    title=lambda title, url: f"*{inline(title)}*",
+    quote=lambda quote: f"“{inline(quote)}”",
+    url=_link,
+    date=inline,
+)

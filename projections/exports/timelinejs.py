@@ -18,6 +18,7 @@ from html import escape
 from typing import Any
 
 from projections.exports.chronology import Chronology
+from projections.exports.citations import CitationMarkup, cite
 from projections.exports.dates import Part, point_label
 from projections.exports.entry import ExportEntry, detail_items, kind_label
 from projections.exports.json import dumps, meta_json
@@ -105,20 +106,7 @@ def _text(entry: ExportEntry) -> str:
         facts.append(("Location", entry.body["location"]))
     facts += detail_items(entry)
     html.append("<p>" + "<br>".join(f"{_e(k)}: {_e(v)}" for k, v in facts) + "</p>")
-    sources = []
-    for citation in entry.citations:
-        source = citation.source
-        title = _e(source.title)
-        if source.url:
-            title = f'<a href="{_e(source.url)}">{title}</a>'
-        item = f"{title}, {_e(source.publisher)}"
-        if source.published:
-            item += f", published {_e(source.published)}"
-        if citation.quote:
-            item += f": “{_e(citation.quote)}”"
-        if citation.locator:
-            item += f" ({_e(citation.locator)})"
-        sources.append(f"<li>{item}</li>")
+    sources = [f"<li>{cite(citation, _MARKUP)}</li>" for citation in entry.citations]
     html.append(f"<p>Sources:</p><ol>{''.join(sources)}</ol>")
     return "".join(html)
 
@@ -129,3 +117,12 @@ def _e(text: str) -> str:
 
 def _lines(text: str) -> str:
     return "<br>".join(_e(line) for line in text.splitlines())
+
+
+def _title(title: str, url: str | None) -> str:
+    return f'<a href="{_e(url)}">{_e(title)}</a>' if url else _e(title)
+
+
+_MARKUP = CitationMarkup(
+    text=_e, title=_title, quote=lambda quote: f"“{_e(quote)}”", url=None, date=_e
+)

@@ -44,7 +44,7 @@ def test_keyboard_alone_reaches_an_entrys_sources_and_opens_them_with_enter(
     expect(details).not_to_have_attribute("open", "")
     page.keyboard.press("Enter")
     expect(details).to_have_attribute("open", "")
-    expect(details.locator("blockquote").first).to_be_visible()
+    expect(details.locator(".cite q").first).to_be_visible()
 
 
 def test_focus_is_visible_on_links_and_controls(site: Site, page: Page) -> None:

@@ -105,7 +105,9 @@ def test_the_sources_of_an_entry_open_on_demand(site: Site, page: Page) -> None:
     expect(quote).to_be_hidden()
     meeting.get_by_text("Sources and quotes").click()
     expect(quote).to_be_visible()
-    expect(meeting.locator(".cite").first).to_contain_text("CBS News, 28 Dec 2023")
+    expect(meeting.locator(".cite").first).to_contain_text(
+        "CBS News (Caitlin Yilek, Camilo Montoya Galvez), published 28 Dec 2023."
+    )
 
 
 def test_pages_follow_the_api_cursor_until_the_last(site: Site, page: Page) -> None:

@@ -2,19 +2,35 @@
 
 The EDTF pattern lives in `domain/dates.py` alone; the exports and the web
 pages take dates apart through it and say them in words through one
-describer (`projections/exports/dates.py`).
+describer (`projections/exports/dates.py`). A citation is worded by one
+function (`projections/exports/citations.py`): every export format and the
+web pages say exactly its words, their markup aside.
 """
 
 from __future__ import annotations
 
 import ast
+import csv
+import io
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from html import unescape
 from pathlib import Path
+from typing import Any, cast
 
+import orjson
 import pytest
+from icalendar import Calendar
 
 from api.web.dates import display_date
+from api.web.present import entry_card
+from projections.exports import FORMATS, Chronology, ExportMeta
+from projections.exports.citations import FIELDS, PLAIN, cite, fields
 from projections.exports.dates import Occurred, occurred_of, short_date
+from projections.exports.entry import Citation, ExportEntry, citation_json
+from projections.exports.references import SourceInfo
+from projections.queries import TimelineFilters
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("domain", "projections", "api", "scripts")
@@ -87,3 +103,167 @@ def test_one_reading_gives_both_lengths_of_words(
     occurred: Occurred = occurred_of(text, start, end)
     assert occurred.label() == long
     assert short_date(text, start, end) == short
+
+
+# A citation with every field, in words no format escapes.
+SOURCE = SourceInfo(
+    id="daily-record-talks",
+    title="Border talks resume",
+    publisher="Daily Record",
+    authors=("Ana Ruiz", "Bo Li"),
+    url="https://example.org/talks",
+    published="2023-12-28",
+)
+CITATION = Citation(1, SOURCE, "Talks went on for weeks", "paragraph 3")
+BODY: dict[str, Any] = {
+    "id": "talks-resume",
+    "kind": "meeting",
+    "title": "Talks resume",
+    "summary": "Negotiators met again.",
+    "occurred": "2023-12-27",
+    "occurred_start": "2023-12-27",
+    "occurred_end": "2023-12-27",
+    "status": "recorded",
+    "version": 1,
+    "position": 7,
+    "recorded_at": "2024-01-02T10:00:00+00:00",
+    "updated_at": "2024-01-02T10:00:00+00:00",
+    "actors": [],
+    "topics": ["border"],
+    "details": {},
+    "links": [],
+    "sources": [{"source": SOURCE.id, "quote": CITATION.quote, "locator": CITATION.locator}],
+}
+# The shared words, as plain text: what every format must say, markup aside.
+WORDS = cite(CITATION)
+LINKED = cite(CITATION, replace(PLAIN, url=None))  # the title carries the URL
+LINKED_Q = cite(CITATION, replace(PLAIN, url=None, quote=lambda quote: quote))  # <q> marks it
+
+
+@dataclass
+class _OneEntry:
+    """A chronology of one entry, as the format renderers read one."""
+
+    entry: ExportEntry
+    meta: ExportMeta = field(
+        default_factory=lambda: ExportMeta(1, None, "0" * 64, TimelineFilters())
+    )
+    count: int = 1
+
+    def entries(self) -> Iterator[ExportEntry]:
+        return iter([self.entry])
+
+
+def _exported(format_name: str) -> str:
+    entry = ExportEntry(
+        body=BODY,
+        occurred=occurred_of("2023-12-27", "2023-12-27", "2023-12-27"),
+        actors=(),
+        citations=(CITATION,),
+        names={},
+    )
+    chronology = cast(Chronology, _OneEntry(entry))
+    return b"".join(FORMATS[format_name].render(chronology)).decode()
+
+
+def _text_of_html(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def _md(text: str) -> str:
+    line = next(line for line in text.splitlines() if line.startswith("[^1]: "))
+    return line.removeprefix("[^1]: ").replace("*", "").replace("<", "").replace(">", "")
+
+
+def _html(text: str) -> str:
+    return _text_of_html(re.findall(r'<ol class="sources">\n(.*?)\n</ol>', text)[0])
+
+
+def _csv(text: str) -> str:
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert orjson.loads(row["citations"]) == [citation_json(CITATION)]
+    return row["sources"].removeprefix("[1] ")
+
+
+def _json(text: str) -> str:
+    (cited,) = orjson.loads(text)["entries"][0]["sources"]
+    assert [key for key in FIELDS if key in cited] == list(FIELDS)
+    return cite(_FromJson(cited))
+
+
+def _ndjson(text: str) -> str:
+    return _json(orjson.dumps({"entries": [orjson.loads(text.splitlines()[1])]}).decode())
+
+
+def _ics(text: str) -> str:
+    (event,) = Calendar.from_ical(text).walk("VEVENT")
+    line = next(line for line in str(event["description"]).splitlines() if line.startswith("[1]"))
+    return line.removeprefix("[1] ")
+
+
+def _timelinejs(text: str) -> str:
+    slide = orjson.loads(text)["events"][0]["text"]["text"]
+    return _text_of_html(re.findall(r"<ol><li>(.*?)</li></ol>", slide)[0])
+
+
+@dataclass(frozen=True)
+class _FromJson:
+    """A citation read back from an export's JSON, for `cite`."""
+
+    data: dict[str, Any]
+
+    @property
+    def source(self) -> SourceInfo:
+        d = self.data
+        return SourceInfo(
+            d["source"], d["title"], d["publisher"], tuple(d["authors"]), d["url"], d["published"]
+        )
+
+    @property
+    def quote(self) -> str | None:
+        return cast(str | None, self.data["quote"])
+
+    @property
+    def locator(self) -> str | None:
+        return cast(str | None, self.data["locator"])
+
+
+# Each format: how to find its citation's words, and the shared words it must say.
+READERS: dict[str, tuple[Callable[[str], str], str]] = {
+    "md": (_md, WORDS),
+    "html": (_html, LINKED_Q),
+    "csv": (_csv, WORDS),
+    "json": (_json, WORDS),
+    "ndjson": (_ndjson, WORDS),
+    "ics": (_ics, WORDS),
+    "timelinejs": (_timelinejs, LINKED),
+}
+
+
+def test_every_export_format_has_a_citation_reader_here() -> None:
+    assert set(READERS) == set(FORMATS)
+
+
+@pytest.mark.parametrize("format_name", sorted(READERS))
+def test_every_export_format_cites_with_the_shared_words(format_name: str) -> None:
+    read, words = READERS[format_name]
+    said = read(_exported(format_name))
+    assert said == words
+    for part in ("Ana Ruiz, Bo Li", "Talks went on for weeks", "(paragraph 3)"):
+        assert part in said
+
+
+def test_the_pages_cite_with_the_shared_words() -> None:
+    sources = {SOURCE.id: {**asdict(SOURCE), "authors": list(SOURCE.authors)}}
+    card = entry_card(BODY, {}, sources)
+    (cited,) = card["citations"]
+    assert f'<a href="{SOURCE.url}"' in cited["html"]
+    dated = replace(PLAIN, url=None, quote=lambda quote: quote, date=display_date)
+    assert _text_of_html(cited["html"]) == cite(CITATION, dated)
+    assert "Ana Ruiz, Bo Li" in cited["html"]
+    assert "published 28 Dec 2023" in cited["html"]
+
+
+def test_the_json_fields_of_a_citation_are_the_shared_fields_in_order() -> None:
+    assert tuple(fields(CITATION)) == FIELDS
+    assert list(citation_json(CITATION)) == ["number", "source", *FIELDS]
