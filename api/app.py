@@ -1,10 +1,13 @@
-"""The FastAPI app factory: the one place the web side is composed."""
+"""The FastAPI app factory: the one place the web side is composed.
+
+The system behind it (write service, read models, signer) is built by the
+composition root, `projections.bootstrap`, from the settings, when the app starts.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,8 +29,7 @@ from api.routes import (
 from api.settings import Settings
 from api.tokens import TokenStore
 from api.web import router as web_pages
-from domain import TimelineApp, store_env
-from projections import CheckpointSigner, ReadModels
+from projections.bootstrap import bootstrap
 
 __all__ = ["create_app"]
 
@@ -52,24 +54,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        env = store_env(settings.db)
-        app.state.timeline = timeline = TimelineApp(env)
-        # On SQLite the views catch up here, on start, and after each write.
-        app.state.read_models = read_models = ReadModels(
-            timeline,
-            env,
-            page_cache=settings.page_cache,
-            signer=_signer(settings),
-            sign_every=settings.checkpoint_seconds,
-        )
-        # Writes from other processes, e.g. an import while the server runs.
-        read_models.follow_in_background()
-        app.state.tokens = TokenStore(read_models.db)
-        try:
+        with bootstrap(settings.system_config()) as system:
+            app.state.timeline = system.app
+            # On SQLite the views catch up here, on start, and after each write.
+            app.state.read_models = read_models = system.read_models()
+            # Writes from other processes, e.g. an import while the server runs.
+            read_models.follow_in_background()
+            app.state.tokens = TokenStore(system.db)
             yield
-        finally:
-            read_models.close()
-            timeline.close()
 
     app = FastAPI(
         title="policy-timeline",
@@ -91,13 +83,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_pages)  # the HTML pages at /, outside the API and its document
     _document_reads(app, open_reads=not settings.protect_reads)
     return app
-
-
-def _signer(settings: Settings) -> CheckpointSigner | None:
-    """The log's signer, when a key is configured; its file is read at start."""
-    if not settings.signing_key:
-        return None
-    return CheckpointSigner(Path(settings.signing_key), settings.log_origin)
 
 
 def _document_reads(app: FastAPI, *, open_reads: bool) -> None:

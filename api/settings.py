@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain import DEFAULT_URL
+from domain import DEFAULT_URL, parse_store_url
+from projections.bootstrap import SystemConfig
 
 __all__ = ["Settings"]
 
@@ -41,3 +44,14 @@ class Settings(BaseSettings):
     checkpoint_seconds: float = 1.0
     """The least time between two new signed checkpoints (TIMELINE_CHECKPOINT_SECONDS):
     within it, readers get the last one signed, so signing costs writes nothing."""
+
+    def system_config(self) -> SystemConfig:
+        """What `projections.bootstrap` builds the server's system from; raise
+        StoreURLError for a store URL naming no store."""
+        return SystemConfig(
+            store=parse_store_url(self.db),
+            signing_key=Path(self.signing_key) if self.signing_key else None,
+            log_origin=self.log_origin,
+            sign_every=self.checkpoint_seconds,
+            page_cache=self.page_cache,
+        )

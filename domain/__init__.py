@@ -23,7 +23,15 @@ from domain.errors import (
     VersionConflict,
 )
 from domain.sources import Source
-from domain.store import DEFAULT_URL, StoreURLError, store_env
+from domain.store import (
+    DEFAULT_URL,
+    PostgresConfig,
+    SQLiteConfig,
+    StoreConfig,
+    StoreURLError,
+    parse_store_url,
+    store_env,
+)
 
 __all__ = [
     "DEFAULT_URL",
@@ -41,19 +49,17 @@ __all__ = [
     "EntryRetracted",
     "IdempotencyKeyReused",
     "NotFound",
+    "PostgresConfig",
+    "SQLiteConfig",
     "Source",
     "SourceNotFound",
+    "StoreConfig",
     "StoreURLError",
     "TimelineApp",
     "UnknownReference",
     "ValidationError",
     "VersionConflict",
-    "open_app",
     "parse_edtf_date",
+    "parse_store_url",
     "store_env",
 ]
-
-
-def open_app(url: str = DEFAULT_URL) -> TimelineApp:
-    """Open the write service on the store at `url`; raise StoreURLError."""
-    return TimelineApp(store_env(url))

@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
 
 from domain.actors import Actor, parse_actor
 from domain.entries import Entry, parse_entry
@@ -77,6 +77,20 @@ class TimelineApp(Application[UUID]):
         super().__init__(env)
         # Actors and sources are never deleted, so once seen they exist for good.
         self._known: set[UUID] = set()
+        self._when_written: list[Callable[[], None]] = []
+
+    def when_written(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after every command that stores events, once they are
+        committed: the composition root (`projections.bootstrap`) hangs the read
+        models here, so no caller of a command has to remember to bring them up.
+        A listener's error propagates to the command's caller; the events stay stored.
+        """
+        self._when_written.append(listener)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        # The library's hook, called after each save has committed.
+        for listener in self._when_written:
+            listener()
 
     def construct_transcoder(self) -> Transcoder:
         return default_transcoder()

@@ -1,18 +1,19 @@
 """Read models built from the event log: timelines, actor histories, versions, search.
 
-`ReadModels` is the read side's composition root: the views' database (the
-store's own SQLite file or PostgreSQL database), the projector that keeps
-them up with the log, and the queries the API asks.
+`ReadModels` holds the read side: the views' database (the store's own
+SQLite file or PostgreSQL database), the projector that keeps them up with the
+log, and the queries the API asks. `projections.bootstrap` builds it, with the
+write service, for the API and every command.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
 
 from domain import TimelineApp
-from projections.database import Database, RebuildRunning, open_database
+from projections.database import Database, RebuildRunning
+from projections.dialect import Dialect
 from projections.ledger import Ledger, log_table
 from projections.projector import VIEW_CLASSES, Projector, RebuildReport
 from projections.queries import AsOf, Page, Queries, TimelineFilters, ViewsBehind
@@ -27,6 +28,7 @@ __all__ = [
     "AsOf",
     "CheckpointSigner",
     "Database",
+    "Dialect",
     "Ledger",
     "Page",
     "Projector",
@@ -38,7 +40,6 @@ __all__ = [
     "TimelineFilters",
     "View",
     "ViewsBehind",
-    "open_database",
 ]
 
 
@@ -49,23 +50,26 @@ class ReadModels:
     itself, after writes and before reads that wait; without it (the default
     on PostgreSQL) `policy-timeline project` does, and readers wait for it.
     `page_cache` keeps that many timeline pages (see `projections.page_cache`).
+    The read models own `db` from here on: `close()` closes it.
     """
 
     def __init__(
         self,
         app: TimelineApp,
-        env: Mapping[str, str],
+        db: Database,
         *,
         in_process: bool | None = None,
         page_cache: int = 0,
         signer: CheckpointSigner | None = None,
         sign_every: float = 0.0,
     ) -> None:
-        self.db = open_database(env)
+        self.db = db
         self.log_table = log_table(app)
         self.projector = Projector(app, self.db)
         self.queries = Queries(self.db, page_cache=page_cache)
-        self.in_process = self.db.dialect == "sqlite" if in_process is None else in_process
+        if in_process is None:
+            in_process = db.dialect.views_follow_in_process
+        self.in_process = in_process
         self._follower: threading.Thread | None = None
         self._stopping = threading.Event()
         self._head_lock = threading.Lock()

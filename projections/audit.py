@@ -233,30 +233,14 @@ class _Scan:
         """Every row's leaf hash: one comprehension in the common case, where ids are
         the recorder's own (32 hex digits on SQLite, UUIDs on PostgreSQL)."""
         topics = self.topics
-        sha256, join, u64, start, fromhex = (
-            hashlib.sha256,
-            b"".join,
-            U64,
-            LEAF_PREFIX,
-            bytes.fromhex,
-        )
-
-        def hashed(state: bytes) -> bytes:
-            return sha256(state).digest()
-
+        sha256, join, u64, start = hashlib.sha256, b"".join, U64, LEAF_PREFIX
+        id_bytes = self.db.dialect.id_bytes
         for _ in range(2):
             try:
-                if self.db.dialect == "sqlite":
-                    return [
-                        sha256(
-                            join(
-                                (start, fromhex(o), u64(v), topics[t], sha256(s).digest(), u64(p))
-                            )
-                        ).digest()
-                        for p, o, v, t, s in rows
-                    ]
                 return [
-                    sha256(join((start, o.bytes, u64(v), topics[t], hashed(s), u64(p)))).digest()
+                    sha256(
+                        join((start, id_bytes(o), u64(v), topics[t], sha256(s).digest(), u64(p)))
+                    ).digest()
                     for p, o, v, t, s in rows
                 ]
             except KeyError:  # a topic not seen before
@@ -490,11 +474,7 @@ class _Scan:
         return self._plain(self.c.fetchall())
 
     def _plain(self, rows: list[Row]) -> list[Row]:
-        # SQLite gives tuples of int and bytes already; a driver could give a
-        # memoryview for a binary column, which never equals bytes.
-        if self.db.dialect == "sqlite":
-            return rows
-        return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows]
+        return self.db.dialect.plain_rows(rows)
 
     def _checkpoints(self, first: int, end: int) -> dict[int, tuple[int, str]]:
         self.c.execute(

@@ -3,7 +3,8 @@
 SQL is written once, with `?` placeholders and portable types; the PostgreSQL
 side translates the placeholders. Write transactions on SQLite begin
 IMMEDIATE, so two processes catching up at once queue for the write lock
-instead of failing when one's read snapshot goes stale.
+instead of failing when one's read snapshot goes stale. What cannot be written
+once is the database's `dialect` (`projections.dialect`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import fcntl
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
+
+from domain import PostgresConfig, SQLiteConfig, StoreConfig
+from projections.dialect import POSTGRESQL, SQLITE, Dialect
 
 __all__ = [
     "Cursor",
@@ -50,8 +54,9 @@ class Cursor(Protocol):
 
 
 class Database(Protocol):
-    dialect: str
-    """`sqlite` or `postgresql`: which of the few non-portable statements to use."""
+    @property
+    def dialect(self) -> Dialect:
+        """The backend's differences: the few non-portable statements and types."""
 
     def write(self) -> Any:
         """A context manager: one transaction holding the write lock, committed on exit."""
@@ -74,24 +79,26 @@ class Database(Protocol):
     def close(self) -> None: ...
 
 
-def open_database(env: Mapping[str, str]) -> SQLiteDatabase | PostgresDatabase:
-    """The database of the store that `env` (from `domain.store_env`) names."""
-    if env["PERSISTENCE_MODULE"].startswith("domain.store.sqlite"):
-        return SQLiteDatabase(env["SQLITE_DBNAME"], float(env.get("SQLITE_LOCK_TIMEOUT", "10")))
-    return PostgresDatabase(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=env["POSTGRES_PORT"],
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"],
-        schema=env.get("POSTGRES_SCHEMA"),
-    )
+def open_database(store: StoreConfig) -> SQLiteDatabase | PostgresDatabase:
+    """The database of the store `store` (from `domain.parse_store_url`) names."""
+    if isinstance(store, SQLiteConfig):
+        return SQLiteDatabase(store.name, store.lock_timeout)
+    if isinstance(store, PostgresConfig):
+        return PostgresDatabase(
+            dbname=store.dbname,
+            host=store.host,
+            port=str(store.port),
+            user=store.user,
+            password=store.password,
+            schema=store.schema,
+        )
+    raise TypeError(f"no database for {store!r}")
 
 
 class SQLiteDatabase:
     """One connection per thread to the store's SQLite file, in WAL mode."""
 
-    dialect = "sqlite"
+    dialect: ClassVar[Dialect] = SQLITE
 
     def __init__(self, name: str, timeout: float = 10.0) -> None:
         self.name = name
@@ -218,7 +225,7 @@ class _PostgresCursor:
 class PostgresDatabase:
     """A small connection pool on the store's PostgreSQL database."""
 
-    dialect = "postgresql"
+    dialect: ClassVar[Dialect] = POSTGRESQL
 
     def __init__(
         self,

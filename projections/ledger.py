@@ -158,7 +158,7 @@ class StoredLog:
 
     def __init__(self, db: Database, table: str) -> None:
         self.db = db
-        key = "rowid" if db.dialect == "sqlite" else "notification_id"
+        key = db.dialect.log_position
         self._select = (
             f"SELECT {key}, originator_id, originator_version, topic, state FROM {table} "
         )
@@ -232,8 +232,7 @@ class LedgerView(View):
     rebuildable: ClassVar[bool] = False
 
     def create_statements(self, token: str) -> list[str]:
-        # On SQLite an INTEGER PRIMARY KEY is the rowid: no second B-tree.
-        key = "INTEGER" if self.db.dialect == "sqlite" else "BIGINT"
+        key = self.db.dialect.integer_key
         leaves, nodes = self.t("ledger_leaves"), self.t("ledger_nodes")
         return [
             f"CREATE TABLE {leaves} (position {key} PRIMARY KEY, leaf BIGINT NOT NULL, "

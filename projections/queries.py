@@ -246,23 +246,14 @@ class Queries:
 
     def _search_clause(self) -> str:
         search = self._t("timeline_search")
-        if self.db.dialect == "sqlite":
-            return (
-                f"(i.entry_id, i.version) IN (SELECT entry_id, version FROM {search} "
-                f"WHERE {search} MATCH ?)"
-            )
-        return (
-            f"(i.entry_id, i.version) IN (SELECT entry_id, version FROM {search} "
-            "WHERE words @@ plainto_tsquery('simple', ?))"
-        )
+        match = self.db.dialect.search_match.format(table=search)
+        return f"(i.entry_id, i.version) IN (SELECT entry_id, version FROM {search} WHERE {match})"
 
     def _search_terms(self, q: str) -> str:
         words = search_words(q)
         if not words:
             raise ValidationError("q", "expected at least one word to search for")
-        if self.db.dialect == "sqlite":
-            return " ".join(f'"{word}"' for word in words)
-        return " ".join(words)
+        return self.db.dialect.search_terms(words)
 
     # Entries --------------------------------------------------------------
 

@@ -80,7 +80,7 @@ class TimelineView(View):
 
     def create_statements(self, token: str) -> list[str]:
         # ISO dates and times sort as text: byte-wise, whatever the database's collation.
-        iso = "TEXT" if self.db.dialect == "sqlite" else 'TEXT COLLATE "C"'
+        iso = self.db.dialect.sortable_text
         entries, index, search, clock, widest = (self.t(name) for name in self.tables)
         statements = [
             # The widest occurred interval yet: a date filter's lower bound on the
@@ -108,19 +108,7 @@ class TimelineView(View):
             f"recorded_at {iso} NOT NULL, reached_at {iso} NOT NULL)",
             f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (reached_at)",
         ]
-        if self.db.dialect == "sqlite":
-            statements.append(
-                f"CREATE VIRTUAL TABLE {search} USING fts5("
-                "words, entry_id UNINDEXED, version UNINDEXED, "
-                "tokenize = 'unicode61 remove_diacritics 2')"
-            )
-        else:
-            statements += [
-                f"CREATE TABLE {search} (entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
-                "words TSVECTOR NOT NULL, PRIMARY KEY (entry_id, version))",
-                f"CREATE INDEX ix_{search}_words_{token} ON {search} USING GIN (words)",
-            ]
-        return statements
+        return statements + self.db.dialect.search_statements(search, token)
 
     def ordered_tables(self) -> list[tuple[str, str]]:
         return [
@@ -163,13 +151,7 @@ class TimelineView(View):
             c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
             span = max(row[2] for row in index_rows)
             c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
-            if self.db.dialect == "sqlite":
-                c.executemany(f"INSERT INTO {search} VALUES (?,?,?)", search_rows)
-            else:
-                c.executemany(
-                    f"INSERT INTO {search} VALUES (?, ?, to_tsvector('simple', ?))",
-                    [(entry, version, words) for words, entry, version in search_rows],
-                )
+            c.executemany(self.db.dialect.search_insert.format(table=search), search_rows)
         c.executemany(f"INSERT INTO {clock} VALUES (?, ?, ?)", self._clock(c, clock, changes))
 
     @staticmethod

@@ -60,7 +60,7 @@ class View(TrackingRecorder, ABC):
     @property
     def blob(self) -> str:
         """The column type of pre-serialized JSON bytes."""
-        return "BLOB" if self.db.dialect == "sqlite" else "BYTEA"
+        return self.db.dialect.blob
 
     def t(self, table: str) -> str:
         """The name of one of this view's tables, with the rebuild suffix if any."""

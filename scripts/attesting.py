@@ -3,44 +3,31 @@
 On SQLite no follower runs beside the command line, so `import` and
 `load-sample` catch the ledger up themselves before they end (and, with
 TIMELINE_SIGNING_KEY, sign its head): a store is never left holding events
-nothing has witnessed. On PostgreSQL the ledger's follower does this.
+nothing has witnessed. On PostgreSQL the ledger's follower does this. The
+step itself is the composition root's (`System.attest`); this says how it went.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
-from domain import TimelineApp, store_env
-from projections import open_database
-from projections.trust.attest import attest
-from projections.trust.signer import signer_from_env
+from projections.bootstrap import System
 
 __all__ = ["attest_after_write"]
 
 
-def attest_after_write(db: str) -> bool:
+def attest_after_write(system: System) -> bool:
     """Catch the ledger up (SQLite) and sign its head; True when the signer refused.
 
     Says on stderr how far the ledger reached and what was signed, or why not.
     """
-    env = store_env(db)
-    database = open_database(env)
     try:
-        if database.dialect != "sqlite":
-            return False
-        try:
-            signer = signer_from_env(os.environ)
-        except (OSError, ValueError) as error:
-            print(f"policy-timeline: TIMELINE_SIGNING_KEY: {error}", file=sys.stderr)
-            return True
-        app = TimelineApp(env)
-        try:
-            done = attest(app, database, signer)
-        finally:
-            app.close()
-    finally:
-        database.close()
+        done = system.attest()
+    except (OSError, ValueError) as error:
+        print(f"policy-timeline: TIMELINE_SIGNING_KEY: {error}", file=sys.stderr)
+        return True
+    if done is None:
+        return False
     if done.refusal is not None:
         print(f"policy-timeline: the log's signer refuses: {done.refusal}", file=sys.stderr)
         return True

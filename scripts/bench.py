@@ -20,9 +20,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
-from domain import TimelineApp, open_app
+from domain import TimelineApp
 from domain.import_formats import count_lines
 from domain.importing import BATCH_SIZE, import_file
+from projections.bootstrap import System, SystemConfig, bootstrap
 from projections.exports import FORMATS
 from scripts.bench_export import ExportFigure, export_figures, print_figures
 from scripts.bench_http import HttpFigure, http_row, wrk_available
@@ -218,10 +219,10 @@ def synthetic_entries(count: int) -> Iterator[dict[str, Any]]:
         }
 
 
-def seed_store(url: str) -> TimelineApp:
-    app = open_app(url)
-    seed(app)
-    return app
+def seed_store(system: System) -> TimelineApp:
+    """`system`'s write service, its store seeded with what `synthetic_entries` cite."""
+    seed(system.app)
+    return system.app
 
 
 def seed(app: TimelineApp) -> None:
@@ -275,8 +276,9 @@ def import_row(folder: Path, entries: int, console: Console) -> Figure:
     path = folder / "import.ndjson"
     write_synthetic_file(path, entries)
     store = folder / "import.db"
-    app = open_app(f"sqlite:///{store}")
+    system = bootstrap(SystemConfig.from_url(f"sqlite:///{store}"))
     try:
+        app = system.app
         with _progress(console, f"importing {entries:,} entries", count_lines(path)) as tick:
             reached = 0
 
@@ -289,7 +291,7 @@ def import_row(folder: Path, entries: int, console: Console) -> Figure:
             report = import_file(app, path, by="bench", on_progress=advance)
             seconds = time.perf_counter() - started
     finally:
-        app.close()
+        system.close()
     if report.bad:
         raise RuntimeError(f"the synthetic file had bad records: {report.problem_lines()[:3]}")
     rows = _stored_rows(store, 1)
@@ -315,15 +317,13 @@ def _timed_engine(
     console: Console,
     label: str,
 ) -> _Run:
-    app = seed_store(f"sqlite:///{path}")
-    first = app.head_position() + 1
-    try:
+    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+        app = seed_store(system)
+        first = app.head_position() + 1
         with _progress(console, label, count) as tick:
             started = time.perf_counter()
             work(app, tick)
             seconds = time.perf_counter() - started
-    finally:
-        app.close()
     return _Run(seconds, _stored_rows(path, first))
 
 

@@ -37,8 +37,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from domain import TimelineApp, store_env
-from projections import Projector, open_database
+from projections import Projector
+from projections.bootstrap import SystemConfig, bootstrap
 from projections.exports import FORMATS
 from scripts.bench_views import make_store
 from scripts.progress import progress_bar
@@ -87,17 +87,11 @@ def build_store(path: Path, entries: int, console: Console) -> int:
     """A synthetic SQLite store of `entries` entries at `path`, every view caught up."""
     with progress_bar(console, f"writing a log of {entries:,} entries", entries) as tick:
         head = make_store(path, entries, tick)
-    env = store_env(f"sqlite:///{path}")
-    app = TimelineApp(env)
-    db = open_database(env)
-    try:
-        projector = Projector(app, db, page=10_000)
+    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+        projector = Projector(system.app, system.db, page=10_000)
         projector.create()
         with progress_bar(console, f"catching the views up to {head:,}", head) as tick:
             projector.catch_up(progress=tick)
-    finally:
-        db.close()
-        app.close()
     return head
 
 

@@ -23,8 +23,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from domain import TimelineApp, store_env
-from projections import CheckpointSigner, ReadModels, merkle
+from domain import TimelineApp, parse_store_url
+from projections import CheckpointSigner, merkle
+from projections.bootstrap import SystemConfig, bootstrap
 from projections.trust.notes import Note, SignerKey, TreeHead
 from scripts.bench_tables import Figure
 
@@ -51,7 +52,7 @@ def trust_rows(
     plain, served = float("inf"), float("inf")
     for round_ in range(ROUNDS):
         plain = min(plain, _write_path(folder / f"unsigned-{round_}.db", bodies, None, seed))
-        again = CheckpointSigner(_copy_key(key_path, folder / f"served-{round_}.key"))
+        again = _copy_key(key_path, folder / f"served-{round_}.key")
         seconds, _, _ = _write_path_signed(
             folder / f"served-{round_}.db", bodies, again, seed, every=SIGN_EVERY
         )
@@ -63,8 +64,7 @@ def trust_rows(
         "the same writes without a key",
         plain,
     )
-    signer = CheckpointSigner(key_path)
-    signed, heads, proofs = _write_path_signed(folder / "signed.db", bodies, signer, seed)
+    signed, heads, proofs = _write_path_signed(folder / "signed.db", bodies, key_path, seed)
     yield Figure(
         "record entries one at a time, a new signed checkpoint after each",
         entries,
@@ -72,11 +72,12 @@ def trust_rows(
         "the same writes without a key",
         plain,
     )
-    texts = [TreeHead(signer.origin, size, root).text.encode() for size, root in heads]
+    origin = key.name  # the signers' origin: no TIMELINE_LOG_ORIGIN here
+    texts = [TreeHead(origin, size, root).text.encode() for size, root in heads]
     yield Figure(
         "checkpoint notes signed (text and Ed25519)",
         len(heads),
-        _timed(lambda: [TreeHead(signer.origin, s, r).sign(key) for s, r in heads]),
+        _timed(lambda: [TreeHead(origin, s, r).sign(key) for s, r in heads]),
         "Ed25519 sign of the same bytes",
         _timed(lambda: [key.sign(t) for t in texts]),
     )
@@ -88,7 +89,7 @@ def trust_rows(
         "Ed25519 sign of the same bytes",
         _timed(lambda: [key.sign(t) for t in texts]),
     )
-    notes = [str(TreeHead(signer.origin, s, r).sign(key)) for s, r in heads]
+    notes = [str(TreeHead(origin, s, r).sign(key)) for s, r in heads]
     public = Ed25519PublicKey.from_public_bytes(key.verifier.public)
     signed_pairs = [
         (Note.parse(n).signatures[0].signature, t) for n, t in zip(notes, texts, strict=True)
@@ -103,28 +104,28 @@ def trust_rows(
 
 
 def _write_path(
-    path: Path, bodies: list[dict[str, object]], signer: CheckpointSigner | None, seed: Seed
+    path: Path, bodies: list[dict[str, object]], key: Path | None, seed: Seed
 ) -> float:
-    return _write_path_signed(path, bodies, signer, seed)[0]
+    return _write_path_signed(path, bodies, key, seed)[0]
 
 
 def _write_path_signed(
     path: Path,
     bodies: list[dict[str, object]],
-    signer: CheckpointSigner | None,
+    key: Path | None,
     seed: Seed,
     every: float = 0.0,
 ) -> tuple[float, list[tuple[int, bytes]], dict[tuple[int, int], list[bytes]]]:
-    env = store_env(f"sqlite:///{path}")
-    app = TimelineApp(env)
+    config = SystemConfig(parse_store_url(f"sqlite:///{path}"), key, sign_every=every)
+    system = bootstrap(config)
+    app = system.app
     seed(app)
-    models = ReadModels(app, env, signer=signer, sign_every=every)
+    models = system.read_models()  # caught up after each write, by the bootstrap
     heads: list[tuple[int, bytes]] = []
     try:
         started = time.perf_counter()
         for body in bodies:
             app.record_entry(body, by="bench")
-            models.written()
             if models.checkpoints is not None:
                 signed = models.checkpoints.latest().checkpoint
                 if not heads or heads[-1][0] != signed.tree_size:
@@ -136,8 +137,7 @@ def _write_path_signed(
             path_ = ledger.consistency_proof(first, second).path
             proofs[(first, second)] = [bytes.fromhex(h) for h in path_]
     finally:
-        models.close()
-        app.close()
+        system.close()
     return seconds, heads, proofs
 
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from domain import TimelineApp, store_env
-from projections import Projector, open_database
+from projections import Projector
 from projections.audit import BATCH, START, verify_log
+from projections.bootstrap import SystemConfig, bootstrap
 from projections.database import Database
 from projections.ledger import LedgerView, StoredLog, log_table
 from scripts.bench_views import make_store
@@ -62,26 +62,17 @@ def verify_row(
     """Make a synthetic SQLite store of `entries` entries at `path`, let the ledger
     witness it, then time `verify_store` on it. `making`/`witnessing` tick progress."""
     make_store(path, entries, making or (lambda _: None))
-    env = store_env(f"sqlite:///{path}")
-    app = TimelineApp(env)
-    db = open_database(env)
-    try:
-        projector = Projector(app, db, views=[LedgerView], page=BATCH)
+    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+        projector = Projector(system.app, system.db, views=[LedgerView], page=BATCH)
         projector.create()
         projector.catch_up(progress=witnessing)
-    finally:
-        db.close()
-        app.close()
     return verify_store(f"sqlite:///{path}", entries, rounds=rounds)
 
 
 def verify_store(url: str, entries: int = 0, *, rounds: int = 3) -> VerifyFigure:
     """Time `verify_log` and `plain_sha256` on the store at `url`, alternating."""
-    env = store_env(url)
-    app = TimelineApp(env)
-    db = open_database(env)
-    try:
-        table = log_table(app)
+    with bootstrap(SystemConfig.from_url(url)) as system:
+        db, table = system.db, log_table(system.app)
         best = best_baseline = float("inf")
         events = 0
         for _ in range(rounds):
@@ -93,9 +84,6 @@ def verify_store(url: str, entries: int = 0, *, rounds: int = 3) -> VerifyFigure
             best = min(best, time.perf_counter() - started)
             if not report.ok or report.checked != events:
                 raise RuntimeError(f"the bench store did not verify: {report.to_json()}")
-    finally:
-        db.close()
-        app.close()
     return VerifyFigure(entries, events, best, best_baseline)
 
 

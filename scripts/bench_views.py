@@ -23,9 +23,9 @@ from typing import Any
 
 import orjson
 
-from domain import TimelineApp, store_env
-from projections import Projector, Queries, TimelineFilters, open_database
+from projections import Projector, Queries, TimelineFilters
 from projections.actors import folded_names
+from projections.bootstrap import SystemConfig, bootstrap
 from projections.database import CACHE_KIB
 from projections.entries import (
     facets,
@@ -47,9 +47,8 @@ Tick = Callable[[int], None]
 
 def make_store(path: Path, entries: int, tick: Tick, seed: int = 7) -> int:
     """A fresh SQLite store at `path` with `entries` synthetic entries; return the head."""
-    env = store_env(f"sqlite:///{path}")
-    app = TimelineApp(env)
-    try:
+    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+        app = system.app
         for i in range(ACTORS):
             app.register_actor(
                 {"id": f"actor-{i}", "name": f"Actor Número {i}", "kind": "person"}, by="bench"
@@ -59,8 +58,6 @@ def make_store(path: Path, entries: int, tick: Tick, seed: int = 7) -> int:
         template_state = app.recorder.select_notifications(start=first.position, limit=1)[0]
         template: dict[str, Any] = orjson.loads(template_state.state)
         topic = template_state.topic
-    finally:
-        app.close()
     rng = random.Random(seed)
     db = sqlite3.connect(path, isolation_level=None)
     try:
@@ -127,18 +124,12 @@ def _row(template: dict[str, Any], topic: str, rng: random.Random) -> tuple[str,
 
 def replay(path: Path, tick: Tick) -> float:
     """Seconds to rebuild every view from position 0 and swap it in."""
-    env = store_env(f"sqlite:///{path}")
-    app = TimelineApp(env)
-    db = open_database(env)
-    try:
-        projector = Projector(app, db)
+    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+        projector = Projector(system.app, system.db)
         projector.create()
         started = time.perf_counter()
         projector.rebuild(progress=tick)
         return time.perf_counter() - started
-    finally:
-        db.close()
-        app.close()
 
 
 def raw_rebuild(path: Path, tick: Tick) -> float:
@@ -147,18 +138,12 @@ def raw_rebuild(path: Path, tick: Tick) -> float:
     It shapes rows with the views' own pure functions, but has none of the
     views' machinery: no library notifications, tracking, pages or dispatch.
     """
-    env = store_env(f"sqlite:///{path}")
-    app = TimelineApp(env)
-    views_db = open_database(env)
-    try:
-        fresh = Projector(app, views_db, suffix="__raw")
-        with views_db.write() as c:
+    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+        fresh = Projector(system.app, system.db, suffix="__raw")
+        with system.db.write() as c:
             for view in fresh.views:
                 view.drop_tables(c)
         fresh.create()
-    finally:
-        views_db.close()
-        app.close()
     db = sqlite3.connect(path, isolation_level=None)
     try:
         # The same settings as the views' own connections: the row measures the machinery.
@@ -285,10 +270,8 @@ class QueryFigure:
 
 def query_figures(path: Path, head: int, queries: int, seed: int = 11) -> Iterator[QueryFigure]:
     """p50/p99 of a topic-filtered page of 50, now and as of a position mid-log."""
-    env = store_env(f"sqlite:///{path}")
-    db = open_database(env)
-    try:
-        ask = Queries(db)
+    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+        ask = Queries(system.db)
         rng = random.Random(seed)
         plans = [
             (rng.choice(TOPICS), f"{rng.randrange(2000, 2024)}-{rng.randrange(1, 13):02d}")
@@ -305,5 +288,3 @@ def query_figures(path: Path, head: int, queries: int, seed: int = 11) -> Iterat
                 ask.timeline(TimelineFilters(topic=topic, start=start), as_of=as_of, limit=50)
                 samples.append(time.perf_counter() - began)
             yield QueryFigure(name, samples)
-    finally:
-        db.close()

@@ -19,11 +19,12 @@ from typing import IO, Any
 
 from rich.console import Console
 
-from domain import DomainError, TimelineApp, ValidationError, store_env
-from projections import ReadModels, TimelineFilters
+from domain import DomainError, ValidationError
+from projections import TimelineFilters
+from projections.bootstrap import SystemConfig, bootstrap
 from projections.exports import FORMATS, export, open_chronology
 from projections.ledger import LedgerError
-from projections.trust.signer import SigningRefused, signer_from_env
+from projections.trust.signer import SigningRefused
 from scripts.progress import progress_bar
 
 __all__ = ["add_parser", "run"]
@@ -69,18 +70,17 @@ def run(args: argparse.Namespace) -> int:
         include_retracted=args.include_retracted,
         order=args.order,
     )
-    env = store_env(args.db)
-    app = TimelineApp(env)
-    # Caught up here on either store, so "now" is the log's head even where no
-    # `policy-timeline project` runs; beside one, each event still applies once.
+    system = bootstrap(SystemConfig.from_url(args.db, os.environ))
     try:
-        signer = signer_from_env(os.environ)
+        system.signer  # noqa: B018 (read now: a bad key is its own error)
     except (OSError, ValueError) as error:
-        app.close()
+        system.close()
         print(f"policy-timeline export: TIMELINE_SIGNING_KEY: {error}", file=sys.stderr)
         return 2
-    read_models = ReadModels(app, env, in_process=True, signer=signer)
     try:
+        # Caught up here on either store, so "now" is the log's head even where no
+        # `policy-timeline project` runs; beside one, each event still applies once.
+        read_models = system.read_models(in_process=True)
         with progress_bar(console, f"exporting {args.format}", None) as tick:
             chronology = open_chronology(read_models, filters, as_of=args.as_of, progress=tick)
             with _destination(args.output) as out:
@@ -98,8 +98,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"policy-timeline export: the log's signer refuses: {refused}", file=sys.stderr)
         return 1
     finally:
-        read_models.close()
-        app.close()
+        system.close()
     return 0
 
 

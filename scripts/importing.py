@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from domain import open_app
 from domain.import_formats import FORMATS, count_lines
 from domain.importing import import_file
+from projections.bootstrap import SystemConfig, bootstrap
 from scripts.attesting import attest_after_write
 from scripts.progress import progress_bar
 
@@ -46,8 +47,9 @@ def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -
     except OSError as error:
         print(f"policy-timeline: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
-    app = open_app(db)
+    system = bootstrap(SystemConfig.from_url(db, os.environ))
     try:
+        app = system.app
         with progress_bar(console, f"importing {path.name}", total, every=_every(total)) as tick:
             reached = 0
 
@@ -57,15 +59,15 @@ def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -
                 reached = line
 
             report = import_file(app, path, by=by, fmt=fmt, on_progress=advance)
+        for line in report.problem_lines():
+            print(line, file=sys.stderr)
+        print(f"{path.name}: {report.summary()}")
+        refused = attest_after_write(system)
     except ValueError as error:  # an unknown format
         print(f"policy-timeline: {error}", file=sys.stderr)
         return 2
     finally:
-        app.close()
-    for line in report.problem_lines():
-        print(line, file=sys.stderr)
-    print(f"{path.name}: {report.summary()}")
-    refused = attest_after_write(db)
+        system.close()
     return 1 if report.bad or refused else 0
 
 

@@ -16,8 +16,9 @@ from threading import Event
 from types import FrameType
 from typing import Any
 
-from domain import TimelineApp, store_env
-from projections import VIEW_CLASSES, Projector, View, open_database
+from projections import VIEW_CLASSES, View
+from projections.bootstrap import SystemConfig, bootstrap
+from projections.dialect import dialect_of
 
 
 def add_parser(commands: Any) -> None:
@@ -28,15 +29,17 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    env = store_env(args.db)
-    if env["PERSISTENCE_MODULE"].startswith("domain.store.sqlite"):
-        position = _catch_up_once(env)
+    config = SystemConfig.from_url(args.db)
+    if dialect_of(config.store).views_follow_in_process:
+        position = _catch_up_once(config)
         print(f"SQLite views caught up to position {position}; on SQLite they follow in process")
         return 0
-    _create(env)  # once, here: concurrent CREATE TABLEs in the followers would race
+    _create(config)  # once, here: concurrent CREATE TABLEs in the followers would race
     context = multiprocessing.get_context("spawn")
     processes = [
-        context.Process(target=follow, args=(env, cls), name=f"project-{cls.name}", daemon=False)
+        context.Process(
+            target=follow, args=(config, cls), name=f"project-{cls.name}", daemon=False
+        )
         for cls in VIEW_CLASSES
     ]
     for process in processes:
@@ -55,40 +58,25 @@ def run(args: argparse.Namespace) -> int:
     return max((process.exitcode or 0) for process in processes) if processes else 0
 
 
-def follow(env: dict[str, str], cls: type[View]) -> None:
+def follow(config: SystemConfig, cls: type[View]) -> None:
     """One view's follower: apply new events as they are stored, until SIGTERM or SIGINT."""
     stop = Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    app = TimelineApp(env)
-    db = open_database(env)
-    projector = Projector(app, db, views=[cls])
-    try:
+    with bootstrap(config) as system:
+        projector = system.projector([cls])
         projector.create()
         projector.follow(stop)
-    finally:
-        db.close()
-        app.close()
     sys.exit(0)
 
 
-def _create(env: dict[str, str]) -> None:
-    app = TimelineApp(env)
-    db = open_database(env)
-    try:
-        Projector(app, db).create()
-    finally:
-        db.close()
-        app.close()
+def _create(config: SystemConfig) -> None:
+    with bootstrap(config) as system:
+        system.projector().create()
 
 
-def _catch_up_once(env: dict[str, str]) -> int:
-    app = TimelineApp(env)
-    db = open_database(env)
-    try:
-        projector = Projector(app, db)
+def _catch_up_once(config: SystemConfig) -> int:
+    with bootstrap(config) as system:
+        projector = system.projector()
         projector.create()
         return projector.catch_up()
-    finally:
-        db.close()
-        app.close()

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.console import Console
 
-from domain import TimelineApp, store_env
-from projections import ReadModels, RebuildRunning
+from projections import RebuildRunning
+from projections.bootstrap import SystemConfig, bootstrap
 from projections.changes import UnreadableEvent
 from scripts.progress import progress_bar
 
@@ -29,11 +29,10 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
-    env = store_env(args.db)
-    app = TimelineApp(env)
-    read_models = ReadModels(app, env, in_process=False)
+    system = bootstrap(SystemConfig.from_url(args.db))
+    read_models = system.read_models(in_process=False, signed=False)
     try:
-        total = app.head_position()
+        total = system.app.head_position()
         with progress_bar(console, "replaying the log", total) as tick:
             report = read_models.projector.rebuild(progress=tick, compare=args.compare)
     except RebuildRunning as error:
@@ -44,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"policy-timeline replay: {error}; the live views are kept", file=sys.stderr)
         return 1
     finally:
-        read_models.close()
-        app.close()
+        system.close()
     print(
         f"replayed {report.events:,} events into {len(report.views)} views in "
         f"{report.seconds:.2f} s ({report.events_per_second:,.0f} events/s); "

@@ -8,7 +8,7 @@ from typing import Any
 import uvicorn
 
 from api import Settings, create_app
-from domain import store_env
+from domain import parse_store_url
 
 
 def add_parser(commands: Any) -> None:
@@ -26,7 +26,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     url = args.serve_db or args.db
-    store_env(url)  # fail fast, before the server starts, on a bad URL
+    parse_store_url(url)  # fail fast, before the server starts, on a bad URL
     # Without the flag the setting stays unset here, so the environment can still turn it on.
     settings = Settings(db=url, protect_reads=True) if args.protect_reads else Settings(db=url)
     # Open event streams never end by themselves: on shutdown uvicorn cancels

@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from api.tokens import SCOPES, TokenError, TokenStore
-from domain import store_env
-from projections import open_database
+from projections.bootstrap import SystemConfig, bootstrap
 
 DEFAULT_SCOPES = "read,write"
 
@@ -40,11 +39,8 @@ def add_parser(commands: Any) -> None:
 
 @contextmanager
 def _token_store(args: argparse.Namespace) -> Iterator[TokenStore]:
-    db = open_database(store_env(args.db))
-    try:
-        yield TokenStore(db)
-    finally:
-        db.close()
+    with bootstrap(SystemConfig.from_url(args.db)) as system:
+        yield TokenStore(system.db)
 
 
 def run_create(args: argparse.Namespace) -> int:

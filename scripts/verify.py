@@ -25,9 +25,9 @@ from typing import Any
 
 from rich.console import Console
 
-from domain import TimelineApp, store_env
-from projections import open_database
 from projections.audit import VerifyReport, verify_log
+from projections.bootstrap import SystemConfig, bootstrap
+from projections.dialect import Dialect
 from projections.ledger import (
     ConsistencyProof,
     InclusionProof,
@@ -38,7 +38,6 @@ from projections.ledger import (
 from projections.trust.checkpoints import SignedCheckpoints
 from projections.trust.notes import VerifierKey
 from projections.trust.receipts import Receipt
-from projections.trust.signer import signer_from_env
 from projections.trust.trusted import check_trusted
 from scripts.progress import progress_bar
 from scripts.trusted import read_key
@@ -131,14 +130,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _verify_log(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
-    env = store_env(args.db)
-    signer = signer_from_env(os.environ)
-    key = read_key(args.key) if args.key else (signer.verifier if signer else None)
-    if args.trusted and key is None:
-        raise ValueError("--trusted needs the log's key: give --key KEY (GET /api/v1/audit/key)")
-    app = TimelineApp(env)
-    db = open_database(env)
+    system = bootstrap(SystemConfig.from_url(args.db, os.environ))
     try:
+        signer = system.signer
+        key = read_key(args.key) if args.key else (signer.verifier if signer else None)
+        if args.trusted and key is None:
+            raise ValueError(
+                "--trusted needs the log's key: give --key KEY (GET /api/v1/audit/key)"
+            )
+        app, db = system.app, system.db
         with progress_bar(console, "verifying the log", app.head_position()) as tick:
             report = verify_log(db, log_table(app), progress=tick)
         ledger = Ledger(db, log_table(app))
@@ -148,8 +148,7 @@ def _verify_log(args: argparse.Namespace) -> int:
         trusted = [] if key is None else check_trusted(ledger, args.trusted, key, report.ok)
         behind = _follower_note(db.dialect, report)
     finally:
-        db.close()
-        app.close()
+        system.close()
     failed = not report.ok or refusal is not None or any(not t.ok for t in trusted)
     if args.json:
         body = report.to_json()
@@ -172,10 +171,10 @@ UNATTESTED = 3
 """verify's exit status when nothing is wrong but some events are not witnessed yet."""
 
 
-def _follower_note(dialect: str, report: VerifyReport) -> str:
+def _follower_note(dialect: Dialect, report: VerifyReport) -> str:
     if report.complete:
         return ""
-    if dialect == "sqlite":
+    if dialect.views_follow_in_process:
         return (
             "every command that writes catches the ledger up on SQLite, so these were "
             "written by something else: `policy-timeline project` or any read through the "
@@ -219,11 +218,9 @@ def _describe(report: VerifyReport, behind: str = "") -> str:
 
 
 def _save(args: argparse.Namespace) -> int:
-    env = store_env(args.db)
-    app = TimelineApp(env)
-    db = open_database(env)
+    system = bootstrap(SystemConfig.from_url(args.db))
     try:
-        ledger = Ledger(db, log_table(app))
+        ledger = Ledger(system.db, log_table(system.app))
         proof: InclusionProof | ConsistencyProof
         if args.save_proof is not None:
             proof = ledger.inclusion_proof(args.save_proof, against=args.against)
@@ -231,8 +228,7 @@ def _save(args: argparse.Namespace) -> int:
             first, second = args.save_consistency
             proof = ledger.consistency_proof(first, second)
     finally:
-        db.close()
-        app.close()
+        system.close()
     text = json.dumps(proof.to_json(), indent=2) + "\n"
     if args.output is None:
         sys.stdout.write(text)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from domain import TimelineApp, store_env
+from domain import StoreConfig, TimelineApp, parse_store_url
 from projections import ReadModels
+from projections.database import open_database
 from tests.postgres import PostgresServer, postgres_server
 
 
@@ -30,12 +31,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(store_url: str) -> dict[str, str]:
-    """The store's environment, made once and shared by the write and read sides.
+def store_config(store_url: str) -> StoreConfig:
+    """The store's URL parsed, once, and shared by the write and read sides.
 
-    Made once because `sqlite:///:memory:` names a new memory database per call.
+    Once because `sqlite:///:memory:` names a new memory database per parse.
     """
-    return store_env(store_url)
+    return parse_store_url(store_url)
+
+
+@pytest.fixture
+def store(store_config: StoreConfig) -> dict[str, str]:
+    """The store's environment, as the write service reads it."""
+    return store_config.env()
 
 
 @pytest.fixture
@@ -48,9 +55,9 @@ def app(store: dict[str, str]) -> Iterator[TimelineApp]:
 
 
 @pytest.fixture
-def read_models(app: TimelineApp, store: dict[str, str]) -> Iterator[ReadModels]:
+def read_models(app: TimelineApp, store_config: StoreConfig) -> Iterator[ReadModels]:
     """The views of `app`'s store, caught up by this process on both backends."""
-    models = ReadModels(app, store, in_process=True)
+    models = ReadModels(app, open_database(store_config), in_process=True)
     try:
         yield models
     finally:

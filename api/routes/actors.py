@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.auth import WriterDep
-from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
+from api.deps import AsOfQuery, IdempotencyKey, TimelineDep
 from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer, page_body
 from api.schemas import ActorHistoryPage, ActorIn, ActorOut, ActorPage, ActorSearchPage
@@ -31,7 +31,6 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 def register_actor(
     body: ActorIn,
     app: TimelineDep,
-    read_models: ReadModelsDep,
     by: WriterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -39,8 +38,6 @@ def register_actor(
     result = app.register_actor(
         body.model_dump(exclude_none=True), by=by, idempotency_key=idempotency_key
     )
-    # On SQLite the views catch up now, so the directory finds the actor at once.
-    read_models.written()
     actor = app.get_actor(result.id, version=result.version)
     return answer(actor_body(actor, result.position), result.position, 201)
 

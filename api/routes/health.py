@@ -29,7 +29,7 @@ class HealthOut(BaseModel):
 def health(app: TimelineDep, read_models: ReadModelsDep, response: Response) -> HealthOut:
     """The store's kind, the log position of its newest event, the views' position,
     and whether the checkpoints are signed."""
-    store = "postgresql" if "POSTGRES_DBNAME" in app.env else "sqlite"
+    store = read_models.db.dialect.name
     views = read_models.projector.position()
     response.headers[POSITION_HEADER] = str(views)  # as every answer says what it reflects
     status, signing, refusal = "ok", "off", None

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.auth import WriterDep
-from api.deps import IdempotencyKey, ReadModelsDep, TimelineDep
+from api.deps import IdempotencyKey, TimelineDep
 from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer
 from api.schemas import SourceIn, SourceOut
@@ -27,7 +27,6 @@ router = APIRouter(prefix="/sources", tags=["sources"])
 def register_source(
     body: SourceIn,
     app: TimelineDep,
-    read_models: ReadModelsDep,
     by: WriterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -35,8 +34,6 @@ def register_source(
     result = app.register_source(
         body.model_dump(exclude_none=True), by=by, idempotency_key=idempotency_key
     )
-    # On SQLite the views catch up now, as after every write.
-    read_models.written()
     return answer(source_body(app.get_source(result.id)), result.position, 201)
 
 

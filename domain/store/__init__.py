@@ -1,8 +1,11 @@
 """Where the event log lives: SQLite (embedded default) or PostgreSQL.
 
-`store_env(url)` turns `sqlite:///var/timeline.db` or
-`postgresql://user:password@host:port/dbname` into the environment the
-eventsourcing application reads. Both recorders keep, in the same
+`parse_store_url(url)` reads `sqlite:///var/timeline.db` or
+`postgresql://user:password@host:port/dbname` once into a typed config,
+`SQLiteConfig` or `PostgresConfig`; the rest of the system asks the config,
+never the URL or the environment's strings, which backend it is on. The
+config's `env()` is the environment the eventsourcing application reads
+(`store_env(url)` is both steps at once). Both recorders keep, in the same
 transaction as the events, a table of idempotency keys, so a retried command
 finds its first result also after a restart. An entry imported under a key
 has no row there: its id is derived from the key (`domain.entry_keys`), and
@@ -12,7 +15,7 @@ has no row there: its id is derived from the key (`domain.entry_keys`), and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Protocol
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
@@ -23,9 +26,13 @@ __all__ = [
     "EventRow",
     "IdempotencyClaim",
     "IdempotentRecorder",
+    "PostgresConfig",
     "PriorResult",
     "RecordedEntry",
+    "SQLiteConfig",
+    "StoreConfig",
     "StoreURLError",
+    "parse_store_url",
     "store_env",
 ]
 
@@ -89,17 +96,79 @@ class IdempotentRecorder(Protocol):
         of them is recorded already."""
 
 
-def store_env(url: str) -> dict[str, str]:
-    """The eventsourcing environment for the store at `url`; raise StoreURLError."""
+@dataclass(frozen=True)
+class SQLiteConfig:
+    """A store in one SQLite file, or in memory (`name` is then a shared-cache URI)."""
+
+    name: str
+    lock_timeout: float = 10.0
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the store lives in this process's memory, as `sqlite:///:memory:`."""
+        return self.name.startswith("file:")
+
+    def env(self) -> dict[str, str]:
+        """The eventsourcing environment of this store."""
+        return {
+            "PERSISTENCE_MODULE": "domain.store.sqlite:SQLiteStore",
+            "SQLITE_DBNAME": self.name,
+            "SQLITE_LOCK_TIMEOUT": f"{self.lock_timeout:g}",
+        }
+
+
+@dataclass(frozen=True)
+class PostgresConfig:
+    """A store in one PostgreSQL database, optionally in one schema of it."""
+
+    dbname: str
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "postgres"
+    password: str = field(default="", repr=False)
+    schema: str | None = None
+    lock_timeout: float = 10.0
+
+    def env(self) -> dict[str, str]:
+        """The eventsourcing environment of this store."""
+        env = {
+            "PERSISTENCE_MODULE": "domain.store.postgres:PostgresStore",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_LOCK_TIMEOUT": f"{self.lock_timeout:g}",
+        }
+        if self.schema:
+            env["POSTGRES_SCHEMA"] = self.schema
+        return env
+
+
+StoreConfig = SQLiteConfig | PostgresConfig
+"""Where one store lives, parsed from its URL once."""
+
+
+def parse_store_url(url: str) -> StoreConfig:
+    """The store that `url` names; raise StoreURLError.
+
+    A SQLite file's folder is made here; `sqlite:///:memory:` names a new
+    memory database at each call, so parse once and share the config.
+    """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return _sqlite_env(url, parts.path)
+        return _sqlite_config(url, parts.path)
     if parts.scheme in ("postgresql", "postgres"):
-        return _postgres_env(parts)
+        return _postgres_config(parts)
     raise StoreURLError(f"unsupported store URL {url!r}; accepted: {ACCEPTED_URLS}")
 
 
-def _sqlite_env(url: str, path: str) -> dict[str, str]:
+def store_env(url: str) -> dict[str, str]:
+    """The eventsourcing environment for the store at `url`; raise StoreURLError."""
+    return parse_store_url(url).env()
+
+
+def _sqlite_config(url: str, path: str) -> SQLiteConfig:
     if not path.startswith("/") or path == "/":
         raise StoreURLError(f"{url!r} names no file; accepted: {ACCEPTED_URLS}")
     name = path[1:]
@@ -108,27 +177,19 @@ def _sqlite_env(url: str, path: str) -> dict[str, str]:
         name = f"file:timeline-{uuid4().hex}?mode=memory&cache=shared"
     else:
         Path(name).parent.mkdir(parents=True, exist_ok=True)
-    return {
-        "PERSISTENCE_MODULE": "domain.store.sqlite:SQLiteStore",
-        "SQLITE_DBNAME": name,
-        "SQLITE_LOCK_TIMEOUT": "10",
-    }
+    return SQLiteConfig(name)
 
 
-def _postgres_env(url: SplitResult) -> dict[str, str]:
+def _postgres_config(url: SplitResult) -> PostgresConfig:
     dbname = unquote(url.path.lstrip("/"))
     if not dbname:
         raise StoreURLError(f"{url.geturl()!r} names no database; accepted: {ACCEPTED_URLS}")
-    env = {
-        "PERSISTENCE_MODULE": "domain.store.postgres:PostgresStore",
-        "POSTGRES_DBNAME": dbname,
-        "POSTGRES_HOST": unquote(url.hostname or "127.0.0.1"),
-        "POSTGRES_PORT": str(url.port or 5432),
-        "POSTGRES_USER": unquote(url.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_LOCK_TIMEOUT": "10",
-    }
     schema = parse_qs(url.query).get("schema")
-    if schema:
-        env["POSTGRES_SCHEMA"] = schema[0]
-    return env
+    return PostgresConfig(
+        dbname=dbname,
+        host=unquote(url.hostname or "127.0.0.1"),
+        port=url.port or 5432,
+        user=unquote(url.username or "postgres"),
+        password=unquote(url.password or ""),
+        schema=schema[0] if schema else None,
+    )

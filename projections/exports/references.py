@@ -119,10 +119,7 @@ class References:
         The stored events do not carry their position, so this asks the log's
         own table: SQLite numbers the rows by rowid, PostgreSQL by notification_id.
         """
-        if self.db.dialect == "sqlite":
-            column, key = "rowid", uuid.hex
-        else:
-            column, key = "notification_id", str(uuid)
+        column, key = self.db.dialect.log_position, self.db.dialect.log_id(uuid)
         with self.db.read() as c:
             c.execute(
                 f"SELECT MAX(originator_version) FROM {self.log_table} "

@@ -21,8 +21,9 @@ from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
 from api import Settings, create_app
-from domain import TimelineApp, store_env
-from projections import Projector, open_database
+from domain import TimelineApp, parse_store_url
+from projections import Projector
+from projections.database import open_database
 from tests.builders import ACTORS, SOURCE, body
 
 # Starlette warns once, on import, when it finds httpx rather than httpx2; the
@@ -131,9 +132,10 @@ class Api:
 @contextmanager
 def _follower(url: str) -> Iterator[None]:
     """Apply new events to the views in a thread, as `policy-timeline project` does."""
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     app = TimelineApp(env)
-    db = open_database(env)
+    db = open_database(config)
     stop = threading.Event()
     thread = threading.Thread(target=Projector(app, db).follow, args=(stop,), daemon=True)
     thread.start()

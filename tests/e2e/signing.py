@@ -14,8 +14,8 @@ import orjson
 import pytest
 
 from api.tokens import TokenStore
-from domain import TimelineApp, store_env
-from projections import open_database
+from domain import TimelineApp, parse_store_url
+from projections.database import open_database
 from projections.ledger import log_table
 from projections.trust.attest import attest
 from projections.trust.notes import ED25519, SignerKey
@@ -86,9 +86,10 @@ def cli_here(
 def record_and_sign(url: str, key_path: Path | None, entries: int = 4) -> int:
     """Actors, a source and entries, the ledger caught up and (with a key) its head
     signed, as `load-sample` leaves a SQLite store; the log's head position."""
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     app = TimelineApp(env)
-    db = open_database(env)
+    db = open_database(config)
     try:
         seed(app)
         for i in range(entries):
@@ -109,9 +110,10 @@ def _key_column(url: str) -> str:
 def rewrite_a_title(url: str, title: str = "Rewritten by an insider") -> int:
     """Change the title in the first stored event that has one, with plain SQL on
     the events table; the position changed."""
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     app = TimelineApp(env)
-    db = open_database(env)
+    db = open_database(config)
     table, key = log_table(app), _key_column(url)
     try:
         with db.write() as c:
@@ -134,7 +136,7 @@ def rewrite_a_title(url: str, title: str = "Rewritten by an insider") -> int:
 def forget_the_ledger(url: str) -> None:
     """Delete every row the ledger holds and its tracking position, as an insider
     covering a rewrite would, so that it witnesses the log again from the start."""
-    db = open_database(store_env(url))
+    db = open_database(parse_store_url(url))
     try:
         with db.write() as c:
             for table in ("ledger_leaves", "ledger_nodes", "ledger_checkpoints"):
@@ -146,9 +148,10 @@ def forget_the_ledger(url: str) -> None:
 
 def rewitness(url: str) -> int:
     """Catch the ledger up with the log as stored now, signing nothing; its tree size."""
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     app = TimelineApp(env)
-    db = open_database(env)
+    db = open_database(config)
     try:
         return attest(app, db, None).tree_size
     finally:
@@ -157,7 +160,7 @@ def rewitness(url: str) -> int:
 
 
 def audit_token(url: str) -> str:
-    db = open_database(store_env(url))
+    db = open_database(parse_store_url(url))
     try:
         return TokenStore(db).create("auditor", ["audit"])
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from domain import open_app
+from domain import TimelineApp, store_env
 from tests.builders import body, seed
 
 COMMAND = str(Path(sys.executable).parent / "policy-timeline")
@@ -78,7 +78,7 @@ def test_serve_uses_the_default_sqlite_store_in_the_working_folder(tmp_path: Pat
 
 
 def test_serve_reports_the_log_head_of_the_chosen_store(store_url: str, tmp_path: Path) -> None:
-    app = open_app(store_url)
+    app = TimelineApp(store_env(store_url))
     seed(app)
     head = app.record_entry(body("meeting"), by="tests").position
     app.close()

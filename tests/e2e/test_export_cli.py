@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from domain import TimelineApp, open_app, store_env
+from domain import TimelineApp, parse_store_url, store_env
 from projections import ReadModels, TimelineFilters
+from projections.database import open_database
 from projections.exports import export as export_chunks
 from projections.exports import open_chronology
 from scripts.bench_export import RAW, STARTUP, build_store, export_figures, print_figures
@@ -26,7 +27,7 @@ COMMAND = str(Path(sys.executable).parent / "policy-timeline")
 @pytest.fixture
 def store(store_url: str) -> dict[str, str]:
     """A store with a meeting, a call and a retracted statement: kind -> id, and its URL."""
-    app = open_app(store_url)
+    app = TimelineApp(store_env(store_url))
     seed(app)
     ids = {kind: app.record_entry(body(kind), by="tests").id for kind in ("meeting", "call")}
     ids["statement"] = app.record_entry(body("statement"), by="tests").id
@@ -95,7 +96,7 @@ def test_export_as_of_a_position_or_a_time_gives_the_same_bytes_after_more_write
         "log_position"
     ]
     moment = datetime.now(UTC).isoformat()
-    app = open_app(store["url"])
+    app = TimelineApp(store_env(store["url"]))
     app.record_entry(body("policy_action"), by="tests")
     app.close()
     assert export(store, "--format", "csv", tmp_path=tmp_path) != before
@@ -162,9 +163,10 @@ def test_the_export_bench_measures_each_format_in_a_process_of_its_own(tmp_path:
     startup, raw, *exports = figures
     assert startup.entries == 0
     assert startup.output_bytes > 0  # its export line and its end line
-    env = store_env(f"sqlite:///{path}")
+    config = parse_store_url(f"sqlite:///{path}")
+    env = config.env()
     app = TimelineApp(env)
-    models = ReadModels(app, env)
+    models = ReadModels(app, open_database(config))
     try:
         assert models.reached() == head
         for figure in exports:

@@ -18,8 +18,8 @@ from schemathesis.python import asgi
 
 from api import Settings, create_app
 from api.tokens import TokenStore
-from domain import store_env
-from projections import open_database
+from domain import parse_store_url
+from projections.database import open_database
 from scripts.cli import main
 from tests.e2e.conftest import TestClient
 
@@ -38,7 +38,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
     # a working log (without one they are 503 by design).
     assert main(["keys", "create", "--out", str(folder / "log.key")]) == 0
     assert main(["--db", url, "load-sample"]) == 0
-    db = open_database(store_env(url))
+    db = open_database(parse_store_url(url))
     token = TokenStore(db).create("schemathesis", ["read", "write", "audit"])
     db.close()
     config = schemathesis.Config.from_dict(

@@ -6,8 +6,8 @@ import subprocess
 from pathlib import Path
 
 from api.tokens import TokenStore
-from domain import store_env
-from projections import open_database
+from domain import parse_store_url
+from projections.database import open_database
 from tests.e2e.test_cli import COMMAND
 
 
@@ -29,7 +29,7 @@ def test_create_prints_the_token_alone_and_it_authenticates(
     token = done.stdout.strip()
     assert done.stdout == token + "\n"
     assert token.startswith("ptl_")
-    db = open_database(store_env(store_url))
+    db = open_database(parse_store_url(store_url))
     try:
         info = TokenStore(db).authenticate(token)
     finally:

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from domain import TimelineApp, store_env
+from domain import TimelineApp, parse_store_url
 from projections import ReadModels
+from projections.database import open_database
 from tests.builders import BODIES, body, seed
 from tests.e2e.test_cli import COMMAND
 from tests.postgres import PostgresServer
@@ -21,9 +22,10 @@ from tests.postgres import PostgresServer
 
 def recorded_store(url: str) -> int:
     """Actors, a source and an entry of every kind, witnessed by the ledger; the head."""
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     app = TimelineApp(env)
-    read_models = ReadModels(app, env, in_process=True)
+    read_models = ReadModels(app, open_database(config), in_process=True)
     try:
         seed(app)
         read_models.written()
@@ -175,9 +177,11 @@ def test_verify_checks_a_postgresql_log_and_names_a_deleted_event(
         assert done.returncode == 0, done.stderr
         assert f"ok: {head} events" in done.stdout
 
-        env = store_env(url)
+        config = parse_store_url(url)
+
+        env = config.env()
         app = TimelineApp(env)
-        read_models = ReadModels(app, env, in_process=False)
+        read_models = ReadModels(app, open_database(config), in_process=False)
         try:
             with read_models.db.write() as c:
                 c.execute(f"DELETE FROM {read_models.log_table} WHERE notification_id = 3")

@@ -10,8 +10,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from domain import TimelineApp, store_env
+from domain import TimelineApp, parse_store_url
 from projections import ReadModels, TimelineFilters
+from projections.database import open_database
 from tests.builders import BODIES, body, seed
 from tests.e2e.test_cli import COMMAND
 from tests.postgres import PostgresServer
@@ -19,13 +20,14 @@ from tests.postgres import PostgresServer
 
 def test_replay_rebuilds_every_view_and_finds_it_equal_to_the_live_one(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/t.db"
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     app = TimelineApp(env)
     seed(app)
     for kind in BODIES:
         app.record_entry(body(kind), by="tests")
     head = app.head_position()
-    ReadModels(app, env).close()  # the live views, caught up
+    ReadModels(app, open_database(config)).close()  # the live views, caught up
     app.close()
     done = subprocess.run(
         [COMMAND, "--db", url, "replay", "--compare"],
@@ -39,7 +41,7 @@ def test_replay_rebuilds_every_view_and_finds_it_equal_to_the_live_one(tmp_path:
     for view in ("timeline", "entry_history", "actors", "co_actors"):
         assert f"{view}: rebuilt view same as the live one" in done.stdout
     app = TimelineApp(env)
-    read_models = ReadModels(app, env)
+    read_models = ReadModels(app, open_database(config))
     try:
         assert len(read_models.queries.timeline(TimelineFilters()).items) == len(BODIES)
     finally:
@@ -52,7 +54,8 @@ def test_project_follows_the_postgresql_log_in_processes_of_its_own(
     postgres: PostgresServer, tmp_path: Path
 ) -> None:
     with postgres.database() as url:
-        env = store_env(url)
+        config = parse_store_url(url)
+        env = config.env()
         app = TimelineApp(env)
         seed(app)
         follower = subprocess.Popen(
@@ -62,7 +65,7 @@ def test_project_follows_the_postgresql_log_in_processes_of_its_own(
             stderr=subprocess.STDOUT,
             text=True,
         )
-        read_models = ReadModels(app, env, in_process=False)
+        read_models = ReadModels(app, open_database(config), in_process=False)
         try:
             recorded = app.record_entry(body("meeting"), by="tests")
             stalled = ""
@@ -91,11 +94,12 @@ def test_project_follows_the_postgresql_log_in_processes_of_its_own(
 
 def test_replay_compare_exits_1_and_names_a_view_that_went_wrong(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/t.db"
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     app = TimelineApp(env)
     seed(app)
     app.record_entry(body("meeting"), by="tests")
-    read_models = ReadModels(app, env)
+    read_models = ReadModels(app, open_database(config))
     with read_models.db.write() as c:
         c.execute("UPDATE actor_directory SET body = CAST('{}' AS BLOB)")
     read_models.close()
@@ -114,7 +118,8 @@ def test_replay_compare_exits_1_and_names_a_view_that_went_wrong(tmp_path: Path)
 
 def test_replay_says_which_command_names_an_event_altered_past_reading(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/t.db"
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     app = TimelineApp(env)
     seed(app)
     app.close()

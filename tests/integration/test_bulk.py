@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain import EntryNotFound, IdempotencyKeyReused, TimelineApp, open_app
+from domain import EntryNotFound, IdempotencyKeyReused, TimelineApp, store_env
 from domain.bulk import BulkEntryWriter, encode_recorded, prepare_entry
 from domain.entries import Entry, parse_entry
 from domain.entry_keys import entry_id_for
@@ -16,7 +16,7 @@ from tests.builders import BODIES, body, seed
 
 @pytest.fixture(scope="module")
 def mapper_app() -> TimelineApp:
-    return open_app("sqlite:///:memory:")
+    return TimelineApp(store_env("sqlite:///:memory:"))
 
 
 @pytest.mark.parametrize("kind", sorted(BODIES))

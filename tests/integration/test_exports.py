@@ -27,9 +27,10 @@ import pytest
 from icalendar import Calendar
 from markdown_it import MarkdownIt
 
-from domain import TimelineApp, store_env
+from domain import StoreConfig, TimelineApp, parse_store_url
 from domain.importing import import_file
 from projections import ReadModels, TimelineFilters
+from projections.database import open_database
 from projections.exports import FORMATS, Chronology, export, open_chronology
 from projections.exports.csv import COLUMNS
 from projections.exports.md import inline
@@ -606,15 +607,15 @@ def test_an_export_reads_the_timeline_a_page_at_a_time_with_keyset_cursors(
 def test_sqlite_and_postgresql_export_the_same_record_to_the_same_bytes(
     tmp_path: Path, postgres: PostgresServer
 ) -> None:
-    lite_env = store_env(f"sqlite:///{tmp_path / 'timeline.db'}")
-    lite = TimelineApp(lite_env)
+    lite_config = parse_store_url(f"sqlite:///{tmp_path / 'timeline.db'}")
+    lite = TimelineApp(lite_config.env())
     record_chronology(lite)
     with as_file(files("scripts").joinpath("sample", SAMPLE)) as path:
         import_file(lite, path, by=PRINCIPAL)
     events = lite.recorder.select_notifications(1, 10_000)
     with postgres.database() as url:
-        pg_env = store_env(url)
-        pg = TimelineApp(pg_env)
+        pg_config = parse_store_url(url)
+        pg = TimelineApp(pg_config.env())
         # The very same stored events, timestamps and all, in the same order.
         rows = [
             (UUID(str(n.originator_id)).hex, n.originator_version, n.topic, n.state)
@@ -622,7 +623,7 @@ def test_sqlite_and_postgresql_export_the_same_record_to_the_same_bytes(
         ]
         pg.keys.insert_event_rows(rows)
         assert pg.head_position() == lite.head_position()
-        with _models(lite, lite_env) as lite_models, _models(pg, pg_env) as pg_models:
+        with _models(lite, lite_config) as lite_models, _models(pg, pg_config) as pg_models:
             for name in FORMATS:
                 for filters in (EVERYTHING, TimelineFilters(topic="migration", order="desc")):
                     assert exported(lite_models, name, filters) == exported(
@@ -633,9 +634,9 @@ def test_sqlite_and_postgresql_export_the_same_record_to_the_same_bytes(
 
 
 @contextmanager
-def _models(app: TimelineApp, env: dict[str, str]) -> Iterator[ReadModels]:
+def _models(app: TimelineApp, config: StoreConfig) -> Iterator[ReadModels]:
     """ReadModels of `app`, caught up in process, closed on exit."""
-    models = ReadModels(app, env, in_process=True)
+    models = ReadModels(app, open_database(config), in_process=True)
     try:
         yield models
     finally:

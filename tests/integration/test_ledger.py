@@ -10,9 +10,10 @@ from contextlib import contextmanager
 import orjson
 import pytest
 
-from domain import TimelineApp
-from projections import Projector, ReadModels, open_database
+from domain import StoreConfig, TimelineApp
+from projections import Projector, ReadModels
 from projections.changes import timestamp
+from projections.database import open_database
 from projections.ledger import (
     Checkpoint,
     ConsistencyProof,
@@ -55,8 +56,8 @@ def log_leaves(app: TimelineApp) -> list[tuple[int, bytes, str]]:
 
 
 @contextmanager
-def ledger_alone(app: TimelineApp, store: dict[str, str], page: int) -> Iterator[Projector]:
-    db = open_database(store)
+def ledger_alone(app: TimelineApp, store_config: StoreConfig, page: int) -> Iterator[Projector]:
+    db = open_database(store_config)
     try:
         projector = Projector(app, db, views=[LedgerView], page=page)
         projector.create()
@@ -106,11 +107,11 @@ def test_the_head_at_any_position_is_the_root_of_the_events_up_to_it_checkpointe
 
 
 def test_each_batch_writes_one_checkpoint_timed_by_its_last_event_not_the_clock(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
     record_some(app)
     leaves = log_leaves(app)
-    with ledger_alone(app, store, page=3) as projector:
+    with ledger_alone(app, store_config, page=3) as projector:
         projector.catch_up()
         ledger = Ledger(projector.db)
         checkpoints = ledger.checkpoints()
@@ -232,10 +233,10 @@ def test_a_replay_rebuilds_the_other_views_but_never_the_ledger(
 
 
 def test_a_replay_catches_a_ledger_that_is_behind_up_first(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
     record_some(app)
-    models = ReadModels(app, store, in_process=False)
+    models = ReadModels(app, open_database(store_config), in_process=False)
     try:
         assert models.ledger.position() == 0
         models.projector.rebuild()
@@ -266,7 +267,7 @@ def test_questions_the_ledger_cannot_answer_are_refused_with_what_to_do(
 
 
 def test_the_same_record_hashes_to_the_same_head_on_either_backend(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
     """Fixed rows, written raw: the head is one constant on SQLite and on PostgreSQL."""
     rows = [
@@ -279,7 +280,7 @@ def test_the_same_record_hashes_to_the_same_head_on_either_backend(
         for i in range(1, 6)
     ]
     app.keys.insert_event_rows(rows)
-    with ledger_alone(app, store, page=2) as projector:
+    with ledger_alone(app, store_config, page=2) as projector:
         projector.catch_up()
         ledger = Ledger(projector.db, log_table(app))
         assert ledger.head() == Checkpoint(
@@ -292,7 +293,7 @@ def test_the_same_record_hashes_to_the_same_head_on_either_backend(
 
 
 def test_heads_and_proofs_of_a_larger_tree_use_its_stored_subtrees_and_agree(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
     """100 events: subtrees of 16 and more are stored, smaller ones made from leaves."""
     rows = [
@@ -307,7 +308,7 @@ def test_heads_and_proofs_of_a_larger_tree_use_its_stored_subtrees_and_agree(
     app.keys.insert_event_rows(rows)
     leaves = log_leaves(app)
     hashes = [h for _, h, _ in leaves]
-    with ledger_alone(app, store, page=7) as projector:
+    with ledger_alone(app, store_config, page=7) as projector:
         projector.catch_up()
         ledger = Ledger(projector.db, log_table(app))
         with projector.db.read() as c:

@@ -8,9 +8,10 @@ import uuid
 import orjson
 import pytest
 
-from domain import TimelineApp
+from domain import StoreConfig, TimelineApp
 from projections import ReadModels
 from projections.audit import VerifyReport, verify_log
+from projections.database import open_database
 from tests.builders import body, seed
 
 BY = "reporter"
@@ -32,7 +33,7 @@ def verify(read_models: ReadModels) -> VerifyReport:
 
 
 def key(read_models: ReadModels) -> str:
-    return "rowid" if read_models.db.dialect == "sqlite" else "notification_id"
+    return "rowid" if read_models.db.dialect.name == "sqlite" else "notification_id"
 
 
 def alter(read_models: ReadModels, sql: str, *params: object) -> None:
@@ -86,7 +87,7 @@ def test_a_row_no_engine_could_write_is_caught_as_changed_at_its_position(
 ) -> None:
     # SQLite keeps a type per value: an edit by hand can leave text where bytes were.
     # PostgreSQL's bytea column refuses text, so there the state is emptied instead.
-    if recorded.db.dialect == "sqlite":
+    if recorded.db.dialect.name == "sqlite":
         alter(recorded, "UPDATE {log} SET state = CAST(state AS TEXT) WHERE {key} = ?", 7)
         expected = "a state stored as str, not bytes"
     else:
@@ -126,7 +127,7 @@ def insert_event(read_models: ReadModels, position: int) -> None:
         "INSERT INTO {log} ({key}, originator_id, originator_version, topic, state) "
         "VALUES (?, ?, 1, 'domain.sources:Source.Registered', ?)",
         position,
-        uuid.uuid4().hex if read_models.db.dialect == "sqlite" else str(uuid.uuid4()),
+        uuid.uuid4().hex if read_models.db.dialect.name == "sqlite" else str(uuid.uuid4()),
         state,
     )
 
@@ -147,14 +148,14 @@ def test_an_event_inserted_before_the_first_is_caught_there(recorded: ReadModels
 def test_an_event_inserted_into_a_gap_in_the_positions_is_caught_there(
     app: TimelineApp, recorded: ReadModels
 ) -> None:
-    if recorded.db.dialect != "postgresql":
+    if recorded.db.dialect.name != "postgresql":
         pytest.skip("only PostgreSQL's sequence leaves gaps")
     gap = app.head_position() + 1
     table = recorded.log_table.split(".")[-1].strip('"')
     alter(
         recorded,
         "SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
-        f"{recorded.db.schema}.{table}",  # type: ignore[union-attr]
+        f"{recorded.db.schema}.{table}",  # type: ignore[attr-defined]
         gap + 4,
     )
     later = app.record_entry(body("statistic"), by=BY)
@@ -218,10 +219,10 @@ def test_a_changed_checkpoint_or_ledger_node_is_caught(
 
 
 def test_events_after_the_ledgers_position_are_unattested_not_failures(
-    app: TimelineApp, store: dict[str, str], recorded: ReadModels
+    app: TimelineApp, store_config: StoreConfig, recorded: ReadModels
 ) -> None:
     witnessed = app.head_position()
-    behind = ReadModels(app, store, in_process=False)  # nobody catches up
+    behind = ReadModels(app, open_database(store_config), in_process=False)  # nobody catches up
     try:
         app.record_entry(body("statistic"), by=BY)
         app.record_entry(body("meeting"), by=BY)
@@ -235,8 +236,8 @@ def test_events_after_the_ledgers_position_are_unattested_not_failures(
     assert verify(recorded).unattested == 0
 
 
-def test_an_empty_store_verifies(store: dict[str, str], app: TimelineApp) -> None:
-    models = ReadModels(app, store, in_process=False)
+def test_an_empty_store_verifies(store_config: StoreConfig, app: TimelineApp) -> None:
+    models = ReadModels(app, open_database(store_config), in_process=False)
     try:
         report = verify_log(models.db, models.log_table)
         assert report.ok

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 from eventsourcing.persistence import Notification, Tracking
 
-from domain import CommandResult, EntryNotFound, TimelineApp, store_env
+from domain import (
+    CommandResult,
+    EntryNotFound,
+    StoreConfig,
+    TimelineApp,
+    parse_store_url,
+    store_env,
+)
 from projections import (
     Database,
     Projector,
@@ -20,9 +27,9 @@ from projections import (
     RebuildRunning,
     TimelineFilters,
     View,
-    open_database,
 )
 from projections.changes import decode
+from projections.database import open_database
 from projections.timeline import TimelineView
 from tests.builders import ACTORS, BODIES, SOURCE, body, seed
 from tests.pages import ids, items, loads
@@ -353,16 +360,18 @@ def test_a_view_that_missed_an_entry_stops_at_its_next_event_rather_than_skip_it
 
 
 def test_views_closed_midway_resume_where_they_stopped(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
     every_event(app, lambda: None)
-    first = ReadModels(app, store, in_process=False)
+    first = ReadModels(app, open_database(store_config), in_process=False)
     try:
         assert first.projector.catch_up(until=12) == 12
     finally:
         first.close()
 
-    second = ReadModels(app, store, in_process=True)  # catches up as it opens
+    second = ReadModels(
+        app, open_database(store_config), in_process=True
+    )  # catches up as it opens
     try:
         assert second.projector.position() == app.head_position()
         assert_same_rows(second.projector.views, rebuilt_from_scratch(second.db, app).views)
@@ -382,9 +391,9 @@ def test_waiting_for_a_position_returns_once_the_views_reflect_it(
 
 
 def test_waiting_with_nobody_catching_up_times_out(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
-    models = ReadModels(app, store, in_process=False)
+    models = ReadModels(app, open_database(store_config), in_process=False)
     try:
         seed(app)
         result = app.record_entry(body("meeting"), by=BY)
@@ -397,11 +406,11 @@ def test_waiting_with_nobody_catching_up_times_out(
 
 
 def test_a_follower_applies_writes_as_postgresql_announces_them_and_stops_cleanly(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
-    models = ReadModels(app, store, in_process=False)
+    models = ReadModels(app, open_database(store_config), in_process=False)
     try:
-        if models.db.dialect != "postgresql":
+        if models.db.dialect.name != "postgresql":
             pytest.skip("only PostgreSQL announces new events (LISTEN/NOTIFY)")
         seed(app)
         first = app.record_entry(body("meeting"), by=BY)  # before the follower: caught up
@@ -422,13 +431,13 @@ def test_a_follower_applies_writes_as_postgresql_announces_them_and_stops_cleanl
 
 
 def test_a_rebuild_swaps_in_while_writes_arrive_and_the_views_keep_every_event(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
     """Writes land during the rebuild; on PostgreSQL a follower applies them meanwhile."""
-    models = ReadModels(app, store, in_process=False)
+    models = ReadModels(app, open_database(store_config), in_process=False)
     stop = threading.Event()
     follower = threading.Thread(target=models.projector.follow, args=(stop,))
-    following = models.db.dialect == "postgresql"
+    following = models.db.dialect.name == "postgresql"
     try:
         every_event(app, lambda: None)
         if following:
@@ -465,12 +474,12 @@ def test_a_rebuild_swaps_in_while_writes_arrive_and_the_views_keep_every_event(
 
 
 def test_two_processes_applying_the_same_events_at_once_apply_them_once(
-    app: TimelineApp, store: dict[str, str]
+    app: TimelineApp, store_config: StoreConfig
 ) -> None:
     """The second waits for the first's commit, then finds the events already applied."""
     seed(app)
     recorded = app.record_entry(body("meeting"), by=BY)
-    first_db, second_db = open_database(store), open_database(store)
+    first_db, second_db = open_database(store_config), open_database(store_config)
     try:
         first, second = Projector(app, first_db), Projector(app, second_db)
         first.create()
@@ -510,12 +519,12 @@ def test_two_processes_applying_the_same_events_at_once_apply_them_once(
 
 
 def test_a_second_rebuild_is_refused_while_one_is_under_way(
-    read_models: ReadModels, store: dict[str, str]
+    read_models: ReadModels, store_config: StoreConfig
 ) -> None:
     with read_models.db.exclusive_rebuild():
         with pytest.raises(RebuildRunning, match="another replay of these views is running"):
             read_models.projector.rebuild()
-        other = open_database(store)  # as another process would open the store
+        other = open_database(store_config)  # as another process would open the store
         try:
             with pytest.raises(RebuildRunning):
                 Projector(read_models.projector.app, other).rebuild()
@@ -526,9 +535,10 @@ def test_a_second_rebuild_is_refused_while_one_is_under_way(
 
 def test_views_in_process_follow_writes_made_by_another_process(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'timeline.db'}"
-    env = store_env(url)
+    config = parse_store_url(url)
+    env = config.env()
     reader_app, writer_app = TimelineApp(env), TimelineApp(store_env(url))
-    models = ReadModels(reader_app, env)
+    models = ReadModels(reader_app, open_database(config))
     try:
         models.follow_in_background(interval=0.05)
         writer_app.register_actor(ACTORS[0], by="importer")

@@ -9,12 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from api.tokens import SCOPES, TokenError, TokenStore
-from projections import Database, open_database
+from domain import StoreConfig
+from projections import Database
+from projections.database import open_database
 
 
 @pytest.fixture
-def tokens(store: dict[str, str]) -> Iterator[TokenStore]:
-    db = open_database(store)
+def tokens(store_config: StoreConfig) -> Iterator[TokenStore]:
+    db = open_database(store_config)
     try:
         yield TokenStore(db)
     finally:
@@ -141,10 +143,10 @@ def test_a_token_is_refused_under_another_tokens_id(tokens: TokenStore) -> None:
 
 
 def test_a_second_token_store_on_the_same_database_finds_the_tokens(
-    tokens: TokenStore, store: dict[str, str]
+    tokens: TokenStore, store_config: StoreConfig
 ) -> None:
     token = tokens.create("newsroom", ["read"])
-    db = open_database(store)
+    db = open_database(store_config)
     try:
         again = TokenStore(db)  # the table exists: created once, not twice
         info = again.authenticate(token)
@@ -154,8 +156,8 @@ def test_a_second_token_store_on_the_same_database_finds_the_tokens(
     assert info.name == "newsroom"
 
 
-def test_token_stores_starting_at_once_create_the_table_once(store: dict[str, str]) -> None:
-    databases = [open_database(store) for _ in range(4)]
+def test_token_stores_starting_at_once_create_the_table_once(store_config: StoreConfig) -> None:
+    databases = [open_database(store_config) for _ in range(4)]
     barrier = threading.Barrier(len(databases))
 
     def start(db: Database) -> TokenStore:

@@ -21,7 +21,7 @@ from domain import (
     UnknownReference,
     ValidationError,
     VersionConflict,
-    open_app,
+    store_env,
 )
 from tests.builders import BODIES, SOURCE, body, details, seed
 
@@ -119,13 +119,13 @@ def test_a_retried_command_returns_the_first_result_and_stores_nothing(
 
 
 def test_an_idempotency_key_holds_after_a_restart(store_url: str) -> None:
-    app = open_app(store_url)
+    app = TimelineApp(store_env(store_url))
     seed(app)
     first = app.register_source(
         {"title": "AP report", "publisher": "AP"}, by="r", idempotency_key="src-1"
     )
     app.close()
-    reopened = open_app(store_url)
+    reopened = TimelineApp(store_env(store_url))
     try:
         head = reopened.head_position()
         again = reopened.register_source(
@@ -363,7 +363,7 @@ def race_corrections(writers: list[TimelineApp], entry_id: str) -> list[str]:
 
 
 def test_concurrent_corrections_with_one_version_let_exactly_one_win(store_url: str) -> None:
-    writers = [open_app(store_url), open_app(store_url)]
+    writers = [TimelineApp(store_env(store_url)), TimelineApp(store_env(store_url))]
     seed(writers[0])
     try:
         for _ in range(4):
