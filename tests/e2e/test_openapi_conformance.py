@@ -26,8 +26,11 @@ from tests.e2e.conftest import TestClient
 # A schema says what a slug, an EDTF date or a log position looks like; it
 # cannot say which actors are registered, which dates exist or how far the
 # log has grown. The API answers such input with 422 naming the field, so a
-# schema-valid request may be refused with 422, and only with 422.
-ACCEPTED = ["2xx", "401", "403", "404", "409", "422"]
+# schema-valid request may be refused with 422, and only with 422. Nor can a
+# schema bound a whole body's bytes: 200 items of 20,000 characters each are
+# schema-valid and far over the 1 MiB limit, which is answered 413.
+ACCEPTED = ["2xx", "401", "403", "404", "409", "413", "422"]
+REFUSED = ["400", "401", "403", "404", "406", "413", "422"]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,11 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
             "auth": {"openapi": {"HTTPBearer": {"bearer": token}}},
             # Extra headers are added by every proxy on the way; no API can refuse them.
             "generation": {"max-examples": 25, "allow-extra-parameters": False},
-            "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}},
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ACCEPTED},
+                # A body over 1 MiB is refused before it is read, whatever else is wrong.
+                "negative_data_rejection": {"expected-statuses": REFUSED},
+            },
         }
     )
     app = create_app(Settings(db=url, signing_key=str(folder / "log.key")))
