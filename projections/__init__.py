@@ -12,9 +12,9 @@ import logging
 import threading
 
 from domain import TimelineApp
+from projections.audit.ledger import Ledger, log_table
 from projections.database import Database, RebuildRunning
 from projections.dialect import Dialect
-from projections.ledger import Ledger, log_table
 from projections.projector import VIEW_CLASSES, Projector, RebuildReport
 from projections.queries import AsOf, Page, Queries, TimelineFilters, ViewsBehind
 from projections.trust.checkpoints import SignedCheckpoints
@@ -86,7 +86,7 @@ class ReadModels:
 
     @property
     def ledger(self) -> Ledger:
-        """The audit ledger's tree heads, checkpoints and proofs (`projections.ledger`)."""
+        """The audit ledger's tree heads, checkpoints and proofs (`projections.audit.ledger`)."""
         return Ledger(self.db, self.log_table)
 
     @property

@@ -20,11 +20,11 @@ from eventsourcing.persistence import Tracking
 
 from domain import TimelineApp
 from projections.actors import ActorDirectoryView
+from projections.audit.ledger import LedgerView
 from projections.changes import Change, decode, read_changes
 from projections.coactors import CoActorView
 from projections.database import Cursor, Database
 from projections.history import EntryHistoryView
-from projections.ledger import LedgerView
 from projections.timeline import TimelineView
 from projections.view import TRACKING_TABLE, View, create_tracking_table
 

@@ -24,7 +24,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from domain import TimelineApp, parse_store_url
-from projections import CheckpointSigner, merkle
+from projections import CheckpointSigner
+from projections.audit import merkle
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.trust.notes import Note, SignerKey, TreeHead
 from scripts.bench_tables import Figure

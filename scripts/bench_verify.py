@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from projections import Projector
-from projections.audit import BATCH, START, verify_log
+from projections.audit.ledger import LedgerView, StoredLog, log_table
+from projections.audit.verify import BATCH, START, verify_log
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.database import Database
-from projections.ledger import LedgerView, StoredLog, log_table
 from scripts.bench_views import make_store
 
 __all__ = ["VerifyFigure", "plain_sha256", "verify_row", "verify_store"]

@@ -21,9 +21,9 @@ from rich.console import Console
 
 from domain import DomainError, ValidationError
 from projections import TimelineFilters
+from projections.audit.ledger import LedgerError
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.exports import FORMATS, export, open_chronology
-from projections.ledger import LedgerError
 from projections.trust.signer import SigningRefused
 from scripts.progress import progress_bar
 

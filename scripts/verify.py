@@ -25,16 +25,16 @@ from typing import Any
 
 from rich.console import Console
 
-from projections.audit import VerifyReport, verify_log
-from projections.bootstrap import SystemConfig, bootstrap
-from projections.dialect import Dialect
-from projections.ledger import (
+from projections.audit.ledger import (
     ConsistencyProof,
     InclusionProof,
     Ledger,
     LedgerError,
     log_table,
 )
+from projections.audit.verify import VerifyReport, verify_log
+from projections.bootstrap import SystemConfig, bootstrap
+from projections.dialect import Dialect
 from projections.trust.checkpoints import SignedCheckpoints
 from projections.trust.notes import VerifierKey
 from projections.trust.receipts import Receipt

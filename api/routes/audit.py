@@ -17,10 +17,10 @@ from api.responses import JSONBytes, answer
 from api.schemas import ConsistencyProofOut, InclusionProofOut, ReplayReport, VerifyOut
 from domain import Conflict, NotFound, ValidationError
 from projections import ReadModels, ViewsBehind
-from projections.audit import verify_log
+from projections.audit.ledger import LedgerBehind, NoSuchEvent, TreeSizesOutOfRange
+from projections.audit.ledger import UnreadableEvent as UnreadableLeaf
+from projections.audit.verify import verify_log
 from projections.changes import UnreadableEvent
-from projections.ledger import LedgerBehind, NoSuchEvent, TreeSizesOutOfRange
-from projections.ledger import UnreadableEvent as UnreadableLeaf
 
 __all__ = ["router"]
 

@@ -20,7 +20,7 @@ from api.problems import problem, reason
 from api.responses import POSITION_HEADER, answer
 from domain import Conflict, NotFound, ValidationError
 from projections import ReadModels, SignedCheckpoints
-from projections.ledger import LedgerBehind, NoSuchEvent, UnreadableEvent
+from projections.audit.ledger import LedgerBehind, NoSuchEvent, UnreadableEvent
 from projections.trust.checkpoints import CosignatureRefused, SignedCheckpoint, SigningRefused
 from projections.trust.notes import NoteError, VerifierKey
 from projections.trust.receipts import Receipt

@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 import orjson
 
 from projections import ReadModels
+from projections.audit.ledger import LedgerBehind
 from projections.database import Database, SQLiteDatabase
 from projections.exports.entry import ExportEntry
 from projections.exports.references import References
-from projections.ledger import LedgerBehind
 from projections.queries import Page, Queries, TimelineFilters
 
 __all__ = ["FILTER_NAMES", "Chronology", "ExportMeta", "open_chronology"]

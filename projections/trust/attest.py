@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain import TimelineApp
+from projections.audit.ledger import Ledger, LedgerView, log_table
 from projections.database import Database
-from projections.ledger import Ledger, LedgerView, log_table
 from projections.projector import Projector
 from projections.trust.checkpoints import SignedCheckpoints
 from projections.trust.notes import Note

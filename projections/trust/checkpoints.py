@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from projections.audit.ledger import Checkpoint, Ledger, LedgerError
 from projections.database import Database
-from projections.ledger import Checkpoint, Ledger, LedgerError
 from projections.trust.notes import (
     COSIGNATURE_V1,
     Note,

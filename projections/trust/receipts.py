@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import orjson
 
-from projections import merkle
-from projections.proofs import InclusionProof, LoggedEvent
+from projections.audit import merkle
+from projections.audit.proofs import InclusionProof, LoggedEvent
 from projections.trust.notes import Note, NoteError, TreeHead, VerifierKey
 
 __all__ = ["HEADER", "Receipt", "ReceiptError"]

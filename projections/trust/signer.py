@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from projections import merkle
+from projections.audit import merkle
 from projections.trust.notes import ED25519, Note, NoteError, SignerKey, TreeHead, VerifierKey
 
 __all__ = ["CheckpointSigner", "Prover", "SigningRefused", "signer_from_env", "write_private"]

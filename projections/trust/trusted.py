@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from projections.ledger import Ledger
+from projections.audit.ledger import Ledger
 from projections.trust.notes import Note, NoteError, TreeHead, VerifierKey
 
 __all__ = ["TrustedCheck", "check_trusted"]

@@ -32,7 +32,7 @@ from typing import NoReturn
 
 import orjson
 
-from projections import merkle
+from projections.audit import merkle
 from projections.trust.notes import (
     Note,
     NoteError,

@@ -15,8 +15,8 @@ import pytest
 
 from api.tokens import TokenStore
 from domain import TimelineApp, parse_store_url
+from projections.audit.ledger import log_table
 from projections.database import open_database
-from projections.ledger import log_table
 from projections.trust.attest import attest
 from projections.trust.notes import ED25519, SignerKey
 from projections.trust.signer import CheckpointSigner, write_private

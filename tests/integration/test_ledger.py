@@ -12,9 +12,7 @@ import pytest
 
 from domain import StoreConfig, TimelineApp
 from projections import Projector, ReadModels
-from projections.changes import timestamp
-from projections.database import open_database
-from projections.ledger import (
+from projections.audit.ledger import (
     Checkpoint,
     ConsistencyProof,
     InclusionProof,
@@ -25,7 +23,9 @@ from projections.ledger import (
     event_leaf_hash,
     log_table,
 )
-from projections.merkle import root_of
+from projections.audit.merkle import root_of
+from projections.changes import timestamp
+from projections.database import open_database
 from tests.builders import body, seed
 
 BY = "reporter"

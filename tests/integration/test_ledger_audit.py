@@ -10,7 +10,7 @@ import pytest
 
 from domain import StoreConfig, TimelineApp
 from projections import ReadModels
-from projections.audit import VerifyReport, verify_log
+from projections.audit.verify import VerifyReport, verify_log
 from projections.database import open_database
 from tests.builders import body, seed
 

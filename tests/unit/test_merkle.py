@@ -15,8 +15,8 @@ from uuid import UUID
 
 import pytest
 
-from projections.ledger import event_leaf_data, event_leaf_hash
-from projections.merkle import (
+from projections.audit.ledger import event_leaf_data, event_leaf_hash
+from projections.audit.merkle import (
     EMPTY_ROOT,
     Lookup,
     NodeId,

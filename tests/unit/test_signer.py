@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from projections import merkle
-from projections.merkle import NodeId
+from projections.audit import merkle
+from projections.audit.merkle import NodeId
 from projections.trust.notes import COSIGNATURE_V1, Note, NoteError, SignerKey, TreeHead
 from projections.trust.signer import (
     CheckpointSigner,

@@ -2,8 +2,8 @@
 inclusion and consistency proofs as JSON.
 
 Nothing here reads a database: a saved `InclusionProof` carries its event and
-checks with this module and `projections.merkle` alone (`policy-timeline
-verify --proof FILE`). `projections.ledger` makes these from its tables.
+checks with this module and `projections.audit.merkle` alone (`policy-timeline
+verify --proof FILE`). `projections.audit.ledger` makes these from its tables.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
-from projections import merkle
+from projections.audit import merkle
 
 if TYPE_CHECKING:
     from hashlib import _Hash

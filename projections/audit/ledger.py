@@ -2,7 +2,7 @@
 
 `LedgerView` is a tracking view like the others, but a witness, not a cache:
 it hashes each event's exact stored bytes as one leaf (RFC 6962 leaf and
-node hashes, `projections.merkle`), keeps the hash of every complete subtree,
+node hashes, `projections.audit.merkle`), keeps the hash of every complete subtree,
 and at the end of each batch it applies writes a checkpoint: the tree size,
 log position, root hash and the recorded time of the batch's last event.
 Rebuilding it from the log would bless whatever the log holds now, so
@@ -10,7 +10,7 @@ Rebuilding it from the log would bless whatever the log holds now, so
 
 `Ledger` is the read side: tree heads at any position, checkpoints, inclusion
 and consistency proofs, each computed from O(log n) stored nodes. The leaf
-encoding and the proofs live in `projections.proofs`, which needs no
+encoding and the proofs live in `projections.audit.proofs`, which needs no
 database (a saved `InclusionProof` carries its event and checks offline);
 their names are re-exported here.
 
@@ -29,11 +29,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 
-from projections import merkle
-from projections.changes import Change, timestamp
-from projections.database import Cursor, Database, Row
-from projections.merkle import NodeId
-from projections.proofs import (
+from projections.audit import merkle
+from projections.audit.merkle import NodeId
+from projections.audit.proofs import (
     LEAF_FORMAT,
     LEAF_PREFIX,
     U64,
@@ -49,6 +47,8 @@ from projections.proofs import (
     topic_field,
     uuid_bytes,
 )
+from projections.changes import Change, timestamp
+from projections.database import Cursor, Database, Row
 from projections.view import TRACKING_TABLE, View
 
 __all__ = [

@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from projections import merkle
-from projections.database import Cursor, Database, Row
-from projections.ledger import LEVEL_BITS, LedgerView, StoredLog, node_rows
-from projections.proofs import (
+from projections.audit import merkle
+from projections.audit.ledger import LEVEL_BITS, LedgerView, StoredLog, node_rows
+from projections.audit.proofs import (
     LEAF_PREFIX,
     U64,
     content_hash,
@@ -34,6 +33,7 @@ from projections.proofs import (
     topic_field,
     uuid_bytes,
 )
+from projections.database import Cursor, Database, Row
 from projections.view import TRACKING_TABLE
 
 if TYPE_CHECKING:
