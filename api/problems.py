@@ -23,7 +23,7 @@ from domain import (
     ValidationError,
 )
 from projections import RebuildRunning, ViewsBehind
-from projections.changes import UnreadableEvent
+from projections.views.changes import UnreadableEvent
 
 # Union members' names in a Pydantic error's location: an entry's kind, a details model's name.
 KINDS = frozenset(DETAIL_MODELS)

@@ -19,7 +19,7 @@ from projections.projector import VIEW_CLASSES, Projector, RebuildReport
 from projections.queries import AsOf, Page, Queries, TimelineFilters, ViewsBehind
 from projections.trust.checkpoints import SignedCheckpoints
 from projections.trust.signer import CheckpointSigner
-from projections.view import View
+from projections.views.view import View
 
 logger = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from projections.dialect import Dialect, dialect_of
 from projections.projector import VIEW_CLASSES, Projector
 from projections.trust.attest import Attested, attest
 from projections.trust.signer import KEY_VARIABLE, ORIGIN_VARIABLE, CheckpointSigner
-from projections.view import View
+from projections.views.view import View
 
 __all__ = ["System", "SystemConfig", "bootstrap"]
 

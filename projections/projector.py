@@ -19,14 +19,14 @@ from threading import Event, Thread
 from eventsourcing.persistence import Tracking
 
 from domain import TimelineApp
-from projections.actors import ActorDirectoryView
 from projections.audit.ledger import LedgerView
-from projections.changes import Change, decode, read_changes
-from projections.coactors import CoActorView
 from projections.database import Cursor, Database
-from projections.history import EntryHistoryView
-from projections.timeline import TimelineView
-from projections.view import TRACKING_TABLE, View, create_tracking_table
+from projections.views.actors import ActorDirectoryView
+from projections.views.changes import Change, decode, read_changes
+from projections.views.coactors import CoActorView
+from projections.views.history import EntryHistoryView
+from projections.views.timeline import TimelineView
+from projections.views.view import TRACKING_TABLE, View, create_tracking_table
 
 __all__ = ["VIEW_CLASSES", "Projector", "RebuildReport"]
 

@@ -21,9 +21,9 @@ import orjson
 from domain import ENTRY_CLASSES, ActorNotFound, EntryNotFound, ValidationError, parse_edtf_date
 from domain.values import fold
 from projections.database import Cursor, Database
-from projections.entries import search_words
 from projections.page_cache import PageCache
-from projections.view import FOREVER, TRACKING_TABLE
+from projections.views.entries import search_words
+from projections.views.view import FOREVER, TRACKING_TABLE
 
 __all__ = ["AsOf", "Page", "Queries", "TimelineFilters", "ViewsBehind"]
 

@@ -24,10 +24,10 @@ from typing import Any
 import orjson
 
 from projections import Projector, Queries, TimelineFilters
-from projections.actors import folded_names
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.database import CACHE_KIB
-from projections.entries import (
+from projections.views.actors import folded_names
+from projections.views.entries import (
     facets,
     history_item,
     recorded,
@@ -35,7 +35,7 @@ from projections.entries import (
     search_text,
     span_days,
 )
-from projections.view import FOREVER
+from projections.views.view import FOREVER
 
 __all__ = ["QueryFigure", "make_store", "query_figures", "raw_rebuild", "replay"]
 
@@ -177,7 +177,7 @@ def _raw_batch(
     db: sqlite3.Connection, rows: list[Any], pairs: Counter[tuple[str, str]], reached: str
 ) -> str:
     """Insert one fetched page's rows; return the latest recorded time so far."""
-    from projections.changes import Change
+    from projections.views.changes import Change
 
     entries, index, search, clock, history, coentries, actors = ([] for _ in range(7))
     for position, originator, version, topic, state in rows:

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from projections import RebuildRunning
 from projections.bootstrap import SystemConfig, bootstrap
-from projections.changes import UnreadableEvent
+from projections.views.changes import UnreadableEvent
 from scripts.progress import progress_bar
 
 

@@ -20,7 +20,7 @@ from projections import ReadModels, ViewsBehind
 from projections.audit.ledger import LedgerBehind, NoSuchEvent, TreeSizesOutOfRange
 from projections.audit.ledger import UnreadableEvent as UnreadableLeaf
 from projections.audit.verify import verify_log
-from projections.changes import UnreadableEvent
+from projections.views.changes import UnreadableEvent
 
 __all__ = ["router"]
 

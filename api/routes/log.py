@@ -13,7 +13,7 @@ from api.deps import ReadModelsDep, TimelineDep
 from api.responses import JSONBytes, answer
 from api.schemas import LogPage
 from domain import TimelineApp, ValidationError
-from projections.changes import Change, UnreadableEvent, read_changes
+from projections.views.changes import Change, UnreadableEvent, read_changes
 
 __all__ = ["log_item", "router"]
 

@@ -40,7 +40,7 @@ from api.deps import TimelineDep
 from api.routes.log import log_item
 from api.schemas import LogEvent
 from domain import TimelineApp, ValidationError
-from projections.changes import Change, read_changes
+from projections.views.changes import Change, read_changes
 
 __all__ = ["EventStreamResponse", "router"]
 

@@ -47,9 +47,9 @@ from projections.audit.proofs import (
     topic_field,
     uuid_bytes,
 )
-from projections.changes import Change, timestamp
 from projections.database import Cursor, Database, Row
-from projections.view import TRACKING_TABLE, View
+from projections.views.changes import Change, timestamp
+from projections.views.view import TRACKING_TABLE, View
 
 __all__ = [
     "LEAF_FORMAT",

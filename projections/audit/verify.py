@@ -34,7 +34,7 @@ from projections.audit.proofs import (
     uuid_bytes,
 )
 from projections.database import Cursor, Database, Row
-from projections.view import TRACKING_TABLE
+from projections.views.view import TRACKING_TABLE
 
 if TYPE_CHECKING:
     from hashlib import _Hash

@@ -20,9 +20,9 @@ import orjson
 
 from domain import ActorNotFound, TimelineApp
 from domain.values import actor_uuid
-from projections.actors import ActorDirectoryView
 from projections.database import Database
 from projections.page_cache import PageCache
+from projections.views.actors import ActorDirectoryView
 
 __all__ = ["References", "SourceInfo"]
 

@@ -24,8 +24,8 @@ from projections.audit.ledger import (
     log_table,
 )
 from projections.audit.merkle import root_of
-from projections.changes import timestamp
 from projections.database import open_database
+from projections.views.changes import timestamp
 from tests.builders import body, seed
 
 BY = "reporter"

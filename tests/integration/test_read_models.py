@@ -28,9 +28,9 @@ from projections import (
     TimelineFilters,
     View,
 )
-from projections.changes import decode
 from projections.database import open_database
-from projections.timeline import TimelineView
+from projections.views.changes import decode
+from projections.views.timeline import TimelineView
 from tests.builders import ACTORS, BODIES, SOURCE, body, seed
 from tests.pages import ids, items, loads
 

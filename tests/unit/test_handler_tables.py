@@ -20,10 +20,10 @@ from domain import Actor, Entry
 from domain.entries import Meeting
 from projections import VIEW_CLASSES
 from projections.audit.ledger import LedgerView
-from projections.changes import AGGREGATES, EVENT_CLASSES, Change, UnreadableEvent, decode
-from projections.entries import evolve, recorded
-from projections.handlers import Handlers
-from projections.view import View
+from projections.views.changes import AGGREGATES, EVENT_CLASSES, Change, UnreadableEvent, decode
+from projections.views.entries import evolve, recorded
+from projections.views.handlers import Handlers
+from projections.views.view import View
 
 TABLED = [view for view in VIEW_CLASSES if view.events is not None]
 

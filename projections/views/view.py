@@ -17,9 +17,9 @@ from uuid import uuid4
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from projections.changes import Change
 from projections.database import Cursor, Database, Row
-from projections.handlers import EventTable
+from projections.views.changes import Change
+from projections.views.handlers import EventTable
 
 __all__ = ["TRACKING_TABLE", "View", "create_tracking_table"]
 

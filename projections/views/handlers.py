@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 
 from eventsourcing.domain import DomainEvent
 
-from projections.changes import Change
+from projections.views.changes import Change
 
 __all__ = ["EventTable", "Handlers", "lookup"]
 

@@ -16,8 +16,8 @@ from eventsourcing.domain import DomainEvent
 
 from domain import ENTRY_CLASSES, Entry, evolution
 from domain.values import fold
-from projections.changes import Change, edtf
-from projections.handlers import lookup
+from projections.views.changes import Change, edtf
+from projections.views.handlers import lookup
 
 __all__ = [
     "HISTORY_EVENTS",

@@ -18,11 +18,11 @@ from typing import Any
 import orjson
 
 from domain import Actor, Entry, Source
-from projections.changes import Change
 from projections.database import Cursor
-from projections.entries import evolve, facets, recorded, search_text, span_days
-from projections.handlers import Handlers
-from projections.view import FOREVER, View
+from projections.views.changes import Change
+from projections.views.entries import evolve, facets, recorded, search_text, span_days
+from projections.views.handlers import Handlers
+from projections.views.view import FOREVER, View
 
 __all__ = ["TimelineView"]
 

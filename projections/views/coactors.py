@@ -14,10 +14,10 @@ from itertools import permutations
 import orjson
 
 from domain import Actor, Entry, Source
-from projections.changes import Change
 from projections.database import Cursor
-from projections.handlers import Handlers
-from projections.view import View
+from projections.views.changes import Change
+from projections.views.handlers import Handlers
+from projections.views.view import View
 
 __all__ = ["CoActorView"]
 

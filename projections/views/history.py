@@ -8,11 +8,11 @@ from typing import Any
 import orjson
 
 from domain import Actor, Entry, Source
-from projections.changes import Change
 from projections.database import Cursor
-from projections.entries import HISTORY_EVENTS, history_item, recorded_fields
-from projections.handlers import Handlers
-from projections.view import View
+from projections.views.changes import Change
+from projections.views.entries import HISTORY_EVENTS, history_item, recorded_fields
+from projections.views.handlers import Handlers
+from projections.views.view import View
 
 __all__ = ["EntryHistoryView"]
 

@@ -1,0 +1,28 @@
+"""The read models: tracking views over tables of their own, one class each.
+
+- `view`: `View`, the base every view derives from (the audit ledger's too):
+  rows and tracking position commit in one transaction.
+- `handlers`: a view's handler table, keyed by the domain's event classes.
+- `changes`: stored events decoded as the views see them (orjson alone).
+- `entries`: an entry as the read side returns it, and how each event evolves it.
+- `timeline`, `history`, `actors`, `coactors`: the four read models
+  (`TimelineView`, `EntryHistoryView`, `ActorDirectoryView`, `CoActorView`).
+"""
+
+from projections.views.actors import ActorDirectoryView
+from projections.views.changes import Change
+from projections.views.coactors import CoActorView
+from projections.views.handlers import Handlers
+from projections.views.history import EntryHistoryView
+from projections.views.timeline import TimelineView
+from projections.views.view import View
+
+__all__ = [
+    "ActorDirectoryView",
+    "Change",
+    "CoActorView",
+    "EntryHistoryView",
+    "Handlers",
+    "TimelineView",
+    "View",
+]
