@@ -24,7 +24,7 @@ from domain import TimelineApp
 from domain.import_formats import count_lines
 from domain.importing import BATCH_SIZE, import_file
 from projections.bootstrap import System, SystemConfig, bootstrap
-from projections.exports import FORMATS
+from projections.presentation.exports import FORMATS
 from scripts.bench_export import ExportFigure, export_figures, print_figures
 from scripts.bench_http import HttpFigure, http_row, wrk_available
 from scripts.bench_import import write_synthetic_file

@@ -39,7 +39,7 @@ from rich.table import Table
 
 from projections import Projector
 from projections.bootstrap import SystemConfig, bootstrap
-from projections.exports import FORMATS
+from projections.presentation.exports import FORMATS
 from scripts.bench_views import make_store
 from scripts.progress import progress_bar
 

@@ -23,7 +23,7 @@ from domain import DomainError, ValidationError
 from projections import TimelineFilters
 from projections.audit.ledger import LedgerError
 from projections.bootstrap import SystemConfig, bootstrap
-from projections.exports import FORMATS, export, open_chronology
+from projections.presentation.exports import FORMATS, export, open_chronology
 from projections.trust.signer import SigningRefused
 from scripts.progress import progress_bar
 

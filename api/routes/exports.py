@@ -13,7 +13,7 @@ from api.reads import READ, ReadModelsForRead, query_model, query_parameters
 from api.responses import POSITION_HEADER
 from api.schemas import ExportQuery
 from projections.audit.ledger import LedgerBehind
-from projections.exports import FORMATS, export, open_chronology
+from projections.presentation.exports import FORMATS, export, open_chronology
 from projections.trust.signer import SigningRefused
 
 __all__ = ["CHECKPOINT_HEADER", "HEAD_HASH_HEADER", "router"]

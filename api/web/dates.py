@@ -14,7 +14,7 @@
     2023-12-01/            1 Dec 2023 – ?        (unknown end)
 
 The words are the exports' describer at its short length
-(`projections.exports.dates.short_date`), which reads the text with the
+(`projections.presentation.dates.short_date`), which reads the text with the
 domain's one EDTF pattern; nothing here takes a date apart. A text these
 rules do not read (a time of day, an unspecified digit) is shown as its
 bounds when they are given, else as the text itself.
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from projections.exports.dates import SHORT_MONTHS
-from projections.exports.dates import short_date as display_date
+from projections.presentation.dates import SHORT_MONTHS
+from projections.presentation.dates import short_date as display_date
 
 __all__ = ["display_date", "display_moment"]
 

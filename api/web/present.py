@@ -15,8 +15,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from api.web.dates import display_date, display_moment
-from projections.exports.citations import PLAIN, CitationMarkup, cite
-from projections.exports.months import heading, stated_month
+from projections.presentation.citations import PLAIN, CitationMarkup, cite
+from projections.presentation.exports.months import heading, stated_month
 
 __all__ = [
     "actor_slugs",
@@ -183,7 +183,7 @@ def _linked_title(title: str, url: str | None) -> str:
     return f"<cite>{escape(title)}</cite>"
 
 
-# The shared citation (`projections.exports.citations`) as the pages write it: HTML
+# The shared citation (`projections.presentation.citations`) as the pages write it: HTML
 # in a list of sources, plain text in a version's changes; dates in words.
 _HTML = CitationMarkup(
     text=lambda text: str(escape(text)),
@@ -204,7 +204,7 @@ def month_groups(
     it: where a widened date's month would break the order of the headings, it
     stands under the month of the entries beside it, so no heading comes twice.
     A plain date always stands under its own month. The Markdown and HTML exports
-    head theirs by the same rule (`projections.exports.months`), streamed."""
+    head theirs by the same rule (`projections.presentation.exports.months`), streamed."""
     stated = [stated_month(card["occurred"], card["occurred_start"]) for card in cards]
     if descending:
         keys = list(accumulate(stated, min))

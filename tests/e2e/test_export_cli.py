@@ -15,8 +15,8 @@ from rich.console import Console
 from domain import TimelineApp, parse_store_url, store_env
 from projections import ReadModels, TimelineFilters
 from projections.database import open_database
-from projections.exports import export as export_chunks
-from projections.exports import open_chronology
+from projections.presentation.exports import export as export_chunks
+from projections.presentation.exports import open_chronology
 from scripts.bench_export import RAW, STARTUP, build_store, export_figures, print_figures
 from scripts.cli import main
 from tests.builders import body, seed

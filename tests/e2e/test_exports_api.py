@@ -13,7 +13,7 @@ import pytest
 from icalendar import Calendar
 
 from projections import ReadModels
-from projections.exports import FORMATS
+from projections.presentation.exports import FORMATS
 from tests.e2e.conftest import Api, fields_named, problem_of
 
 PATH = "/exports/chronology"

@@ -31,9 +31,9 @@ from domain import StoreConfig, TimelineApp, parse_store_url
 from domain.importing import import_file
 from projections import ReadModels, TimelineFilters
 from projections.database import open_database
-from projections.exports import FORMATS, Chronology, export, open_chronology
-from projections.exports.csv import COLUMNS
-from projections.exports.md import inline
+from projections.presentation.exports import FORMATS, Chronology, export, open_chronology
+from projections.presentation.exports.csv import COLUMNS
+from projections.presentation.exports.md import inline
 from scripts.load_sample import PRINCIPAL, SAMPLE
 from tests.builders import body, seed
 from tests.postgres import PostgresServer

@@ -8,11 +8,11 @@ import pytest
 from markdown_it import MarkdownIt
 
 from domain import parse_edtf_date
-from projections.exports.dates import Occurred, occurred_of
-from projections.exports.entry import ExportEntry
-from projections.exports.md import block, inline
-from projections.exports.months import WINDOW, by_month, heading, stated_month
-from projections.exports.stream import buffered
+from projections.presentation.dates import Occurred, occurred_of
+from projections.presentation.exports.entry import ExportEntry
+from projections.presentation.exports.md import block, inline
+from projections.presentation.exports.months import WINDOW, by_month, heading, stated_month
+from projections.presentation.exports.stream import buffered
 
 
 def occurred(text: str) -> Occurred:

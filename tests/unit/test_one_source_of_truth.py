@@ -2,8 +2,8 @@
 
 The EDTF pattern lives in `domain/dates.py` alone; the exports and the web
 pages take dates apart through it and say them in words through one
-describer (`projections/exports/dates.py`). A citation is worded by one
-function (`projections/exports/citations.py`): every export format and the
+describer (`projections/presentation/dates.py`). A citation is worded by one
+function (`projections/presentation/citations.py`): every export format and the
 web pages say exactly its words, their markup aside.
 """
 
@@ -25,11 +25,11 @@ from icalendar import Calendar
 
 from api.web.dates import display_date
 from api.web.present import entry_card
-from projections.exports import FORMATS, Chronology, ExportMeta
-from projections.exports.citations import FIELDS, PLAIN, cite, fields
-from projections.exports.dates import Occurred, occurred_of, short_date
-from projections.exports.entry import Citation, ExportEntry, citation_json
-from projections.exports.references import SourceInfo
+from projections.presentation.citations import FIELDS, PLAIN, cite, fields
+from projections.presentation.dates import Occurred, occurred_of, short_date
+from projections.presentation.exports import FORMATS, Chronology, ExportMeta
+from projections.presentation.exports.entry import Citation, ExportEntry, citation_json
+from projections.presentation.exports.references import SourceInfo
 from projections.queries import TimelineFilters
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +67,7 @@ def test_the_edtf_pattern_is_written_once_in_the_domain() -> None:
 
 
 def test_the_exports_and_the_pages_read_dates_with_the_domain_reader() -> None:
-    for path in ("projections/exports/dates.py", "api/web/dates.py"):
+    for path in ("projections/presentation/dates.py", "api/web/dates.py"):
         source = (ROOT / path).read_text()
         assert "import re\n" not in source, f"{path} takes dates apart itself"
 

@@ -33,14 +33,14 @@ from typing import Any
 
 import orjson
 
-from projections.exports.chronology import Chronology, ExportMeta
-from projections.exports.entry import (
+from projections.presentation.exports.chronology import Chronology, ExportMeta
+from projections.presentation.exports.entry import (
     ExportEntry,
     citation_json,
     citation_text,
     detail_items,
 )
-from projections.exports.stream import buffered
+from projections.presentation.exports.stream import buffered
 
 __all__ = ["COLUMNS", "FORMULA_STARTS", "TEXT_COLUMNS", "render"]
 

@@ -17,12 +17,12 @@ from collections.abc import Iterator
 from html import escape
 from typing import Any
 
-from projections.exports.chronology import Chronology
-from projections.exports.citations import CitationMarkup, cite
-from projections.exports.dates import Part, point_label
-from projections.exports.entry import ExportEntry, detail_items, kind_label
-from projections.exports.json import dumps, meta_json
-from projections.exports.stream import buffered
+from projections.presentation.citations import CitationMarkup, cite
+from projections.presentation.dates import Part, point_label
+from projections.presentation.exports.chronology import Chronology
+from projections.presentation.exports.entry import ExportEntry, detail_items, kind_label
+from projections.presentation.exports.json import dumps, meta_json
+from projections.presentation.exports.stream import buffered
 
 __all__ = ["render", "slide"]
 

@@ -23,9 +23,14 @@ from datetime import UTC, datetime
 
 from icalendar import Calendar, Event, vText
 
-from projections.exports.chronology import Chronology, ExportMeta
-from projections.exports.entry import ExportEntry, citation_text, detail_items, kind_label
-from projections.exports.stream import buffered
+from projections.presentation.exports.chronology import Chronology, ExportMeta
+from projections.presentation.exports.entry import (
+    ExportEntry,
+    citation_text,
+    detail_items,
+    kind_label,
+)
+from projections.presentation.exports.stream import buffered
 
 __all__ = ["PRODID", "render"]
 

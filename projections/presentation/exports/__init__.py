@@ -24,8 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from projections.exports import csv, html, ics, json, md, ndjson, timelinejs
-from projections.exports.chronology import Chronology, ExportMeta, head_hash, open_chronology
+from projections.presentation.exports import csv, html, ics, json, md, ndjson, timelinejs
+from projections.presentation.exports.chronology import (
+    Chronology,
+    ExportMeta,
+    head_hash,
+    open_chronology,
+)
 
 __all__ = [
     "FORMATS",

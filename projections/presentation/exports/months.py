@@ -25,8 +25,8 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from domain import ValidationError, parse_edtf_date
-from projections.exports.dates import MONTHS
-from projections.exports.entry import ExportEntry
+from projections.presentation.dates import MONTHS
+from projections.presentation.exports.entry import ExportEntry
 
 __all__ = ["WINDOW", "by_month", "heading", "stated_month"]
 

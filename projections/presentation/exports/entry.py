@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from projections.exports.citations import cite, fields
-from projections.exports.dates import Occurred, occurred_of
-from projections.exports.references import References, SourceInfo
+from projections.presentation.citations import cite, fields
+from projections.presentation.dates import Occurred, occurred_of
+from projections.presentation.exports.references import References, SourceInfo
 
 __all__ = [
     "ActorRole",

@@ -13,9 +13,9 @@ from typing import Any
 
 import orjson
 
-from projections.exports.chronology import Chronology, ExportMeta
-from projections.exports.entry import ExportEntry, citation_json
-from projections.exports.stream import buffered
+from projections.presentation.exports.chronology import Chronology, ExportMeta
+from projections.presentation.exports.entry import ExportEntry, citation_json
+from projections.presentation.exports.stream import buffered
 
 __all__ = ["dumps", "entry_json", "meta_json", "render"]
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from projections.exports.chronology import Chronology
-from projections.exports.json import dumps, entry_json, meta_json
-from projections.exports.stream import buffered
+from projections.presentation.exports.chronology import Chronology
+from projections.presentation.exports.json import dumps, entry_json, meta_json
+from projections.presentation.exports.stream import buffered
 
 __all__ = ["render"]
 

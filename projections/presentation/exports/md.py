@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from projections.exports.chronology import Chronology
-from projections.exports.citations import CitationMarkup, cite
-from projections.exports.entry import Citation, ExportEntry, detail_items, kind_label
-from projections.exports.months import by_month, heading
-from projections.exports.stream import buffered
+from projections.presentation.citations import CitationMarkup, cite
+from projections.presentation.exports.chronology import Chronology
+from projections.presentation.exports.entry import Citation, ExportEntry, detail_items, kind_label
+from projections.presentation.exports.months import by_month, heading
+from projections.presentation.exports.stream import buffered
 
 __all__ = ["block", "inline", "render"]
 

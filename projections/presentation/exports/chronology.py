@@ -21,8 +21,8 @@ import orjson
 from projections import ReadModels
 from projections.audit.ledger import LedgerBehind
 from projections.database import Database, SQLiteDatabase
-from projections.exports.entry import ExportEntry
-from projections.exports.references import References
+from projections.presentation.exports.entry import ExportEntry
+from projections.presentation.exports.references import References
 from projections.queries import Page, Queries, TimelineFilters
 
 __all__ = ["FILTER_NAMES", "Chronology", "ExportMeta", "open_chronology"]
