@@ -44,3 +44,44 @@ def test_the_domain_imports_only_the_standard_library_and_its_helpers() -> None:
         and not (path.startswith("domain/store/") and name in STORE_MAY_IMPORT)
     }
     assert not offenders
+
+
+# Inside projections/, from the top down; the same order as the import-linter contract.
+READ_SIDE = [
+    ["bootstrap"],
+    ["presentation"],
+    ["trust"],
+    ["projector", "queries"],
+    ["audit"],
+    ["views"],
+    ["database", "page_cache"],
+    ["dialect"],
+]
+
+
+def _part_of(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "projections" or len(parts) < 2:
+        return None
+    return next((i for i, names in enumerate(READ_SIDE) if parts[1] in names), None)
+
+
+def test_inside_the_read_side_no_part_imports_a_part_above_it() -> None:
+    offenders = set()
+    for path in (ROOT / "projections").rglob("*.py"):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        here = _part_of(module)
+        if here is None:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                there = _part_of(name)
+                if there is not None and there < here:
+                    offenders.add((str(path.relative_to(ROOT)), name))
+    assert not offenders

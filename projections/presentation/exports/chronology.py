@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 import orjson
 
 from projections import ReadModels
-from projections.audit.ledger import LedgerBehind
+from projections.audit import LedgerBehind
 from projections.database import Database, SQLiteDatabase
 from projections.presentation.exports.entry import ExportEntry
 from projections.presentation.exports.references import References
