@@ -23,6 +23,7 @@ from domain import (
     ValidationError,
 )
 from projections import RebuildRunning, ViewsBehind
+from projections.trust.signer import CheckpointUnavailable
 from projections.views.changes import UnreadableEvent
 
 # Union members' names in a Pydantic error's location: an entry's kind, a details model's name.
@@ -162,6 +163,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def rebuild_running(_: Request, error: Exception) -> ProblemResponse:
         return problem(409, reason(409), str(error))
 
+    async def checkpoint_unavailable(_: Request, error: Exception) -> ProblemResponse:
+        # No key, or a signer that refuses a rewritten log: the server, not the
+        # request, is at fault, and retrying will not help until someone acts.
+        return problem(503, reason(503), str(error))
+
     async def unreadable_event(_: Request, error: Exception) -> ProblemResponse:
         # A row of the log changed outside the engine: the record, not the request, is at fault.
         return problem(409, reason(409), str(error))
@@ -170,6 +176,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ViewsBehind, views_behind)
     app.add_exception_handler(RebuildRunning, rebuild_running)
     app.add_exception_handler(UnreadableEvent, unreadable_event)
+    app.add_exception_handler(CheckpointUnavailable, checkpoint_unavailable)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
 

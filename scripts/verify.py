@@ -25,13 +25,8 @@ from typing import Any
 
 from rich.console import Console
 
-from projections.audit.ledger import (
-    ConsistencyProof,
-    InclusionProof,
-    Ledger,
-    LedgerError,
-    log_table,
-)
+from projections.audit.ledger import Ledger, LedgerError, log_table
+from projections.audit.proofs import ConsistencyProof, InclusionProof
 from projections.audit.verify import VerifyReport, verify_log
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.dialect import Dialect

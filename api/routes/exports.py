@@ -14,7 +14,6 @@ from api.responses import POSITION_HEADER
 from api.schemas import ExportQuery
 from projections.audit.ledger import LedgerBehind
 from projections.presentation.exports import FORMATS, export, open_chronology
-from projections.trust.signer import SigningRefused
 
 __all__ = ["CHECKPOINT_HEADER", "HEAD_HASH_HEADER", "router"]
 
@@ -85,8 +84,6 @@ async def chronology(
         )
     except LedgerBehind as error:
         return problem(503, reason(503), str(error), headers={"Retry-After": "1"})
-    except SigningRefused as refused:
-        return problem(503, reason(503), f"no export while the log's signer refuses: {refused}")
     form = FORMATS[query.format]
     meta = chronology.meta
     headers = {

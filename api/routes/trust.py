@@ -16,14 +16,14 @@ from pydantic import BaseModel, Field
 
 from api.auth import AuditorDep
 from api.deps import ReadModelsDep
-from api.problems import problem, reason
 from api.responses import POSITION_HEADER, answer
 from domain import Conflict, NotFound, ValidationError
 from projections import ReadModels, SignedCheckpoints
 from projections.audit.ledger import LedgerBehind, NoSuchEvent, UnreadableEvent
-from projections.trust.checkpoints import CosignatureRefused, SignedCheckpoint, SigningRefused
+from projections.trust.checkpoints import CosignatureRefused, SignedCheckpoint
 from projections.trust.notes import NoteError, VerifierKey
 from projections.trust.receipts import Receipt
+from projections.trust.signer import NoSigningKey
 
 __all__ = ["router"]
 
@@ -31,10 +31,6 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 TEXT = "text/plain; charset=utf-8"
 _TEXT_CONTENT = {"text/plain": {"schema": {"type": "string"}}}
-
-
-class _Unsigned(Exception):
-    """No signing key, or the signer refuses: answered as a 503 problem."""
 
 
 class CosignatureIn(BaseModel):
@@ -60,20 +56,14 @@ class CosignatureOut(BaseModel):
 
 def _signed(read_models: ReadModels) -> SignedCheckpoints:
     if read_models.checkpoints is None:
-        raise _Unsigned(
-            "this server has no signing key: start it with TIMELINE_SIGNING_KEY=FILE "
-            "(made with `policy-timeline keys create --out FILE`)"
-        )
+        raise NoSigningKey()
     return read_models.checkpoints
-
-
-def _unavailable(detail: str) -> Response:
-    return problem(503, reason(503), detail)
 
 
 def _latest(read_models: ReadModels) -> SignedCheckpoint:
     """The latest signed checkpoint, the ledger caught up first in process; raise
-    _Unsigned without a key, SigningRefused when the signer refuses."""
+    NoSigningKey without a key, SigningRefused when the signer refuses (both
+    answered 503 by the problem handlers)."""
     checkpoints = _signed(read_models)
     if read_models.in_process:
         read_models.reached()
@@ -95,10 +85,7 @@ def checkpoint(read_models: ReadModelsDep) -> Response:
     the ledger is not consistent with the last tree it signed (the detail says
     why): a rewritten log is never signed.
     """
-    try:
-        signed = _latest(read_models)
-    except (_Unsigned, SigningRefused) as error:
-        return _unavailable(str(error))
+    signed = _latest(read_models)
     return Response(
         str(signed.note),
         media_type=TEXT,
@@ -115,11 +102,7 @@ def checkpoint(read_models: ReadModelsDep) -> Response:
 def key(read_models: ReadModelsDep) -> Response:
     """`NAME+KEYID+BASE64(0x01 || Ed25519 public key)`: keep it to check checkpoints,
     receipts and exports offline. 503 when the server has no signing key."""
-    try:
-        checkpoints = _signed(read_models)
-    except _Unsigned as error:
-        return _unavailable(str(error))
-    return Response(f"{checkpoints.signer.verifier}\n", media_type=TEXT)
+    return Response(f"{_signed(read_models).signer.verifier}\n", media_type=TEXT)
 
 
 @router.get(
@@ -140,10 +123,7 @@ def receipt(
     for a row altered past reading, 503 without a signing key or while the signer
     refuses.
     """
-    try:
-        signed = _latest(read_models)
-    except (_Unsigned, SigningRefused) as error:
-        return _unavailable(str(error))
+    signed = _latest(read_models)
     try:
         proof = read_models.ledger.inclusion_proof(position, against=signed.checkpoint.position)
     except NoSuchEvent as error:
@@ -177,10 +157,7 @@ def cosignatures(body: CosignatureIn, read_models: ReadModelsDep, auditor: Audit
     signature and be its tree of that size, and the witness's line must verify
     under `key`. Later checkpoint answers for that tree carry the line. 422 names
     what does not check; 503 without a signing key."""
-    try:
-        checkpoints = _signed(read_models)
-    except _Unsigned as error:
-        return _unavailable(str(error))
+    checkpoints = _signed(read_models)
     try:
         witness = VerifierKey.parse(body.key)
     except NoteError as error:

@@ -11,8 +11,7 @@ Rebuilding it from the log would bless whatever the log holds now, so
 `Ledger` is the read side: tree heads at any position, checkpoints, inclusion
 and consistency proofs, each computed from O(log n) stored nodes. The leaf
 encoding and the proofs live in `projections.audit.proofs`, which needs no
-database (a saved `InclusionProof` carries its event and checks offline);
-their names are re-exported here.
+database (a saved `InclusionProof` carries its event and checks offline).
 
 Errors::
 
@@ -32,53 +31,31 @@ from eventsourcing.persistence import Tracking
 from projections.audit import merkle
 from projections.audit.merkle import NodeId
 from projections.audit.proofs import (
-    LEAF_FORMAT,
-    LEAF_PREFIX,
-    U64,
     Checkpoint,
     ConsistencyProof,
     InclusionProof,
     LoggedEvent,
-    content_hash,
-    event_leaf_data,
-    event_leaf_hash,
     leaf_of,
-    position_bytes,
     topic_field,
-    uuid_bytes,
 )
 from projections.database import Cursor, Database, Row
 from projections.views.changes import Change, timestamp
 from projections.views.view import TRACKING_TABLE, View
 
 __all__ = [
-    "LEAF_FORMAT",
-    "LEAF_PREFIX",
     "LEVEL_BITS",
     "STORED_LEVEL",
-    "U64",
-    "Checkpoint",
-    "ConsistencyProof",
-    "InclusionProof",
     "Ledger",
     "LedgerBehind",
     "LedgerError",
     "LedgerView",
-    "LoggedEvent",
     "NoSuchEvent",
     "StoredLog",
     "TreeSizesOutOfRange",
     "UnreadableEvent",
-    "content_hash",
-    "event_leaf_data",
-    "event_leaf_hash",
-    "leaf_of",
     "log_table",
     "node_key",
     "node_rows",
-    "position_bytes",
-    "topic_field",
-    "uuid_bytes",
 ]
 
 # A node row's key: its last leaf, then its level in the low six bits, so the

@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from projections.audit.ledger import Checkpoint, Ledger, LedgerError
+from projections.audit.ledger import Ledger, LedgerError
+from projections.audit.proofs import Checkpoint
 from projections.database import Database
 from projections.trust.notes import (
     COSIGNATURE_V1,

@@ -15,7 +15,9 @@ around the check and the state's update, and the state reaches the disk
 Errors::
 
     Exception
-    └── SigningRefused   the tree is not consistent with what the key signed before
+    └── CheckpointUnavailable   no signed checkpoint can be given now
+        ├── SigningRefused      the tree is not consistent with what the key signed before
+        └── NoSigningKey        no key is configured
 """
 
 from __future__ import annotations
@@ -29,7 +31,15 @@ from pathlib import Path
 from projections.audit import merkle
 from projections.trust.notes import ED25519, Note, NoteError, SignerKey, TreeHead, VerifierKey
 
-__all__ = ["CheckpointSigner", "Prover", "SigningRefused", "signer_from_env", "write_private"]
+__all__ = [
+    "CheckpointSigner",
+    "CheckpointUnavailable",
+    "NoSigningKey",
+    "Prover",
+    "SigningRefused",
+    "signer_from_env",
+    "write_private",
+]
 
 KEY_VARIABLE = "TIMELINE_SIGNING_KEY"
 ORIGIN_VARIABLE = "TIMELINE_LOG_ORIGIN"
@@ -38,8 +48,22 @@ Prover = Callable[[int, int], Sequence[bytes]]
 """The ledger's consistency proof between two tree sizes; raises ValueError when it cannot."""
 
 
-class SigningRefused(Exception):
+class CheckpointUnavailable(Exception):
+    """No signed checkpoint can be given now; the message says why."""
+
+
+class SigningRefused(CheckpointUnavailable):
     """The signer will not sign this tree head; the message says why."""
+
+
+class NoSigningKey(CheckpointUnavailable):
+    """The log has no signing key configured."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this server has no signing key: start it with TIMELINE_SIGNING_KEY=FILE "
+            "(made with `policy-timeline keys create --out FILE`)"
+        )
 
 
 def write_private(path: Path, text: str) -> None:

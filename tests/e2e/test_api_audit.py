@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from projections import ReadModels
-from projections.audit.ledger import ConsistencyProof, InclusionProof
+from projections.audit.proofs import ConsistencyProof, InclusionProof
 from tests.e2e.conftest import BASE, Api, problem_of
 
 

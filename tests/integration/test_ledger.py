@@ -12,18 +12,14 @@ import pytest
 
 from domain import StoreConfig, TimelineApp
 from projections import Projector, ReadModels
-from projections.audit.ledger import (
+from projections.audit.ledger import Ledger, LedgerBehind, LedgerView, NoSuchEvent, log_table
+from projections.audit.merkle import root_of
+from projections.audit.proofs import (
     Checkpoint,
     ConsistencyProof,
     InclusionProof,
-    Ledger,
-    LedgerBehind,
-    LedgerView,
-    NoSuchEvent,
     event_leaf_hash,
-    log_table,
 )
-from projections.audit.merkle import root_of
 from projections.database import open_database
 from projections.views.changes import timestamp
 from tests.builders import body, seed

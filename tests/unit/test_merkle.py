@@ -15,7 +15,6 @@ from uuid import UUID
 
 import pytest
 
-from projections.audit.ledger import event_leaf_data, event_leaf_hash
 from projections.audit.merkle import (
     EMPTY_ROOT,
     Lookup,
@@ -33,6 +32,7 @@ from projections.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from projections.audit.proofs import event_leaf_data, event_leaf_hash
 
 LEAVES = [
     bytes.fromhex(h)
