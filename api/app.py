@@ -10,8 +10,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from api.controls import (
+    ControlCharacter,
+    refuse_control_characters,
+    refused_control_character,
+)
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
 from api.routes import (
@@ -72,9 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # browser opens them: a run-time download, so they are off.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    app.add_exception_handler(ControlCharacter, refused_control_character)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # The timeline first: routes are matched in order, and it is the page most asked for.
     for module in (timeline, health, actors, sources, entries, stream, log, audit, trust):

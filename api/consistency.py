@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from domain import TimelineApp, ValidationError
 from projections import ReadModels
 
-__all__ = ["reach", "reach_asked"]
+__all__ = ["beyond_log", "reach", "reach_asked"]
 
 POLL_SECONDS = 0.02
 
@@ -41,6 +41,12 @@ def _lagging(position: int, timeout: float) -> HTTPException:
     )
 
 
+def beyond_log(head: int) -> str:
+    """Why a position past the log's head is refused: no wait would reach it, since
+    it comes from another store (or was made up), not from this log's future."""
+    return f"expected a position the log has reached: it holds {head} events"
+
+
 async def reach_asked(request: Request, read_models: ReadModels, position: int) -> None:
     """As `reach`, for a position a client sent, without holding a worker thread
     while it waits: it looks in short turns, sleeping in the event loop between.
@@ -51,9 +57,7 @@ async def reach_asked(request: Request, read_models: ReadModels, position: int) 
     head = await run_in_threadpool(app.head_position)
     if position > head:
         field = "min_position" if "min_position" in request.query_params else "Min-Log-Position"
-        raise ValidationError(
-            field, f"expected a position the log has reached: it holds {head} events"
-        )
+        raise ValidationError(field, beyond_log(head))
     timeout: float = request.app.state.settings.read_wait_seconds
     deadline = time.monotonic() + timeout
     while await run_in_threadpool(read_models.reached) < position:

@@ -11,9 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from api.consistency import beyond_log
 from api.schemas import DETAIL_MODELS
 from domain import (
     Conflict,
@@ -157,7 +159,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             error.status_code, reason(error.status_code), str(error.detail), headers=error.headers
         )
 
-    async def views_behind(_: Request, error: Exception) -> ProblemResponse:
+    async def views_behind(request: Request, error: Exception) -> ProblemResponse:
+        assert isinstance(error, ViewsBehind)
+        # Past the log's head the cursor is no moment of this record: waiting
+        # would not help, so it is bad input; short of it, the views will get there.
+        head = await run_in_threadpool(request.app.state.timeline.head_position)
+        if error.position > head:
+            message = beyond_log(head)
+            errors = [{"loc": ["query", "cursor"], "msg": message}]
+            return problem(422, reason(422), f"cursor: {message}", errors=errors)
         return problem(503, reason(503), str(error), headers={"Retry-After": "1"})
 
     async def rebuild_running(_: Request, error: Exception) -> ProblemResponse:

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from api.auth import bearer, require_reader
+from api.consistency import beyond_log
 from api.deps import ReadModelsDep, TimelineDep
 from api.web.dates import display_moment
 from api.web.filters import EXPORT_FORMATS, LABELS, TimelineForm, read_form
@@ -89,7 +90,7 @@ def timeline_page(
     now = _views_position(read_models)
     names = _names(request)
     directory = names.directory(queries, now)
-    page = _timeline(read_models, form, directory.names, directory.complete)
+    page = _timeline(read_models, app, form, directory.names, directory.complete)
     if isinstance(page, Response):
         return page
     entries = [orjson.loads(raw) for raw in page.items] if page is not None else []
@@ -116,10 +117,14 @@ def timeline_page(
 
 
 def _timeline(
-    read_models: ReadModels, form: TimelineForm, known: dict[str, str], complete: bool
+    read_models: ReadModels,
+    app: TimelineApp,
+    form: TimelineForm,
+    known: dict[str, str],
+    complete: bool,
 ) -> Page | Response | None:
     """The page of entries the form asks for; None when a value is refused (the form
-    then holds why), a 503 page when a cursor is ahead of these views."""
+    then holds why), a 503 page when a cursor is ahead of these views but not of the log."""
     actor = form.values.get("actor")
     if actor and complete and actor not in known and "actor" not in form.errors:
         form.refuse("actor", f"{actor!r}: no actor has this id; choose one from the list")
@@ -134,6 +139,9 @@ def _timeline(
     except ValidationError as error:
         form.refuse(error.field if error.field in LABELS else "q", error.message)
     except ViewsBehind as behind:
+        if behind.position > (head := app.head_position()):
+            form.refuse("cursor", beyond_log(head))
+            return None
         return html_page(
             "error.html",
             status=503,
