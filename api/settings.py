@@ -30,9 +30,9 @@ class Settings(BaseSettings):
     """The largest request body accepted, in bytes; larger ones get 413
     (TIMELINE_MAX_BODY_BYTES). Bulk loads go through `policy-timeline import`."""
 
-    page_cache: int = 512
-    """Timeline pages kept in memory, by the log position they reflect, so a page
-    asked again is not queried again (TIMELINE_PAGE_CACHE; 0 turns it off)."""
+    page_cache_bytes: int = 32 * 2**20
+    """Bytes of timeline pages kept in memory, by the log position they reflect, so a
+    page asked again is not queried again (TIMELINE_PAGE_CACHE_BYTES; 0 turns it off)."""
 
     signing_key: str | None = None
     """The file of the log's Ed25519 signing key (TIMELINE_SIGNING_KEY), made with
@@ -53,5 +53,5 @@ class Settings(BaseSettings):
             signing_key=Path(self.signing_key) if self.signing_key else None,
             log_origin=self.log_origin,
             sign_every=self.checkpoint_seconds,
-            page_cache=self.page_cache,
+            page_cache=self.page_cache_bytes,
         )

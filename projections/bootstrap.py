@@ -54,7 +54,7 @@ class SystemConfig:
     sign_every: float = 0.0
     """The least time between two new signed checkpoints (0: at each read that asks)."""
     page_cache: int = 0
-    """Timeline pages kept in memory (`projections.page_cache`); 0 keeps none."""
+    """Bytes of timeline pages kept in memory (`projections.page_cache`); 0 keeps none."""
 
     @classmethod
     def from_url(cls, url: str, environ: Mapping[str, str] | None = None) -> SystemConfig:

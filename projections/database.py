@@ -32,8 +32,13 @@ __all__ = [
 
 Row = tuple[Any, ...]
 _MEMORY_REBUILDS: dict[str, threading.Lock] = {}
-CACHE_KIB = 64 * 1024  # per connection: a million-entry rebuild inserts all over its B-trees
-MMAP_BYTES = 2**31 - 2**16  # SQLite's default ceiling for mmap_size
+# Per SQLite connection, times at most MAX_CONNECTIONS of them: a timeline page's
+# rows and the indexes above them fit many times over in the cache.
+CACHE_KIB = 8 * 1024
+REBUILD_CACHE_KIB = 64 * 1024  # a million-entry rebuild inserts all over its B-trees
+MMAP_BYTES = 64 * 2**20  # mapped pages count in the process's RSS, once per connection
+MAX_CONNECTIONS = 8  # open at once; more readers wait for one to be given back
+IDLE_CONNECTIONS = 2  # kept open between transactions; the others close
 SCHEMA_LOCK = 0x7469_6D65  # "time": the advisory lock key for view schema changes
 REBUILD_LOCK = 0x7265_6275  # "rebu": held by the one rebuild of a store's views
 VIEW_LOCKS = 0x7669  # "vi": with a view's name hashed, the two-key lock of one view
@@ -96,28 +101,92 @@ def open_database(store: StoreConfig) -> SQLiteDatabase | PostgresDatabase:
 
 
 class SQLiteDatabase:
-    """One connection per thread to the store's SQLite file, in WAL mode."""
+    """A small pool of connections to the store's SQLite file, in WAL mode.
+
+    A transaction takes a connection from the pool and gives it back when it
+    ends, so the connections open are bounded by `max_connections` however
+    many threads read (a server's thread pool has forty), and those left idle
+    beyond `idle_connections` are closed when given back. Each connection
+    holds three descriptors (the file, its WAL and shared-memory index), a
+    page cache of up to `CACHE_KIB` and a map of up to `MMAP_BYTES` of the
+    file, so the process holds at most `max_connections` times those.
+    """
 
     dialect: ClassVar[Dialect] = SQLITE
 
-    def __init__(self, name: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        timeout: float = 10.0,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        idle_connections: int = IDLE_CONNECTIONS,
+    ) -> None:
         self.name = name
         self.timeout = timeout
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self.max_connections = max(1, max_connections)
+        # At least one stays: a shared-cache memory database ends with its last connection.
+        self.idle_connections = max(1, idle_connections)
+        self._idle: list[sqlite3.Connection] = []
+        self._open = 0
+        self._available = threading.Condition()
+        self._rebuilding = False
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sqlite3.connect(
-                self.name,
-                uri=self.name.startswith("file:"),
-                timeout=self.timeout,
-                isolation_level=None,
-                check_same_thread=False,
-                cached_statements=64,
-            )
+    @property
+    def open_connections(self) -> int:
+        """Connections open now, in use or idle."""
+        with self._available:
+            return self._open
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        connection = self._acquire()
+        try:
+            yield connection
+        finally:
+            self._release(connection)
+
+    def _acquire(self) -> sqlite3.Connection:
+        deadline = time.monotonic() + self.timeout
+        with self._available:
+            while not self._idle and self._open >= self.max_connections:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._available.wait(left):
+                    raise sqlite3.OperationalError(
+                        f"all {self.max_connections} connections to the views stayed busy "
+                        f"for {self.timeout} s"
+                    )
+            if self._idle:
+                return self._idle.pop()  # the most recently used: its cache is warm
+            self._open += 1
+        try:
+            return self._connect()
+        except BaseException:
+            with self._available:
+                self._open -= 1
+                self._available.notify()
+            raise
+
+    def _release(self, connection: sqlite3.Connection) -> None:
+        with self._available:
+            if len(self._idle) < self.idle_connections:
+                self._idle.append(connection)
+                self._available.notify()
+                return
+            self._open -= 1
+            self._available.notify()
+        connection.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.name,
+            uri=self.name.startswith("file:"),
+            timeout=self.timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=64,
+        )
+        try:
             if not self.name.startswith("file:"):
                 _use_wal(connection)
             # The views can always be rebuilt from the log, so they need not wait
@@ -127,30 +196,40 @@ class SQLiteDatabase:
             # Reads map the file rather than copy each page through read(): a
             # timeline page touches ~50 entry rows spread over a large table.
             connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-            self._local.connection = connection
-            with self._lock:
-                self._all.append(connection)
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:
-        cursor = self._connection().cursor()
-        cursor.execute("BEGIN IMMEDIATE")
-        try:
-            yield cursor
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
-        cursor.execute("COMMIT")
+        with self._connection() as connection:
+            cursor = connection.cursor()
+            rebuilding = self._rebuilding
+            if rebuilding:
+                # A rebuild inserts all over its B-trees: one writer, a large cache.
+                cursor.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cursor
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
+            finally:
+                if rebuilding:
+                    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Cursor]:
-        cursor = self._connection().cursor()
-        cursor.execute("BEGIN")
-        try:
-            yield cursor
-        finally:
-            cursor.execute("COMMIT")
+        with self._connection() as connection:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN")
+            try:
+                yield cursor
+            finally:
+                cursor.execute("COMMIT")
 
     def table_exists(self, name: str, c: Cursor | None = None) -> bool:
         if c is None:
@@ -168,6 +247,15 @@ class SQLiteDatabase:
 
     @contextmanager
     def exclusive_rebuild(self) -> Iterator[None]:
+        with self._exclusive_rebuild():
+            self._rebuilding = True
+            try:
+                yield
+            finally:
+                self._rebuilding = False
+
+    @contextmanager
+    def _exclusive_rebuild(self) -> Iterator[None]:
         if self.name.startswith("file:"):  # a memory database lives in one process
             lock = _MEMORY_REBUILDS.setdefault(self.name, threading.Lock())
             if not lock.acquire(blocking=False):
@@ -189,11 +277,13 @@ class SQLiteDatabase:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        with self._lock:
-            for connection in self._all:
-                connection.close()
-            self._all.clear()
-        self._local = threading.local()
+        """Close the idle connections now; one in use closes when its transaction ends."""
+        with self._available:
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            self.idle_connections = 0
+        for connection in idle:
+            connection.close()
 
 
 @lru_cache(maxsize=1024)

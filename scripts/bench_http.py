@@ -139,7 +139,7 @@ def http_row(store: Path, seconds: int, rounds: int, target: str = TARGET) -> Ht
         _sigterm_unwinds(),
         tempfile.TemporaryDirectory(prefix="timeline-bench-http-") as folder,
         _server(ENGINE_FACTORY, db, loop, http) as engine,
-        _server(ENGINE_FACTORY, {**db, "TIMELINE_PAGE_CACHE": "0"}, loop, http) as uncached,
+        _server(ENGINE_FACTORY, {**db, "TIMELINE_PAGE_CACHE_BYTES": "0"}, loop, http) as uncached,
     ):
         body, content_type = _fetch(engine + target)
         body_file = Path(folder) / "body"

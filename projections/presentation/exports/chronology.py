@@ -183,11 +183,10 @@ def open_chronology(
 class _ScanDatabase(SQLiteDatabase):
     """The views' SQLite file read for one long scan: no memory map, a small page cache.
 
-    The views' own connections map up to 2 GiB of the file and cache 64 MiB
-    of pages, which makes repeated pages fast; a scan of every entry would
-    pull the whole file into the process that way (a million entries: over
-    a gigabyte resident). Each read sets both again, since a stream may move
-    between threads and each thread has its own connection.
+    The views' own connections map up to 64 MiB of the file and cache 8 MiB
+    of pages each, which makes repeated pages fast; a scan of every entry
+    would fill both with pages it reads once. Each read sets both again,
+    since the pool may give a read any of its connections.
     """
 
     @contextmanager

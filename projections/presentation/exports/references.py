@@ -26,7 +26,7 @@ from projections.views.actors import ActorDirectoryView
 
 __all__ = ["References", "SourceInfo"]
 
-CACHE_SIZE = 4096
+CACHE_BYTES = 4 * 2**20  # sources and names met in one export, by what they weigh
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class References:
         log_table: str,
         position: int,
         *,
-        cache: int = CACHE_SIZE,
+        cache: int = CACHE_BYTES,
     ) -> None:
         self.app = app
         self.db = db
