@@ -17,6 +17,7 @@ from api.controls import (
     refuse_control_characters,
     refused_control_character,
 )
+from api.document import parameters_as_sent
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
 from api.routes import (
@@ -105,6 +106,7 @@ def _document_reads(app: FastAPI, *, open_reads: bool) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
+            parameters_as_sent(schema)
             for operations in schema["paths"].values():
                 for operation in operations.values():
                     if operation.pop("x-read", False) and open_reads:

@@ -49,3 +49,19 @@ def test_a_whole_number_written_with_a_point_is_a_version_and_a_fraction_is_not(
     )
     with pytest.raises(ValidationError):
         CorrectionIn.model_validate({**body, "expected_version": 1.5})
+
+
+def test_no_parameter_is_declared_nullable_since_none_can_be_sent_as_null() -> None:
+    parameters = [
+        parameter
+        for operations in document()["paths"].values()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", ())
+    ]
+    nullable = [p["name"] for p in parameters if {"type": "null"} in p["schema"].get("anyOf", ())]
+
+    assert not nullable
+    (last_event_id,) = [p for p in parameters if p["name"] == "Last-Event-ID"]
+    assert last_event_id["schema"]["type"] == "integer"
+    assert last_event_id["schema"]["minimum"] == 0
+    assert last_event_id["required"] is False
