@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +34,20 @@ class Settings(BaseSettings):
     page_cache_bytes: int = 32 * 2**20
     """Bytes of timeline pages kept in memory, by the log position they reflect, so a
     page asked again is not queried again (TIMELINE_PAGE_CACHE_BYTES; 0 turns it off)."""
+
+    followers: Literal["serve", "external"] = "serve"
+    """Who keeps the views up on PostgreSQL (TIMELINE_FOLLOWERS): `serve` runs
+    one supervised follower process per view beside the server; `external` leaves
+    it to `policy-timeline project` run apart. SQLite ignores it: there the server
+    always applies the events itself."""
+
+    health_max_lag: int = 1000
+    """`/health` answers 503 when a view is more than this many events behind the
+    log (TIMELINE_HEALTH_MAX_LAG)."""
+
+    health_max_lag_seconds: float = 30.0
+    """`/health` answers 503 when the oldest event a view has not applied was
+    recorded more than this many seconds ago (TIMELINE_HEALTH_MAX_LAG_SECONDS)."""
 
     signing_key: str | None = None
     """The file of the log's Ed25519 signing key (TIMELINE_SIGNING_KEY), made with

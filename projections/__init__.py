@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from domain import TimelineApp
 from projections.audit.ledger import Ledger, log_table
@@ -19,6 +21,7 @@ from projections.projector import VIEW_CLASSES, Projector, RebuildReport
 from projections.queries import AsOf, Page, Queries, TimelineFilters, ViewsBehind
 from projections.trust.checkpoints import SignedCheckpoints
 from projections.trust.signer import CheckpointSigner
+from projections.views.changes import read_changes
 from projections.views.view import View
 
 logger = logging.getLogger(__name__)
@@ -39,8 +42,20 @@ __all__ = [
     "SignedCheckpoints",
     "TimelineFilters",
     "View",
+    "ViewLag",
     "ViewsBehind",
 ]
+
+
+@dataclass(frozen=True)
+class ViewLag:
+    """How far one view is behind the log: its position, the events it has not
+    applied, and the age in seconds of the oldest of them (0 when it is level)."""
+
+    view: str
+    position: int
+    behind: int
+    seconds: float
 
 
 class ReadModels:
@@ -141,6 +156,47 @@ class ReadModels:
         if self.in_process:
             self._saw(reached)
         return reached
+
+    def lag(self) -> list[ViewLag]:
+        """Each view's position and how far, in events and seconds, it is behind the log.
+
+        In process the views catch up first, so only a view that cannot apply an
+        event lags. The seconds are the age of the oldest event a view has not
+        applied, by the time the event was recorded.
+        """
+        if self.in_process:
+            try:
+                self._saw(self.projector.catch_up())
+            except Exception:
+                # Health must answer when a view cannot apply an event: the lag says so.
+                logger.exception("the views could not catch up with the log")
+        app = self.projector.app
+        with self.db.read() as c:
+            positions = {view.name: view._position(c) for view in self.projector.views}
+        head = max([app.head_position(), *positions.values()])
+        recorded = {p: self._recorded_after(p) for p in set(positions.values()) if p < head}
+        now = datetime.now(UTC)
+        return [
+            ViewLag(
+                view=name,
+                position=position,
+                behind=head - position,
+                seconds=(
+                    max((now - recorded[position]).total_seconds(), 0.0)
+                    if position in recorded
+                    else 0.0
+                ),
+            )
+            for name, position in positions.items()
+        ]
+
+    def _recorded_after(self, position: int) -> datetime:
+        """When the event after `position` was recorded (now, if it cannot be read)."""
+        changes = read_changes(self.projector.app.recorder, position, 1, position + 1)
+        stamp = changes[0].state.get("timestamp") if changes else None
+        if isinstance(stamp, dict) and isinstance(stamp.get("_data_"), str):
+            return datetime.fromisoformat(stamp["_data_"])
+        return datetime.now(UTC)
 
     def close(self) -> None:
         self._stopping.set()

@@ -2,23 +2,23 @@
 
 For PostgreSQL, where API processes do not apply events themselves: one
 process per view follows the log through the library's LISTEN/NOTIFY
-subscription until interrupted. On SQLite it catches up once and exits,
+subscription until interrupted, supervised (`scripts.followers`): a follower
+that dies is started again, and one that keeps dying ends the command with
+status 1 naming its view. On SQLite it catches up once and exits,
 since there the views catch up in the process that writes or reads.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import signal
 import sys
 from threading import Event
-from types import FrameType
 from typing import Any
 
-from projections import VIEW_CLASSES, View
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.dialect import dialect_of
+from scripts.followers import FollowerFailed, Supervisor
 
 
 def add_parser(commands: Any) -> None:
@@ -35,39 +35,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"SQLite views caught up to position {position}; on SQLite they follow in process")
         return 0
     _create(config)  # once, here: concurrent CREATE TABLEs in the followers would race
-    context = multiprocessing.get_context("spawn")
-    processes = [
-        context.Process(
-            target=follow, args=(config, cls), name=f"project-{cls.name}", daemon=False
-        )
-        for cls in VIEW_CLASSES
-    ]
-    for process in processes:
-        process.start()
-    print(f"following the log with {len(processes)} view processes; Ctrl-C stops", flush=True)
-
-    def forward(signum: int, frame: FrameType | None) -> None:
-        for process in processes:
-            if process.pid is not None and process.is_alive():
-                process.terminate()
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    for process in processes:
-        process.join()
-    return max((process.exitcode or 0) for process in processes) if processes else 0
-
-
-def follow(config: SystemConfig, cls: type[View]) -> None:
-    """One view's follower: apply new events as they are stored, until SIGTERM or SIGINT."""
     stop = Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    with bootstrap(config) as system:
-        projector = system.projector([cls])
-        projector.create()
-        projector.follow(stop)
-    sys.exit(0)
+    supervisor = Supervisor(config, log=_say)
+    print(
+        f"following the log with {len(supervisor.views)} view processes; Ctrl-C stops",
+        flush=True,
+    )
+    try:
+        supervisor.run(stop)
+    except FollowerFailed as failed:
+        print(f"policy-timeline project: {failed}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _create(config: SystemConfig) -> None:

@@ -1,0 +1,154 @@
+"""The view followers as supervised child processes, for `project` and `serve`.
+
+On PostgreSQL each view is kept up by its own process on the library's
+LISTEN/NOTIFY subscription (`projections.Projector.follow`). A follower that
+dies (killed, out of memory, a lost connection it could not survive) is
+started again after a pause that doubles with each failure in a row; one that
+fails `max_failures` times in a row, none of its runs lasting `steady_seconds`,
+is given up on: the supervisor stops the others and reports which view, since
+a view that cannot apply an event must stop rather than skip it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from threading import Event
+
+from projections import VIEW_CLASSES, View
+from projections.bootstrap import SystemConfig, bootstrap
+
+__all__ = ["FollowerFailed", "Supervisor", "follow"]
+
+logger = logging.getLogger(__name__)
+
+Target = Callable[[SystemConfig, type[View]], None]
+
+
+class FollowerFailed(RuntimeError):
+    """A view's follower failed too many times in a row; the message names the view."""
+
+    def __init__(self, view: str, failures: int, exitcode: int | None) -> None:
+        super().__init__(
+            f"the follower of the {view} view failed {failures} times in a row "
+            f"(last exit status {exitcode}); giving up"
+        )
+        self.view = view
+
+
+def follow(config: SystemConfig, cls: type[View]) -> None:
+    """One view's follower: apply new events as they are stored, until SIGTERM.
+
+    Ctrl-C reaches the whole process group; the supervisor alone answers it, and
+    stops its followers, so a follower never looks to it as if it had died.
+    """
+    stop = Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with bootstrap(config) as system:
+        projector = system.projector([cls])
+        projector.create()
+        projector.follow(stop)
+    sys.exit(0)
+
+
+@dataclass
+class _Child:
+    view: type[View]
+    process: BaseProcess | None = None
+    started: float = 0.0
+    failures: int = 0
+    restart_at: float = 0.0
+
+
+@dataclass
+class Supervisor:
+    """Runs one follower process per view and starts again any that dies."""
+
+    config: SystemConfig
+    views: Sequence[type[View]] = VIEW_CLASSES
+    target: Target = follow
+    max_failures: int = 5
+    """Failures in a row, each within `steady_seconds` of its start, before giving up."""
+    backoff: float = 0.5
+    """The pause before the first restart; it doubles with each failure, up to `max_backoff`."""
+    max_backoff: float = 30.0
+    steady_seconds: float = 60.0
+    poll_seconds: float = 0.2
+    log: Callable[[str], None] = field(default=logger.warning)
+    _children: list[_Child] = field(default_factory=list, init=False)
+
+    def run(self, stop: Event) -> None:
+        """Start the followers and keep them running until `stop`; then stop them.
+
+        Raise FollowerFailed when one fails `max_failures` times in a row.
+        """
+        context = multiprocessing.get_context("spawn")
+        self._children = [_Child(view) for view in self.views]
+        try:
+            for child in self._children:
+                self._start(context, child)
+            while not stop.wait(self.poll_seconds):
+                for child in self._children:
+                    self._check(context, child)
+        finally:
+            self._stop_all()
+
+    def pids(self) -> dict[str, int | None]:
+        """Each view's follower process id now (None while it waits to be restarted)."""
+        return {
+            child.view.name: None if child.process is None else child.process.pid
+            for child in self._children
+        }
+
+    def _start(self, context: multiprocessing.context.SpawnContext, child: _Child) -> None:
+        child.process = context.Process(
+            target=self.target,
+            args=(self.config, child.view),
+            name=f"project-{child.view.name}",
+            daemon=False,
+        )
+        child.process.start()
+        child.started = time.monotonic()
+
+    def _check(self, context: multiprocessing.context.SpawnContext, child: _Child) -> None:
+        now = time.monotonic()
+        process = child.process
+        if process is None:
+            if now >= child.restart_at:
+                self._start(context, child)
+            return
+        if process.is_alive():
+            return
+        process.join()
+        exitcode = process.exitcode
+        child.process = None
+        if now - child.started >= self.steady_seconds:
+            child.failures = 0
+        child.failures += 1
+        name = child.view.name
+        if child.failures >= self.max_failures:
+            raise FollowerFailed(name, child.failures, exitcode)
+        pause = min(self.backoff * 2 ** (child.failures - 1), self.max_backoff)
+        self.log(
+            f"the follower of the {name} view stopped (exit status {exitcode}); "
+            f"starting it again in {pause:g} s ({child.failures} failures in a row)"
+        )
+        child.restart_at = now + pause
+
+    def _stop_all(self) -> None:
+        running = [c.process for c in self._children if c.process is not None]
+        for process in running:
+            if process.is_alive():
+                process.terminate()
+        for process in running:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+                process.join()

@@ -1,0 +1,75 @@
+"""The view followers on PostgreSQL as a deployment runs them: `project`
+supervises one process per view, and `serve` alone runs them itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from domain import TimelineApp, parse_store_url
+from projections import ReadModels, TimelineFilters
+from projections.database import open_database
+from tests.builders import body, seed
+from tests.e2e.test_cli import COMMAND
+from tests.postgres import PostgresServer
+
+pytestmark = pytest.mark.postgres
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _until(condition: Callable[[], object], what: str) -> None:
+    deadline = time.monotonic() + 60  # a bound for a stuck test, not a timing assertion
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_project_starts_a_killed_follower_again_and_the_views_catch_up(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    with postgres.database() as url:
+        config = parse_store_url(url)
+        app = TimelineApp(config.env())
+        seed(app)
+        project = subprocess.Popen(
+            [COMMAND, "--db", url, "project"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        read_models = ReadModels(app, open_database(config), in_process=False)
+        try:
+            _until(lambda: len(_children(project.pid)) >= 5, "the followers never started")
+            _until(lambda: read_models.projector.position() == app.head_position(), "no catch-up")
+            for child in _children(project.pid):
+                os.kill(child, signal.SIGKILL)
+            recorded = app.record_entry(body("meeting"), by="tests")
+            read_models.wait_for(recorded.position, timeout=60)
+            page = read_models.queries.timeline(TimelineFilters())
+        finally:
+            project.send_signal(signal.SIGINT)
+            output, _ = project.communicate(timeout=60)
+            read_models.close()
+            app.close()
+    assert len(page.items) == 1
+    assert "the follower of the timeline view stopped (exit status -9)" in output
+    assert project.returncode == 0, output
