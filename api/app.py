@@ -18,6 +18,7 @@ from api.controls import (
     refused_control_character,
 )
 from api.document import parameters_as_sent
+from api.json_bodies import RefuseDuplicateKeys
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
 from api.routes import (
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_exception_handler(ControlCharacter, refused_control_character)
+    # BodyLimit, added last, runs first: the duplicate-key check never holds more.
+    app.add_middleware(RefuseDuplicateKeys)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # The timeline first: routes are matched in order, and it is the page most asked for.
     for module in (timeline, health, actors, sources, entries, stream, log, audit, trust):

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from api.consistency import beyond_log
+from api.json_bodies import DuplicateKey
 from api.schemas import DETAIL_MODELS
 from domain import (
     Conflict,
@@ -159,6 +160,11 @@ def install_problem_handlers(app: FastAPI) -> None:
             error.status_code, reason(error.status_code), str(error.detail), headers=error.headers
         )
 
+    async def duplicate_key(_: Request, error: Exception) -> ProblemResponse:
+        assert isinstance(error, DuplicateKey)
+        errors = [{"loc": error.loc, "msg": error.msg}]
+        return problem(422, reason(422), str(error.detail), errors=errors)
+
     async def views_behind(request: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, ViewsBehind)
         # Past the log's head the cursor is no moment of this record: waiting
@@ -189,6 +195,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CheckpointUnavailable, checkpoint_unavailable)
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(DuplicateKey, duplicate_key)
 
 
 # RFC 9110's names, where Python 3.11's HTTPStatus still has the older ones.

@@ -85,3 +85,44 @@ def test_a_cursor_the_log_has_reached_but_the_views_not_yet_is_a_503(
 
     assert problem_of(response, 503)["detail"].startswith("this cursor continues")
     assert response.headers["Retry-After"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        (b'{"name": "A", "kind": "person", "name": "B"}', ["name"]),
+        (
+            b'{"name": "A", "kind": "person", "roles": [{"title": "x", "title": "y"}]}',
+            ["roles", 0, "title"],
+        ),
+    ],
+)
+def test_a_key_sent_twice_in_one_object_is_a_422_naming_it(
+    api: Api, content: bytes, field: list[str | int]
+) -> None:
+    head = api.head()
+    headers = {"Content-Type": "application/json"}
+
+    response = api.post("/actors", content=content, headers=headers)
+
+    assert fields_named(problem_of(response, 422)) == [field]
+    assert api.head() == head
+
+
+def test_a_body_over_the_limit_is_still_a_413_when_sent_in_chunks(
+    serve: Any,
+) -> None:
+    api = serve(max_body_bytes=2000)
+    big = b'{"name": "' + b"a" * 5000 + b'", "kind": "person"}'
+
+    def chunks() -> Any:
+        for start in range(0, len(big), 1000):
+            yield big[start : start + 1000]
+
+    response = api.client.post(
+        BASE + "/actors",
+        content=chunks(),
+        headers={**api.auth, "Content-Type": "application/json"},
+    )
+
+    assert problem_of(response, 413)
