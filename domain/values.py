@@ -28,6 +28,7 @@ __all__ = [
     "plain_citation",
     "require_bounded",
     "require_text",
+    "search_fold",
     "slugify",
     "source_uuid",
     "text_list",
@@ -80,6 +81,17 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.casefold()
+
+
+def search_fold(text: str) -> str:
+    """`fold(text)` without Unicode format characters (category Cf: zero-width
+    space and joiners, soft hyphen, bidi marks): they are invisible, so a search
+    for 'Bi\u200bden' means 'Biden'. For searching only: slugs keep `fold`, since
+    ids made from names are stored and must not change."""
+    folded = fold(text)
+    if folded.isascii():  # no format character is ASCII
+        return folded
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf")
 
 
 def slugify(text: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from domain import ENTRY_CLASSES, ActorNotFound, EntryNotFound, ValidationError, parse_edtf_date
-from domain.values import fold
+from domain.values import search_fold
 from projections.database import Cursor, Database
 from projections.page_cache import PageCache
 from projections.views.entries import search_words
@@ -287,10 +287,10 @@ class Queries:
 
     def actors(self, q: str | None, limit: int = 20, after: str | None = None) -> list[bytes]:
         """Actors by slug, after the slug `after`; with `q`, those whose slug, name or
-        an alias contains it, ignoring case and accents."""
+        an alias contains it, ignoring case, accents and invisible format characters."""
         where, params = ["slug > ?"], [after or ""]
         if q is not None:
-            folded = fold(q).strip()
+            folded = search_fold(q).strip()
             if not folded:
                 raise ValidationError("q", "expected some text to look for")
             where.append("folded LIKE ? ESCAPE '\\'")

@@ -1,6 +1,7 @@
 """The actor directory: current names, aliases and roles, found accent-blind.
 
-Look-up folds case and accents on both sides, so "lopez obrador" finds
+Look-up folds case and accents, and drops format characters such as the
+zero-width space, on both sides, so "lopez obrador" finds
 "Andrés Manuel López Obrador" and "amlo" finds the actor aliased AMLO.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 import orjson
 
 from domain import Actor, Entry, Source
-from domain.values import fold
+from domain.values import search_fold
 from projections.database import Cursor
 from projections.views.changes import Change
 from projections.views.handlers import Handlers
@@ -23,8 +24,9 @@ __all__ = ["ActorDirectoryView", "folded_names"]
 
 
 def folded_names(body: dict[str, Any]) -> str:
-    """The searchable text of an actor: its slug, name and aliases, folded, one a line."""
-    return "\n".join(fold(text) for text in [body["id"], body["name"], *body["aliases"]])
+    """The searchable text of an actor: its slug, name and aliases, folded for
+    search (`domain.values.search_fold`), one a line."""
+    return "\n".join(search_fold(text) for text in [body["id"], body["name"], *body["aliases"]])
 
 
 @dataclass

@@ -126,3 +126,19 @@ def test_a_body_over_the_limit_is_still_a_413_when_sent_in_chunks(
     )
 
     assert problem_of(response, 413)
+
+
+def test_a_zero_width_space_neither_hides_an_actor_nor_changes_its_id(api: Api) -> None:
+    created = api.created("/actors", {"name": "Ma\u200brcelo Ebrard\u00ad", "kind": "person"})
+    # The id is derived as before: ids are stored, so the way they are made stays.
+    assert created["id"] == "ma-rcelo-ebrard"
+
+    for q in ("marcelo", "Mar\u200bcelo\u2060 Ebr\u200dard", "\ufeffebrard"):
+        found = api.get("/actors", q=q).json()["items"]
+        assert [actor["id"] for actor in found] == ["ma-rcelo-ebrard"], q
+
+
+def test_a_search_of_format_characters_alone_is_a_422_as_an_empty_one(api: Api) -> None:
+    response = api.get("/actors", q="\u200b\u200c")
+
+    assert fields_named(problem_of(response, 422)) == [["q"]]

@@ -8,7 +8,7 @@ from domain import ValidationError
 from domain.application import command_fingerprint
 from domain.details import parse_details
 from domain.sources import parse_source
-from domain.values import require_text
+from domain.values import fold, require_text, search_fold, slugify
 
 
 @pytest.mark.parametrize("text", ["a\x00b", "\x07", "esc\x1b", "del\x7f", "\x0bv"])
@@ -53,3 +53,9 @@ def test_a_source_url_that_is_no_web_address_is_refused_by_name(url: str) -> Non
 
 def test_a_source_url_with_an_ipv6_host_is_taken() -> None:
     assert parse_source({"title": "T", "publisher": "P", "url": "http://[::1]/a"}).url
+
+
+def test_search_folding_drops_format_characters_but_slugs_keep_their_derivation() -> None:
+    assert search_fold("Bi\u200bden\u00ad") == "biden"
+    assert search_fold("L\u00f3pez") == fold("L\u00f3pez") == "lopez"
+    assert slugify("Joe\u200bBiden") == "joe-biden"
