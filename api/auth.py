@@ -13,13 +13,14 @@ from typing import Annotated
 
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from api.settings import Settings
 from api.tokens import TokenStore
 
-__all__ = ["AuditorDep", "ReaderDep", "WriterDep", "require_scope"]
+__all__ = ["AuditorDep", "ReaderDep", "WriterDep", "may_still_read", "require_scope"]
 
 # Without auto_error the scheme still appears in the OpenAPI document, and a
 # missing or malformed header reaches us as None, to be answered as a problem.
@@ -73,6 +74,25 @@ async def require_reader(request: Request, credentials: Credentials) -> str | No
     if not settings.protect_reads:
         return None
     return await run_in_threadpool(require_scope, request, credentials, "read")
+
+
+def may_still_read(request: Request) -> bool:
+    """Whether the request may still read: always while reads are open, else while
+    its token is active and holds scope `read`. For answers that outlive the check
+    made when they began (the stream), which ask again from time to time; it looks
+    the token up, so call it from a worker thread."""
+    settings: Settings = request.app.state.settings
+    if not settings.protect_reads:
+        return True
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    if scheme.lower() != "bearer" or not token:
+        return False
+    credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=token)
+    try:
+        require_scope(request, credentials, "read")
+    except HTTPException:
+        return False
+    return True
 
 
 WriterDep = Annotated[str, Security(require_writer)]

@@ -16,6 +16,9 @@ Every stored event is one message:
   `state` is the stored event state as it is in the log.
 - A comment line, `: keep-alive`, goes out after 15 idle seconds so proxies
   keep the connection open and a vanished client is noticed.
+- While reads are protected, the stream asks every few seconds whether its
+  token still reads, and ends once it is revoked (or loses the scope): a
+  reconnecting client then meets the 401 like any other read.
 
 The stream finds new events by reading the log, so it also carries writes
 made by other processes (`policy-timeline import`, other API servers).
@@ -35,7 +38,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from api.auth import ReaderDep
+from api.auth import ReaderDep, may_still_read
 from api.deps import TimelineDep
 from api.routes.log import log_item
 from api.schemas import LogEvent
@@ -68,6 +71,9 @@ POLL_SECONDS = 0.25
 KEEP_ALIVE_SECONDS = 15.0
 """How long a stream stays silent before it sends a keep-alive comment."""
 KEEP_ALIVE = b": keep-alive\n\n"
+TOKEN_CHECK_SECONDS = 5.0
+"""How often an open stream asks whether its token still reads (reads protected)."""
+REVOKED = b": the token no longer reads: the stream ends\n\n"
 
 EXAMPLE = (
     "id: 7\n"
@@ -115,8 +121,8 @@ class EventStreamResponse(StreamingResponse):
                 "`id:` its log position, `event:` its class path (`Meeting.Recorded`), "
                 "`data:` one line of JSON `{position, originator_id, originator_version, "
                 "topic, recorded_at, state}`. A `: keep-alive` comment follows 15 idle "
-                "seconds. The stream ends only after `limit` events or when the client "
-                "leaves."
+                "seconds. The stream ends only after `limit` events, when the client "
+                "leaves, or (reads protected) once its token is revoked."
             ),
             "content": {"text/event-stream": {"schema": MESSAGE, "example": EXAMPLE}},
         }
@@ -177,10 +183,17 @@ async def _messages(
     # rather than from whatever the head is when it reconnects.
     yield f"id: {after}\n\n".encode()
     remaining = limit
-    silent_since = time.monotonic()
+    silent_since = checked_at = time.monotonic()
     while remaining is None or remaining > 0:
         if await request.is_disconnected():
             return
+        # Checked by time, not by events, so a busy replay is checked as often as
+        # an idle stream; the look-up goes to a worker thread, as the log's reads do.
+        if time.monotonic() - checked_at >= TOKEN_CHECK_SECONDS:
+            if not await anyio.to_thread.run_sync(may_still_read, request):
+                yield REVOKED
+                return
+            checked_at = time.monotonic()
         size = PAGE if remaining is None else min(PAGE, remaining)
         # The recorder is synchronous, and another process may be writing:
         # read the log itself, in a worker thread, rather than wait for a signal.

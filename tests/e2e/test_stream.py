@@ -74,7 +74,17 @@ def writer(db: str) -> Iterator[TimelineApp]:
 
 @pytest.fixture
 def served(db: str) -> Iterator[Served]:
-    app = create_app(Settings(db=db))
+    yield from _serve(Settings(db=db))
+
+
+@pytest.fixture
+def served_protected(db: str) -> Iterator[Served]:
+    """The server with reads protected: the stream needs a token with scope read."""
+    yield from _serve(Settings(db=db, protect_reads=True))
+
+
+def _serve(settings: Settings) -> Iterator[Served]:
+    app = create_app(settings)
     if not any(isinstance(r, APIRoute) and r.path == "/api/v1/stream" for r in app.routes):
         app.include_router(stream.router, prefix="/api/v1")
     port = _free_port()
@@ -277,3 +287,29 @@ def test_a_stream_stops_reading_the_log_once_its_client_leaves(
 
     assert reads, "the stream never read the log"
     assert [t for t in reads if t > left + 2 * stream.POLL_SECONDS] == []
+
+
+def test_an_open_stream_ends_once_its_token_is_revoked(
+    served_protected: Served, writer: TimelineApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream, "TOKEN_CHECK_SECONDS", 0.2)
+    tokens = served_protected.server.config.app.state.tokens
+    token = tokens.create("watcher", ["read"])
+    headers = {"Authorization": f"Bearer {token}"}
+    url = served_protected.stream_url
+    with httpx.stream(
+        "GET", url, params={"after": 0}, headers=headers, timeout=TIMEOUT
+    ) as response:
+        assert response.status_code == 200
+        seed(writer)
+        lines = response.iter_lines()
+        data = 0
+        while data < SEEDED:
+            data += next(lines).startswith("data:")
+        tokens.revoke("watcher")
+        started = time.monotonic()
+        rest = list(lines)  # the stream ends, rather than running into the timeout
+
+    assert time.monotonic() - started < 2
+    assert ": the token no longer reads: the stream ends" in rest
+    assert httpx.get(url, headers=headers).status_code == 401
