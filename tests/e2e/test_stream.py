@@ -293,7 +293,8 @@ def test_an_open_stream_ends_once_its_token_is_revoked(
     served_protected: Served, writer: TimelineApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(stream, "TOKEN_CHECK_SECONDS", 0.2)
-    tokens = served_protected.server.config.app.state.tokens
+    app: Any = served_protected.server.config.app
+    tokens = app.state.tokens
     token = tokens.create("watcher", ["read"])
     headers = {"Authorization": f"Bearer {token}"}
     url = served_protected.stream_url
