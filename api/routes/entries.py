@@ -8,8 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
+from api.accepted import ACCEPTED, answer_when_reached
 from api.auth import WriterDep
-from api.consistency import reach
 from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
 from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer
@@ -26,7 +26,7 @@ ENTRY = {"model": EntryOut, "description": "The entry as it stands after the com
     "",
     status_code=201,
     response_class=JSONBytes,
-    responses={201: ENTRY},
+    responses={201: ENTRY, 202: ACCEPTED},
     summary="Record an entry",
 )
 def record_entry(
@@ -78,7 +78,7 @@ def entry_history(entry_id: str, read_models: ReadModelsForRead) -> Response:
 @router.post(
     "/{entry_id}/corrections",
     response_class=JSONBytes,
-    responses={200: ENTRY},
+    responses={200: ENTRY, 202: ACCEPTED},
     summary="Correct an entry",
 )
 def correct_entry(
@@ -106,7 +106,7 @@ def correct_entry(
 @router.post(
     "/{entry_id}/retractions",
     response_class=JSONBytes,
-    responses={200: ENTRY},
+    responses={200: ENTRY, 202: ACCEPTED},
     summary="Retract an entry",
 )
 def retract_entry(
@@ -132,7 +132,7 @@ def retract_entry(
 @router.post(
     "/{entry_id}/links",
     response_class=JSONBytes,
-    responses={200: ENTRY},
+    responses={200: ENTRY, 202: ACCEPTED},
     summary="Link an entry to another",
 )
 def link_entry(
@@ -159,10 +159,17 @@ def link_entry(
 def _entry_answer(
     request: Request, read_models: ReadModels, result: CommandResult, status: int = 200
 ) -> Response:
-    """The entry as of the command's own position: a retry answers with the same bytes."""
-    reach(request, read_models, result.position)
-    return answer(
-        read_models.queries.entry(result.id, as_of=result.position), result.position, status
+    """The entry as of the command's own position: a retry answers with the same bytes.
+
+    202 with the entry's id and position when the views do not reach it in time.
+    """
+    return answer_when_reached(
+        request,
+        read_models,
+        result,
+        f"{request.app.url_path_for('read_entry', entry_id=result.id)}",
+        lambda: read_models.queries.entry(result.id, as_of=result.position),
+        status,
     )
 
 

@@ -10,13 +10,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from domain import TimelineApp, parse_store_url
 from projections import ReadModels, TimelineFilters
 from projections.database import open_database
 from tests.builders import body, seed
-from tests.e2e.test_cli import COMMAND
+from tests.e2e.test_cli import COMMAND, _bearer, _token, serving
 from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -73,3 +74,27 @@ def test_project_starts_a_killed_follower_again_and_the_views_catch_up(
     assert len(page.items) == 1
     assert "the follower of the timeline view stopped (exit status -9)" in output
     assert project.returncode == 0, output
+
+
+def test_serve_alone_keeps_the_views_up_so_a_write_answers_with_its_entry(
+    postgres: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIMELINE_READ_WAIT_SECONDS", "60")  # a loaded machine starts slowly
+    with postgres.database() as url:
+        app = TimelineApp(parse_store_url(url).env())
+        seed(app)
+        app.close()
+        writer = _token(url, "desk", "read,write", tmp_path)
+        with serving("--db", url, cwd=tmp_path) as base:
+            created = httpx.post(
+                f"{base}/api/v1/entries",
+                json=body("meeting"),
+                headers=_bearer(writer),
+                timeout=60,
+            )
+            timeline = httpx.get(f"{base}/api/v1/timeline", timeout=60)
+            health = httpx.get(f"{base}/api/v1/health", timeout=60)
+    assert created.status_code == 201, created.text
+    assert [item["id"] for item in timeline.json()["items"]] == [created.json()["id"]]
+    assert health.status_code == 200, health.text
+    assert {lag["behind"] for lag in health.json()["lag"]} == {0}
