@@ -2,7 +2,10 @@
 
 The file goes to stdout, or with `-o FILE` to a file written beside it and
 renamed into place when complete, so a failed export never leaves half a
-file under the asked name. A terminal shows a progress bar on stderr.
+file under the asked name. A symlink is followed, as the shell's `>` does:
+the file it names is replaced and the link stays. A character device or FIFO
+(`/dev/null`, `/dev/stdout`, a named pipe) is written into directly, since
+renaming onto it would replace the device with a file. A terminal shows a progress bar on stderr.
 Errors (a bad filter, a bad `--as-of`, a store that cannot be opened) are
 one line on stderr and exit status 2.
 """
@@ -104,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
 
 @contextmanager
 def _destination(path: Path | None) -> Iterator[IO[bytes]]:
-    """stdout, or a file beside `path` renamed onto it once complete."""
+    """stdout; a device or FIFO written directly; else a file beside `path` (beside
+    the file a symlink names) renamed onto it once complete."""
     if path is None:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
@@ -112,10 +116,18 @@ def _destination(path: Path | None) -> Iterator[IO[bytes]]:
     if path.is_dir():
         # Refused before the export runs, not at the rename after the last entry.
         raise IsADirectoryError(f"-o: {path} is a directory; expected a file to write")
-    partial = path.with_name(f".{path.name}.partial")
+    if path.exists() and not path.is_file():
+        # A device or FIFO (/dev/null, /dev/stdout, a named pipe) is a stream to
+        # write into: renaming a file onto it would replace the device itself.
+        with path.open("wb") as out:
+            yield out
+        return
+    # Followed like the shell's `>`: the link stays and the file it names gets the export.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    partial = target.with_name(f".{target.name}.partial")
     try:
         with partial.open("wb") as out:
             yield out
-        os.replace(partial, path)
+        os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
