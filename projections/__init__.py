@@ -202,4 +202,5 @@ class ReadModels:
         self._stopping.set()
         if self._follower is not None:
             self._follower.join()
+        self.projector.close()
         self.db.close()

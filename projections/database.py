@@ -42,6 +42,7 @@ IDLE_CONNECTIONS = 2  # kept open between transactions; the others close
 SCHEMA_LOCK = 0x7469_6D65  # "time": the advisory lock key for view schema changes
 REBUILD_LOCK = 0x7265_6275  # "rebu": held by the one rebuild of a store's views
 VIEW_LOCKS = 0x7669  # "vi": with a view's name hashed, the two-key lock of one view
+TRACKING_CHANNEL = "projection_tracking"  # NOTIFY channel (per schema) of views' positions
 
 
 class RebuildRunning(RuntimeError):
@@ -80,6 +81,17 @@ class Database(Protocol):
 
     def exclusive_rebuild(self) -> Any:
         """A context manager: the one rebuild of this store's views; raise RebuildRunning."""
+
+    @property
+    def announces(self) -> bool:
+        """Whether `announce` reaches other processes, so a waiter can `listen` for it."""
+
+    def announce(self, c: Cursor, view: str, position: int) -> None:
+        """Tell the processes that listen, when `c`'s transaction commits, that the
+        view `view` reached `position`."""
+
+    def listen(self) -> Any:
+        """A new connection that receives what `announce` sends (where `announces`)."""
 
     def close(self) -> None: ...
 
@@ -245,6 +257,15 @@ class SQLiteDatabase:
     def serialize(self, c: Cursor, name: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the database's one write lock."""
 
+    announces: ClassVar[bool] = False
+    """The views catch up in the process that waits: there is nobody to tell."""
+
+    def announce(self, c: Cursor, view: str, position: int) -> None:
+        """Nothing to do: the process that waits applies the events itself."""
+
+    def listen(self) -> Any:
+        raise NotImplementedError("SQLite has no notifications; the views catch up in process")
+
     @contextmanager
     def exclusive_rebuild(self) -> Iterator[None]:
         with self._exclusive_rebuild():
@@ -340,6 +361,10 @@ class PostgresDatabase:
         if options:
             kwargs["options"] = options
         self.schema = schema or "public"
+        self._kwargs = kwargs
+        # Channels are per database, not per schema: two stores in one database
+        # must not hear each other's views.
+        self.channel = f"{TRACKING_CHANNEL}.{self.schema}"
         self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=8, open=True)
 
     @contextmanager
@@ -375,6 +400,27 @@ class PostgresDatabase:
         # READ COMMITTED lets two followers read one position and apply the same
         # events; the second now waits, then reads the first one's position.
         c.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (VIEW_LOCKS, name))
+
+    announces: ClassVar[bool] = True
+
+    def announce(self, c: Cursor, view: str, position: int) -> None:
+        # NOTIFY inside the transaction is sent at its commit, and not at all on a
+        # rollback: a listener hears of a position only once it can be read.
+        c.execute("SELECT pg_notify(?, ?)", (self.channel, f"{view} {position}"))
+
+    def listen(self) -> Any:
+        """A connection of its own (not the pool's), in autocommit, LISTENing on the
+        channel `announce` sends to; the caller closes it."""
+        import psycopg
+        from psycopg import sql
+
+        connection = psycopg.connect(**self._kwargs, autocommit=True)
+        try:
+            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+        except BaseException:
+            connection.close()
+            raise
+        return connection
 
     @contextmanager
     def exclusive_rebuild(self) -> Iterator[None]:

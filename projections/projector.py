@@ -11,6 +11,7 @@ two of either, is harmless.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from eventsourcing.persistence import Tracking
 from domain import TimelineApp
 from projections.audit.ledger import LedgerView
 from projections.database import Cursor, Database
+from projections.listening import POLL_SECONDS, TrackingListener
 from projections.views.actors import ActorDirectoryView
 from projections.views.changes import Change, decode, read_changes
 from projections.views.coactors import CoActorView
@@ -82,6 +84,11 @@ class Projector:
         self.page = page
         self.suffix = suffix
         self.views = [cls(db, suffix=suffix) for cls in views]
+        self.listen_poll = POLL_SECONDS
+        """Where the followers announce their positions (PostgreSQL), how often a
+        waiter's listener also reads them, in case a notification was missed."""
+        self._listener: TrackingListener | None = None
+        self._listener_lock = threading.Lock()
 
     def create(self) -> None:
         create_tracking_table(self.db)
@@ -98,6 +105,11 @@ class Projector:
         """The log position every view has reached."""
         with self.db.read() as c:
             return min(view._position(c) for view in self.views)
+
+    def positions(self) -> dict[str, int]:
+        """Each view's position, by its tracking name."""
+        with self.db.read() as c:
+            return {view.tracking_name: view._position(c) for view in self.views}
 
     def catch_up(self, until: int | None = None, progress: Progress | None = None) -> int:
         """Apply every event after the views' position (up to `until`); return the position."""
@@ -155,7 +167,9 @@ class Projector:
         """Block until the views reach `position`; raise TimeoutError after `timeout` s.
 
         With `in_process` the caller catches up itself, as on SQLite; otherwise
-        it waits for the follower processes.
+        it waits for the follower processes: where they announce their positions
+        (PostgreSQL), woken by the announcement (`projections.listening`), else by
+        polling.
         """
         deadline = time.monotonic() + timeout
         reached = self.position()
@@ -163,9 +177,30 @@ class Projector:
             return reached
         if in_process:
             reached = self.catch_up()
+        elif self.db.announces:
+            return self.listener().wait(position, timeout)
         for view in self.views:
             view.wait(view.application, position, max(deadline - time.monotonic(), 0.0))
         return max(reached, self.position())
+
+    def listener(self) -> TrackingListener:
+        """This projector's one listener for its views' announcements, started on first use."""
+        with self._listener_lock:
+            if self._listener is None:
+                self._listener = TrackingListener(
+                    self.db.listen,
+                    self.positions,
+                    [view.tracking_name for view in self.views],
+                    poll=self.listen_poll,
+                )
+            return self._listener
+
+    def close(self) -> None:
+        """Stop the listener, if a wait started one; the database stays open."""
+        with self._listener_lock:
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
 
     def rebuild(self, progress: Progress | None = None, *, compare: bool = False) -> RebuildReport:
         """Rebuild every view from position 0 beside the live one, then swap it in.

@@ -159,6 +159,8 @@ class View(TrackingRecorder, ABC):
             "ON CONFLICT (view, application) DO UPDATE SET position = excluded.position",
             (self.tracking_name, self.application, position),
         )
+        # Sent at commit (PostgreSQL): a write waiting for this view wakes then.
+        self.db.announce(c, self.tracking_name, position)
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.db.write() as c:
