@@ -55,16 +55,27 @@ Source-cited events about public policy, as an event log with timelines over it.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the store is opened when it starts, not at import."""
+def create_app(settings: Settings | None = None, *, catch_up_at_start: bool = True) -> FastAPI:
+    """Build the app; the store is opened when it starts, not at import.
+
+    On SQLite the views catch up with the log as the app starts, before it
+    answers; with `catch_up_at_start=False` (`policy-timeline serve`) they catch
+    up in the background instead, and meanwhile the app answers: health with
+    the views' lag, reads as of the views' position, a read asking for more
+    with 503 and Retry-After after the read wait, writes once their own
+    position is reached.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with bootstrap(settings.system_config()) as system:
             app.state.timeline = system.app
-            # On SQLite the views catch up here, on start, and after each write.
-            app.state.read_models = read_models = system.read_models()
+            # On SQLite the views catch up here, on start (or in the follower's
+            # thread, below, without `catch_up_at_start`), and after each write.
+            app.state.read_models = read_models = system.read_models(
+                catch_up_now=catch_up_at_start
+            )
             # Writes from other processes, e.g. an import while the server runs.
             read_models.follow_in_background()
             app.state.tokens = TokenStore(system.db)

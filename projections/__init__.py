@@ -65,6 +65,10 @@ class ReadModels:
     itself, after writes and before reads that wait; without it (the default
     on PostgreSQL) `policy-timeline project` does, and readers wait for it.
     `page_cache` keeps that many timeline pages (see `projections.page_cache`).
+    In process, the views catch up in the constructor, unless `catch_up_now` is
+    False (a server): then `follow_in_background()`'s thread catches them up first,
+    and until it has, reads and `lag()` answer as of the views' position without
+    catching up in their own thread (writes still do: they wait for their own).
     The read models own `db` from here on: `close()` closes it.
     """
 
@@ -77,6 +81,7 @@ class ReadModels:
         page_cache: int = 0,
         signer: CheckpointSigner | None = None,
         sign_every: float = 0.0,
+        catch_up_now: bool = True,
     ) -> None:
         self.db = db
         self.log_table = log_table(app)
@@ -90,8 +95,12 @@ class ReadModels:
         self._head_lock = threading.Lock()
         self._head: int | None = None
         self.projector.create()
-        if self.in_process:
+        # Set once the start's catch-up is done (or was not this process's to do).
+        self._started = threading.Event()
+        if self.in_process and catch_up_now:
             self._saw(self.projector.catch_up())
+        if not self.in_process or catch_up_now:
+            self._started.set()
         self.checkpoints = (
             None
             if signer is None
@@ -130,6 +139,16 @@ class ReadModels:
         self._follower.start()
 
     def _follow(self, interval: float) -> None:
+        if not self._started.is_set():
+            try:
+                self._saw(self.projector.catch_up(progress=self._unless_stopping))
+            except _Stopped:
+                return
+            except Exception:
+                logger.exception("the views could not catch up with the log")
+                return
+            finally:
+                self._started.set()
         while not self._stopping.wait(interval):
             try:
                 self._saw(self.projector.catch_up())
@@ -139,14 +158,25 @@ class ReadModels:
                 logger.exception("the views could not catch up with the log")
                 return
 
+    def _unless_stopping(self, applied: int) -> None:
+        # Between two batches of the start's catch-up: `close()` need not wait for the rest.
+        if self._stopping.is_set():
+            raise _Stopped
+
+    @property
+    def catching_up(self) -> bool:
+        """Whether the start's catch-up (`catch_up_now=False`) is still running."""
+        return not self._started.is_set()
+
     def written(self) -> None:
         """Call after a write: on SQLite the views catch up now."""
         if self.in_process:
             self._saw(self.projector.catch_up())
 
     def reached(self) -> int:
-        """The views' position now; in process, after applying what is new first."""
-        if self.in_process:
+        """The views' position now; in process, after applying what is new first
+        (unless the start's catch-up runs: then as it has reached)."""
+        if self.in_process and self._started.is_set():
             self._saw(self.projector.catch_up())
         return self.projector.position()
 
@@ -162,9 +192,10 @@ class ReadModels:
 
         In process the views catch up first, so only a view that cannot apply an
         event lags. The seconds are the age of the oldest event a view has not
-        applied, by the time the event was recorded.
+        applied, by the time the event was recorded. While the start's catch-up
+        runs, the views are as it has left them.
         """
-        if self.in_process:
+        if self.in_process and self._started.is_set():
             try:
                 self._saw(self.projector.catch_up())
             except Exception:
@@ -204,3 +235,7 @@ class ReadModels:
             self._follower.join()
         self.projector.close()
         self.db.close()
+
+
+class _Stopped(Exception):
+    """The start's catch-up ends early: the read models are closing."""

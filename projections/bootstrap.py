@@ -6,6 +6,7 @@
         system.db              the views' database, with its dialect
         system.read_models()   the views, the projector and the queries, caught up
                                after every command the write service stores
+                               (and at once, unless catch_up_now=False: a server)
         system.signer          the log's checkpoint signer, or None without a key
         system.attest()        the command line's step after a write (SQLite)
 
@@ -95,13 +96,17 @@ class System:
             return None
         return CheckpointSigner(self.config.signing_key, self.config.log_origin)
 
-    def read_models(self, *, in_process: bool | None = None, signed: bool = True) -> ReadModels:
+    def read_models(
+        self, *, in_process: bool | None = None, signed: bool = True, catch_up_now: bool = True
+    ) -> ReadModels:
         """The read models, opened (and, in process, caught up) at the first call.
 
         From then on every command the write service stores brings them up:
         the routes and commands that write need not remember to. `in_process`
         as for `ReadModels` (default: the dialect's); `signed=False` leaves the
-        key unread, for a command that signs nothing (`replay`).
+        key unread, for a command that signs nothing (`replay`); `catch_up_now=False`
+        leaves the first catch-up to `ReadModels.follow_in_background()`, for a
+        server that answers while it catches up (the commands need the views level).
         """
         if self._read_models is None:
             models = ReadModels(
@@ -111,6 +116,7 @@ class System:
                 page_cache=self.config.page_cache,
                 signer=self.signer if signed else None,
                 sign_every=self.config.sign_every,
+                catch_up_now=catch_up_now,
             )
             self.app.when_written(models.written)
             self._read_models = models

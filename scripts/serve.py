@@ -5,6 +5,10 @@ deployment runs them apart (`--followers external`, TIMELINE_FOLLOWERS), the
 server starts them itself, supervised as `project` does (`scripts.followers`),
 so a server started alone is the whole system. When a follower keeps failing
 the server stops with status 1, naming its view.
+
+On SQLite the server answers at once, while its views catch up with the log in
+the background (`create_app(catch_up_at_start=False)`): `/api/v1/health` shows
+how far behind they are, reads answer as of where they are.
 """
 
 from __future__ import annotations
@@ -57,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
     # them after this grace period instead of waiting for the clients to leave.
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(settings), host=args.host, port=args.port, timeout_graceful_shutdown=3
+            create_app(settings, catch_up_at_start=False),
+            host=args.host,
+            port=args.port,
+            timeout_graceful_shutdown=3,
         )
     )
     if dialect_of(store).views_follow_in_process or settings.followers == "external":

@@ -26,7 +26,8 @@ class HealthOut(BaseModel):
     status: str
     """`ok`; `views behind` when a view lags the log by more than
     TIMELINE_HEALTH_MAX_LAG events or TIMELINE_HEALTH_MAX_LAG_SECONDS seconds (its
-    follower is down or cannot keep up); `refusing to sign` when the ledger is not
+    follower is down or cannot keep up, or, on SQLite, the server still catches
+    them up since it started); `refusing to sign` when the ledger is not
     consistent with what the log's key signed before (the log was rewritten).
     Anything but `ok` is a 503."""
     store: str
@@ -70,9 +71,16 @@ def health(
     ]
     if lagging and problem is None:
         status = "views behind"
+        # A server on SQLite answers while its views catch up on start: say so,
+        # rather than suggest a follower that this store does not use.
+        cause = (
+            "the server is catching them up since it started"
+            if read_models.catching_up
+            else "is its follower (`policy-timeline project`) running?"
+        )
         problem = "; ".join(
             f"the {view.view} view is {view.behind} events ({view.seconds:.0f} s) behind "
-            "the log: is its follower (`policy-timeline project`) running?"
+            f"the log: {cause}"
             for view in lagging
         )
     if status != "ok":

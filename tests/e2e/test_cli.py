@@ -83,11 +83,16 @@ def test_serve_reports_the_log_head_of_the_chosen_store(store_url: str, tmp_path
     seed(app)
     head = app.record_entry(body("meeting"), by="tests").position
     app.close()
-    # On SQLite the server's views catch up on start; on PostgreSQL, told the
-    # followers run apart, that is `policy-timeline project`'s work, and none runs here.
-    with serving("--db", store_url, cwd=tmp_path, options=("--followers", "external")) as base:
-        health = httpx.get(f"{base}/api/v1/health").json()
+    # On SQLite the server's views catch up in the background from its start; on
+    # PostgreSQL, told the followers run apart, that is `policy-timeline project`'s
+    # work, and none runs here.
     on_postgres = store_url.startswith("postgresql")
+    with serving("--db", store_url, cwd=tmp_path, options=("--followers", "external")) as base:
+        deadline = time.monotonic() + 30
+        health = httpx.get(f"{base}/api/v1/health").json()
+        while not on_postgres and health["views"] < head and time.monotonic() < deadline:
+            time.sleep(0.05)
+            health = httpx.get(f"{base}/api/v1/health").json()
     assert {lag["behind"] for lag in health.pop("lag")} == {head if on_postgres else 0}
     assert health == {
         "status": "ok",
