@@ -60,7 +60,7 @@ def health(
     response.headers[POSITION_HEADER] = str(views)  # as every answer says what it reflects
     status, signing, problem = "ok", "off", None
     if read_models.checkpoints is not None:
-        problem = read_models.checkpoints.refusal()
+        problem = read_models.checkpoints.check()
         signing = "on" if problem is None else "refused"
         if problem is not None:
             status = "refusing to sign"

@@ -94,14 +94,6 @@ class SignedCheckpoints:
         signatures are deterministic). Raise LedgerBehind, SigningRefused."""
         return self._signed(self.ledger.head(position), cosigned=False)
 
-    def refusal(self) -> str | None:
-        """Why the signer refuses the ledger's latest checkpoint, or None when it signs it."""
-        try:
-            self._signed(self.ledger.latest_checkpoint(), cosigned=False)
-        except SigningRefused as refused:
-            return str(refused)
-        return None
-
     def check(self) -> str | None:
         """Why the signer would refuse the ledger's latest checkpoint, or None; signs nothing."""
         latest = self.ledger.latest_checkpoint()

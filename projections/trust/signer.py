@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,7 +37,6 @@ __all__ = [
     "NoSigningKey",
     "Prover",
     "SigningRefused",
-    "signer_from_env",
     "write_private",
 ]
 
@@ -154,6 +153,8 @@ class CheckpointSigner:
 
     def check(self, size: int, root: bytes, prove: Prover) -> None:
         """Raise SigningRefused unless the tree would be signed; sign nothing, keep nothing."""
+        if (size, root) in self._proved:
+            return
         with self._locked():
             self._check(TreeHead(self.origin, size, root), self.last_signed(), prove)
 
@@ -197,13 +198,3 @@ class CheckpointSigner:
             yield
         finally:
             os.close(fd)
-
-
-def signer_from_env(env: Mapping[str, str]) -> CheckpointSigner | None:
-    """The signer named by TIMELINE_SIGNING_KEY (and TIMELINE_LOG_ORIGIN), or None
-    when no key is configured. Raise OSError or NoteError for a key file that
-    cannot be read as a signer key."""
-    path = env.get(KEY_VARIABLE)
-    if not path:
-        return None
-    return CheckpointSigner(Path(path), env.get(ORIGIN_VARIABLE) or None)

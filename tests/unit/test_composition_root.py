@@ -15,9 +15,6 @@ PACKAGES = ("domain", "projections", "api", "scripts")
 CONSTRUCTORS = {"TimelineApp", "open_database", "ReadModels", "CheckpointSigner"}
 BOOTSTRAP = "projections/bootstrap.py"
 ALLOWED = {
-    # The lead's trust module; nothing in the system calls it any more, and it
-    # goes when the trust step of issue 14 settles the signer's configuration.
-    ("projections/trust/signer.py", "CheckpointSigner"): "signer_from_env, used by tests only",
     # The bench times the signer by itself, apart from any store or system.
     ("scripts/bench_trust.py", "CheckpointSigner"): "the signer's own figures, no store",
 }

@@ -17,7 +17,6 @@ from projections.trust.signer import (
     CheckpointSigner,
     Prover,
     SigningRefused,
-    signer_from_env,
     write_private,
 )
 
@@ -183,17 +182,6 @@ def test_a_witness_key_cannot_sign_the_logs_checkpoints(tmp_path: Path) -> None:
     path.write_text(f"{SignerKey.generate('example.com/witness', COSIGNATURE_V1)}\n")
     with pytest.raises(NoteError, match="a witness's cosigning key cannot sign"):
         CheckpointSigner(path)
-
-
-def test_signer_from_env_reads_the_key_and_origin_variables(key_path: Path) -> None:
-    assert signer_from_env({}) is None
-    signer = signer_from_env(
-        {"TIMELINE_SIGNING_KEY": str(key_path), "TIMELINE_LOG_ORIGIN": "example.com/o"}
-    )
-    assert signer is not None
-    assert signer.origin == "example.com/o"
-    with pytest.raises(FileNotFoundError):
-        signer_from_env({"TIMELINE_SIGNING_KEY": str(key_path.with_name("absent"))})
 
 
 def test_write_private_replaces_a_file_readable_by_others_with_one_for_its_owner(
