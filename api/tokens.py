@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from projections import Database
+from projections.database import Database, create_table
 
 __all__ = ["SCOPES", "TokenError", "TokenInfo", "TokenStore"]
 
@@ -91,21 +91,17 @@ class TokenStore:
         self._create_table()
 
     def _create_table(self) -> None:
-        if self.db.table_exists(TABLE):
-            return
-        # Under the schema lock two processes starting at once create it once.
-        with self.db.schema_change() as c:
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-                "token_id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, "
-                "hash TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)"
-            )
+        create_table(
+            self.db,
+            TABLE,
+            f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+            "token_id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, "
+            "hash TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)",
             # One active token per name, enforced by the database so that two
             # concurrent creates of one name cannot both succeed.
-            c.execute(
-                f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_active_name "
-                f"ON {TABLE} (name) WHERE revoked_at IS NULL"
-            )
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_active_name "
+            f"ON {TABLE} (name) WHERE revoked_at IS NULL",
+        )
 
     def create(self, name: str, scopes: Iterable[str]) -> str:
         """Make a token for `name` with `scopes` and return it; it cannot be shown again.

@@ -27,6 +27,7 @@ __all__ = [
     "PostgresDatabase",
     "RebuildRunning",
     "SQLiteDatabase",
+    "create_table",
     "open_database",
 ]
 
@@ -94,6 +95,18 @@ class Database(Protocol):
         """A new connection that receives what `announce` sends (where `announces`)."""
 
     def close(self) -> None: ...
+
+
+def create_table(db: Database, name: str, *statements: str) -> None:
+    """Run `statements` (CREATE ... IF NOT EXISTS) unless table `name` exists.
+
+    Under the schema lock, so processes starting at once create it once.
+    """
+    if db.table_exists(name):
+        return
+    with db.schema_change() as c:
+        for statement in statements:
+            c.execute(statement)
 
 
 def open_database(store: StoreConfig) -> SQLiteDatabase | PostgresDatabase:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from projections.audit.ledger import Ledger, LedgerError
 from projections.audit.proofs import Checkpoint
-from projections.database import Database
+from projections.database import Database, create_table
 from projections.trust.notes import (
     COSIGNATURE_V1,
     Note,
@@ -60,15 +60,14 @@ class SignedCheckpoints:
         self._create_table()
 
     def _create_table(self) -> None:
-        if self.db.table_exists(TABLE):
-            return
-        with self.db.schema_change() as c:
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-                "tree_size BIGINT NOT NULL, root TEXT NOT NULL, witness_key TEXT NOT NULL, "
-                "line TEXT NOT NULL, cosigned_at BIGINT NOT NULL, posted_by TEXT NOT NULL, "
-                "PRIMARY KEY (tree_size, root, witness_key))"
-            )
+        create_table(
+            self.db,
+            TABLE,
+            f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+            "tree_size BIGINT NOT NULL, root TEXT NOT NULL, witness_key TEXT NOT NULL, "
+            "line TEXT NOT NULL, cosigned_at BIGINT NOT NULL, posted_by TEXT NOT NULL, "
+            "PRIMARY KEY (tree_size, root, witness_key))",
+        )
 
     def latest(self) -> SignedCheckpoint:
         """The ledger's latest checkpoint, signed, with its witnesses' lines.
