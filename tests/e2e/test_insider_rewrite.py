@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.conftest import BASE as API
 from tests.e2e.signing import (
     cli,
     cli_here,
@@ -21,8 +22,6 @@ from tests.e2e.signing import (
     rewrite_a_title,
     signed_server,
 )
-
-API = "/api/v1"
 
 
 def test_a_log_rewritten_with_its_ledger_is_caught_by_the_key_held_outside(

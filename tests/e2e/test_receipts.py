@@ -17,6 +17,7 @@ import pytest
 from domain import TimelineApp, store_env
 from projections.trust.notes import COSIGNATURE_V1, ED25519, SignerKey, VerifierKey
 from tests.builders import body
+from tests.e2e.conftest import BASE as API
 from tests.e2e.signing import (
     LOG,
     audit_token,
@@ -26,8 +27,6 @@ from tests.e2e.signing import (
     record_and_sign,
     signed_server,
 )
-
-API = "/api/v1"
 
 
 @dataclass(frozen=True)

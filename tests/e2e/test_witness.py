@@ -20,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from projections.trust.notes import SignerKey, TreeHead
+from tests.e2e.conftest import BASE as API
 from tests.e2e.signing import (
     LOG,
     audit_token,
@@ -30,8 +31,6 @@ from tests.e2e.signing import (
     signed_server,
 )
 from tests.unit.test_signer import Tree, leaves
-
-API = "/api/v1"
 
 
 class StandIn:

@@ -15,10 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.conftest import BASE as API
 from tests.e2e.signing import cli, cli_here, new_key, record_and_sign, signed_server
 from tests.postgres import PostgresServer
-
-API = "/api/v1"
 
 
 @contextmanager
