@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import Any, NotRequired, TypedDict, TypeGuard
 from uuid import UUID, uuid5
 
+from anyascii import anyascii
+
 from domain.errors import ValidationError
 
 __all__ = [
@@ -29,9 +31,11 @@ __all__ = [
     "require_bounded",
     "require_text",
     "search_fold",
+    "search_key",
     "slugify",
     "source_uuid",
     "text_list",
+    "transliterate",
     "valid_text",
 ]
 
@@ -94,9 +98,61 @@ def search_fold(text: str) -> str:
     return "".join(c for c in folded if unicodedata.category(c) != "Cf")
 
 
+def transliterate(text: str) -> str:
+    """`text` in lower-case ASCII: 'Łukasz Wałęsa' -> 'lukasz walesa',
+    'Володимир Зеленський' -> "volodimir zelenskiy", '习近平' -> ' xi  jin  ping '.
+
+    What `fold` already turns into ASCII stays exactly as `fold` has it, and any
+    other character but a letter, mark or digit separates words as it did, so a
+    slug changes only where `fold` had dropped a letter ('ukasz-wa-esa');
+    letters, marks and digits go through anyascii, one character at a time.
+    """
+    folded = fold(text)
+    if folded.isascii():
+        return folded
+    return "".join(_transliterated(c) for c in unicodedata.normalize("NFC", text))
+
+
+@lru_cache(maxsize=16_384)
+def _transliterated(char: str) -> str:
+    folded = fold(char)
+    if folded.isascii():
+        return folded
+    category = unicodedata.category(char)
+    if category[0] not in "LMN":
+        # Punctuation, symbols, spaces and format characters kept apart the words
+        # around them, as `fold` did: 'Joe\u200bBiden' is still 'joe-biden'.
+        return " "
+    ascii_text = anyascii(char)
+    if category[0] == "L":
+        # anyascii writes the Cyrillic soft and hard signs and the modifier
+        # apostrophe as quotes; inside a word they would split its slug.
+        ascii_text = ascii_text.replace("'", "").replace('"', "")
+        # A caseless letter it capitalizes is a syllable of its own (a Chinese
+        # character, a Hangul block): 习近平 reads 'xi jin ping', not 'xijinping'.
+        if ascii_text[:1].isupper() and char.lower() == char.upper():
+            return f" {ascii_text.lower()} "
+    return ascii_text.lower()
+
+
+def search_key(text: str) -> str:
+    """The transliteration of `text` as search compares it, loosely: letters and
+    digits only, 'y' read as 'i' and a doubled letter as one. So 'zelensky',
+    'Zelenskyi' and 'Зеленський' all find 'Volodymyr Zelenskyi', and
+    'xi jinping' finds '习近平'. Compare only keys with keys: they are not words."""
+    key = _NOT_ALNUM.sub("", transliterate(text)).replace("y", "i")
+    return _DOUBLED.sub(r"\1", key)
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_DOUBLED = re.compile(r"(.)\1+")
+
+
 def slugify(text: str) -> str:
-    """'Andrés Manuel López Obrador' -> 'andres-manuel-lopez-obrador'."""
-    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    """The slug an id is made of: 'Andrés Manuel López Obrador' ->
+    'andres-manuel-lopez-obrador', 'Łukasz Wałęsa' -> 'lukasz-walesa',
+    '习近平' -> 'xi-jin-ping' (`transliterate`, then hyphens between words)."""
+    return _NOT_ALNUM.sub("-", transliterate(text)).strip("-")
 
 
 @lru_cache(maxsize=65_536)
