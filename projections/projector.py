@@ -267,6 +267,7 @@ class Projector:
                     f"UPDATE {TRACKING_TABLE} SET view = ? WHERE view = ? AND application = ?",
                     (old.tracking_name, new.tracking_name, new.application),
                 )
+                old.record_shape(c)
         return RebuildReport(
             read, seconds, reached, live, fresh, tuple(v.name for v in rebuilding)
         )

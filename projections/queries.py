@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from domain import ENTRY_CLASSES, ActorNotFound, EntryNotFound, ValidationError, parse_edtf_date
-from domain.values import search_fold
+from domain.values import search_fold, search_key
 from projections.database import Cursor, Database
 from projections.page_cache import PageCache
 from projections.views.entries import search_words
@@ -287,14 +287,19 @@ class Queries:
 
     def actors(self, q: str | None, limit: int = 20, after: str | None = None) -> list[bytes]:
         """Actors by slug, after the slug `after`; with `q`, those whose slug, name or
-        an alias contains it, ignoring case, accents and invisible format characters."""
+        an alias contains it, ignoring case, accents and invisible format characters,
+        or whose name's or an alias's transliteration contains that of `q`."""
         where, params = ["slug > ?"], [after or ""]
         if q is not None:
             folded = search_fold(q).strip()
             if not folded:
                 raise ValidationError("q", "expected some text to look for")
-            where.append("folded LIKE ? ESCAPE '\\'")
-            params.append("%" + re.sub(r"([\\%_])", r"\\\1", folded) + "%")
+            # Keys are ASCII letters and digits: only the folded text needs escaping.
+            patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", folded) + "%"]
+            if key := search_key(q):
+                patterns.append(f"%{key}%")
+            where.append("(" + " OR ".join(["folded LIKE ? ESCAPE '\\'"] * len(patterns)) + ")")
+            params.extend(patterns)
         with self.db.read() as c:
             c.execute(
                 f"SELECT body FROM {self._t('actor_directory')} "

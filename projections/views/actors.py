@@ -2,7 +2,9 @@
 
 Look-up folds case and accents, and drops format characters such as the
 zero-width space, on both sides, so "lopez obrador" finds
-"Andrés Manuel López Obrador" and "amlo" finds the actor aliased AMLO.
+"Andrés Manuel López Obrador" and "amlo" finds the actor aliased AMLO. It also
+compares transliterations (`domain.values.search_key`), so "zelensky" finds
+"Володимир Зеленський" and "xi jinping" finds "习近平".
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import orjson
 
 from domain import Actor, Entry, Source
-from domain.values import search_fold
+from domain.values import search_fold, search_key
 from projections.database import Cursor
 from projections.views.changes import Change
 from projections.views.handlers import Handlers
@@ -24,9 +26,13 @@ __all__ = ["ActorDirectoryView", "folded_names"]
 
 
 def folded_names(body: dict[str, Any]) -> str:
-    """The searchable text of an actor: its slug, name and aliases, folded for
-    search (`domain.values.search_fold`), one a line."""
-    return "\n".join(search_fold(text) for text in [body["id"], body["name"], *body["aliases"]])
+    """The searchable text of an actor, one a line: its slug, name and aliases
+    folded for search (`domain.values.search_fold`), then the name's and each
+    alias's `search_key`."""
+    names = [body["name"], *body["aliases"]]
+    return "\n".join(
+        [*(search_fold(text) for text in [body["id"], *names]), *map(search_key, names)]
+    )
 
 
 @dataclass
@@ -107,6 +113,8 @@ class ActorDirectoryView(View):
     name = "actors"
     tables = ("actor_directory",)
     events = HANDLERS
+    shape = 2
+    """2: `folded` holds the transliterations too."""
 
     def create_statements(self, token: str) -> list[str]:
         table = self.t("actor_directory")
@@ -133,6 +141,17 @@ class ActorDirectoryView(View):
                     f"UPDATE {table} SET folded = ?, version = ?, body = ? WHERE actor_id = ?",
                     (fold_body, body["version"], row[2], actor),
                 )
+
+    def reshape(self, c: Cursor, stored: int) -> None:
+        """Refill `folded` from each body in place: it depends on nothing else, so
+        the directory need not be rebuilt from the log."""
+        table = self.t("actor_directory")
+        c.execute(f"SELECT actor_id, body FROM {table}")
+        for actor, body in c.fetchall():
+            c.execute(
+                f"UPDATE {table} SET folded = ? WHERE actor_id = ?",
+                (folded_names(orjson.loads(bytes(body))), actor),
+            )
 
     def _load(self, c: Cursor, change: Change) -> dict[str, Any]:
         row = self.fetch_state(

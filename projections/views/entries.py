@@ -7,6 +7,7 @@ functions are pure: given the previous body and a change, the next body.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
@@ -15,7 +16,7 @@ from typing import Any
 from eventsourcing.domain import DomainEvent
 
 from domain import ENTRY_CLASSES, Entry, evolution
-from domain.values import fold
+from domain.values import search_fold, transliterate
 from projections.views.changes import Change, edtf
 from projections.views.handlers import lookup
 
@@ -183,14 +184,31 @@ def search_text(body: dict[str, Any]) -> str:
 
 
 def search_words(text: str) -> list[str]:
-    """The words search knows `text` by: runs of letters and digits, folded.
+    """The words search knows `text` by: runs of letters and digits, folded for
+    search (`search_fold`), each one not in ASCII followed by its transliteration's
+    words, so 'lukasz' finds 'Łukasz' and 'zelenskiy' finds 'Зеленський'.
 
     The index and the query split text here, alike on both backends: left to
     themselves, PostgreSQL's parser keeps `Ukraine/Israel` and `U.S.` whole,
     and SQLite's tokenizer does not fold `ß`, so a search would find on one
     backend what it misses on the other.
     """
-    return _WORD.findall(fold(text))
+    words = _WORD.findall(search_fold(text))
+    if all(word.isascii() for word in words):
+        return words
+    # Transliterated before folding: folding reads 'й' as 'и', anyascii tells them apart.
+    visible = "".join(
+        c for c in unicodedata.normalize("NFC", text) if unicodedata.category(c) != "Cf"
+    )
+    return [spelled for word in _WORD.findall(visible) for spelled in _spellings(word)]
+
+
+@lru_cache(maxsize=16_384)
+def _spellings(word: str) -> tuple[str, ...]:
+    folded = _WORD.findall(search_fold(word))
+    if all(w.isascii() for w in folded):
+        return tuple(folded)
+    return (*folded, *(w for w in _WORD.findall(transliterate(word)) if w not in folded))
 
 
 @lru_cache(maxsize=16_384)

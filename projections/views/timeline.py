@@ -70,6 +70,8 @@ HANDLERS = Handlers[_Versions](
 class TimelineView(View):
     name = "timeline"
     events = HANDLERS
+    shape = 2
+    """2: search words hold transliterations (`entries.search_words`)."""
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -109,6 +111,28 @@ class TimelineView(View):
             f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (reached_at)",
         ]
         return statements + self.db.dialect.search_statements(search, token)
+
+    def reshape(self, c: Cursor, stored: int) -> None:
+        """Index every version's words again from its body, in place: they depend
+        on nothing else, so the timeline need not be rebuilt from the log."""
+        entries, search = self.t("timeline_entries"), self.t("timeline_search")
+        c.execute(f"DELETE FROM {search}")
+        after: tuple[str, int] = ("", 0)
+        while True:  # a page at a time: the bodies of a large store do not fit in memory
+            c.execute(
+                f"SELECT entry_id, version, body FROM {entries} "
+                "WHERE entry_id > ? OR (entry_id = ? AND version > ?) "
+                "ORDER BY entry_id, version LIMIT 1000",
+                (after[0], after[0], after[1]),
+            )
+            rows = c.fetchall()
+            if not rows:
+                return
+            c.executemany(
+                self.db.dialect.search_insert.format(table=search),
+                [(search_text(orjson.loads(bytes(b))), e, v) for e, v, b in rows],
+            )
+            after = (str(rows[-1][0]), int(rows[-1][1]))
 
     def ordered_tables(self) -> list[tuple[str, str]]:
         return [

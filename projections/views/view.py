@@ -21,9 +21,10 @@ from projections.database import Cursor, Database, Row
 from projections.views.changes import Change
 from projections.views.handlers import EventTable
 
-__all__ = ["TRACKING_TABLE", "View", "create_tracking_table"]
+__all__ = ["SHAPES_TABLE", "TRACKING_TABLE", "View", "create_tracking_table"]
 
 TRACKING_TABLE = "projection_tracking"
+SHAPES_TABLE = "projection_shapes"
 # Open-ended validity: a version row still current has this as its end position.
 FOREVER = 2**62
 
@@ -35,6 +36,10 @@ def create_tracking_table(db: Database) -> None:
             "view TEXT NOT NULL, application TEXT NOT NULL, position BIGINT NOT NULL, "
             "PRIMARY KEY (view, application))"
         )
+        c.execute(
+            f"CREATE TABLE IF NOT EXISTS {SHAPES_TABLE} "
+            "(view TEXT PRIMARY KEY, shape INTEGER NOT NULL)"
+        )
 
 
 class View(TrackingRecorder, ABC):
@@ -43,6 +48,9 @@ class View(TrackingRecorder, ABC):
     name: ClassVar[str]
     tables: ClassVar[tuple[str, ...]]
     application = "timeline"
+    shape: ClassVar[int] = 1
+    """The version of what the view's rows hold. Raise it when they change for
+    the same events; stores made before then are brought up to it by `reshape`."""
     rebuildable: ClassVar[bool] = True
     """Whether `Projector.rebuild` may rebuild this view from the log and swap it in."""
     events: ClassVar[EventTable | None] = None
@@ -69,15 +77,43 @@ class View(TrackingRecorder, ABC):
     # Schema ---------------------------------------------------------------
 
     def create_table(self) -> None:
-        """Create the view's tables and indexes unless they exist."""
+        """Create the view's tables and indexes unless they exist; `reshape` those
+        of an older `shape`."""
+        with self.db.schema_change() as c:
+            if not self.db.table_exists(self.t(self.tables[0]), c):
+                self._create(c)
+            elif not self.suffix and self._stored_shape(c) != self.shape:
+                self.reshape(c, self._stored_shape(c))
+            else:
+                return
+            if not self.suffix:  # a rebuild's tables take the live ones' place
+                self.record_shape(c)
+
+    def _create(self, c: Cursor) -> None:
         # Index names are unique per schema and survive a table rename, so each
         # generation of a view gets its own, and a rebuilt view can be swapped in.
         token = uuid4().hex[:8]
-        with self.db.schema_change() as c:
-            if self.db.table_exists(self.t(self.tables[0]), c):
-                return
-            for statement in self.create_statements(token):
-                c.execute(statement)
+        for statement in self.create_statements(token):
+            c.execute(statement)
+
+    def reshape(self, c: Cursor, stored: int) -> None:
+        """Bring tables of shape `stored` to `shape`. By default, drop them and
+        start afresh: the view is built again from the log as it catches up."""
+        self.drop_tables(c)
+        self._create(c)
+
+    def _stored_shape(self, c: Cursor) -> int:
+        c.execute(f"SELECT shape FROM {SHAPES_TABLE} WHERE view = ?", (self.name,))
+        row = c.fetchone()
+        return 1 if row is None else int(row[0])  # tables made before shapes were kept
+
+    def record_shape(self, c: Cursor) -> None:
+        """Record that the view's live tables have this class's `shape`."""
+        c.execute(
+            f"INSERT INTO {SHAPES_TABLE} (view, shape) VALUES (?, ?) "
+            "ON CONFLICT (view) DO UPDATE SET shape = excluded.shape",
+            (self.name, self.shape),
+        )
 
     def drop_tables(self, c: Cursor) -> None:
         for table in self.tables:

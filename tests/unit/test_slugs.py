@@ -51,7 +51,7 @@ def test_a_name_in_cyrillic_or_chinese_alone_registers_with_a_derived_id() -> No
         "Andrés Manuel López Obrador",
         "Nguyễn Phú Trọng",
         "Joe\u200bBiden",
-        "O’Brien",
+        "O\u2019Brien",
         "Ólafur Ragnar Grímsson",
         "Recep Tayyip Erdoğan",
         "ﬁnance ① ministry",
@@ -63,10 +63,7 @@ def test_a_name_fold_could_spell_keeps_the_slug_it_always_had(name: str) -> None
 
 
 # Every letter, mark and digit folds to ASCII: then nothing was ever lost.
-_SPELLED = st.characters(
-    codec="utf-8",
-    exclude_categories=("Cs",),
-).filter(
+_SPELLED = st.characters(codec="utf-8").filter(
     lambda c: unicodedata.category(c)[0] not in "LMN" or fold(c).isascii(),
 )
 
