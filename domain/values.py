@@ -152,7 +152,17 @@ def slugify(text: str) -> str:
     """The slug an id is made of: 'Andrés Manuel López Obrador' ->
     'andres-manuel-lopez-obrador', 'Łukasz Wałęsa' -> 'lukasz-walesa',
     '习近平' -> 'xi-jin-ping' (`transliterate`, then hyphens between words)."""
-    return _NOT_ALNUM.sub("-", transliterate(text)).strip("-")
+    slug = _NOT_ALNUM.sub("-", transliterate(text)).strip("-")
+    if len(slug) > MAX_TRANSLITERATED_SLUG and not fold(text).isascii():
+        return slug[:MAX_TRANSLITERATED_SLUG].rstrip("-")
+    return slug
+
+
+MAX_TRANSLITERATED_SLUG = 200
+"""The longest slug a transliteration makes: as long as an id a request may
+give, so that entries can name the actor. One character can transliterate to
+29 letters ('ﷺ'), so a 300-character name could make a slug of thousands.
+Slugs `fold` spells were never cut, and are not now."""
 
 
 @lru_cache(maxsize=65_536)

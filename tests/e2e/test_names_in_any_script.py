@@ -117,6 +117,18 @@ def _as_before_transliteration(path: Path) -> None:
         db.execute("DELETE FROM projection_shapes")
 
 
+def test_the_longest_name_in_a_script_of_long_transliterations_is_registered(
+    api: Api,
+) -> None:
+    # 300 characters of 29 letters each: uncut, no request could name the actor.
+    response = api.post("/actors", {"name": "\ufdfa" * 300, "kind": "organization"})
+    assert response.status_code == 201, response.text
+    slug = response.json()["id"]
+    assert len(slug) <= 200
+    position = int(response.headers["Log-Position"])
+    assert found(api, "\ufdfa", position) == [slug]
+
+
 @pytest.mark.parametrize("q", ["zelensky", "xi jinping"])
 def test_an_actor_search_for_a_transliteration_is_a_200_on_an_empty_store(
     api: Api, q: str

@@ -79,6 +79,12 @@ def test_a_slug_is_always_ascii_lower_case_words_and_hyphens(name: str) -> None:
     assert slug == "" or is_slug(slug)
 
 
+def test_a_long_name_transliterates_to_a_slug_no_longer_than_a_given_id() -> None:
+    assert len(slugify("\ufdfa" * 300)) <= 200
+    assert is_slug(slugify("习近平" * 100))
+    assert len(slugify("a" * 300)) == 300  # as fold always derived it
+
+
 @pytest.mark.parametrize(
     ("query", "name"),
     [
