@@ -55,7 +55,10 @@ def find_actors(
         str | None,
         Query(
             max_length=300,
-            description="Text in the id, name or an alias; accents and case do not matter",
+            description=(
+                "Text in the id, name or an alias, in its own script or transliterated "
+                "('zelensky', 'xi jinping'); accents and case do not matter"
+            ),
         ),
     ] = None,
     limit: Limit = 20,
