@@ -17,7 +17,7 @@ import re
 from fastapi import Request
 from fastapi.responses import Response
 
-from api.problems import problem, reason
+from api.problems import problem
 from api.web.render import html_page
 
 __all__ = ["ControlCharacter", "refuse_control_characters", "refused_control_character"]
@@ -58,5 +58,5 @@ async def refused_control_character(request: Request, error: Exception) -> Respo
     assert isinstance(error, ControlCharacter)
     if request.url.path.startswith(API_PATH):
         errors = [{"loc": error.loc, "msg": MESSAGE}]
-        return problem(422, reason(422), str(error), errors=errors)
+        return problem(422, str(error), kind="validation", errors=errors)
     return html_page("error.html", status=422, title="Not a valid request", message=f"{error}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.problems import problem, reason
+from api.problems import problem
 
 __all__ = ["BodyLimit"]
 
@@ -50,7 +50,7 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, reason(413), self._detail)
+        response = problem(413, self._detail, kind="body-too-large")
         await response(scope, receive, send)
 
 

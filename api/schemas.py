@@ -10,19 +10,31 @@ JSON, so these classes also say exactly what those bytes hold.
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
 from functools import reduce
 from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    create_model,
+)
+from pydantic_core import PydanticCustomError
 
-from domain import RELATIONS
+from domain import RELATIONS, ValidationError, parse_edtf_date
 from domain.actors import ACTOR_KINDS
 from domain.details import KINDS, Detail, EntryKind, Record
-from domain.values import MAX_ITEMS
+from domain.values import MAX_ITEMS, require_slug
 from projections import TimelineFilters
 
 __all__ = [
     "DETAIL_MODELS",
+    "DOMAIN_RULES",
     "ActorHistoryPage",
     "ActorIn",
     "ActorOut",
@@ -43,7 +55,33 @@ __all__ = [
 ]
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-Slug = Annotated[str, StringConstraints(pattern=SLUG, max_length=200)]
+DOMAIN_RULES = frozenset({"slug", "edtf"})
+"""The error types whose `msg` is the domain's own message (see `_domain_rule`)."""
+
+
+def _domain_rule(kind: str, check: Callable[[str], object]) -> AfterValidator:
+    """A validator that asks the domain: a refusal carries the domain's own words as
+    its `msg`, so a value is answered alike in a body, a query, an import and the CLI."""
+
+    def validate(value: str) -> str:
+        try:
+            check(value)
+        except ValidationError as error:
+            # A custom error: a ValueError's message would be prefixed "Value error, ".
+            raise PydanticCustomError(kind, "{reason}", {"reason": error.message}) from None
+        return value
+
+    return AfterValidator(validate)
+
+
+# The pattern stays in the document for clients; the check is the domain's, which
+# says which id to use when a name is given ('Ken Salazar': use ken-salazar).
+Slug = Annotated[
+    str,
+    StringConstraints(max_length=200),
+    _domain_rule("slug", lambda value: require_slug(value, "")),
+    WithJsonSchema({"type": "string", "pattern": SLUG, "maxLength": 200}),
+]
 # Text holds something besides spaces (the domain strips them) and no control
 # characters but tab and line breaks (the domain refuses them: PostgreSQL
 # cannot store NUL).
@@ -56,10 +94,17 @@ ShortText = Annotated[str, StringConstraints(pattern=TEXT, max_length=300)]
 Title = Annotated[str, StringConstraints(pattern=TEXT, max_length=500)]
 SourceTitle = Annotated[str, StringConstraints(pattern=TEXT, max_length=1000)]
 RoleText = Annotated[str, StringConstraints(pattern=TEXT, max_length=200)]
+# No pattern: what EDTF the engine takes is the domain's to say (`domain.dates`),
+# and a pattern short of its grammar would refuse in other words than the import.
 Edtf = Annotated[
     str,
-    StringConstraints(pattern=r"^[0-9]{4}", max_length=100),
-    Field(description="An EDTF date: 2023-12-27, 2023-12, 2023-12-18/2023-12-22, 2023-12-21~"),
+    StringConstraints(max_length=100),
+    _domain_rule("edtf", lambda value: parse_edtf_date(value, "")),
+    Field(
+        description="An EDTF date, by the day at finest: 2023-12-27, 2023-12, 2023, "
+        "2023-12-18/2023-12-22, 2023-12-21~ (approximate), 2023-12? (uncertain)",
+        examples=["2023-12-27", "2023-12", "2023-12-18/2023-12-22"],
+    ),
 ]
 # Whole numbers a JSON reader anywhere can hold exactly (2^53 - 1).
 SAFE = 2**53 - 1
@@ -424,16 +469,14 @@ class TimelineFilterQuery(BaseModel):
     topic: Slug | None = Field(None, description="Entries with this topic")
     actor: Slug | None = Field(None, description="Entries naming this actor")
     kind: Kind | None = Field(None, description="Entries of this kind")
-    start: str | None = Field(
+    start: Edtf | None = Field(
         None,
         alias="from",
-        max_length=100,
         description="An EDTF date: entries whose occurred interval ends on or after its start",
     )
-    end: str | None = Field(
+    end: Edtf | None = Field(
         None,
         alias="to",
-        max_length=100,
         description="An EDTF date: entries whose occurred interval starts on or before its end",
     )
     q: str | None = Field(

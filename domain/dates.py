@@ -31,7 +31,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -118,12 +118,20 @@ def _parse_text(text: str) -> EdtfDate:
     # Imported on first need: its grammar takes a tenth of a second to build,
     # which every process would pay at start, an import's worker among them,
     # though the fast path answers nearly every date.
+    if (timed := _TIME_OF_DAY.search(text)) is not None:
+        # EDTF allows a time of day, but every view and export here is by the day
+        # (bounds, ordering, TimelineJS, iCalendar all-day events): refused, rather
+        # than kept and then shown as another day or precision.
+        raise _Refused(
+            f"{text!r} has a time of day; dates here are by the day: give {timed.group(1)} "
+            "and say the time in the summary or note"
+        )
     import edtf
 
     try:
         parsed = edtf.parse_edtf(text)
     except Exception:  # the parser raises several unrelated types
-        raise _Refused(f"{text!r} is not valid EDTF; expected {ACCEPTED}") from None
+        raise _Refused(f"{text!r} is not valid EDTF; {_hint(text)}expected {ACCEPTED}") from None
     try:
         if isinstance(parsed, edtf.Interval | edtf.Level1Interval):
             start = _bound(parsed.lower, "", text, lower=True)
@@ -140,6 +148,32 @@ def _parse_text(text: str) -> EdtfDate:
     if start > end:
         raise _Refused(f"{text!r} ends before it starts")
     return EdtfDate(text=text, start=start, end=end)
+
+
+_TIME_OF_DAY = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T[0-9]")
+# Dates as people write them, read only to suggest the EDTF to send instead.
+_WRITTEN = (
+    ("%m/%d/%Y", "%Y-%m-%d"),
+    ("%d.%m.%Y", "%Y-%m-%d"),
+    ("%B %d, %Y", "%Y-%m-%d"),
+    ("%b %d, %Y", "%Y-%m-%d"),
+    ("%d %B %Y", "%Y-%m-%d"),
+    ("%d %b %Y", "%Y-%m-%d"),
+    ("%B %Y", "%Y-%m"),
+    ("%b %Y", "%Y-%m"),
+    ("%m/%Y", "%Y-%m"),
+)
+
+
+def _hint(text: str) -> str:
+    """'write it 2023-12-27; ' when `text` is a date written another common way, else ''."""
+    for written, edtf_form in _WRITTEN:
+        try:
+            read = datetime.strptime(text, written)
+        except ValueError:
+            continue
+        return f"write it {read.strftime(edtf_form)}; "
+    return ""
 
 
 def _bound(part: Any, field: str, text: str, *, lower: bool) -> date:

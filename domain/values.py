@@ -32,6 +32,7 @@ __all__ = [
     "require_text",
     "search_fold",
     "search_key",
+    "slug_problem",
     "slugify",
     "source_uuid",
     "text_list",
@@ -191,9 +192,16 @@ def _matches_slug(value: str) -> bool:
 def require_slug(value: object, field: str) -> str:
     if is_slug(value):
         return value
-    raise ValidationError(
-        field, "expected a slug of lower-case letters, digits and single hyphens"
-    )
+    raise ValidationError(field, slug_problem(value))
+
+
+def slug_problem(value: object) -> str:
+    """Why `value` is no id, in the words every entry point uses: a name given
+    where its id belongs ('Ken Salazar') is answered with the id to use."""
+    accepted = "lower-case letters, digits and single hyphens"
+    if isinstance(value, str) and (suggested := slugify(value)) and suggested != value:
+        return f"{value[:60]!r} is not an id; use the id {suggested} ({accepted})"
+    return f"expected an id of {accepted}"
 
 
 def valid_text(value: object, limit: int = MAX_TEXT) -> str:

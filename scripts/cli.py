@@ -6,8 +6,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-from domain import DEFAULT_URL, StoreURLError
+from domain import DEFAULT_URL, SQLiteConfig, StoreURLError, parse_store_url
 from scripts import (
     bench,
     export,
@@ -35,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("TIMELINE_DB", DEFAULT_URL),
         help=DB_HELP + " (default: $TIMELINE_DB or %(default)s)",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_parser(commands)
     bench.add_parser(commands)
@@ -67,9 +70,43 @@ def _accept_db_after(commands: argparse._SubParsersAction[argparse.ArgumentParse
                 _accept_db_after(action)
 
 
+def _version() -> str:
+    try:
+        return version("policy-timeline")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+# Commands that only read a store, with the options that make them need none
+# (`verify --proof FILE` checks a file offline). Opening a SQLite store creates
+# it, so a mistyped path would be read as an empty record, and a file left behind.
+READS: dict[str, tuple[str, ...]] = {
+    "export": (),
+    "verify": ("proof", "consistency", "receipt"),
+    "replay": (),
+}
+
+
+def missing_store(args: argparse.Namespace) -> str | None:
+    """Why a read command cannot run on `args.db`: a SQLite file that does not exist."""
+    offline = READS.get(args.command)
+    if offline is None or any(getattr(args, name, None) is not None for name in offline):
+        return None
+    store = parse_store_url(args.db)
+    if not isinstance(store, SQLiteConfig) or store.in_memory or Path(store.name).exists():
+        return None
+    return (
+        f"no store at {store.name} ({args.db}); give the store with --db or TIMELINE_DB, "
+        "or create one with `policy-timeline import` or `serve`"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if (missing := missing_store(args)) is not None:
+            print(f"policy-timeline {args.command}: {missing}", file=sys.stderr)
+            return 2
         code: int = args.run(args)
     except StoreURLError as error:
         print(f"policy-timeline: {error}", file=sys.stderr)

@@ -6,8 +6,10 @@ file under the asked name. A symlink is followed, as the shell's `>` does:
 the file it names is replaced and the link stays. A character device or FIFO
 (`/dev/null`, `/dev/stdout`, a named pipe) is written into directly, since
 renaming onto it would replace the device with a file. A terminal shows a progress bar on stderr.
-Errors (a bad filter, a bad `--as-of`, a store that cannot be opened) are
-one line on stderr and exit status 2.
+Without `--format` the format is read from the name given to `-o`, as
+`import` does. Errors (a bad filter, a bad `--as-of`, a store that cannot be
+opened or does not exist, a name of no known format) are one line on stderr
+and exit status 2; a bad filter in the words the API and web page use.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import IO, Any
 
 from rich.console import Console
 
-from domain import DomainError, ValidationError
+from domain import DomainError, ValidationError, parse_edtf_date
+from domain.values import require_slug
 from projections import TimelineFilters
 from projections.audit.ledger import LedgerError
 from projections.bootstrap import SystemConfig, bootstrap
@@ -37,7 +40,11 @@ def add_parser(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
         "export", help="write the timeline as md, html, csv, json, ndjson, ics or timelinejs"
     )
-    parser.add_argument("--format", required=True, choices=list(FORMATS), help="the file format")
+    parser.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        help="the file format (default: from the name given to -o, as import does)",
+    )
     parser.add_argument("--topic", help="entries with this topic")
     parser.add_argument("--actor", help="entries naming this actor")
     parser.add_argument("--kind", help="entries of this kind")
@@ -61,8 +68,47 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def format_for(path: Path | None) -> str:
+    """The export format a file name asks for (`.ics`, `.timeline.json`); raise
+    ValueError naming the accepted endings when it asks for none."""
+    if path is not None:
+        name = path.name.lower()
+        # Longest ending first: `x.timeline.json` is TimelineJS, not JSON.
+        for form in sorted(FORMATS.values(), key=lambda f: -len(f.extension)):
+            if name.endswith("." + form.extension):
+                return form.name
+    endings = ", ".join(f".{f.extension}" for f in FORMATS.values())
+    names = ", ".join(FORMATS)
+    if path is None:
+        raise ValueError(f"--format: give one of {names} (or -o FILE named {endings})")
+    raise ValueError(
+        f"-o: cannot tell the format from the name {path.name!r}; "
+        f"name it {endings}, or give --format: {names}"
+    )
+
+
+def check_filters(args: argparse.Namespace) -> None:
+    """Refuse a bad topic, actor or date as the API and the web page do, in the
+    domain's words, before the store is opened."""
+    for option in ("topic", "actor"):
+        if (value := getattr(args, option)) is not None:
+            require_slug(value, option)
+    for option, value in (("from", args.start), ("to", args.end)):
+        if value is not None:
+            parse_edtf_date(value, option)
+
+
 def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
+    try:
+        fmt = args.format or format_for(args.output)
+        check_filters(args)
+    except ValidationError as error:
+        print(f"policy-timeline export: --{error.field}: {error.message}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"policy-timeline export: {error}", file=sys.stderr)
+        return 2
     filters = TimelineFilters(
         topic=args.topic,
         actor=args.actor,
@@ -84,11 +130,15 @@ def run(args: argparse.Namespace) -> int:
         # Caught up here on either store, so "now" is the log's head even where no
         # `policy-timeline project` runs; beside one, each event still applies once.
         read_models = system.read_models(in_process=True)
-        with progress_bar(console, f"exporting {args.format}", None) as tick:
-            chronology = open_chronology(read_models, filters, as_of=args.as_of, progress=tick)
-            with _destination(args.output) as out:
-                for chunk in export(chronology, args.format):
-                    out.write(chunk)
+        chronology = open_chronology(read_models, filters, as_of=args.as_of)
+        try:
+            with progress_bar(console, f"exporting {fmt}", chronology.estimate()) as tick:
+                chronology.progress = tick
+                with _destination(args.output) as out:
+                    for chunk in export(chronology, fmt):
+                        out.write(chunk)
+        finally:
+            chronology.close()
     except ValidationError as error:
         # Named as the option the user typed: `--from`, `--as-of`.
         option = "--" + error.field.replace("_", "-")

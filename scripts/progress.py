@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import MofNCompleteColumn, Progress
 
 __all__ = ["progress_bar"]
 
@@ -17,7 +17,9 @@ def progress_bar(
 ) -> Iterator[Callable[[int], None]]:
     """Yield `tick(n)`: advance by n. In a pipe, print a line every `every` items."""
     if console.is_terminal:
-        with Progress(console=console, transient=True) as progress:
+        # The count beside the bar and the time left, as far as the total is known.
+        columns = (*Progress.get_default_columns(), MofNCompleteColumn())
+        with Progress(*columns, console=console, transient=True) as progress:
             task = progress.add_task(label, total=total)
             yield lambda n: progress.advance(task, n)
         return

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.problems import problem, reason
+from api.problems import problem
 from api.reads import READ, ReadModelsForRead, query_model, query_parameters
 from api.responses import POSITION_HEADER
 from api.schemas import ExportQuery
@@ -83,7 +83,7 @@ async def chronology(
             open_chronology, read_models, filters, as_of=query.as_of
         )
     except LedgerBehind as error:
-        return problem(503, reason(503), str(error), headers={"Retry-After": "1"})
+        return problem(503, str(error), {"Retry-After": "1"}, kind="ledger-behind")
     form = FORMATS[query.format]
     meta = chronology.meta
     headers = {

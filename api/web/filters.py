@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError as SchemaError
 
-from api.schemas import TimelineQuery
+from api.schemas import DOMAIN_RULES, TimelineQuery
 from domain import ENTRY_CLASSES, ValidationError, parse_edtf_date
 from projections import TimelineFilters
 
@@ -154,6 +154,10 @@ def read_form(params: Mapping[str, str]) -> TimelineForm:
     except SchemaError as error:
         for problem in error.errors():
             name = str(problem["loc"][0]) if problem["loc"] else "q"
+            if problem["type"] in DOMAIN_RULES:
+                # The domain's own words, as the API, the import and the CLI give them.
+                form.refuse(name, problem["msg"])
+                continue
             accepted = ACCEPTED.get(name, problem["msg"])
             form.refuse(name, f"{_shown(values.get(name, ''))}: {accepted}")
     # The dates' meaning too, which the query would check one at a time: the page

@@ -109,7 +109,7 @@ class Chronology:
         self._first: Page | None = first
         self._queries = queries
         self._references = references
-        self._progress = progress
+        self.progress = progress
         self._page_size = page_size
         self._own_db = own_db
 
@@ -127,8 +127,8 @@ class Chronology:
                 for item in page.items:
                     self.count += 1
                     yield ExportEntry.build(orjson.loads(item), self._references)
-                if self._progress is not None and page.items:
-                    self._progress(len(page.items))
+                if self.progress is not None and page.items:
+                    self.progress(len(page.items))
                 if page.next_cursor is None:
                     return
                 page = self._queries.timeline(
@@ -136,6 +136,28 @@ class Chronology:
                 )
         finally:
             self.close()
+
+    def estimate(self) -> int:
+        """At most how many entries the export holds, for a progress bar: the
+        entries of its actor or topic (else all) at its position. Exact without
+        other filters; theirs (kind, dates, words, a second facet) only narrow it."""
+        filters = self.meta.filters
+        facet = (
+            f"a:{filters.actor}"
+            if filters.actor
+            else (f"t:{filters.topic}" if filters.topic else "*")
+        )
+        index = "timeline_index" + self._queries.suffix
+        status = "" if filters.include_retracted else " AND status = 'active'"
+        position = self.meta.position
+        with self._queries.db.read() as c:
+            c.execute(
+                f"SELECT COUNT(*) FROM {index} "
+                f"WHERE facet = ? AND valid_from <= ? AND valid_to > ?{status}",
+                [facet, position, position],
+            )
+            row = c.fetchone()
+        return 0 if row is None else int(row[0])
 
     def close(self) -> None:
         """Close the connections the chronology opened for itself (idempotent)."""
