@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from domain import DEFAULT_URL, SQLiteConfig, StoreURLError, parse_store_url
+from domain import DEFAULT_URL, StoreURLError
 from scripts import (
     bench,
     export,
@@ -92,11 +93,13 @@ def missing_store(args: argparse.Namespace) -> str | None:
     offline = READS.get(args.command)
     if offline is None or any(getattr(args, name, None) is not None for name in offline):
         return None
-    store = parse_store_url(args.db)
-    if not isinstance(store, SQLiteConfig) or store.in_memory or Path(store.name).exists():
-        return None
+    # Read from the URL here: parsing it as a store makes the file's folder.
+    parts = urlsplit(args.db)
+    name = parts.path[1:]  # as `domain.store` reads it
+    if parts.scheme != "sqlite" or name in ("", ":memory:") or Path(name).exists():
+        return None  # not a SQLite file, or one that exists; a bad URL is the command's
     return (
-        f"no store at {store.name} ({args.db}); give the store with --db or TIMELINE_DB, "
+        f"no store at {name} ({args.db}); give the store with --db or TIMELINE_DB, "
         "or create one with `policy-timeline import` or `serve`"
     )
 

@@ -102,9 +102,13 @@ def test_the_pages_stay_out_of_the_api_document(site: Site) -> None:
 @pytest.mark.parametrize(
     ("query", "field", "message"),
     [
-        ("actor=Joe%20Biden", "Actor", "expected an actor's id such as joe-biden"),
+        ("actor=Joe%20Biden", "Actor", "'Joe Biden' is not an id; use the id joe-biden"),
         ("actor=nobody-here", "Actor", "no actor has this id"),
-        ("topic=Border%20Security", "Topic", "expected a topic such as border-security"),
+        (
+            "topic=Border%20Security",
+            "Topic",
+            "'Border Security' is not an id; use the id border-sec",
+        ),
         ("kind=rally", "Kind", "expected one of: meeting, call, statement"),
         ("to=soon", "To", "'soon' is not valid EDTF"),
         ("as_of=yesterday", "View as of", "expected a log position or an ISO 8601 time"),

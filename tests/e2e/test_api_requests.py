@@ -271,11 +271,55 @@ def test_an_invalid_correction_is_a_422_problem_naming_the_field(
 
 
 @pytest.mark.parametrize("path", ["/actors", "/sources", "/entries"])
-def test_malformed_json_is_a_422_problem_naming_the_body(local_api: Api, path: str) -> None:
+def test_malformed_json_is_a_400_problem_naming_the_media_type_expected(
+    local_api: Api, path: str
+) -> None:
     for raw in (b"{not json", b'{"kind": "call",', b"\xff\xfe"):
         response = local_api.post(path, content=raw, headers=JSON)
 
-        assert fields_named(problem_of(response, 422)) == [["body"]], raw
+        problem = problem_of(response, 400)
+        assert fields_named(problem) == [["body"]], raw
+        assert "application/json" in problem["detail"], raw
+        assert problem["type"].endswith("/problems/not-json")
+    assert local_api.head() == 0
+
+
+@pytest.mark.parametrize("sent_as", [None, "application/x-www-form-urlencoded", "text/plain"])
+def test_a_json_body_is_read_as_json_whatever_its_content_type(
+    local_api: Api, sent_as: str | None
+) -> None:
+    # `curl -d` sends application/x-www-form-urlencoded: the README's examples do.
+    headers = {**local_api.auth, **({"Content-Type": sent_as} if sent_as else {})}
+    raw = orjson.dumps({"name": "Ken Salazar", "kind": "person"})
+
+    response = local_api.client.post("/api/v1/actors", content=raw, headers=headers)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["id"] == "ken-salazar"
+
+
+@pytest.mark.parametrize("sent_as", [None, "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_json_is_a_400_whatever_its_content_type(
+    local_api: Api, sent_as: str | None
+) -> None:
+    headers = {**local_api.auth, **({"Content-Type": sent_as} if sent_as else {})}
+
+    response = local_api.client.post("/api/v1/actors", content=b"name=Ken", headers=headers)
+
+    problem = problem_of(response, 400)
+    assert problem["errors"][0]["loc"] == ["body"]
+    assert "expected JSON, media type application/json" in problem["errors"][0]["msg"]
+    assert local_api.head() == 0
+
+
+def test_a_body_repeating_a_key_sent_without_a_content_type_is_still_refused(
+    local_api: Api,
+) -> None:
+    raw = b'{"name": "A", "name": "B", "kind": "person"}'
+
+    response = local_api.client.post("/api/v1/actors", content=raw, headers=local_api.auth)
+
+    assert fields_named(problem_of(response, 422)) == [["name"]]
 
 
 @pytest.mark.parametrize("path", ["/actors", "/sources", "/entries"])

@@ -36,6 +36,14 @@ def store(store_url: str) -> dict[str, str]:
     return {**ids, "url": store_url}
 
 
+@pytest.fixture
+def empty_url(tmp_path: Path) -> str:
+    """The URL of an empty SQLite store that exists: export refuses one that does not."""
+    url = f"sqlite:///{tmp_path / 'timeline.db'}"
+    TimelineApp(store_env(url)).close()
+    return url
+
+
 def export(store: dict[str, str], *args: str, tmp_path: Path) -> bytes:
     out = tmp_path / "out"
     assert main(["--db", store["url"], "export", *args, "-o", str(out)]) == 0
@@ -114,9 +122,9 @@ def test_export_as_of_a_position_or_a_time_gives_the_same_bytes_after_more_write
     ],
 )
 def test_a_bad_option_is_one_line_on_stderr_and_exit_2_with_no_file_left(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], says: str
+    tmp_path: Path, empty_url: str, capsys: pytest.CaptureFixture[str], args: list[str], says: str
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'timeline.db'}"
+    url = empty_url
     out = tmp_path / "out.md"
     assert main(["--db", url, "export", "--format", "md", *args, "-o", str(out)]) == 2
     err = capsys.readouterr().err
@@ -127,9 +135,9 @@ def test_a_bad_option_is_one_line_on_stderr_and_exit_2_with_no_file_left(
 
 
 def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, empty_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'timeline.db'}"
+    url = empty_url
     out = tmp_path / "missing" / "out.md"
     assert main(["--db", url, "export", "--format", "md", "-o", str(out)]) == 2
     err = capsys.readouterr().err
@@ -139,9 +147,9 @@ def test_a_file_that_cannot_be_written_is_one_line_and_exit_2(
 
 
 def test_a_directory_as_the_output_is_refused_before_exporting_and_left_alone(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, empty_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'timeline.db'}"
+    url = empty_url
     folder = tmp_path / "exports"
     folder.mkdir()
     assert main(["--db", url, "export", "--format", "csv", "-o", str(folder)]) == 2
