@@ -22,8 +22,15 @@ qualifier, and intervals of them) take a strict fast path checked by
 goes to the library.
 
 The same reading takes a text apart for whoever says it in words
-(`read_edtf`: the year, month or season, day and qualifier of each end); it
-is the one EDTF pattern of the project, and it decides nothing about bounds.
+(`read_edtf`: the year, month or season, day and qualifier of each end, and
+a single date's time of day); it is the one EDTF pattern of the project, and
+it decides nothing about bounds.
+
+A time of day (`2023-12-27T10:00:00Z`, `2023-12-27T10:00:00-05:00`) is kept in
+the text and shown by every export; its bounds are the day as written, in the
+zone it is written in (a call at 23:30 in Washington is on that day, not the
+next day in UTC), so filters and ordering are by the day as they are for
+any other date.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -50,7 +57,7 @@ __all__ = [
 
 ACCEPTED = (
     "an EDTF date such as 2023-12-27, 2023-12, 2023, 2023-12-18/2023-12-22, "
-    "2023-12-21~ (approximate) or 2023-12? (uncertain)"
+    "2023-12-21~ (approximate), 2023-12? (uncertain) or 2023-12-27T10:00:00Z (a time of day)"
 )
 
 
@@ -118,13 +125,12 @@ def _parse_text(text: str) -> EdtfDate:
     # Imported on first need: its grammar takes a tenth of a second to build,
     # which every process would pay at start, an import's worker among them,
     # though the fast path answers nearly every date.
-    if (timed := _TIME_OF_DAY.search(text)) is not None:
-        # EDTF allows a time of day, but every view and export here is by the day
-        # (bounds, ordering, TimelineJS, iCalendar all-day events): refused, rather
-        # than kept and then shown as another day or precision.
+    if "/" in text and (timed := _TIME_OF_DAY.search(text)) is not None:
+        # EDTF takes a time of day on a single date only (level 0 `date T time`).
         raise _Refused(
-            f"{text!r} has a time of day; dates here are by the day: give {timed.group(1)} "
-            "and say the time in the summary or note"
+            f"{text!r} has a time of day in an interval; a time is taken on a single "
+            f"date ({timed.group(0)}), so give the interval's days ({timed.group(1)}/…) "
+            "or the one moment"
         )
     import edtf
 
@@ -150,7 +156,9 @@ def _parse_text(text: str) -> EdtfDate:
     return EdtfDate(text=text, start=start, end=end)
 
 
-_TIME_OF_DAY = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T[0-9]")
+_TIME_OF_DAY = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T[0-9:]+(?:Z|[+-][0-9:]+)?")
+# A time without its seconds, which EDTF requires: `2023-12-27T10:00Z`.
+_NO_SECONDS = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})(Z|[+-][0-9:]+)?")
 # Dates as people write them, read only to suggest the EDTF to send instead.
 _WRITTEN = (
     ("%m/%d/%Y", "%Y-%m-%d"),
@@ -167,6 +175,8 @@ _WRITTEN = (
 
 def _hint(text: str) -> str:
     """'write it 2023-12-27; ' when `text` is a date written another common way, else ''."""
+    if (short := _NO_SECONDS.fullmatch(text)) is not None:
+        return f"write it {short.group(1)}:00{short.group(2) or ''} (with seconds); "
     for written, edtf_form in _WRITTEN:
         try:
             read = datetime.strptime(text, written)
@@ -221,8 +231,13 @@ def _shift_years(value: date, years: int, *, lower: bool) -> date:
 
 
 # The one EDTF pattern: `YYYY[-MM[-DD]]` with an optional qualifier, where MM may
-# be a season code (21-41). Everything that takes a date apart reads it here.
-_POINT = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?([~?%]?)")
+# be a season code (21-41), or a day with a time of day (`2023-12-27T10:00:00Z`,
+# EDTF level 0: seconds required, a zone optional). Everything that takes a date
+# apart reads it here.
+_POINT = re.compile(
+    r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})"
+    r"(?:T([0-9]{2}):([0-9]{2}):([0-9]{2})(Z|[+-][0-9]{2}(?::[0-9]{2})?)?)?)?)?([~?%]?)"
+)
 _SEASONS = range(21, 42)
 OPEN = ".."  # an interval end that is open: `2023-12-01/..`
 UNKNOWN = ""  # an interval end that is unknown: `2023-12-01/`
@@ -238,10 +253,14 @@ class EdtfPoint:
     season: int | None  # 21-41: 21-24 are spring to winter
     approximate: bool  # `~` or `%`
     uncertain: bool  # `?` or `%`
+    time: time | None = None  # a time of day on a day, as written (never qualified)
+    zone: str | None = None  # `Z`, `+01:00`, `-05`; None: the local time of the place
 
     @property
     def precision(self) -> str:
-        """`day`, `month`, `season` or `year`."""
+        """`second` (a day with its time of day), `day`, `month`, `season` or `year`."""
+        if self.time is not None:
+            return "second"
         if self.day is not None:
             return "day"
         if self.month is not None:
@@ -264,7 +283,15 @@ def read_point(text: str) -> EdtfPoint | None:
     match = _POINT.fullmatch(text)
     if match is None:
         return None
-    year_text, month_text, day_text, mark = match.groups()
+    year_text, month_text, day_text, hour, minute, second, zone, mark = match.groups()
+    moment = None
+    if hour is not None:
+        if mark or (zone is not None and not _valid_zone(zone)):
+            return None  # EDTF qualifies no time of day; the library words the refusal
+        try:
+            moment = time(int(hour), int(minute), int(second))
+        except ValueError:
+            return None
     year = int(year_text)
     number = None if month_text is None else int(month_text)
     season = number if number in _SEASONS else None
@@ -285,7 +312,16 @@ def read_point(text: str) -> EdtfPoint | None:
         season=season,
         approximate=mark in ("~", "%"),
         uncertain=mark in ("?", "%"),
+        time=moment,
+        zone=zone,
     )
+
+
+def _valid_zone(zone: str) -> bool:
+    if zone == "Z":
+        return True
+    hours, _, minutes = zone[1:].partition(":")
+    return int(hours) <= 23 and int(minutes or 0) <= 59
 
 
 def read_edtf(text: str) -> tuple[EdtfEnd, ...] | None:
@@ -301,8 +337,8 @@ def read_edtf(text: str) -> tuple[EdtfEnd, ...] | None:
     read: list[EdtfEnd] = []
     for end in ends:
         found: EdtfEnd | None = end if end in (OPEN, UNKNOWN) else read_point(end)
-        if found is None:
-            return None
+        if found is None or (isinstance(found, EdtfPoint) and found.time is not None):
+            return None  # EDTF has no time of day in an interval
         read.append(found)
     return tuple(read)
 

@@ -4,10 +4,14 @@ The domain takes an EDTF text apart (`domain.dates.read_edtf`, the project's
 one EDTF pattern); this module only says what it took apart, at two lengths:
 
 * long, for the exports (`Occurred.label`, `point_label`): `27 December 2023`,
-  `21 December 2023 (approximate)`, `Spring 2023`, two such joined by an en
-  dash for an interval;
+  `21 December 2023 (approximate)`, `Spring 2023`, `27 December 2023, 10:00 UTC`,
+  two such joined by an en dash for an interval;
 * short, for the web pages (`short_date`): `27 Dec 2023`, `~21 Dec 2023`,
-  `Dec 2023?`, `18–22 Dec 2023`, `28 Nov – 2 Dec 2023`, `from 1 Dec 2023`.
+  `Dec 2023?`, `18–22 Dec 2023`, `28 Nov – 2 Dec 2023`, `from 1 Dec 2023`,
+  `27 Dec 2023, 10:00 UTC`.
+
+A time of day is shown as written, in the zone it is written in (`UTC`,
+`UTC-05:00`, none for the local time of the place): no export converts it.
 
 An entry's occurred date is the EDTF text, read, never re-decided: the record
 keeps the text and the bounds fixed when it was recorded (`occurred_start`,
@@ -23,7 +27,7 @@ parses the date again with other rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from domain.dates import OPEN, EdtfPoint, read_edtf
@@ -62,9 +66,10 @@ Part = EdtfPoint
 
 
 def point_label(part: Part) -> str:
-    """`27 December 2023`, `December 2023`, `Spring 2023`, `2023`; with `(approximate)`."""
+    """`27 December 2023`, `December 2023`, `Spring 2023`, `2023`; with `(approximate)`;
+    `27 December 2023, 10:00 UTC` with a time of day."""
     if part.day is not None and part.month is not None:
-        text = f"{part.day} {MONTHS[part.month - 1]} {part.year}"
+        text = f"{part.day} {MONTHS[part.month - 1]} {part.year}" + _clock(part, ", ")
     elif part.month is not None:
         text = f"{MONTHS[part.month - 1]} {part.year}"
     elif part.season is not None:
@@ -104,7 +109,8 @@ class Occurred:
 
     @property
     def precision(self) -> str:
-        """`day`, `month`, `year`, `season`, `interval`, or `other` (shown as written)."""
+        """`second` (a day with its time), `day`, `month`, `year`, `season`, `interval`,
+        or `other` (shown as written)."""
         if len(self.parts) == 2:
             return "interval"
         if len(self.parts) == 1:
@@ -125,12 +131,21 @@ class Occurred:
         bounds = f"{_day(self.start)} to {_day(self.end)}"
         if self.approximate:
             return f"the approximate date as the record widens it: {bounds}"
-        if all(part.precision == "day" for part in self.parts) and self.parts:
+        if all(part.day is not None for part in self.parts) and self.parts:
             return None  # the label already names every day
         precision = self.precision
         if precision in ("month", "year", "season"):
             return f"the whole {precision}: {bounds}"
         return bounds
+
+    @property
+    def moment(self) -> datetime | None:
+        """The time of day of a single date that states one: aware with a zone, naive
+        (the local time of the place) without; None for any other date."""
+        if len(self.parts) != 1 or (part := self.parts[0]).time is None:
+            return None
+        day = date(part.year, part.month or 1, part.day or 1)  # a time is always on a day
+        return datetime.combine(day, part.time, _tz(part))
 
     @property
     def last_day_exclusive(self) -> date:
@@ -192,7 +207,7 @@ def _short(point: EdtfPoint, *, with_year: bool = True) -> str:
         words.append(_season(point.season))
     if with_year:
         words.append(str(point.year))
-    text = " ".join(words)
+    text = " ".join(words) + _clock(point, ", ")
     return ("~" if point.approximate else "") + text + ("?" if point.uncertain else "")
 
 
@@ -229,6 +244,29 @@ def _from_bounds(text: str, start: date | str | None, end: date | str | None) ->
 
 def _plain_day(day: date) -> EdtfPoint:
     return EdtfPoint(day.year, day.month, day.day, None, approximate=False, uncertain=False)
+
+
+def _clock(point: EdtfPoint, before: str) -> str:
+    """`, 10:00 UTC`, `, 23:30:15 UTC-05:00`, `, 10:00` (local time): `before` and the
+    time of day, or "" for a date without one."""
+    if point.time is None:
+        return ""
+    shown = point.time.strftime("%H:%M" if point.time.second == 0 else "%H:%M:%S")
+    if point.zone == "Z":
+        shown += " UTC"
+    elif point.zone is not None:
+        shown += f" UTC{point.zone}"
+    return before + shown
+
+
+def _tz(point: EdtfPoint) -> tzinfo | None:
+    if point.zone is None:
+        return None
+    if point.zone == "Z":
+        return UTC
+    hours, _, minutes = point.zone[1:].partition(":")
+    offset = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    return timezone(-offset if point.zone[0] == "-" else offset)
 
 
 def _season(code: int) -> str:

@@ -118,7 +118,12 @@ def test_a_form_these_rules_do_not_read_shows_its_bounds() -> None:
 
 
 def test_a_form_without_bounds_shows_its_text() -> None:
-    assert display_date("2023-12-27T10:00:00Z") == "2023-12-27T10:00:00Z"
+    assert display_date("2023-12-27T10:00:00Z/2023-12-28") == "2023-12-27T10:00:00Z/2023-12-28"
+
+
+def test_a_time_of_day_is_shown_with_its_zone() -> None:
+    assert display_date("2023-12-27T10:00:00Z") == "27 Dec 2023, 10:00 UTC"
+    assert display_date("2023-12-27T10:00:30+01:00") == "27 Dec 2023, 10:00:30 UTC+01:00"
 
 
 def test_an_impossible_day_is_not_made_readable() -> None:

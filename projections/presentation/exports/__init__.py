@@ -15,7 +15,7 @@ a fixed key order.
 | csv | text/csv | one row per entry, sources in columns |
 | json | application/json | `{export, entries, count}` |
 | ndjson | application/x-ndjson | an export line, an entry a line, an end line |
-| ics | text/calendar | an all-day or multi-day VEVENT per entry |
+| ics | text/calendar | an all-day or multi-day VEVENT per entry; a timed one for a time of day |
 | timelinejs | application/json | TimelineJS 3's JSON, grouped by topic |
 """
 

@@ -98,7 +98,10 @@ def _entry(entry: ExportEntry) -> str:
         parts.append(f'<p class="status">{_e(retraction)}</p>')
     occurred = entry.occurred
     date = _e(occurred.label())
-    if occurred.precision in ("day", "month", "year") and occurred.qualifier is None:
+    if (moment := occurred.moment) is not None:
+        # HTML's date-time: `+01` is EDTF but not HTML, so the offset is written out.
+        date = f'<time datetime="{moment.isoformat()}">{date}</time>'
+    elif occurred.precision in ("day", "month", "year") and occurred.qualifier is None:
         date = f'<time datetime="{_e(occurred.text)}">{date}</time>'
     date += f" (<code>{_e(occurred.text)}</code>"
     if (span := occurred.span_note()) is not None:

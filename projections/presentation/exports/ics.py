@@ -1,4 +1,4 @@
-"""iCalendar (RFC 5545): an all-day or multi-day VEVENT per entry, sources in its description.
+"""iCalendar (RFC 5545): an all-day, multi-day or timed VEVENT per entry, sources described.
 
 Each VEVENT is built and serialised by the `icalendar` package (escaping,
 line folding); the VCALENDAR around them is streamed here, its head
@@ -8,7 +8,9 @@ Dates: DTSTART and DTEND are DATE values spanning the entry's recorded
 bounds, DTEND exclusive (the day after). A day is a one-day event; an
 interval spans its days; a month, season or year spans the whole period,
 and an approximate date the widened bounds the record gave it; the
-description says which. Qualified dates are marked in SUMMARY
+description says which. A date with a time of day is a moment: DTSTART is
+a DATE-TIME, in UTC when the EDTF text gives a zone, else a floating local
+time, and there is no DTEND. Qualified dates are marked in SUMMARY
 (`(approximate date)`, `(uncertain date)`), in DESCRIPTION, and in
 `X-DATE-QUALIFIER`; `X-EDTF` keeps the text as recorded. A retracted entry
 is STATUS:CANCELLED, an uncertain one TENTATIVE. DTSTAMP is the recorded
@@ -84,8 +86,14 @@ def _event(entry: ExportEntry, export: str) -> Event:
     event.add("created", _moment(body["recorded_at"]))
     event.add("last-modified", _moment(body["updated_at"]))
     event.add("sequence", int(body["version"]) - 1)
-    event.add("dtstart", occurred.start)
-    event.add("dtend", occurred.last_day_exclusive)
+    if (moment := occurred.moment) is not None:
+        # A moment, not an all-day event: in UTC when the zone is known, else the
+        # local time of the place (a "floating" time, RFC 5545 3.3.5). No DTEND:
+        # the event ends as it starts.
+        event.add("dtstart", moment.astimezone(UTC) if moment.tzinfo else moment)
+    else:
+        event.add("dtstart", occurred.start)
+        event.add("dtend", occurred.last_day_exclusive)
     event.add("summary", _summary(entry))
     event.add("description", _description(entry, export))
     if body.get("location"):

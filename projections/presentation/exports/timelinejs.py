@@ -83,6 +83,11 @@ def _date(part: Part) -> dict[str, Any]:
         date["month"] = part.month
         if part.day is not None:
             date["day"] = part.day
+    if part.time is not None:
+        # As written: TimelineJS has no zone, so the slide's display_date names it.
+        date |= {"hour": part.time.hour, "minute": part.time.minute}
+        date["second"] = part.time.second
+        date["display_date"] = point_label(part)
     if part.season is not None or part.approximate or part.uncertain:
         date["display_date"] = point_label(part)
     return date
