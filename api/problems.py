@@ -443,10 +443,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 def problems_markdown() -> str:
     """The table of problem types, as docs/problems.md holds it."""
-    rows = [
-        f"| `{t.name}` | {t.status} | {t.title} | {t.when} |"
-        for t in PROBLEM_TYPES.values()
-    ]
+    rows = [f"| `{t.name}` | {t.status} | {t.title} | {t.when} |" for t in PROBLEM_TYPES.values()]
     return "\n".join(["| type | status | title | when |", "| --- | --- | --- | --- |", *rows])
 
 

@@ -125,12 +125,11 @@ def _parse_text(text: str) -> EdtfDate:
     # Imported on first need: its grammar takes a tenth of a second to build,
     # which every process would pay at start, an import's worker among them,
     # though the fast path answers nearly every date.
-    if "/" in text and (timed := _TIME_OF_DAY.search(text)) is not None:
+    if (timed := _timed_end(text)) is not None:
         # EDTF takes a time of day on a single date only (level 0 `date T time`).
         raise _Refused(
-            f"{text!r} has a time of day in an interval; a time is taken on a single "
-            f"date ({timed.group(0)}), so give the interval's days ({timed.group(1)}/…) "
-            "or the one moment"
+            f"{text!r} has a time of day in an interval; EDTF takes a time on a single "
+            f"date only: give the interval by its days ({timed} for that end), or the one moment"
         )
     import edtf
 
@@ -156,9 +155,30 @@ def _parse_text(text: str) -> EdtfDate:
     return EdtfDate(text=text, start=start, end=end)
 
 
-_TIME_OF_DAY = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T[0-9:]+(?:Z|[+-][0-9:]+)?")
-# A time without its seconds, which EDTF requires: `2023-12-27T10:00Z`.
-_NO_SECONDS = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2})(Z|[+-][0-9:]+)?")
+def _timed_end(text: str) -> str | None:
+    """The day of an interval's end that has a time of day (`2023-12-27` of
+    `2023-12-27T10:00:00Z/2023-12-28`), else None."""
+    ends = text.split("/")
+    if len(ends) != 2:
+        return None
+    for end in ends:
+        point = read_point(end)
+        if point is not None and point.time is not None:
+            return end.partition("T")[0]
+    return None
+
+
+def _with_seconds(text: str) -> str | None:
+    """`2023-12-27T10:00:00Z` for `2023-12-27T10:00Z`: a time of day without the
+    seconds EDTF requires, completed; None for any other text."""
+    day, mark, clock = text.partition("T")
+    if not mark or len(clock) < 5:
+        return None
+    completed = f"{day}T{clock[:5]}:00{clock[5:]}"
+    point = read_point(completed)
+    return completed if point is not None and point.time is not None else None
+
+
 # Dates as people write them, read only to suggest the EDTF to send instead.
 _WRITTEN = (
     ("%m/%d/%Y", "%Y-%m-%d"),
@@ -175,8 +195,8 @@ _WRITTEN = (
 
 def _hint(text: str) -> str:
     """'write it 2023-12-27; ' when `text` is a date written another common way, else ''."""
-    if (short := _NO_SECONDS.fullmatch(text)) is not None:
-        return f"write it {short.group(1)}:00{short.group(2) or ''} (with seconds); "
+    if (completed := _with_seconds(text)) is not None:
+        return f"write it {completed} (with seconds); "
     for written, edtf_form in _WRITTEN:
         try:
             read = datetime.strptime(text, written)

@@ -198,10 +198,10 @@ def require_slug(value: object, field: str) -> str:
 def slug_problem(value: object) -> str:
     """Why `value` is no id, in the words every entry point uses: a name given
     where its id belongs ('Ken Salazar') is answered with the id to use."""
-    accepted = "lower-case letters, digits and single hyphens"
+    accepted = "a slug of lower-case letters, digits and single hyphens"
     if isinstance(value, str) and (suggested := slugify(value)) and suggested != value:
         return f"{value[:60]!r} is not an id; use the id {suggested} ({accepted})"
-    return f"expected an id of {accepted}"
+    return f"expected an id, {accepted}"
 
 
 def valid_text(value: object, limit: int = MAX_TEXT) -> str:

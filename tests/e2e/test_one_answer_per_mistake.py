@@ -32,7 +32,7 @@ NAME = "Ken Salazar"
 def test_the_domain_words_say_what_to_send_instead() -> None:
     assert "write it 2023-12-27" in _date_message("12/27/2023")
     assert "write it 2023-12" in _date_message("Dec 2023")
-    assert "a time is taken on a single date" in _date_message(DATES[2])
+    assert "EDTF takes a time on a single date only" in _date_message(DATES[2])
     assert "write it 2023-12-27T10:00:00Z" in _date_message("2023-12-27T10:00Z")
     assert "use the id ken-salazar" in slug_problem(NAME)
 
