@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = ["domain", "projections", "api", "scripts"]
-DOMAIN_MAY_IMPORT = {"eventsourcing", "edtf", "orjson", "domain"}
+DOMAIN_MAY_IMPORT = {"eventsourcing", "edtf", "orjson", "anyascii", "domain"}
 # The store adapters subclass the library's PostgreSQL recorder, which speaks psycopg.
 STORE_MAY_IMPORT = {"psycopg"}
 
