@@ -2,7 +2,10 @@
 
 A record is a dict as the import format describes it (README, "Import"); a
 record that cannot be read at all comes out as its line and the reason, a
-`str`, so the importer reports it and carries on with the next one.
+`str`, so the importer reports it and carries on with the next one. A CSV
+row is read in the flat layout of `domain.import_layout`. An export of this
+tool (NDJSON, JSON or CSV) reads as the records it holds
+(`domain.import_exports`).
 """
 
 from __future__ import annotations
@@ -16,14 +19,23 @@ from typing import Any
 
 import orjson
 
-__all__ = ["FORMATS", "STRUCTURED_FIELDS", "count_lines", "format_for", "read_records"]
+from domain.errors import ValidationError
+from domain.import_exports import EXPORT_CSV_MARK, export_row, from_export
+from domain.import_layout import JSON_FIELDS, row_record
+
+__all__ = [
+    "FORMATS",
+    "STRUCTURED_FIELDS",
+    "count_lines",
+    "format_for",
+    "is_export",
+    "read_records",
+]
 
 FORMATS = ("ndjson", "json", "csv")
-# CSV cells of these fields hold JSON; `source` only in a correction, where
-# it is a citation (elsewhere no record has a `source` field).
-STRUCTURED_FIELDS = frozenset(
-    ("actors", "topics", "details", "sources", "aliases", "roles", "authors", "changes")
-)
+# CSV cells of these fields may hold JSON, as the first CSV layout wrote them;
+# `source` too in a correction, where it is a citation.
+STRUCTURED_FIELDS = JSON_FIELDS
 
 Read = tuple[int, dict[str, Any] | str]
 
@@ -58,6 +70,8 @@ def read_records(path: Path, fmt: str, *, skip: int = 0) -> Iterator[Read]:
     `skip` leaves out the first records (an NDJSON line left out is not decoded).
     """
     if fmt == "ndjson":
+        if is_export(path, fmt):
+            return islice(from_export(_read_ndjson(path, 0)), skip, None)
         return _read_ndjson(path, skip)
     if fmt == "json":
         return islice(_read_json(path), skip, None)
@@ -92,13 +106,58 @@ def _reject_constant(name: str) -> Any:
 
 def _read_json(path: Path) -> Iterator[Read]:
     text = path.read_text(encoding="utf-8")
-    decoder = json.JSONDecoder(parse_constant=_reject_constant)
-    position, line = _skip_space(text, 0), 1
+    position = _skip_space(text, 0)
+    if text.startswith("{", position):
+        yield from from_export(_read_json_export(text, position))
+        return
     if not text.startswith("[", position):
         yield _line_at(text, position), "expected a JSON array of records"
         return
+    yield from _read_array(text, position)
+
+
+def _read_json_export(text: str, position: int) -> Iterator[Read]:
+    """The JSON export `{export, entries, records, count}`: its records, then its entries."""
+    decoder = _decoder()
+    arrays: dict[str, int] = {}
     position += 1
-    counted = 0
+    try:
+        while not text.startswith("}", position := _skip_space(text, position)):
+            name, position = decoder.raw_decode(text, position)
+            position = _skip_space(text, position)
+            if not text.startswith(":", position):
+                raise ValueError(f"expected : at line {_line_at(text, position)}")
+            position = _skip_space(text, position + 1)
+            if name in ("entries", "records"):
+                arrays[name] = position
+            _, position = decoder.raw_decode(text, position)
+            position = _skip_space(text, position)
+            if text.startswith(",", position):
+                position += 1
+    except (json.JSONDecodeError, ValueError) as error:
+        yield _line_at(text, position), f"not a JSON export, nothing is read: {error}"
+        return
+    if "entries" not in arrays:
+        yield 1, "expected a JSON array of records, or an export with entries"
+        return
+    for name in ("records", "entries"):
+        if name in arrays:
+            yield from _read_array(text, arrays[name])
+
+
+def _decoder() -> json.JSONDecoder:
+    return json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _read_array(text: str, position: int) -> Iterator[Read]:
+    """The records of the JSON array starting at `position`, each with its line."""
+    decoder = _decoder()
+    line = _line_at(text, position)
+    counted = position
+    if not text.startswith("[", position):
+        yield line, "expected a JSON array of records"
+        return
+    position += 1
     while True:
         position = _skip_space(text, position)
         if text.startswith("]", position):
@@ -131,6 +190,20 @@ def _line_at(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
 
 
+def is_export(path: Path, fmt: str) -> bool:
+    """Whether the file is an export of this tool rather than a file of records."""
+    with path.open("rb") as file:
+        if fmt == "csv":
+            header = file.readline().decode("utf-8", errors="replace")
+            return EXPORT_CSV_MARK in next(csv.reader([header]), [])
+        if fmt == "json":
+            return file.read(4096).lstrip().startswith(b"{")
+        for line in file:
+            if line.strip() and not line.lstrip().startswith(b"#"):
+                return line.lstrip().startswith(b'{"type":"export"')
+    return False
+
+
 def _read_csv(path: Path) -> Iterator[Read]:
     with path.open(newline="", encoding="utf-8") as file:
         rows = csv.reader(file)
@@ -138,32 +211,37 @@ def _read_csv(path: Path) -> Iterator[Read]:
         if header is None:
             return
         names = [name.strip() for name in header]
+        if EXPORT_CSV_MARK in names:
+            yield from from_export(_export_rows(rows, names))
+            return
+        default_type = None if "type" in names else "entry"
         first = rows.line_num + 1
         for cells in rows:
             number, first = first, rows.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
-            yield number, _csv_record(names, cells)
+            yield number, _csv_record(names, cells, default_type)
 
 
-def _csv_record(names: list[str], cells: list[str]) -> dict[str, Any] | str:
+def _export_rows(rows: Any, names: list[str]) -> Iterator[Read]:
+    first = rows.line_num + 1
+    for cells in rows:
+        number, first = first, rows.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        try:
+            for record in export_row(dict(zip(names, cells, strict=False))):
+                yield number, record
+        except ValidationError as error:
+            yield number, str(error)
+
+
+def _csv_record(
+    names: list[str], cells: list[str], default_type: str | None
+) -> dict[str, Any] | str:
     if len(cells) > len(names):
         return f"expected at most {len(names)} cells, as the header names, not {len(cells)}"
-    # An empty cell is an absent field.
-    row = {name: cell for name, cell in zip(names, cells, strict=False) if cell != ""}
-    structured = STRUCTURED_FIELDS | ({"source"} if row.get("type") == "correction" else set())
-    record: dict[str, Any] = {}
-    for name, cell in row.items():
-        if name in structured:
-            try:
-                record[name] = orjson.loads(cell)
-            except orjson.JSONDecodeError as error:
-                return f"{name}: the cell is not valid JSON: {error}"
-        elif name == "expected_version":
-            try:
-                record[name] = int(cell)
-            except ValueError:
-                return "expected_version: expected a whole number"
-        else:
-            record[name] = cell
-    return record
+    try:
+        return row_record(zip(names, cells, strict=False), default_type=default_type)
+    except ValidationError as error:
+        return str(error)
