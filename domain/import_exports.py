@@ -2,10 +2,10 @@
 
 An export shows entries as the timeline holds them: ids, positions, actor
 names, resolved sources. It also carries, before or beside the first entry
-that cites each, the actor and source records as registered (`records`).
+that cites each, the actor and source records as registered (its `records`).
 Read back:
 
-- an actor or source record is imported as it is;
+- an entry's records are imported as they are, before it;
 - an entry becomes an `entry` record keyed `export:<its id>`: importing the
   same export twice adds nothing. Its provenance (id, version, position,
   recorded_at, updated_at) is the new store's, not the export's;
@@ -24,7 +24,14 @@ import orjson
 
 from domain.errors import ValidationError
 
-__all__ = ["FORMULA_STARTS", "EXPORT_CSV_MARK", "defused", "export_row", "from_export", "undefused"]
+__all__ = [
+    "EXPORT_CSV_MARK",
+    "FORMULA_STARTS",
+    "defused",
+    "export_row",
+    "from_export",
+    "undefused",
+]
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -35,6 +42,7 @@ _CITATION_FIELDS = ("source", "quote", "locator")
 _TEXT_CELLS = ("title", "summary", "location", "note", "retraction_reason")
 
 Read = tuple[int, dict[str, Any] | str]
+_NOT_A_RECORD = "records: expected actor and source records, JSON objects"
 
 
 def defused(text: str) -> str:
@@ -69,6 +77,8 @@ def from_export(reads: Iterable[Read]) -> Iterator[Read]:
             yield line, "id: expected the exported entry's id"
             continue
         exported.add(ident)
+        for cited in _list(record.get("records")):
+            yield line, cited if isinstance(cited, dict) else _NOT_A_RECORD
         yield line, _entry(record, ident)
         for link in _list(record.get("links")):
             if isinstance(link, Mapping):
@@ -108,12 +118,9 @@ def _picked(value: object, names: tuple[str, ...]) -> object:
     return {name: value[name] for name in names if value.get(name) is not None}
 
 
-def export_row(row: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The records of a CSV export's row: the actors and sources it cites first, then
-    its entry as the JSON export writes it. Raise ValidationError naming the column."""
-    records = _json_cell(row, "records", [])
-    if not isinstance(records, list):
-        raise ValidationError("records", "expected a JSON array of actor and source records")
+def export_row(row: Mapping[str, str]) -> dict[str, Any]:
+    """A CSV export's row as the JSON export writes its entry, `records` and all.
+    Raise ValidationError naming the column."""
     text = {name: undefused(row.get(name) or "") for name in _TEXT_CELLS}
     entry: dict[str, Any] = {
         "type": "entry",
@@ -131,8 +138,9 @@ def export_row(row: Mapping[str, str]) -> list[dict[str, Any]]:
         "status": row.get("status", ""),
         "retraction_reason": text["retraction_reason"] or None,
         "links": [_link(part) for part in _split(row.get("links", ""))],
+        "records": _json_cell(row, "records", []),
     }
-    return [*records, entry]
+    return entry
 
 
 def _json_cell(row: Mapping[str, str], name: str, empty: object) -> Any:

@@ -117,7 +117,7 @@ def _read_json(path: Path) -> Iterator[Read]:
 
 
 def _read_json_export(text: str, position: int) -> Iterator[Read]:
-    """The JSON export `{export, entries, records, count}`: its records, then its entries."""
+    """The entries of the JSON export `{export, entries, count}`."""
     decoder = _decoder()
     arrays: dict[str, int] = {}
     position += 1
@@ -128,7 +128,7 @@ def _read_json_export(text: str, position: int) -> Iterator[Read]:
             if not text.startswith(":", position):
                 raise ValueError(f"expected : at line {_line_at(text, position)}")
             position = _skip_space(text, position + 1)
-            if name in ("entries", "records"):
+            if name == "entries":
                 arrays[name] = position
             _, position = decoder.raw_decode(text, position)
             position = _skip_space(text, position)
@@ -140,9 +140,8 @@ def _read_json_export(text: str, position: int) -> Iterator[Read]:
     if "entries" not in arrays:
         yield 1, "expected a JSON array of records, or an export with entries"
         return
-    for name in ("records", "entries"):
-        if name in arrays:
-            yield from _read_array(text, arrays[name])
+    for line, record in _read_array(text, arrays["entries"]):
+        yield line, {"type": "entry", **record} if isinstance(record, dict) else record
 
 
 def _decoder() -> json.JSONDecoder:
@@ -200,7 +199,11 @@ def is_export(path: Path, fmt: str) -> bool:
             return file.read(4096).lstrip().startswith(b"{")
         for line in file:
             if line.strip() and not line.lstrip().startswith(b"#"):
-                return line.lstrip().startswith(b'{"type":"export"')
+                try:
+                    first = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    return False
+                return isinstance(first, dict) and first.get("type") == "export"
     return False
 
 
@@ -230,8 +233,7 @@ def _export_rows(rows: Any, names: list[str]) -> Iterator[Read]:
         if not any(cell.strip() for cell in cells):
             continue
         try:
-            for record in export_row(dict(zip(names, cells, strict=False))):
-                yield number, record
+            yield number, export_row(dict(zip(names, cells, strict=False)))
         except ValidationError as error:
             yield number, str(error)
 

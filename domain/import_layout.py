@@ -34,8 +34,8 @@ JSON_FIELDS = frozenset(
     ("actors", "topics", "details", "sources", "aliases", "roles", "authors", "changes")
 )
 # Columns that may repeat, a value per cell.
-LIST_COLUMNS = frozenset(("quotes", "positions", "aliases", "authors", "source", "quote", "locator"))
 _CITATION = ("source", "quote", "locator")
+LIST_COLUMNS = frozenset(("quotes", "positions", "aliases", "authors", *_CITATION))
 _ENTRY_LISTS = ("actors", "topics")
 _INTEGER = re.compile(r"[+-]?\d+")
 

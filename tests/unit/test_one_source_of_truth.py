@@ -140,11 +140,22 @@ LINKED = cite(CITATION, replace(PLAIN, url=None))  # the title carries the URL
 LINKED_Q = cite(CITATION, replace(PLAIN, url=None, quote=lambda quote: quote))  # <q> marks it
 
 
+class _References:
+    """The records an export carries for its actors and sources, reduced to their ids."""
+
+    def actor_record(self, slug: str) -> dict[str, str]:
+        return {"type": "actor", "id": slug}
+
+    def source_record(self, slug: str) -> dict[str, str]:
+        return {"type": "source", "id": slug}
+
+
 @dataclass
 class _OneEntry:
     """A chronology of one entry, as the format renderers read one."""
 
     entry: ExportEntry
+    references: _References = field(default_factory=lambda: _References())
     meta: ExportMeta = field(
         default_factory=lambda: ExportMeta(1, None, "0" * 64, TimelineFilters())
     )

@@ -113,6 +113,11 @@ class Chronology:
         self._page_size = page_size
         self._own_db = own_db
 
+    @property
+    def references(self) -> References:
+        """The actors and sources as they stood at the export's position."""
+        return self._references
+
     def entries(self) -> Iterator[ExportEntry]:
         """Each entry with its references resolved; raise RuntimeError when read twice.
 

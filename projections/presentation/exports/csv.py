@@ -15,13 +15,21 @@ shared citation of `citations.cite`); `source_ids`
 and `source_urls` list them for filtering; `citations` holds them whole as a
 JSON array, lossless, for programs.
 
+Importing it back (`policy-timeline import`, which knows an export by its
+`export_position` column): `actor_roles` lists the actors as the import
+layout does (`slug:role; slug:role`), `details_json` holds the details
+whole, and `records` the actor and source records this row is the first to
+cite (`exports.records`), as a JSON array.
+
 Formula injection: a spreadsheet runs a cell that starts with `=`, `+`,
 `-`, `@`, a tab or a carriage return as a formula (`=cmd|' /C calc'!A0`),
 so a free-text cell written by a person (title, summary, quotes, note,
 names...) that starts with one of them gets a leading `'`, as OWASP
-advises: the spreadsheet shows the text, runs nothing. Dates, ids, slugs,
-numbers and URLs are left as they are (an EDTF year may be negative), and
-`citations` keeps every quote and title exactly, being JSON.
+advises: the spreadsheet shows the text, runs nothing; a text that starts
+with `'` and then one of them gets one more `'`, so an import takes exactly
+one off (`domain.import_exports.defused`). Dates, ids, slugs, numbers and
+URLs are left as they are (an EDTF year may be negative), and the JSON
+columns keep every quote and title exactly.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from typing import Any
 
 import orjson
 
+from domain.import_exports import FORMULA_STARTS, defused
 from projections.presentation.exports.chronology import Chronology, ExportMeta
 from projections.presentation.exports.entry import (
     ExportEntry,
@@ -40,6 +49,7 @@ from projections.presentation.exports.entry import (
     citation_text,
     detail_items,
 )
+from projections.presentation.exports.records import FirstCited
 from projections.presentation.exports.stream import buffered
 
 __all__ = ["COLUMNS", "FORMULA_STARTS", "TEXT_COLUMNS", "render"]
@@ -73,6 +83,9 @@ COLUMNS = (
     "source_ids",
     "source_urls",
     "citations",
+    "actor_roles",
+    "details_json",
+    "records",
     "export_position",
     "export_head_hash",
     "export_filters",
@@ -92,7 +105,6 @@ TEXT_COLUMNS = frozenset(
         "sources",
     }
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TEXT_INDEXES = frozenset(i for i, name in enumerate(COLUMNS) if name in TEXT_COLUMNS)
 
 
@@ -107,8 +119,9 @@ def _pieces(chronology: Chronology) -> Iterator[str]:
     provenance = _provenance(chronology.meta)
     signed = chronology.meta.checkpoint is not None
     writer.writerow([*COLUMNS, "export_checkpoint"] if signed else COLUMNS)
+    cited = FirstCited(chronology.references)
     for entry in chronology.entries():
-        writer.writerow([*_defused(_row(entry)), *provenance])
+        writer.writerow([*_defused(_row(entry, cited.records(entry))), *provenance])
         yield out.getvalue()
         out.seek(0)
         out.truncate()
@@ -121,7 +134,7 @@ def _provenance(meta: ExportMeta) -> list[str]:
     return found if signed is None else [*found, signed]
 
 
-def _row(entry: ExportEntry) -> list[Any]:
+def _row(entry: ExportEntry, records: list[dict[str, Any]]) -> list[Any]:
     body = entry.body
     occurred = entry.occurred
     return [
@@ -153,15 +166,16 @@ def _row(entry: ExportEntry) -> list[Any]:
         "; ".join(citation.source.id for citation in entry.citations),
         " ".join(_unique(c.source.url for c in entry.citations if c.source.url)),
         orjson.dumps([citation_json(c) for c in entry.citations]).decode(),
+        "; ".join(f"{a.id}:{a.role}" for a in entry.actors),
+        orjson.dumps(body["details"], option=orjson.OPT_SORT_KEYS).decode(),
+        orjson.dumps(records, option=orjson.OPT_SORT_KEYS).decode() if records else "",
     ]
 
 
 def _defused(row: list[Any]) -> list[Any]:
     """The row with every free-text cell a spreadsheet would run as a formula quoted."""
     return [
-        f"'{cell}"
-        if i in _TEXT_INDEXES and isinstance(cell, str) and cell.startswith(FORMULA_STARTS)
-        else cell
+        defused(cell) if i in _TEXT_INDEXES and isinstance(cell, str) else cell
         for i, cell in enumerate(row)
     ]
 

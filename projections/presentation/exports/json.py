@@ -1,9 +1,11 @@
 """JSON: one object `{export, entries, count}`, each entry as the API returns it, resolved.
 
 An entry is the timeline's body with each actor's `name`, each citation's
-source (title, publisher, authors, URL, published) and the date in words
-(`date`). Keys are sorted at every level, so the bytes never depend on the
-order a dict was built in.
+source (title, publisher, authors, URL, published), the date in words
+(`date`), and `records`: the actor and source records it is the first to
+cite, as import records (`exports.records`), so the file imports back. Keys
+are sorted at every level, so the bytes never depend on the order a dict
+was built in.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import orjson
 
 from projections.presentation.exports.chronology import Chronology, ExportMeta
 from projections.presentation.exports.entry import ExportEntry, citation_json
+from projections.presentation.exports.records import FirstCited
 from projections.presentation.exports.stream import buffered
 
 __all__ = ["dumps", "entry_json", "meta_json", "render"]
@@ -27,9 +30,10 @@ def render(chronology: Chronology) -> Iterator[bytes]:
 
 def _pieces(chronology: Chronology) -> Iterator[str]:
     yield f'{{"export":{dumps(meta_json(chronology.meta, "json"))},\n"entries":['
+    cited = FirstCited(chronology.references)
     separator = "\n"
     for entry in chronology.entries():
-        yield separator + dumps(entry_json(entry))
+        yield separator + dumps(entry_json(entry, cited.records(entry)))
         separator = ",\n"
     yield f'\n],\n"count":{chronology.count}}}\n'
 
@@ -50,8 +54,9 @@ def meta_json(meta: ExportMeta, format_name: str) -> dict[str, Any]:
     return described
 
 
-def entry_json(entry: ExportEntry) -> dict[str, Any]:
-    """The entry body with actor names, resolved citations and its date in words."""
+def entry_json(entry: ExportEntry, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The entry body with actor names, resolved citations, its date in words, and
+    `records`, the actor and source records it is the first to cite."""
     occurred = entry.occurred
     return {
         **entry.body,
@@ -63,6 +68,7 @@ def entry_json(entry: ExportEntry) -> dict[str, Any]:
             "approximate": occurred.approximate,
             "uncertain": occurred.uncertain,
         },
+        "records": records,
     }
 
 

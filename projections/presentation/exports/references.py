@@ -14,6 +14,7 @@ hundred times.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -82,6 +83,36 @@ class References:
         )
         self._sources.put(slug, info)
         return info
+
+    def source_record(self, slug: str) -> dict[str, Any]:
+        """The source `slug` as an import record (`type` source), as registered."""
+        source = self.app.get_source(slug)
+        record: dict[str, Any] = {
+            "type": "source",
+            "id": source.slug,
+            "title": source.title,
+            "publisher": source.publisher,
+            "authors": list(source.authors),
+        }
+        for name in ("url", "published", "note"):
+            if (value := getattr(source, name)) is not None:
+                record[name] = value
+        return record
+
+    def actor_record(self, slug: str) -> dict[str, Any]:
+        """The actor `slug` as an import record (`type` actor), as it stood at the position."""
+        version = self._version_at(actor_uuid(slug))
+        if version is None:
+            raise ActorNotFound(slug)
+        actor = self.app.get_actor(slug, version=version)
+        return {
+            "type": "actor",
+            "id": actor.slug,
+            "name": actor.name,
+            "kind": actor.kind,
+            "aliases": list(actor.aliases),
+            "roles": [dict(role) for role in actor.roles],
+        }
 
     def actor_name(self, slug: str) -> str:
         """The display name actor `slug` had at the export's position."""
