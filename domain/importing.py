@@ -46,7 +46,7 @@ from domain.errors import (
     UnknownReference,
     ValidationError,
 )
-from domain.import_formats import Read, format_for, read_records
+from domain.import_formats import Read, format_for, is_export, read_records
 from domain.sources import parse_source
 from domain.values import reject_unknown, require_text
 
@@ -56,6 +56,7 @@ __all__ = [
     "Command",
     "ImportReport",
     "Importer",
+    "entry_reference",
     "import_file",
     "prepare",
     "send_prepared",
@@ -260,12 +261,7 @@ class Importer:
                 )
 
     def _entry_id(self, reference: object, field: str) -> str:
-        """An entry id as the API writes it (36 characters), or the id of the entry
-        imported under that key: a key of 32 hex digits is a key, not an id."""
-        text = require_text(reference, field, limit=255)
-        if CANONICAL_UUID.fullmatch(text):
-            return text.lower()
-        return str(entry_id_for(self.by, text))
+        return entry_reference(self.by, reference, field)
 
     def _registered_alike(self, item: Command) -> bool:
         """Whether the actor or source is registered with exactly this content."""
@@ -277,6 +273,15 @@ class Importer:
         source = parse_source(item.body)
         found = self.app.get_source(source.slug)
         return all(getattr(found, name) == value for name, value in vars(source).items())
+
+
+def entry_reference(by: str, reference: object, field: str) -> str:
+    """An entry id as the API writes it (36 characters), or the id of the entry `by`
+    imported under that key: a key of 32 hex digits is a key, not an id."""
+    text = require_text(reference, field, limit=255)
+    if CANONICAL_UUID.fullmatch(text):
+        return text.lower()
+    return str(entry_id_for(by, text))
 
 
 @contextmanager
@@ -318,7 +323,8 @@ def import_file(
     importer = Importer(app, by=by, batch_size=batch_size, on_progress=on_progress)
     if parallel is None:
         parallel = (os.cpu_count() or 1) > 1 and path.stat().st_size >= PARALLEL_FROM_BYTES
-    if not parallel:
+    # An export's links and retractions wait for its last entry: one reader only.
+    if not parallel or is_export(path, fmt):
         return importer.apply(prepare(read_records(path, fmt), by=importer.by))
     with _prepared_in_worker(path, fmt, importer.by, skip=_HEAD_START) as rest:
         # The worker needs a fifth of a second to start: this process prepares

@@ -1,4 +1,5 @@
-"""`policy-timeline import FILE`: load records from NDJSON, JSON or CSV, idempotently."""
+"""`policy-timeline import FILE [--dry-run]`: load records from NDJSON, JSON or CSV,
+idempotently, or only check them."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from typing import Any
 
 from rich.console import Console
 
-from domain.import_formats import FORMATS, count_lines
+from domain.import_check import DryRun
+from domain.import_formats import FORMATS, count_lines, format_for, read_records
 from domain.importing import import_file
 from projections.bootstrap import SystemConfig, bootstrap
 from scripts.attesting import attest_after_write
 from scripts.progress import progress_bar
 
-__all__ = ["add_parser", "import_and_report", "run"]
+__all__ = ["add_parser", "check_and_report", "import_and_report", "run"]
 
 
 def add_parser(commands: Any) -> None:
@@ -25,18 +27,50 @@ def add_parser(commands: Any) -> None:
         help="import records (actors, sources, entries, corrections, retractions, links)",
         description="Import a file in the import format (README, 'Import'). Records already "
         "present are skipped; each bad record is reported with its line and skipped; "
-        "the exit status is 1 when any record was bad.",
+        "the exit status is 1 when any record was bad. An export of this tool (ndjson, "
+        "json, csv) imports back.",
     )
     parser.add_argument("file", type=Path, metavar="FILE")
     parser.add_argument("--by", default="import", help="principal to record as (%(default)s)")
     parser.add_argument(
         "--format", choices=FORMATS, default=None, help="default: from the file's extension"
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check every record against the store and write nothing: print what would "
+        "be recorded and each problem with its line",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        return check_and_report(args.db, args.file, by=args.by, fmt=args.format)
     return import_and_report(args.db, args.file, by=args.by, fmt=args.format)
+
+
+def check_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -> int:
+    """Check `path` against the store at `db` and write nothing; print what it would
+    record, each problem, and a summary; the exit status."""
+    if not path.is_file():
+        print(f"policy-timeline: cannot read {path}: no such file", file=sys.stderr)
+        return 2
+    system = bootstrap(SystemConfig.from_url(db, os.environ))
+    try:
+        records = read_records(path, fmt or format_for(path))
+        report = DryRun(system.app, by=by).check(records)
+    except ValueError as error:  # an unknown format
+        print(f"policy-timeline: {error}", file=sys.stderr)
+        return 2
+    finally:
+        system.close()
+    for line in report.planned_lines():
+        print(line)
+    for line in report.problem_lines():
+        print(line, file=sys.stderr)
+    print(f"{path.name}: {report.summary()}")
+    return 1 if report.bad else 0
 
 
 def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -> int:
