@@ -51,7 +51,10 @@ class DryRunReport(ImportReport):
 
     def planned_lines(self) -> list[str]:
         """`line 3: would record actor 'joe-biden'`, in line order."""
-        return [f"line {line}: would {what}" for line, what in sorted(self.planned)]
+        # By line alone: a line's records keep their order (an export's actors come
+        # before their entry), and a link deferred to the end goes back to its line.
+        ordered = sorted(self.planned, key=lambda planned: planned[0])
+        return [f"line {line}: would {what}" for line, what in ordered]
 
     def summary(self) -> str:
         return (
@@ -223,7 +226,7 @@ class DryRun:
             if isinstance(expected, bool) or not isinstance(expected, int):
                 raise ValidationError("expected_version", "expected a whole number")
             if entry.version != expected:
-                raise VersionConflict(str(reference), expected, entry.version)
+                raise VersionConflict(str(uuid), expected, entry.version)
         return entry
 
     def _has_actor(self, slug: str) -> bool:
