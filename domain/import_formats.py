@@ -27,6 +27,7 @@ __all__ = [
     "FORMATS",
     "STRUCTURED_FIELDS",
     "count_lines",
+    "export_origin",
     "format_for",
     "is_export",
     "read_records",
@@ -205,6 +206,28 @@ def is_export(path: Path, fmt: str) -> bool:
                     return False
                 return isinstance(first, dict) and first.get("type") == "export"
     return False
+
+
+def export_origin(path: Path, fmt: str) -> tuple[int, str] | None:
+    """The log position and ledger head hash an export reflects; None for a file of
+    records, or an export without entries."""
+    if not is_export(path, fmt):
+        return None
+    try:
+        if fmt == "csv":
+            with path.open(newline="", encoding="utf-8") as file:
+                row = next(csv.DictReader(file), None)
+            if row is None:
+                return None
+            return int(row[EXPORT_CSV_MARK]), row["export_head_hash"]
+        if fmt == "json":
+            meta = orjson.loads(path.read_bytes())["export"]
+        else:
+            with path.open("rb") as file:
+                meta = orjson.loads(next(line for line in file if line.strip()))
+        return int(meta["log_position"]), str(meta["head_hash"])
+    except (KeyError, TypeError, ValueError, StopIteration):  # JSONDecodeError is a ValueError
+        return None
 
 
 def _read_csv(path: Path) -> Iterator[Read]:

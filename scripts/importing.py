@@ -12,9 +12,10 @@ from typing import Any
 from rich.console import Console
 
 from domain.import_check import DryRun
-from domain.import_formats import FORMATS, count_lines, format_for, read_records
+from domain.import_formats import FORMATS, count_lines, export_origin, format_for, read_records
 from domain.importing import import_file
-from projections.bootstrap import SystemConfig, bootstrap
+from projections.bootstrap import System, SystemConfig, bootstrap
+from projections.presentation.exports import head_hash
 from scripts.attesting import attest_after_write
 from scripts.progress import progress_bar
 
@@ -58,8 +59,11 @@ def check_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) ->
         return 2
     system = bootstrap(SystemConfig.from_url(db, os.environ))
     try:
-        records = read_records(path, fmt or format_for(path))
-        report = DryRun(system.app, by=by).check(records)
+        fmt = fmt or format_for(path)
+        if refusal := _exported_here(system, path, fmt):
+            print(f"policy-timeline: {refusal}", file=sys.stderr)
+            return 2
+        report = DryRun(system.app, by=by).check(read_records(path, fmt))
     except ValueError as error:  # an unknown format
         print(f"policy-timeline: {error}", file=sys.stderr)
         return 2
@@ -83,6 +87,10 @@ def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -
         return 2
     system = bootstrap(SystemConfig.from_url(db, os.environ))
     try:
+        fmt = fmt or format_for(path)
+        if refusal := _exported_here(system, path, fmt):
+            print(f"policy-timeline: {refusal}", file=sys.stderr)
+            return 2
         app = system.app
         with progress_bar(console, f"importing {path.name}", total, every=_every(total)) as tick:
             reached = 0
@@ -103,6 +111,24 @@ def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -
     finally:
         system.close()
     return 1 if report.bad or refused else 0
+
+
+def _exported_here(system: System, path: Path, fmt: str) -> str | None:
+    """Why `path` must not be imported here: it is an export of this very store, whose
+    entries would be recorded a second time under new ids. None when it is not."""
+    origin = export_origin(path, fmt)
+    if origin is None:
+        return None
+    position, digest = origin
+    if not 0 < position <= system.app.head_position():
+        return None
+    if head_hash(system.read_models(in_process=True), position) != digest:
+        return None
+    return (
+        f"{path.name} is an export of this store (log position {position}, the same "
+        "head hash): its entries are recorded here already, and importing it would "
+        "record them again under new ids; import it into another store"
+    )
 
 
 def _every(total: int) -> int:

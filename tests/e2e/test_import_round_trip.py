@@ -137,3 +137,15 @@ def _csv_links(entry: dict[str, str], place: dict[str, int]) -> list[Any]:
 
 def _without(value: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in value.items() if k not in names}
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "json", "csv"])
+def test_an_export_is_refused_by_the_store_it_came_from(
+    origin: str, fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    exported = tmp_path / f"first.{fmt}"
+    before = _export(origin, fmt, exported)
+    for dry_run in ([], ["--dry-run"]):
+        assert main(["--db", origin, "import", *dry_run, str(exported)]) == 2
+        assert "is an export of this store" in capsys.readouterr().err
+    assert _export(origin, fmt, tmp_path / f"again.{fmt}") == before
