@@ -129,7 +129,7 @@ def export_row(row: Mapping[str, str]) -> dict[str, Any]:
         "title": text["title"],
         "summary": text["summary"],
         "occurred": row.get("occurred", ""),
-        "actors": [_pair(part) for part in _split(row.get("actor_roles", ""))],
+        "actors": _actor_roles(row),
         "topics": _split(row.get("topics", "")),
         "location": text["location"] or None,
         "details": _json_cell(row, "details_json", {}),
@@ -151,6 +151,13 @@ def _json_cell(row: Mapping[str, str], name: str, empty: object) -> Any:
         return orjson.loads(cell)
     except orjson.JSONDecodeError as error:
         raise ValidationError(name, f"the cell is not valid JSON: {error}") from None
+
+
+def _actor_roles(row: Mapping[str, str]) -> Any:
+    cell = row.get("actor_roles") or ""
+    if cell.startswith("["):  # a role holding `;` is written as JSON
+        return _json_cell(row, "actor_roles", [])
+    return [_pair(part) for part in _split(cell)]
 
 
 def _pair(part: str) -> dict[str, str]:

@@ -28,15 +28,34 @@ CSV_PROVENANCE = (*PROVENANCE, "export_position", "export_head_hash", "export_ch
 EXPORT_PROVENANCE = ("log_position", "head_hash", "recorded_at", "checkpoint")
 
 
+# Text a spreadsheet would run, and a role the flat `slug:role; slug:role` cannot hold.
+TRICKY = {
+    "type": "entry",
+    "key": "tricky",
+    "kind": "call",
+    "title": '=HYPERLINK("http://x") and \'-1',
+    "summary": "'=already quoted",
+    "occurred": "2023-12-31",
+    "actors": [{"actor": "joe-biden", "role": "caller; host"}],
+    "topics": ["migration"],
+    "details": {"participants": ["joe-biden", "antony-blinken"], "medium": "video"},
+    "sources": [
+        {"source": "cbs-news-2023-12-28-mexico-meeting", "quote": "-a; b", "locator": "p. 1"}
+    ],
+}
+
+
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The sample, with one entry corrected and one retracted since."""
+    """The sample, with an entry added, one corrected and one retracted since."""
     folder = tmp_path_factory.mktemp("origin")
     url = f"sqlite:///{folder / 'origin.db'}"
     assert main(["--db", url, "load-sample"]) == 0
     changes = folder / "changes.ndjson"
     changes.write_text(
-        json.dumps(
+        json.dumps(TRICKY)
+        + "\n"
+        + json.dumps(
             {
                 "type": "correction",
                 "id": "entry:mexico-city-meeting-2023-12-27",
@@ -73,10 +92,13 @@ def test_an_export_imports_into_an_empty_store_and_exports_again_to_the_same_ent
     assert main(["--db", copy, "import", str(tmp_path / f"first.{fmt}")]) == 0
     second = _export(copy, fmt, tmp_path / f"second.{fmt}")
     before, after = _comparable(first, fmt), _comparable(second, fmt)
-    assert len(before["entries"]) == 24
+    assert len(before["entries"]) == 25
     assert any(e.get("status") == "retracted" for e in before["entries"])
     assert any(e.get("links") not in (None, [], "") for e in before["entries"])
     assert after == before
+    # Whatever the format, the store holds what the origin holds: as NDJSON, every field.
+    held = _comparable(_export(copy, "ndjson", tmp_path / "held.ndjson"), "ndjson")
+    assert held == _comparable(_export(origin, "ndjson", tmp_path / "origin.ndjson"), "ndjson")
     # Importing the same export again adds nothing.
     assert main(["--db", copy, "import", str(tmp_path / f"first.{fmt}")]) == 0
     assert _comparable(_export(copy, fmt, tmp_path / f"third.{fmt}"), fmt) == before
@@ -98,7 +120,7 @@ def test_a_dry_run_of_an_export_lists_what_it_would_record_and_writes_nothing(
     assert first[-1].startswith("line 2: would record entry 'Congress negotiates")
     assert sum("would retract entry 'export:" in line for line in lines) == 1
     assert lines[-1].endswith(
-        "56 records read: 56 would be stored, 0 already present, 0 bad (dry run: nothing written)"
+        "57 records read: 57 would be stored, 0 already present, 0 bad (dry run: nothing written)"
     )
     empty = _export(copy, "ndjson", tmp_path / "empty.ndjson").splitlines()
     assert json.loads(empty[0])["log_position"] == 0

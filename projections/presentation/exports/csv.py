@@ -17,9 +17,9 @@ JSON array, lossless, for programs.
 
 Importing it back (`policy-timeline import`, which knows an export by its
 `export_position` column): `actor_roles` lists the actors as the import
-layout does (`slug:role; slug:role`), `details_json` holds the details
-whole, and `records` the actor and source records this row is the first to
-cite (`exports.records`), as a JSON array.
+layout does (`slug:role; slug:role`; JSON when a role holds a `;`),
+`details_json` holds the details whole, and `records` the actor and source
+records this row is the first to cite (`exports.records`), as a JSON array.
 
 Formula injection: a spreadsheet runs a cell that starts with `=`, `+`,
 `-`, `@`, a tab or a carriage return as a formula (`=cmd|' /C calc'!A0`),
@@ -166,10 +166,16 @@ def _row(entry: ExportEntry, records: list[dict[str, Any]]) -> list[Any]:
         "; ".join(citation.source.id for citation in entry.citations),
         " ".join(_unique(c.source.url for c in entry.citations if c.source.url)),
         orjson.dumps([citation_json(c) for c in entry.citations]).decode(),
-        "; ".join(f"{a.id}:{a.role}" for a in entry.actors),
+        _actor_roles(entry),
         orjson.dumps(body["details"], option=orjson.OPT_SORT_KEYS).decode(),
         orjson.dumps(records, option=orjson.OPT_SORT_KEYS).decode() if records else "",
     ]
+
+
+def _actor_roles(entry: ExportEntry) -> str:
+    if any(";" in a.role for a in entry.actors):
+        return orjson.dumps([{"actor": a.id, "role": a.role} for a in entry.actors]).decode()
+    return "; ".join(f"{a.id}:{a.role}" for a in entry.actors)
 
 
 def _defused(row: list[Any]) -> list[Any]:
