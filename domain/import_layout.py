@@ -57,7 +57,7 @@ DETAIL_COLUMNS = tuple(_DETAILS)
 
 
 def row_record(cells: Iterable[tuple[str, str]], *, default_type: str | None) -> dict[str, Any]:
-    """The record of one row, from its non-empty `(column, cell)` pairs in column order.
+    """The record of one row, from its `(column, cell)` pairs in column order.
 
     Raise ValidationError naming the column and what it accepts.
     """
@@ -251,7 +251,8 @@ def _texts(name: str, cells: list[str]) -> Any:
 
 def _reject_rest(repeated: dict[str, list[str]], kind: str | None) -> None:
     for name in repeated:
-        raise ValidationError(name, f"not a column of a {kind or 'record'} row")
+        rows = f"{kind!r} rows" if kind else "rows without a type"
+        raise ValidationError(name, f"not a column of {rows}")
 
 
 def _actor_role(part: str, index: int) -> dict[str, str]:

@@ -194,3 +194,8 @@ def test_a_dry_run_writes_nothing_and_finds_the_problems_the_import_then_meets(
     assert (imported.stored, imported.present) == (checked.stored, checked.present)
     again = DryRun(app, by=BY).check(read_records(path, "ndjson"))
     assert (again.stored, again.present) == (0, 4)
+
+
+def test_a_list_column_an_entry_does_not_take_is_refused(tmp_path: Path) -> None:
+    sheet = "type,kind,title,aliases\nentry,call,t,AMLO\n"
+    assert _records(sheet, tmp_path) == [(2, "aliases: not a column of 'entry' rows")]
