@@ -28,14 +28,15 @@ CSV_PROVENANCE = (*PROVENANCE, "export_position", "export_head_hash", "export_ch
 EXPORT_PROVENANCE = ("log_position", "head_hash", "recorded_at", "checkpoint")
 
 
-# Text a spreadsheet would run, and a role the flat `slug:role; slug:role` cannot hold.
+# Text a spreadsheet would run, a role the flat `slug:role; slug:role` cannot hold,
+# and a time of day.
 TRICKY = {
     "type": "entry",
     "key": "tricky",
     "kind": "call",
     "title": '=HYPERLINK("http://x") and \'-1',
     "summary": "'=already quoted",
-    "occurred": "2023-12-31",
+    "occurred": "2023-12-31T18:30:00Z",
     "actors": [{"actor": "joe-biden", "role": "caller; host"}],
     "topics": ["migration"],
     "details": {"participants": ["joe-biden", "antony-blinken"], "medium": "video"},
