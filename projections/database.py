@@ -39,6 +39,7 @@ CACHE_KIB = 8 * 1024
 REBUILD_CACHE_KIB = 64 * 1024  # a million-entry rebuild inserts all over its B-trees
 MMAP_BYTES = 64 * 2**20  # mapped pages count in the process's RSS, once per connection
 MAX_CONNECTIONS = 8  # open at once; more readers wait for one to be given back
+PG_MAX_CONNECTIONS = 8  # a server's pool on PostgreSQL; `PostgresConfig.connections` lowers it
 IDLE_CONNECTIONS = 2  # kept open between transactions; the others close
 SCHEMA_LOCK = 0x7469_6D65  # "time": the advisory lock key for view schema changes
 REBUILD_LOCK = 0x7265_6275  # "rebu": held by the one rebuild of a store's views
@@ -91,8 +92,9 @@ class Database(Protocol):
         """Tell the processes that listen, when `c`'s transaction commits, that the
         view `view` reached `position`."""
 
-    def listen(self) -> Any:
-        """A new connection that receives what `announce` sends (where `announces`)."""
+    def listen(self, channel: str | None = None) -> Any:
+        """A new connection that receives what `announce` sends (where `announces`),
+        or what is sent on `channel`."""
 
     def close(self) -> None: ...
 
@@ -121,6 +123,7 @@ def open_database(store: StoreConfig) -> SQLiteDatabase | PostgresDatabase:
             user=store.user,
             password=store.password,
             schema=store.schema,
+            max_connections=store.connections or PG_MAX_CONNECTIONS,
         )
     raise TypeError(f"no database for {store!r}")
 
@@ -276,7 +279,7 @@ class SQLiteDatabase:
     def announce(self, c: Cursor, view: str, position: int) -> None:
         """Nothing to do: the process that waits applies the events itself."""
 
-    def listen(self) -> Any:
+    def listen(self, channel: str | None = None) -> Any:
         raise NotImplementedError("SQLite has no notifications; the views catch up in process")
 
     @contextmanager
@@ -347,7 +350,8 @@ class _PostgresCursor:
 
 
 class PostgresDatabase:
-    """A small connection pool on the store's PostgreSQL database."""
+    """A small connection pool on the store's PostgreSQL database: one connection
+    kept, up to `max_connections` under load (`listen` opens one more, its own)."""
 
     dialect: ClassVar[Dialect] = POSTGRESQL
 
@@ -360,6 +364,7 @@ class PostgresDatabase:
         user: str,
         password: str,
         schema: str | None = None,
+        max_connections: int = 8,
     ) -> None:
         from psycopg_pool import ConnectionPool
 
@@ -378,7 +383,9 @@ class PostgresDatabase:
         # Channels are per database, not per schema: two stores in one database
         # must not hear each other's views.
         self.channel = f"{TRACKING_CHANNEL}.{self.schema}"
-        self._pool = ConnectionPool(kwargs=kwargs, min_size=1, max_size=8, open=True)
+        self._pool = ConnectionPool(
+            kwargs=kwargs, min_size=1, max_size=max(1, max_connections), open=True
+        )
 
     @contextmanager
     def write(self) -> Iterator[_PostgresCursor]:
@@ -421,15 +428,16 @@ class PostgresDatabase:
         # rollback: a listener hears of a position only once it can be read.
         c.execute("SELECT pg_notify(?, ?)", (self.channel, f"{view} {position}"))
 
-    def listen(self) -> Any:
+    def listen(self, channel: str | None = None) -> Any:
         """A connection of its own (not the pool's), in autocommit, LISTENing on the
-        channel `announce` sends to; the caller closes it."""
+        channel `announce` sends to, or on `channel`; the caller closes it."""
         import psycopg
         from psycopg import sql
 
         connection = psycopg.connect(**self._kwargs, autocommit=True)
         try:
-            connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+            listened = sql.Identifier(channel or self.channel)
+            connection.execute(sql.SQL("LISTEN {}").format(listened))
         except BaseException:
             connection.close()
             raise
@@ -451,7 +459,15 @@ class PostgresDatabase:
 
     @contextmanager
     def _locked(self, lock: str) -> Iterator[_PostgresCursor]:
-        with self._pool.connection() as connection, connection.transaction():
+        # In pipeline mode: the statements whose results nobody reads (the views'
+        # inserts and updates, the tracking row, the NOTIFY, BEGIN and COMMIT)
+        # go out together, and the transaction waits on the server only where a
+        # result is fetched, instead of once a statement.
+        with (
+            self._pool.connection() as connection,
+            connection.pipeline(),
+            connection.transaction(),
+        ):
             cursor = _PostgresCursor(connection.cursor())
             cursor.execute(f"SELECT {lock}(?)", (SCHEMA_LOCK,))
             yield cursor

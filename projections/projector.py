@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from threading import Event, Thread
+from threading import Event
 
 from eventsourcing.persistence import Tracking
 
@@ -24,7 +24,7 @@ from projections.audit.ledger import LedgerView
 from projections.database import Cursor, Database
 from projections.listening import POLL_SECONDS, TrackingListener
 from projections.views.actors import ActorDirectoryView
-from projections.views.changes import Change, decode, read_changes
+from projections.views.changes import Change, read_changes
 from projections.views.coactors import CoActorView
 from projections.views.history import EntryHistoryView
 from projections.views.timeline import TimelineView
@@ -126,42 +126,55 @@ class Projector:
         return position
 
     def follow(self, stop: Event, progress: Progress | None = None) -> None:
-        """Catch up, then apply each new event as the store announces it, until `stop`."""
-        self.catch_up(progress=progress)
-        with self.app.recorder.subscribe(gt=self.position()) as subscription:
-            # The subscription blocks waiting for NOTIFY; stopping it ends the loop.
-            # It can also miss a NOTIFY sent while it starts to LISTEN (its first
-            # read of the log and its LISTEN run in separate threads), so once a
-            # second, when the views have not moved and the log is ahead, they
-            # catch up here too; a view skips what it has already applied.
-            def stop_when_asked() -> None:
-                seen = self.position()
-                while not stop.wait(STALL_CHECK_SECONDS):
-                    try:
-                        reached = self.position()
-                        if reached == seen and self.app.head_position() > reached:
-                            reached = self.catch_up()
-                        seen = reached
-                    except Exception:
-                        # This thread is the follower's safety net: it must outlive a
-                        # dropped connection or a lock timeout, and try again.
-                        logger.exception(
-                            "the follower of %s could not catch up",
-                            ", ".join(view.name for view in self.views),
-                        )
-                subscription.stop()
+        """Catch up, then again each time the store announces new events, until `stop`.
 
-            watcher = Thread(target=stop_when_asked, daemon=True)
-            watcher.start()
-            try:
-                for notification in subscription:
-                    with self.db.write() as c:
-                        self._apply(c, decode([notification]))
-                    if progress is not None:
-                        progress(1)
-            finally:
-                stop.set()
-                watcher.join()
+        Woken by the log's own NOTIFY (PostgreSQL), each wake applies every event
+        stored since, a page to a transaction, so under load one commit (and one
+        announcement to the waiting writes) carries many events rather than one.
+        A wake-up missed, or a store that announces nothing, is covered by catching
+        up at least every `STALL_CHECK_SECONDS` whatever arrives.
+        """
+        channel = getattr(self.app.recorder, "channel_name", None)
+        if not self.db.announces or channel is None:
+            while not stop.is_set():
+                self.catch_up(progress=progress)
+                stop.wait(STALL_CHECK_SECONDS)
+            return
+        connection = self.db.listen(channel)
+        try:
+            # LISTEN is in place before the first read: whatever commits after it wakes us.
+            position = self.position()
+            while not stop.is_set():
+                position = self._follow_from(position, progress)
+                woken = False
+                for _ in connection.notifies(timeout=STALL_CHECK_SECONDS, stop_after=1):
+                    woken = True
+                if not woken:
+                    # Idle: read where the views are, should another process have moved them.
+                    position = self.position()
+        finally:
+            connection.close()
+
+    def _follow_from(self, position: int, progress: Progress | None) -> int:
+        """Apply the events after `position`, a page to a transaction; return the last.
+
+        `position` is where this follower left its views: no other process moves
+        them back (a rebuild swaps in views at least as far on), and a view skips
+        what it already holds, so the follower need not read it again each time.
+        A page not full is the end of the log as it was read; an event committed
+        since is announced, and wakes the follower again.
+        """
+        while True:
+            changes = self._read(position, None)
+            if not changes:
+                return position
+            with self.db.write() as c:
+                self._apply(c, changes)
+            position = changes[-1].position
+            if progress is not None:
+                progress(len(changes))
+            if len(changes) < self.page:
+                return position
 
     def wait_for(self, position: int, timeout: float = 5.0, *, in_process: bool = True) -> int:
         """Block until the views reach `position`; raise TimeoutError after `timeout` s.

@@ -7,6 +7,13 @@ started again after a pause that doubles with each failure in a row; one that
 fails `max_failures` times in a row, none of its runs lasting `steady_seconds`,
 is given up on: the supervisor stops the others and reports which view, since
 a view that cannot apply an event must stop rather than skip it.
+
+The followers are forked from a fork server that has loaded the engine once
+(multiprocessing's "forkserver" start method): a follower started afresh
+with "spawn" imports the whole command line again, seconds on a busy machine,
+during which every write waits for the view it keeps. A fork is ready at once,
+and the server is a fresh single-threaded process, so it forks safely however
+many threads the supervising process runs (`serve`).
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from threading import Event
 
+from domain import PostgresConfig
 from projections import VIEW_CLASSES, View
 from projections.bootstrap import SystemConfig, bootstrap
 
@@ -51,11 +60,33 @@ def follow(config: SystemConfig, cls: type[View]) -> None:
     stop = Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with bootstrap(config) as system:
+    with bootstrap(_one_thread(config)) as system:
         projector = system.projector([cls])
         projector.create()
         projector.follow(stop)
     sys.exit(0)
+
+
+FOLLOWER_CONNECTIONS = 1
+"""Per pool of a follower process: the log's and the views'."""
+ENGINE_PACKAGES = ("domain", "projections", "api", "scripts")
+
+
+def _engine_modules() -> list[str]:
+    """The engine's modules this process has loaded, for the fork server to load once."""
+    return sorted(
+        name
+        for name, module in sys.modules.items()
+        if name.split(".")[0] in ENGINE_PACKAGES and getattr(module, "__spec__", None)
+    )
+
+
+def _one_thread(config: SystemConfig) -> SystemConfig:
+    """`config` for a follower: one thread, so one connection to each pool is enough
+    (with the one it listens on, three a view) where a server's defaults keep many."""
+    if isinstance(config.store, PostgresConfig):
+        return replace(config, store=replace(config.store, connections=FOLLOWER_CONNECTIONS))
+    return config
 
 
 @dataclass
@@ -89,7 +120,10 @@ class Supervisor:
 
         Raise FollowerFailed when one fails `max_failures` times in a row.
         """
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context("forkserver")
+        # Each child still runs the parent's main module again (the command line),
+        # which is cheap once the server has loaded what that module imports.
+        context.set_forkserver_preload(_engine_modules())
         self._children = [_Child(view) for view in self.views]
         try:
             for child in self._children:
@@ -107,7 +141,7 @@ class Supervisor:
             for child in self._children
         }
 
-    def _start(self, context: multiprocessing.context.SpawnContext, child: _Child) -> None:
+    def _start(self, context: ForkServerContext, child: _Child) -> None:
         child.process = context.Process(
             target=self.target,
             args=(self.config, child.view),
@@ -117,7 +151,7 @@ class Supervisor:
         child.process.start()
         child.started = time.monotonic()
 
-    def _check(self, context: multiprocessing.context.SpawnContext, child: _Child) -> None:
+    def _check(self, context: ForkServerContext, child: _Child) -> None:
         now = time.monotonic()
         process = child.process
         if process is None:

@@ -128,6 +128,10 @@ class PostgresConfig:
     password: str = field(default="", repr=False)
     schema: str | None = None
     lock_timeout: float = 10.0
+    connections: int | None = None
+    """The most connections each pool of one process holds, the log's and the
+    views'; None leaves the defaults (the log's: 5 kept open, up to 15), for a
+    server's many threads. A follower, one thread, needs one of each."""
 
     def env(self) -> dict[str, str]:
         """The eventsourcing environment of this store."""
@@ -142,6 +146,9 @@ class PostgresConfig:
         }
         if self.schema:
             env["POSTGRES_SCHEMA"] = self.schema
+        if self.connections is not None:
+            env["POSTGRES_POOL_SIZE"] = str(self.connections)
+            env["POSTGRES_MAX_OVERFLOW"] = "0"
         return env
 
 

@@ -11,29 +11,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from domain import TimelineApp, parse_store_url
 from projections import ReadModels, TimelineFilters
 from projections.database import open_database
+from scripts.soak import follower_pids
 from tests.builders import body, seed
 from tests.e2e.test_cli import COMMAND, _bearer, _token, serving
 from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _until(condition: Callable[[], object], what: str) -> None:
@@ -59,9 +48,9 @@ def test_project_starts_a_killed_follower_again_and_the_views_catch_up(
         )
         read_models = ReadModels(app, open_database(config), in_process=False)
         try:
-            _until(lambda: len(_children(project.pid)) >= 5, "the followers never started")
+            _until(lambda: len(follower_pids(project.pid)) >= 5, "the followers never started")
             _until(lambda: read_models.projector.position() == app.head_position(), "no catch-up")
-            for child in _children(project.pid):
+            for child in follower_pids(project.pid):
                 os.kill(child, signal.SIGKILL)
             recorded = app.record_entry(body("meeting"), by="tests")
             read_models.wait_for(recorded.position, timeout=60)
@@ -98,3 +87,41 @@ def test_serve_alone_keeps_the_views_up_so_a_write_answers_with_its_entry(
     assert [item["id"] for item in timeline.json()["items"]] == [created.json()["id"]]
     assert health.status_code == 200, health.text
     assert {lag["behind"] for lag in health.json()["lag"]} == {0}
+
+
+def test_project_holds_at_most_three_connections_a_view(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """Each follower is one thread: one connection to read the log, one to write its
+    view, one to listen. The library's defaults kept five to the log alone, 40 in all."""
+    with postgres.database() as url:
+        config = parse_store_url(url)
+        app = TimelineApp(config.env())
+        seed(app)
+        project = subprocess.Popen(
+            [COMMAND, "--db", url, "project"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        read_models = ReadModels(app, open_database(config), in_process=False)
+        try:
+            _until(lambda: len(follower_pids(project.pid)) >= 5, "the followers never started")
+            for kind in ("meeting", "call", "statement"):
+                recorded = app.record_entry(body(kind), by="tests")
+            read_models.wait_for(recorded.position, timeout=60)
+        finally:
+            read_models.close()
+            app.close()
+        try:
+            with psycopg.connect(url, autocommit=True) as admin:
+                row = admin.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchone()
+        finally:
+            project.send_signal(signal.SIGINT)
+            output, _ = project.communicate(timeout=60)
+    assert row is not None
+    assert row[0] <= 3 * 5, output
