@@ -385,9 +385,12 @@ class Writer(threading.Thread):
 
     def run(self) -> None:
         n = 0
-        while not self.stop.is_set():
-            n += 1
-            self._write(f"w{self.number}-{n}")
+        try:
+            while not self.stop.is_set():
+                n += 1
+                self._write(f"w{self.number}-{n}")
+        finally:
+            self._reset()
 
     def _write(self, key: str) -> None:
         body = json.dumps(_entry(key)).encode()
