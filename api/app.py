@@ -31,6 +31,7 @@ from api.routes import (
     sources,
     stream,
     timeline,
+    topics,
     trust,
 )
 from api.settings import Settings
@@ -99,7 +100,7 @@ def create_app(settings: Settings | None = None, *, catch_up_at_start: bool = Tr
     app.add_middleware(RefuseDuplicateKeys)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # The timeline first: routes are matched in order, and it is the page most asked for.
-    for module in (timeline, health, actors, sources, entries, stream, log, audit, trust):
+    for module in (timeline, health, actors, sources, entries, topics, stream, log, audit, trust):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(exports.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(web_pages)  # the HTML pages at /, outside the API and its document

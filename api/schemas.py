@@ -40,9 +40,11 @@ __all__ = [
     "ActorOut",
     "ActorPage",
     "ActorSearchPage",
+    "CitationBody",
     "CorrectionIn",
     "EntryHistory",
     "EntryIn",
+    "EntryLinks",
     "EntryOut",
     "ExportQuery",
     "LinkIn",
@@ -50,8 +52,10 @@ __all__ = [
     "RetractionIn",
     "SourceIn",
     "SourceOut",
+    "SourcePage",
     "TimelinePage",
     "TimelineQuery",
+    "TopicsPage",
 ]
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -391,7 +395,17 @@ class ActorRole(Open):
 
 class Link(Open):
     relation: Relation
-    target: str
+    entry: str = Field(description="The id of the entry linked to, as the link was written")
+    target: str = Field(
+        description="The same id under its v1 name; deprecated, to be dropped in v1.2"
+    )
+
+
+class LinkedEntry(Open):
+    """One end of a link, seen from the other: how it relates, and the other entry's id."""
+
+    relation: Relation
+    entry: str
 
 
 class EntryOutFields(Open):
@@ -407,6 +421,11 @@ class EntryOutFields(Open):
     occurred_start: str = Field(description="The first day the occurred date covers (ISO)")
     occurred_end: str = Field(description="The last day the occurred date covers (ISO)")
     links: list[Link]
+    incoming_links: list[LinkedEntry] | None = Field(
+        None,
+        description="Links other entries made to this one (`GET /entries/{id}` only): "
+        "`entry` is the entry that made the link",
+    )
     status: Literal["active", "retracted"]
     retraction_reason: str | None
     version: int
@@ -522,7 +541,10 @@ class LogEvent(Open):
     originator_version: int
     topic: str = Field(description="The event's class: `domain.entries:Meeting.Recorded`")
     recorded_at: str
-    state: dict[str, Any] = Field(description="The event's stored state")
+    state: dict[str, Any] = Field(
+        description="The event's state as plain JSON: times as ISO 8601 text, ids as text, "
+        "EDTF dates as {text, start, end}; the log stores it with type tags"
+    )
 
 
 class LogItem(LogEvent):
@@ -530,7 +552,12 @@ class LogItem(LogEvent):
 
     hash: str | None = Field(
         description="SHA-256 (hex) of the event's RFC 6962 leaf, as the ledger took it in; "
-        "null while the ledger has not yet taken the event in"
+        "null while the ledger has not yet taken the event in. The leaf covers the state "
+        "as stored (`state_sha256`), not the plain `state` shown here"
+    )
+    state_sha256: str = Field(
+        description="SHA-256 (hex) of the state's bytes as the log stores them: with "
+        "position, originator_id, originator_version and topic, what the leaf commits to"
     )
 
 
@@ -622,3 +649,43 @@ class ExportQuery(TimelineFilterQuery):
         description="md (Markdown), html, csv, json, ndjson, ics (iCalendar) or timelinejs "
         "(TimelineJS 3 JSON)"
     )
+
+
+# Contract v1.1: citations, links, sources and topics ------------------------
+
+
+class CitationBody(Strict):
+    """`POST /entries/{id}/citations`: one more source for the entry."""
+
+    source: Slug = Field(description="The id of a registered source")
+    quote: Text | None = None
+    locator: Text | None = None
+    expected_version: Version | None = Field(
+        None, description="409 when the entry's version is another"
+    )
+
+
+class EntryLinks(Open):
+    outgoing: list[LinkedEntry] = Field(description="Links this entry made, oldest first")
+    incoming: list[LinkedEntry] = Field(
+        description="Links other entries made to this one, oldest first"
+    )
+
+
+class SourceListItem(SourceOut):
+    entries: int = Field(description="How many active entries cite the source")
+
+
+class SourcePage(Open):
+    items: list[SourceListItem]
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page")
+
+
+class TopicCount(Open):
+    topic: str
+    entries: int = Field(description="How many of the entries the filters keep carry it")
+
+
+class TopicsPage(Open):
+    items: list[TopicCount]
+    as_of: AsOf

@@ -318,7 +318,8 @@ class TimelineApp(Application[UUID]):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
-        """Add a corroborating citation to an entry."""
+        """Add a corroborating citation to an entry; `citation` is the whole body
+        `{source, quote?, locator?}`, so an error names `source`, not `source.source`."""
         return self._change_entry(
             "cite_source",
             entry_id,
@@ -327,7 +328,7 @@ class TimelineApp(Application[UUID]):
             by,
             idempotency_key,
             lambda entry: entry.cite(
-                self._citation(citation, "source"), by=by, idempotency_key=idempotency_key
+                self._citation(citation, ""), by=by, idempotency_key=idempotency_key
             ),
         )
 
@@ -523,7 +524,8 @@ class TimelineApp(Application[UUID]):
 
     def _citation(self, body: Mapping[str, Any], field: str) -> Citation:
         citation = parse_citation(body, field)
-        self._require(citation["source"], f"{field}.source", source_uuid, Source)
+        where = f"{field}.source" if field else "source"
+        self._require(citation["source"], where, source_uuid, Source)
         return citation
 
     def _require(

@@ -293,18 +293,20 @@ def plain_citation(value: object) -> Citation | None:
 
 
 def parse_citation(value: object, field: str) -> Citation:
-    data = require_mapping(value, field)
+    """A citation `{source, quote?, locator?}` found at `field`; "" when it is the whole body."""
+    data = require_mapping(value, field or "body")
     reject_unknown(data, CITATION_FIELDS, field)
     # Field paths are built only for an error: formatting them costs more
     # than the checks themselves.
+    at = f"{field}." if field else ""
     source = data.get("source")
     citation: Citation = {
-        "source": source if is_slug(source) else require_slug(source, f"{field}.source")
+        "source": source if is_slug(source) else require_slug(source, f"{at}source")
     }
     quote = data.get("quote")
     if quote is not None:
-        citation["quote"] = valid_text(quote) or require_text(quote, f"{field}.quote")
+        citation["quote"] = valid_text(quote) or require_text(quote, f"{at}quote")
     locator = data.get("locator")
     if locator is not None:
-        citation["locator"] = valid_text(locator) or require_text(locator, f"{field}.locator")
+        citation["locator"] = valid_text(locator) or require_text(locator, f"{at}locator")
     return citation

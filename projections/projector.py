@@ -27,6 +27,7 @@ from projections.views.actors import ActorDirectoryView
 from projections.views.changes import Change, read_changes
 from projections.views.coactors import CoActorView
 from projections.views.history import EntryHistoryView
+from projections.views.references import ReferencesView
 from projections.views.timeline import TimelineView
 from projections.views.view import TRACKING_TABLE, View, create_tracking_table
 
@@ -39,6 +40,7 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     EntryHistoryView,
     ActorDirectoryView,
     CoActorView,
+    ReferencesView,
     LedgerView,
 )
 REBUILD_SUFFIX = "__rebuild"

@@ -258,18 +258,49 @@ class Queries:
     # Entries --------------------------------------------------------------
 
     def entry(self, entry_id: str, *, as_of: str | int | None = None) -> bytes:
-        """The entry as it stood at `as_of` (or now); raise EntryNotFound."""
+        """The entry as it stood at `as_of` (or now), with the links other entries made
+        to it by then (`incoming_links`); raise EntryNotFound."""
         with self.db.read() as c:
             position = self._position(c, as_of)
-            c.execute(
-                f"SELECT body FROM {self._t('timeline_entries')} "
-                "WHERE entry_id = ? AND valid_from <= ? AND valid_to > ?",
-                (entry_id, position, position),
-            )
-            row = c.fetchone()
+            body = self._entry_body(c, entry_id, position)
+            incoming = self._links(c, "to_entry", entry_id, position)
+        # The body is stored serialized: the links it does not hold go on its end.
+        return body[:-1] + b',"incoming_links":' + orjson.dumps(incoming) + b"}"
+
+    def entry_links(
+        self, entry_id: str, *, as_of: str | int | None = None
+    ) -> tuple[dict[str, list[dict[str, str]]], int]:
+        """The entry's links as of `as_of` (or now), `{outgoing, incoming}`, each
+        `{relation, entry}` in the order they were made, and the position they
+        reflect; raise EntryNotFound for an entry not recorded by then."""
+        with self.db.read() as c:
+            position = self._position(c, as_of)
+            self._entry_body(c, entry_id, position)
+            outgoing = self._links(c, "from_entry", entry_id, position)
+            incoming = self._links(c, "to_entry", entry_id, position)
+        return {"outgoing": outgoing, "incoming": incoming}, position
+
+    def _entry_body(self, c: Cursor, entry_id: str, position: int) -> bytes:
+        c.execute(
+            f"SELECT body FROM {self._t('timeline_entries')} "
+            "WHERE entry_id = ? AND valid_from <= ? AND valid_to > ?",
+            (entry_id, position, position),
+        )
+        row = c.fetchone()
         if row is None:
             raise EntryNotFound(entry_id)
         return bytes(row[0])
+
+    def _links(self, c: Cursor, side: str, entry_id: str, position: int) -> list[dict[str, str]]:
+        """Links made by `position` whose `side` (from_entry, to_entry) is the entry,
+        each naming the entry at the other end."""
+        other = "to_entry" if side == "from_entry" else "from_entry"
+        c.execute(
+            f"SELECT relation, {other} FROM {self._t('entry_links')} "
+            f"WHERE {side} = ? AND position <= ? ORDER BY position",
+            (entry_id, position),
+        )
+        return [{"relation": str(r), "entry": str(e)} for r, e in c.fetchall()]
 
     def entry_history(self, entry_id: str) -> list[bytes]:
         """Every version of the entry, oldest first; raise EntryNotFound."""
@@ -335,6 +366,76 @@ class Queries:
             raise ActorNotFound(slug)
         actor: dict[str, Any] = orjson.loads(bytes(row[0]))
         return actor
+
+    # Sources and topics ---------------------------------------------------
+
+    def sources(self, q: str | None, limit: int = 20, after: str | None = None) -> list[bytes]:
+        """Sources by id, after the id `after`, each with `entries`: how many active
+        entries cite it; with `q`, those whose title or publisher contains it,
+        ignoring case, accents and invisible format characters."""
+        directory, citations = self._t("source_directory"), self._t("source_citations")
+        where, params = ["d.slug > ?"], [after or ""]
+        if q is not None:
+            folded = search_fold(q).strip()
+            if not folded:
+                raise ValidationError("q", "expected some text to look for")
+            where.append("d.folded LIKE ? ESCAPE '\\'")
+            params.append("%" + re.sub(r"([\\%_])", r"\\\1", folded) + "%")
+        with self.db.read() as c:
+            c.execute(
+                f"SELECT d.body, (SELECT COUNT(*) FROM {citations} s "
+                "WHERE s.source = d.slug AND s.active = 1) "
+                f"FROM {directory} d WHERE {' AND '.join(where)} ORDER BY d.slug LIMIT ?",
+                (*params, limit),
+            )
+            rows = c.fetchall()
+        return [bytes(body)[:-1] + b',"entries":%d}' % int(n) for body, n in rows]
+
+    def topics(
+        self, filters: TimelineFilters, *, as_of: str | int | None = None
+    ) -> tuple[list[dict[str, Any]], AsOf]:
+        """Every topic of the entries the timeline's `filters` keep as of `as_of`
+        (or now), with how many of them carry it, by topic (with `filters.topic`:
+        the topics found beside it); `order` plays no part."""
+        index = self._t("timeline_index")
+        with self.db.read() as c:
+            position = self._position(c, as_of)
+            # Topic facets are `t:<slug>`: the range keeps to them on the facet index.
+            where = ["i.facet >= 't:'", "i.facet < 't;'", "i.valid_from <= ?", "i.valid_to > ?"]
+            params: list[Any] = [position, position]
+            if not filters.include_retracted:
+                where.append("i.status = 'active'")
+            if filters.kind:
+                if filters.kind not in ENTRY_CLASSES:
+                    raise ValidationError("kind", f"expected one of: {', '.join(ENTRY_CLASSES)}")
+                where.append("i.kind = ?")
+                params.append(filters.kind)
+            if filters.end:
+                where.append("i.occurred_start <= ?")
+                params.append(parse_edtf_date(filters.end, "to").end.isoformat())
+            if filters.start:
+                where.append("i.occurred_end >= ?")
+                params.append(parse_edtf_date(filters.start, "from").start.isoformat())
+            facets = [f"a:{filters.actor}"] if filters.actor else []
+            if filters.topic:
+                facets.append(f"t:{filters.topic}")
+            for facet in facets:
+                where.append(
+                    f"EXISTS (SELECT 1 FROM {index} j WHERE j.entry_id = i.entry_id "
+                    "AND j.version = i.version AND j.facet = ?)"
+                )
+                params.append(facet)
+            if filters.q is not None:
+                where.append(self._search_clause())
+                params.append(self._search_terms(filters.q))
+            c.execute(
+                f"SELECT i.facet, COUNT(*) FROM {index} i WHERE {' AND '.join(where)} "
+                "GROUP BY i.facet ORDER BY i.facet",
+                params,
+            )
+            rows = c.fetchall()
+            moment = AsOf(position, self._recorded_at(c, position))
+        return [{"topic": str(facet)[2:], "entries": int(n)} for facet, n in rows], moment
 
     # The clock ------------------------------------------------------------
 

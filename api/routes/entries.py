@@ -1,4 +1,4 @@
-"""Entries: record, read (now or as of), history, corrections, retractions, links."""
+"""Entries: record, read (now or as of), history, corrections, retractions, citations, links."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ from api.auth import WriterDep
 from api.deps import AsOfQuery, IdempotencyKey, ReadModelsDep, TimelineDep
 from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer
-from api.schemas import CorrectionIn, EntryHistory, EntryIn, EntryOut, LinkIn, RetractionIn
+from api.schemas import (
+    CitationBody,
+    CorrectionIn,
+    EntryHistory,
+    EntryIn,
+    EntryLinks,
+    EntryOut,
+    LinkIn,
+    RetractionIn,
+)
 from domain import CommandResult, EntryNotFound
 from projections import ReadModels
 
@@ -154,6 +163,52 @@ def link_entry(
         idempotency_key=idempotency_key,
     )
     return _entry_answer(request, read_models, result)
+
+
+@router.post(
+    "/{entry_id}/citations",
+    response_class=JSONBytes,
+    responses={200: ENTRY, 202: ACCEPTED},
+    summary="Cite one more source for an entry",
+)
+def cite_source(
+    request: Request,
+    entry_id: str,
+    body: CitationBody,
+    app: TimelineDep,
+    read_models: ReadModelsDep,
+    by: WriterDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Add a source that reports the entry, with an exact quote and where it is;
+    422 naming `source` when it is not registered or already cited with that quote."""
+    citation = body.model_dump(exclude_none=True, exclude={"expected_version"})
+    result = app.cite_source(
+        _canonical(entry_id),
+        citation,
+        by=by,
+        expected_version=body.expected_version,
+        idempotency_key=idempotency_key,
+    )
+    return _entry_answer(request, read_models, result)
+
+
+@router.get(
+    "/{entry_id}/links",
+    openapi_extra=READ,
+    response_class=JSONBytes,
+    responses={200: {"model": EntryLinks, "description": "The entry's links, both ways"}},
+    summary="An entry's links, outgoing and incoming",
+)
+def entry_links(
+    entry_id: str,
+    read_models: ReadModelsForRead,
+    as_of: AsOfQuery = None,
+) -> Response:
+    """The links this entry made and those other entries made to it, now or as of
+    `as_of`, each `{relation, entry}` naming the entry at the other end."""
+    links, position = read_models.queries.entry_links(_canonical(entry_id), as_of=as_of)
+    return answer(links, position)
 
 
 def _entry_answer(

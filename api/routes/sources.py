@@ -1,18 +1,20 @@
-"""Sources: the publications entries cite."""
+"""Sources: the publications entries cite; registered, listed with their counts, read."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.auth import WriterDep
 from api.deps import IdempotencyKey, TimelineDep
 from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer
-from api.schemas import SourceIn, SourceOut
+from api.schemas import SourceIn, SourceOut, SourcePage
 from domain import Source
+from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -35,6 +37,40 @@ def register_source(
         body.model_dump(exclude_none=True), by=by, idempotency_key=idempotency_key
     )
     return answer(source_body(app.get_source(result.id)), result.position, 201)
+
+
+@router.get(
+    "",
+    openapi_extra=READ,
+    response_class=JSONBytes,
+    responses={200: {"model": SourcePage, "description": "Sources by id"}},
+    summary="List and find sources",
+)
+def list_sources(
+    read_models: ReadModelsForRead,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=300,
+            description="Text in the title or publisher; accents and case do not matter",
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="The `next_cursor` of the page before")
+    ] = None,
+) -> Response:
+    """Every source in id order, with how many active entries cite it; with `q`,
+    those whose title or publisher contains it. Read from the views."""
+    queries = read_models.queries
+    position = queries.position()
+    items = queries.sources(q, limit + 1, after=cursor)
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = orjson.loads(items[-1])["id"]
+    tail = orjson.dumps({"next_cursor": next_cursor})
+    return answer(b'{"items":[' + b",".join(items) + b"]," + tail[1:], position)
 
 
 @router.get(

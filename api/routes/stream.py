@@ -12,8 +12,9 @@ Every stored event is one message:
 - `event` is the event's class path, the topic after its module
   (`Meeting.Recorded`, `Actor.Registered`, `Entry.Corrected`). `EventSource`
   hands named events only to `addEventListener(name, …)`, not to `onmessage`.
-- `data` is one line of JSON with the fields of a `GET /log` item but `hash`;
-  `state` is the stored event state as it is in the log.
+- `data` is one line of JSON with the fields of a `GET /log` item but `hash`
+  and `state_sha256`; `state` is the event's state as plain JSON (times as
+  ISO 8601 text), without the type tags the log stores it with.
 - A comment line, `: keep-alive`, goes out after 15 idle seconds so proxies
   keep the connection open and a vanished client is noticed.
 - While reads are protected, the stream asks every few seconds whether its
@@ -80,7 +81,7 @@ EXAMPLE = (
     "event: Actor.Registered\n"
     'data: {"position":7,"originator_id":"5b1c…","originator_version":1,'
     '"topic":"domain.actors:Actor.Registered","recorded_at":"2024-01-03T10:00:00.123456+00:00",'
-    '"state":{"timestamp":{"_type_":"datetime_iso","_data_":"2024-01-03T10:00:00.123456+00:00"},'
+    '"state":{"timestamp":"2024-01-03T10:00:00.123456+00:00",'
     '"slug":"joe-biden","name":"Joe Biden","kind":"person","by":"reporter"}}\n'
     "\n"
     ": keep-alive\n"

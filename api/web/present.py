@@ -22,6 +22,7 @@ __all__ = [
     "actor_slugs",
     "detail_rows",
     "entry_card",
+    "incoming_rows",
     "link_rows",
     "link_targets",
     "month_groups",
@@ -98,6 +99,23 @@ def actor_slugs(entries: Iterable[Mapping[str, Any]]) -> set[str]:
 def link_targets(entries: Iterable[Mapping[str, Any]]) -> set[str]:
     """Every entry the entries (or versions' changes) link to."""
     return {link["target"] for entry in entries for link in entry.get("links") or ()}
+
+
+# Read as "<the other entry> <relation> this entry".
+_INCOMING = {"part_of": "is part of"}
+
+
+def incoming_rows(entry: Mapping[str, Any], titles: NamesById) -> list[dict[str, Any]]:
+    """The links other entries made to `entry` (`incoming_links`), each with the
+    relation in words and the linking entry's title (its id when it has none)."""
+    return [
+        {
+            "entry": link["entry"],
+            "title": titles.get(link["entry"], link["entry"]),
+            "relation": _INCOMING.get(link["relation"], link["relation"].replace("_", " ")),
+        }
+        for link in entry.get("incoming_links") or ()
+    ]
 
 
 def link_rows(links: Iterable[Mapping[str, Any]], titles: NamesById) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from api.web.present import (
     actor_slugs,
     detail_rows,
     entry_card,
+    incoming_rows,
     link_rows,
     link_targets,
     month_groups,
@@ -256,7 +257,8 @@ def entry_page(
     names = _names(request)
     actor_names = names.actor_names(queries, now, actor_slugs(shown))
     sources = names.sources(app, source_slugs(shown))
-    titles = _titles(read_models, link_targets(shown), position)
+    linking = {link["entry"] for link in (entry or {}).get("incoming_links") or ()}
+    titles = _titles(read_models, link_targets(shown) | linking, position)
     return html_page(
         "entry.html",
         status=422 if error else 200,
@@ -265,6 +267,7 @@ def entry_page(
         entry=entry_card(entry, actor_names, sources) if entry is not None else None,
         details=detail_rows(entry["details"], actor_names) if entry is not None else [],
         links=link_rows(entry["links"], titles) if entry is not None else [],
+        incoming=incoming_rows(entry, titles) if entry is not None else [],
         versions=version_rows(history, actor_names, sources, titles),
         as_of=asked,
         as_of_moment=_version_moment(history, position) if asked else None,

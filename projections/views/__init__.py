@@ -5,8 +5,9 @@
 - `handlers`: a view's handler table, keyed by the domain's event classes.
 - `changes`: stored events decoded as the views see them (orjson alone).
 - `entries`: an entry as the read side returns it, and how each event evolves it.
-- `timeline`, `history`, `actors`, `coactors`: the four read models
-  (`TimelineView`, `EntryHistoryView`, `ActorDirectoryView`, `CoActorView`).
+- `timeline`, `history`, `actors`, `coactors`, `references`: the five read models
+  (`TimelineView`, `EntryHistoryView`, `ActorDirectoryView`, `CoActorView`,
+  `ReferencesView`: sources, who cites them, and links between entries).
 """
 
 from projections.views.actors import ActorDirectoryView
@@ -14,6 +15,7 @@ from projections.views.changes import Change
 from projections.views.coactors import CoActorView
 from projections.views.handlers import Handlers
 from projections.views.history import EntryHistoryView
+from projections.views.references import ReferencesView
 from projections.views.timeline import TimelineView
 from projections.views.view import View
 
@@ -23,6 +25,7 @@ __all__ = [
     "CoActorView",
     "EntryHistoryView",
     "Handlers",
+    "ReferencesView",
     "TimelineView",
     "View",
 ]

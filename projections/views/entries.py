@@ -26,6 +26,7 @@ __all__ = [
     "evolve",
     "facets",
     "history_item",
+    "link_body",
     "recorded",
     "recorded_fields",
     "search_text",
@@ -110,12 +111,20 @@ def evolve(body: dict[str, Any], change: Change) -> dict[str, Any]:
             following["occurred_end"] = occurred["end"]
         elif key == "retracted":
             following["status"] = "retracted" if value else "active"
+        elif key == "links":
+            following["links"] = [link_body(link["relation"], link["target"]) for link in value]
         else:
             following[_BODY_NAMES.get(key, key)] = value
     following["version"] = change.version
     following["position"] = change.position
     following["updated_at"] = change.recorded_at
     return following
+
+
+def link_body(relation: str, target: str) -> dict[str, str]:
+    """A link as the read side returns it: `entry`, as `POST /entries/{id}/links` takes
+    it, and `target`, its v1 name, kept for one release (see CHANGELOG)."""
+    return {"relation": relation, "entry": target, "target": target}
 
 
 def _corrected_changes(state: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +144,7 @@ _HISTORY: dict[type[DomainEvent], tuple[str, Callable[[dict[str, Any]], dict[str
     Entry.SourceCited: ("source_cited", lambda state: {"sources": [state["citation"]]}),
     Entry.Linked: (
         "linked",
-        lambda state: {"links": [{"relation": state["relation"], "target": state["target"]}]},
+        lambda state: {"links": [link_body(state["relation"], state["target"])]},
     ),
     Entry.Retracted: ("retracted", lambda state: {"status": "retracted"}),
 }
