@@ -567,7 +567,9 @@ class LogPage(Open):
 
 
 class ViewComparison(Open):
-    name: str = Field(description="The view: timeline, entry_history, actors, co_actors")
+    name: str = Field(
+        description="The view: timeline, entry_history, actors, co_actors, references"
+    )
     live: str = Field(description="SHA-256 over the live view's rows")
     rebuilt: str = Field(description="SHA-256 over the rows rebuilt from the log")
     equal: bool

@@ -1,4 +1,5 @@
-"""Importing a file of records: actors, sources, entries, corrections, retractions, links.
+"""Importing a file of records: actors, sources, entries, corrections, retractions, links,
+citations.
 
 The work has two stages. *Prepare* reads the records, checks their type and
 key, and validates and encodes every entry; it needs no store, so on a large
@@ -65,7 +66,7 @@ __all__ = [
 CANONICAL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
-TYPES = ("actor", "source", "entry", "correction", "retraction", "link")
+TYPES = ("actor", "source", "entry", "correction", "retraction", "link", "citation")
 BATCH_SIZE = 1000
 # Below this size a worker process costs more to start than it saves.
 PARALLEL_FROM_BYTES = 2_000_000
@@ -246,6 +247,17 @@ class Importer:
                     self._entry_id(body.get("id"), "id"),
                     expected_version=body.get("expected_version"),
                     reason=body.get("reason", ""),
+                    by=by,
+                    idempotency_key=key,
+                )
+        elif item.type == "citation":
+            reject_unknown(body, ("id", "expected_version", "source", "quote", "locator"), "")
+            citation = {k: v for k, v in body.items() if k not in ("id", "expected_version")}
+            with _naming(body.get("id"), "id"):
+                app.cite_source(
+                    self._entry_id(body.get("id"), "id"),
+                    citation,
+                    expected_version=body.get("expected_version"),
                     by=by,
                     idempotency_key=key,
                 )

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from domain import DEFAULT_URL, StoreURLError
 from scripts import (
     bench,
+    entries,
     export,
     importing,
     keys,
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_parser(commands)
     project.add_parser(commands)
     importing.add_parser(commands)
+    entries.add_parser(commands)
     export.add_parser(commands)
     load_sample.add_parser(commands)
     tokens.add_parser(commands)

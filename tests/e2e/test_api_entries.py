@@ -187,7 +187,9 @@ def test_a_link_answers_200_with_the_entry_naming_the_other(seeded: Api) -> None
 
     assert response.status_code == 200, response.text
     linked = response.json()
-    assert linked["links"] == [{"relation": "responds_to", "target": call["id"]}]
+    assert linked["links"] == [
+        {"relation": "responds_to", "entry": call["id"], "target": call["id"]}
+    ]
     assert linked["version"] == 2
     assert response.headers["Log-Position"] == str(linked["position"])
     assert seeded.get(f"/entries/{statement['id']}").json()["links"] == linked["links"]

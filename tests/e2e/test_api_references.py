@@ -7,7 +7,7 @@ from typing import Any
 from uuid import uuid4
 
 from tests.builders import SOURCE
-from tests.e2e.conftest import Api, fields_named, problem_of
+from tests.e2e.conftest import BASE, Api, fields_named, problem_of
 
 OTHER_SOURCE: dict[str, Any] = {
     "id": "reuters-2023-12-28",
@@ -189,7 +189,7 @@ def test_the_sources_list_pages_with_next_cursor(seeded: Api) -> None:
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        params: dict[str, Any] = {"limit": 2, **({"cursor": cursor} if cursor else {})}
         page = seeded.get("/sources", **params).json()
         assert len(page["items"]) <= 2
         seen += [item["id"] for item in page["items"]]
@@ -252,5 +252,19 @@ def test_topics_search_the_words_as_the_timeline_does(seeded: Api) -> None:
 
 def test_topics_refuse_a_bad_filter_naming_it(seeded: Api) -> None:
     assert fields_named(problem_of(seeded.get("/topics", kind="party"), 422)) == [["kind"]]
-    problem = problem_of(seeded.get("/topics", **{"from": "soon"}), 422)
+    problem = problem_of(seeded.client.get(f"{BASE}/topics", params={"from": "soon"}), 422)
     assert fields_named(problem) == [["from"]]
+
+
+def test_the_entry_page_shows_the_entries_linking_to_it(seeded: Api) -> None:
+    meeting = seeded.record()
+    statement = seeded.record("statement", title="Mexico welcomes the talks")
+    _link(seeded, statement["id"], "responds_to", meeting["id"])
+    page = seeded.client.get(f"/entries/{meeting['id']}")
+    assert page.status_code == 200, page.text
+    assert "Linked from" in page.text
+    assert (
+        f'<a href="/entries/{statement["id"]}">Mexico welcomes the talks</a> '
+        "responds to this entry"
+    ) in page.text
+    assert "Linked from" not in seeded.client.get(f"/entries/{statement['id']}").text

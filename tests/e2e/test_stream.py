@@ -165,7 +165,7 @@ def test_events_arrive_in_log_order_with_their_positions_as_ids(
     assert first["originator_version"] == 1
     assert first["topic"] == "domain.actors:Actor.Registered"
     assert first["state"]["name"] == "Antony Blinken"
-    assert first["recorded_at"] == first["state"]["timestamp"]["_data_"]
+    assert first["recorded_at"] == first["state"]["timestamp"]
 
 
 def test_without_a_start_only_writes_made_while_connected_arrive(

@@ -37,8 +37,8 @@ def test_replay_rebuilds_every_view_and_finds_it_equal_to_the_live_one(tmp_path:
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert f"replayed {head} events into 4 views" in done.stdout
-    for view in ("timeline", "entry_history", "actors", "co_actors"):
+    assert f"replayed {head} events into 5 views" in done.stdout
+    for view in ("timeline", "entry_history", "actors", "co_actors", "references"):
         assert f"{view}: rebuilt view same as the live one" in done.stdout
     app = TimelineApp(env)
     read_models = ReadModels(app, open_database(config))
@@ -89,7 +89,7 @@ def test_project_follows_the_postgresql_log_in_processes_of_its_own(
             app.close()
         assert not stalled, f"not at {recorded.position} after 60 s: {stalled}\n{output}"
         assert follower.returncode == 0, output
-        assert "following the log with 5 view processes" in output
+        assert "following the log with 6 view processes" in output
 
 
 def test_replay_compare_exits_1_and_names_a_view_that_went_wrong(tmp_path: Path) -> None:

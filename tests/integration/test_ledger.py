@@ -218,7 +218,13 @@ def test_a_replay_rebuilds_the_other_views_but_never_the_ledger(
 
     report = read_models.projector.rebuild(compare=True)
 
-    assert report.views == ("timeline", "entry_history", "actors", "co_actors")
+    assert report.views == (
+        "timeline",
+        "entry_history",
+        "actors",
+        "co_actors",
+        "references",
+    )
     assert "ledger" not in report.live
     assert set(report.live) == set(report.rebuilt)
     assert ledger.checkpoints() == checkpoints
