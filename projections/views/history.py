@@ -10,7 +10,12 @@ import orjson
 from domain import Actor, Entry, Source
 from projections.database import Cursor
 from projections.views.changes import Change
-from projections.views.entries import HISTORY_EVENTS, history_item, recorded_fields
+from projections.views.entries import (
+    HISTORY_EVENTS,
+    history_item,
+    link_body,
+    recorded_fields,
+)
 from projections.views.handlers import Handlers
 from projections.views.view import View
 
@@ -31,6 +36,11 @@ def _changed(rows: Rows, change: Change) -> None:
     rows.append(_row(change, history_item(change)))
 
 
+def _relinked(item: dict[str, Any]) -> dict[str, Any]:
+    links = [link_body(k["relation"], k["target"]) for k in item["changes"]["links"]]
+    return {**item, "changes": {**item["changes"], "links": links}}
+
+
 HANDLERS = Handlers[Rows](
     "entry_history",
     {Entry.Recorded: _recorded, **dict.fromkeys(HISTORY_EVENTS - {Entry.Recorded}, _changed)},
@@ -42,6 +52,34 @@ class EntryHistoryView(View):
     name = "entry_history"
     tables = ("entry_history",)
     events = HANDLERS
+    shape = 2
+    """2: a `linked` item's link names its other entry `entry` (`entries.link_body`)."""
+
+    def reshape(self, c: Cursor, stored: int) -> None:
+        """Name the other entry of each `linked` item's link `entry`, in place: the
+        item holds all it needs, so the history need not be rebuilt from the log."""
+        table = self.t("entry_history")
+        after: tuple[str, int] = ("", 0)
+        while True:  # a page at a time: the items of a large store do not fit in memory
+            c.execute(
+                f"SELECT entry_id, version, item FROM {table} "
+                "WHERE entry_id > ? OR (entry_id = ? AND version > ?) "
+                "ORDER BY entry_id, version LIMIT 1000",
+                (after[0], after[0], after[1]),
+            )
+            rows = c.fetchall()
+            if not rows:
+                return
+            items = [(e, v, orjson.loads(bytes(raw))) for e, v, raw in rows]
+            relinked = [
+                (orjson.dumps(_relinked(item)), e, v)
+                for e, v, item in items
+                if item["event"] == "linked"
+            ]
+            c.executemany(
+                f"UPDATE {table} SET item = ? WHERE entry_id = ? AND version = ?", relinked
+            )
+            after = (str(rows[-1][0]), int(rows[-1][1]))
 
     def create_statements(self, token: str) -> list[str]:
         return [

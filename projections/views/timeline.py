@@ -20,7 +20,14 @@ import orjson
 from domain import Actor, Entry, Source
 from projections.database import Cursor
 from projections.views.changes import Change
-from projections.views.entries import evolve, facets, recorded, search_text, span_days
+from projections.views.entries import (
+    evolve,
+    facets,
+    link_body,
+    recorded,
+    search_text,
+    span_days,
+)
 from projections.views.handlers import Handlers
 from projections.views.view import FOREVER, View
 
@@ -70,8 +77,9 @@ HANDLERS = Handlers[_Versions](
 class TimelineView(View):
     name = "timeline"
     events = HANDLERS
-    shape = 2
-    """2: search words hold transliterations (`entries.search_words`)."""
+    shape = 3
+    """2: search words hold transliterations (`entries.search_words`); 3: a link
+    names its other entry `entry`, as it was written (`entries.link_body`)."""
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -113,10 +121,12 @@ class TimelineView(View):
         return statements + self.db.dialect.search_statements(search, token)
 
     def reshape(self, c: Cursor, stored: int) -> None:
-        """Index every version's words again from its body, in place: they depend
-        on nothing else, so the timeline need not be rebuilt from the log."""
+        """Bring every version's rows up from shape `stored`, in place, from its
+        body alone, so the timeline need not be rebuilt from the log: index its
+        words again (below 2), name each link's other entry `entry` (below 3)."""
         entries, search = self.t("timeline_entries"), self.t("timeline_search")
-        c.execute(f"DELETE FROM {search}")
+        if stored < 2:
+            c.execute(f"DELETE FROM {search}")
         after: tuple[str, int] = ("", 0)
         while True:  # a page at a time: the bodies of a large store do not fit in memory
             c.execute(
@@ -128,10 +138,22 @@ class TimelineView(View):
             rows = c.fetchall()
             if not rows:
                 return
-            c.executemany(
-                self.db.dialect.search_insert.format(table=search),
-                [(search_text(orjson.loads(bytes(b))), e, v) for e, v, b in rows],
-            )
+            bodies = [(e, v, orjson.loads(bytes(b))) for e, v, b in rows]
+            if stored < 2:
+                c.executemany(
+                    self.db.dialect.search_insert.format(table=search),
+                    [(search_text(body), e, v) for e, v, body in bodies],
+                )
+            if stored < 3:
+                relinked = [
+                    (orjson.dumps({**body, "links": relinks}), e, v)
+                    for e, v, body in bodies
+                    if (relinks := [link_body(k["relation"], k["target"]) for k in body["links"]])
+                    != body["links"]
+                ]
+                c.executemany(
+                    f"UPDATE {entries} SET body = ? WHERE entry_id = ? AND version = ?", relinked
+                )
             after = (str(rows[-1][0]), int(rows[-1][1]))
 
     def ordered_tables(self) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from domain import TimelineApp
 from projections import Projector, ReadModels
 from projections.views.history import EntryHistoryView
+from projections.views.view import View
 from tests.builders import ACTORS, SOURCE, body
 
 BY = "reporter"
@@ -40,6 +41,7 @@ def test_search_text_of_an_older_shape_is_refilled_in_place_when_views_are_creat
 
 class HistoryOfANewShape(EntryHistoryView):
     shape = 99
+    reshape = View.reshape  # the default: drop the tables, build again from the log
 
 
 def test_a_view_of_an_older_shape_is_dropped_and_built_again_from_the_log(
