@@ -121,6 +121,8 @@ class ReferencesView(View):
             f"CREATE TABLE {citations} (source TEXT NOT NULL, entry_id TEXT NOT NULL, "
             "active INTEGER NOT NULL, PRIMARY KEY (source, entry_id))",
             f"CREATE INDEX ix_{citations}_entry_{token} ON {citations} (entry_id)",
+            # A source's count of active citing entries, read from the index alone.
+            f"CREATE INDEX ix_{citations}_count_{token} ON {citations} (source, active)",
             f"CREATE TABLE {links} (position BIGINT PRIMARY KEY, from_entry TEXT NOT NULL, "
             "relation TEXT NOT NULL, to_entry TEXT NOT NULL)",
             f"CREATE INDEX ix_{links}_from_{token} ON {links} (from_entry, position)",
