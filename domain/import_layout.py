@@ -84,9 +84,12 @@ def row_record(cells: Iterable[tuple[str, str]], *, default_type: str | None) ->
             record[name] = _texts(name, repeated.pop(name))
     citations = _citations(repeated)
     if citations:
-        if kind != "correction" or len(citations) > 1:
-            raise ValidationError("source", "one citation, in a correction only")
-        record["source"] = citations[0]
+        if kind not in ("correction", "citation") or len(citations) > 1:
+            raise ValidationError("source", "one citation, in a correction or a citation only")
+        if kind == "citation":  # its body is the citation itself: {id, source, quote?, …}
+            record.update(citations[0])
+        else:
+            record["source"] = citations[0]
     _reject_rest(repeated, kind)
     return record
 

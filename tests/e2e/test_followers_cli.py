@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from domain import TimelineApp, parse_store_url
-from projections import ReadModels, TimelineFilters
+from projections import VIEW_CLASSES, ReadModels, TimelineFilters
 from projections.database import open_database
 from scripts.soak import follower_pids
 from tests.builders import body, seed
@@ -48,7 +48,10 @@ def test_project_starts_a_killed_follower_again_and_the_views_catch_up(
         )
         read_models = ReadModels(app, open_database(config), in_process=False)
         try:
-            _until(lambda: len(follower_pids(project.pid)) >= 5, "the followers never started")
+            _until(
+                lambda: len(follower_pids(project.pid)) >= len(VIEW_CLASSES),
+                "the followers never started",
+            )
             _until(lambda: read_models.projector.position() == app.head_position(), "no catch-up")
             for child in follower_pids(project.pid):
                 os.kill(child, signal.SIGKILL)
@@ -93,7 +96,7 @@ def test_project_holds_at_most_three_connections_a_view(
     postgres: PostgresServer, tmp_path: Path
 ) -> None:
     """Each follower is one thread: one connection to read the log, one to write its
-    view, one to listen. The library's defaults kept five to the log alone, 40 in all."""
+    view, one to listen. The library's defaults kept five to the log alone: 40 for five views."""
     with postgres.database() as url:
         config = parse_store_url(url)
         app = TimelineApp(config.env())
@@ -107,7 +110,10 @@ def test_project_holds_at_most_three_connections_a_view(
         )
         read_models = ReadModels(app, open_database(config), in_process=False)
         try:
-            _until(lambda: len(follower_pids(project.pid)) >= 5, "the followers never started")
+            _until(
+                lambda: len(follower_pids(project.pid)) >= len(VIEW_CLASSES),
+                "the followers never started",
+            )
             for kind in ("meeting", "call", "statement"):
                 recorded = app.record_entry(body(kind), by="tests")
             read_models.wait_for(recorded.position, timeout=60)
@@ -126,10 +132,10 @@ def test_project_holds_at_most_three_connections_a_view(
                     ).fetchone()
                     assert row is not None
                     counts.append(int(row[0]))
-                    if counts[-1] <= 3 * 5:
+                    if counts[-1] <= 3 * len(VIEW_CLASSES):
                         break
                     time.sleep(0.2)
         finally:
             project.send_signal(signal.SIGINT)
             output, _ = project.communicate(timeout=60)
-    assert counts[-1] <= 3 * 5, (counts, output)
+    assert counts[-1] <= 3 * len(VIEW_CLASSES), (counts, output)
