@@ -33,7 +33,9 @@ ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        pattern=r"\S",
+        # Something besides spaces, and no control character (api.controls refuses
+        # them first, naming the header; the pattern says so in the document).
+        pattern=r"^[^\x00-\x08\x0a-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0a-\x1f\x7f]*$",
         max_length=255,
         description="Any text up to 255 characters, unique per command: a retry with the "
         "same key and body answers as the first time and stores nothing; the same key "

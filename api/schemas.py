@@ -122,7 +122,10 @@ def _whole(value: Any) -> Any:
     return value
 
 
-Count = Annotated[int, BeforeValidator(_whole), Field(ge=0, le=SAFE)]
+# The bounds come before the validator: after it, pydantic can only check them
+# itself, and the OpenAPI document would say `ge`/`le`, which JSON Schema does
+# not know, so clients (and schemathesis) would take 0 for a valid version.
+Count = Annotated[int, Field(ge=0, le=SAFE), BeforeValidator(_whole)]
 
 
 def _exact(value: Any) -> Any:
@@ -134,7 +137,7 @@ def _exact(value: Any) -> Any:
 
 
 Number = Annotated[int | float, BeforeValidator(_exact)]
-Version = Annotated[int, BeforeValidator(_whole), Field(ge=1, le=SAFE)]
+Version = Annotated[int, Field(ge=1, le=SAFE), BeforeValidator(_whole)]
 
 
 def _one_value_of(values: tuple[str, ...]) -> Any:
