@@ -51,6 +51,8 @@ class NotJson(HTTPException):
 
 
 MEDIA_TYPE = "application/json"
+# Python's reader stops at some thousand levels; a body of this API needs fewer than ten.
+TOO_DEEP = "the body nests arrays or objects too deep to read (a thousand levels or more)"
 API_PATH = "/api/"
 
 
@@ -66,6 +68,8 @@ def json_problem(body: bytes) -> str | None:
         return f"the body is not JSON: {error.msg} at line {error.lineno}, column {error.colno}"
     except ValueError as error:
         return f"the body is not JSON: {error}"
+    except RecursionError:
+        return TOO_DEEP
     return None
 
 
@@ -124,6 +128,9 @@ def _check(body: bytes) -> None:
         raise DuplicateKey(loc or ["body"]) from None
     except ValueError:
         raise NotJson(json_problem(body) or "the body is not JSON") from None
+    except RecursionError:
+        # FastAPI's own reading would meet it too, and answer a bare 400.
+        raise NotJson(TOO_DEEP) from None
 
 
 def _is_api_body(scope: Scope) -> bool:

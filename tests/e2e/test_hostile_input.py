@@ -9,7 +9,10 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.builders import body
 from tests.e2e.conftest import BASE, Api, fields_named, problem_of
+
+JSON = "application/json"
 
 
 @pytest.mark.parametrize(
@@ -145,3 +148,68 @@ def test_a_search_of_format_characters_alone_is_a_422_as_an_empty_one(api: Api) 
     response = api.get("/actors", q="\u200b\u200c")
 
     assert fields_named(problem_of(response, 422)) == [["q"]]
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Idempotency-Key", "a\x00b"),
+        ("Idempotency-Key", "a\x7fb"),
+        ("Authorization", "Bearer a\x00b"),
+        ("Authorization", "Bearer a\x7f"),
+    ],
+)
+def test_a_nul_or_del_in_a_header_of_a_write_is_a_422_naming_the_header(
+    seeded: Api, header: str, value: str
+) -> None:
+    head = seeded.head()
+
+    response = seeded.post("/entries", body("meeting"), headers={header: value})
+
+    assert fields_named(problem_of(response, 422)) == [[header]]
+    assert "DEL" in response.json()["errors"][0]["msg"]
+    assert seeded.head() == head
+
+
+@pytest.mark.parametrize(
+    ("url", "header", "value"),
+    [
+        ("/stream?limit=1&after=0", "Last-Event-ID", "1\x00"),
+        ("/stream?limit=1&after=0", "Last-Event-ID", "\x7f1"),
+        ("/timeline", "Min-Log-Position", "1\x00"),
+        ("/timeline", "Authorization", "Bearer \x00"),
+    ],
+)
+def test_a_nul_or_del_in_a_header_of_a_read_is_a_422_naming_the_header(
+    seeded: Api, url: str, header: str, value: str
+) -> None:
+    response = seeded.client.get(BASE + url, headers={header: value})
+
+    assert fields_named(problem_of(response, 422)) == [[header]]
+
+
+def test_a_tab_in_an_idempotency_key_is_text_not_refused(local_seeded: Api) -> None:
+    response = local_seeded.post("/entries", body("meeting"), key="batch\t7")
+
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        (b'{"name": "\xc3", "kind": "person"}', "not UTF-8 (byte 10)"),
+        (b'{"name": ' + b"[" * 5000 + b"]" * 5000 + b"}", "too deep"),
+        (b"[" * 100_000, "too deep"),
+    ],
+)
+def test_a_body_no_json_reader_takes_is_a_400_naming_the_body_and_why(
+    local_api: Api, content: bytes, why: str
+) -> None:
+    head = local_api.head()
+
+    response = local_api.post("/actors", content=content, headers={"Content-Type": JSON})
+
+    problem = problem_of(response, 400)
+    assert fields_named(problem) == [["body"]]
+    assert why in problem["errors"][0]["msg"]
+    assert local_api.head() == head
