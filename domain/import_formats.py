@@ -106,7 +106,11 @@ def _reject_constant(name: str) -> Any:
 
 
 def _read_json(path: Path) -> Iterator[Read]:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        yield 1, f"not UTF-8 text, the file is not read: {error}"
+        return
     position = _skip_space(text, 0)
     if text.startswith("{", position):
         yield from from_export(_read_json_export(text, position))
@@ -233,20 +237,30 @@ def export_origin(path: Path, fmt: str) -> tuple[int, str] | None:
 def _read_csv(path: Path) -> Iterator[Read]:
     with path.open(newline="", encoding="utf-8") as file:
         rows = csv.reader(file)
-        header = next(rows, None)
-        if header is None:
-            return
-        names = [name.strip() for name in header]
-        if EXPORT_CSV_MARK in names:
-            yield from from_export(_export_rows(rows, names))
-            return
-        default_type = None if "type" in names else "entry"
-        first = rows.line_num + 1
-        for cells in rows:
-            number, first = first, rows.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            yield number, _csv_record(names, cells, default_type)
+        first = 1
+        try:
+            header = next(rows, None)
+            if header is None:
+                return
+            names = [name.strip() for name in header]
+            if EXPORT_CSV_MARK in names:
+                first = 0  # the export's rows count their own lines
+                yield from from_export(_export_rows(rows, names))
+                return
+            default_type = None if "type" in names else "entry"
+            first = rows.line_num + 1
+            for cells in rows:
+                number, first = first, rows.line_num + 1
+                if not any(cell.strip() for cell in cells):
+                    continue
+                yield number, _csv_record(names, cells, default_type)
+        except (csv.Error, UnicodeDecodeError) as error:
+            # A cell over the csv module's limit (128 KiB), or bytes that are not
+            # UTF-8: past them the reader has no reliable next row.
+            yield (
+                first or rows.line_num,
+                (f"cannot be read as CSV, the rest of the file is not read: {error}"),
+            )
 
 
 def _export_rows(rows: Any, names: list[str]) -> Iterator[Read]:
