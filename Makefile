@@ -12,7 +12,8 @@ PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck unit bench install install-dev clean wrk chromium screenshots
+.PHONY: run test lint typecheck unit bench install install-dev clean wrk chromium screenshots \
+	schemathesis
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +76,12 @@ chromium:
 # PNGs of the timeline, an actor and an entry at desktop and phone widths, from the sample.
 screenshots: $(DEV) chromium
 	$(BIN)/python -m scripts.screenshots --out docs/screenshots
+
+# schemathesis from outside, over HTTP, against a served store with the sample
+# (docs/schemathesis.md); minutes, so not part of `make test`. STORE=postgresql://…
+# runs it on an empty PostgreSQL database instead of a fresh SQLite file.
+schemathesis: $(DEV)
+	BIN=$(BIN) tests/schemathesis.sh $(STORE)
 
 bench: $(RUNTIME) wrk
 	$(BIN)/policy-timeline bench
