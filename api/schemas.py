@@ -31,6 +31,7 @@ from domain.actors import ACTOR_KINDS
 from domain.details import KINDS, Detail, EntryKind, Record
 from domain.values import MAX_ITEMS, require_slug
 from projections import TimelineFilters
+from projections.views.actor_versions import EVENT_NAMES as ACTOR_EVENT_NAMES
 
 __all__ = [
     "DETAIL_MODELS",
@@ -40,6 +41,8 @@ __all__ = [
     "ActorOut",
     "ActorPage",
     "ActorSearchPage",
+    "ActorVersions",
+    "AliasIn",
     "CitationBody",
     "CorrectionIn",
     "EntryHistory",
@@ -49,7 +52,11 @@ __all__ = [
     "ExportQuery",
     "LinkIn",
     "LogEvent",
+    "MergeIn",
+    "RenameIn",
     "RetractionIn",
+    "RoleAssumedIn",
+    "RoleEndIn",
     "SourceIn",
     "SourceOut",
     "SourcePage",
@@ -694,3 +701,60 @@ class TopicCount(Open):
 class TopicsPage(Open):
     items: list[TopicCount]
     as_of: AsOf
+
+
+# Actor maintenance (contract v1.1) ------------------------------------------
+# Bodies of the writes on an existing actor and its versions. Kept together
+# here, apart from the models above, so that each block changes on its own.
+
+
+class RenameIn(Strict):
+    name: ShortText
+    reason: Text | None = None
+    expected_version: Version | None = None
+
+
+class AliasIn(Strict):
+    alias: ShortText
+    expected_version: Version | None = None
+
+
+class RoleAssumedIn(Strict):
+    title: ShortText
+    organization: Text | None = None
+    start: Edtf
+    end: Edtf | None = None
+    expected_version: Version | None = None
+
+
+class RoleEndIn(Strict):
+    title: ShortText
+    end: Edtf
+    expected_version: Version | None = None
+
+
+class MergeIn(Strict):
+    into: Annotated[Slug, Field(description="The id of the actor this one duplicates")]
+    reason: Text
+    expected_version: Version | None = None
+
+
+# The view's names of the events, as an enum in the schema.
+if TYPE_CHECKING:
+    ActorEvent = str
+else:
+    ActorEvent = _one_value_of(ACTOR_EVENT_NAMES)
+
+
+class ActorVersion(Open):
+    version: int
+    event: ActorEvent
+    recorded_at: str
+    by: str
+    reason: str | None
+    changes: dict[str, Any]
+    position: int
+
+
+class ActorVersions(Open):
+    items: list[ActorVersion]

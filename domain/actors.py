@@ -110,9 +110,20 @@ class Actor(Aggregate):
         idempotency_key: str | None
 
     class Renamed(Aggregate.Event):
+        """Version 2 added `reason` and `kept_alias`: the old name, kept as an alias
+        (None when an alias already held it). A version 1 rename kept no alias."""
+
+        class_version = 2
         name: str
         by: str
         idempotency_key: str | None
+        reason: str | None
+        kept_alias: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = None
+            state["kept_alias"] = None
 
     class AliasAdded(Aggregate.Event):
         alias: str
@@ -131,9 +142,17 @@ class Actor(Aggregate):
         idempotency_key: str | None
 
     class MergedInto(Aggregate.Event):
+        """Version 2 added `reason`."""
+
+        class_version = 2
         target: str
         by: str
         idempotency_key: str | None
+        reason: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = None
 
     def __init__(
         self,
@@ -166,12 +185,27 @@ class Actor(Aggregate):
             idempotency_key=idempotency_key,
         )
 
-    def rename(self, name: str, *, by: str, idempotency_key: str | None = None) -> None:
+    def rename(
+        self,
+        name: str,
+        *,
+        by: str,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Change the display name from now on; the old name stays as an alias."""
         self._require_not_merged()
         name = require_text(name, "name", limit=300)
+        reason = _optional_reason(reason)
         if name == self.name:
             raise ValidationError("name", "is already the actor's name")
-        self._renamed(name=name, by=by, idempotency_key=idempotency_key)
+        # The old name is kept unless an alias, or the new name, already holds it
+        # (a rename that only fixes case or accents).
+        held = {fold(a) for a in [name, *self.aliases]}
+        kept = None if fold(self.name) in held else self.name
+        self._renamed(
+            name=name, by=by, idempotency_key=idempotency_key, reason=reason, kept_alias=kept
+        )
 
     def add_alias(self, alias: str, *, by: str, idempotency_key: str | None = None) -> None:
         self._require_not_merged()
@@ -187,24 +221,41 @@ class Actor(Aggregate):
     def end_role(
         self, title: str, end: str, *, by: str, idempotency_key: str | None = None
     ) -> None:
+        """End an open role; raise Conflict when the actor holds no open role `title`."""
         self._require_not_merged()
-        if not any(r["title"] == title and "end" not in r for r in self.roles):
+        title = require_text(title, "title", limit=300)
+        ended = parse_edtf_date(end, "end")
+        open_roles = [r for r in self.roles if r["title"] == title and "end" not in r]
+        if not open_roles:
             held = ", ".join(r["title"] for r in self.roles if "end" not in r) or "none"
-            raise ValidationError(
-                "title", f"the actor holds no open role {title!r}; open roles: {held}"
-            )
-        ended = parse_edtf_date(end, "end").text
-        self._role_ended(title=title, end=ended, by=by, idempotency_key=idempotency_key)
+            raise Conflict(f"actor {self.slug!r} holds no open role {title!r}; open roles: {held}")
+        start = open_roles[0].get("start")
+        if start is not None and ended.end < parse_edtf_date(start, "start").start:
+            raise ValidationError("end", f"the role ends before it starts ({start})")
+        self._role_ended(title=title, end=ended.text, by=by, idempotency_key=idempotency_key)
 
-    def merge_into(self, target: Actor, *, by: str, idempotency_key: str | None = None) -> None:
+    def merge_into(
+        self,
+        target: Actor,
+        *,
+        by: str,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Mark this actor a duplicate of `target`; raise Conflict when either is
+        merged already or they are the same actor."""
         self._require_not_merged()
+        reason = _optional_reason(reason)
         if target.id == self.id:
-            raise ValidationError("into", "an actor cannot be merged into itself")
+            raise Conflict(f"actor {self.slug!r} cannot be merged into itself")
         if target.merged_into is not None:
-            raise ValidationError(
-                "into", f"{target.slug!r} was itself merged into {target.merged_into!r}"
+            raise Conflict(
+                f"actor {target.slug!r} was itself merged into {target.merged_into!r}; "
+                f"merge into {target.merged_into!r} instead"
             )
-        self._merged_into(target=target.slug, by=by, idempotency_key=idempotency_key)
+        self._merged_into(
+            target=target.slug, by=by, idempotency_key=idempotency_key, reason=reason
+        )
 
     def _require_not_merged(self) -> None:
         if self.merged_into is not None:
@@ -213,8 +264,17 @@ class Actor(Aggregate):
             )
 
     @event(Renamed)
-    def _renamed(self, name: str, by: str, idempotency_key: str | None) -> None:
+    def _renamed(
+        self,
+        name: str,
+        by: str,
+        idempotency_key: str | None,
+        reason: str | None,
+        kept_alias: str | None,
+    ) -> None:
         self.name = name
+        if kept_alias is not None:
+            self.aliases = [*self.aliases, kept_alias]
 
     @event(AliasAdded)
     def _alias_added(self, alias: str, by: str, idempotency_key: str | None) -> None:
@@ -235,5 +295,11 @@ class Actor(Aggregate):
         self.roles = roles
 
     @event(MergedInto)
-    def _merged_into(self, target: str, by: str, idempotency_key: str | None) -> None:
+    def _merged_into(
+        self, target: str, by: str, idempotency_key: str | None, reason: str | None
+    ) -> None:
         self.merged_into = target
+
+
+def _optional_reason(value: object) -> str | None:
+    return None if value is None else require_text(value, "reason")

@@ -125,17 +125,21 @@ class TimelineApp(Application[UUID]):
         name: str,
         *,
         by: str,
+        reason: str | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        """Change the actor's display name; the old one stays as an alias."""
         return self._change_actor(
             "rename_actor",
             slug,
-            {"name": name},
+            {"name": name, "reason": reason},
             expected_version,
             by,
             idempotency_key,
-            lambda actor: actor.rename(name, by=by, idempotency_key=idempotency_key),
+            lambda actor: actor.rename(
+                name, by=by, reason=reason, idempotency_key=idempotency_key
+            ),
         )
 
     def add_alias(
@@ -147,6 +151,7 @@ class TimelineApp(Application[UUID]):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        """Add another name the actor is known by."""
         return self._change_actor(
             "add_alias",
             slug,
@@ -166,6 +171,7 @@ class TimelineApp(Application[UUID]):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        """Record a role the actor took: `{title, organization?, start?, end?}`."""
         return self._change_actor(
             "assume_role",
             slug,
@@ -186,6 +192,7 @@ class TimelineApp(Application[UUID]):
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        """End an open role; raise Conflict when the actor holds none of that title."""
         return self._change_actor(
             "end_role",
             slug,
@@ -202,15 +209,28 @@ class TimelineApp(Application[UUID]):
         into: str,
         *,
         by: str,
+        reason: str | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
     ) -> CommandResult:
+        """Mark `slug` a duplicate of `into`: its entries read as `into`'s from now on.
+
+        Raise UnknownReference for an unregistered `into`, Conflict for a merge
+        into itself or into (or of) an actor merged already.
+        """
+
         def merge(actor: Actor) -> None:
             target = self._get(actor_uuid(into), Actor, lambda: _unregistered("into", Actor, into))
-            actor.merge_into(target, by=by, idempotency_key=idempotency_key)
+            actor.merge_into(target, by=by, reason=reason, idempotency_key=idempotency_key)
 
         return self._change_actor(
-            "merge_actor", slug, {"into": into}, expected_version, by, idempotency_key, merge
+            "merge_actor",
+            slug,
+            {"into": into, "reason": reason},
+            expected_version,
+            by,
+            idempotency_key,
+            merge,
         )
 
     def get_actor(self, slug: str, version: int | None = None) -> Actor:

@@ -23,6 +23,7 @@ from domain import TimelineApp
 from projections.audit.ledger import LedgerView
 from projections.database import Cursor, Database
 from projections.listening import POLL_SECONDS, TrackingListener
+from projections.views.actor_versions import ActorVersionsView
 from projections.views.actors import ActorDirectoryView
 from projections.views.changes import Change, read_changes
 from projections.views.coactors import CoActorView
@@ -39,6 +40,7 @@ VIEW_CLASSES: tuple[type[View], ...] = (
     TimelineView,
     EntryHistoryView,
     ActorDirectoryView,
+    ActorVersionsView,
     CoActorView,
     ReferencesView,
     LedgerView,

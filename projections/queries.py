@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from domain import ENTRY_CLASSES, ActorNotFound, EntryNotFound, ValidationError, parse_edtf_date
-from domain.values import search_fold, search_key
+from domain.values import actor_uuid, search_fold, search_key
 from projections.database import Cursor, Database
 from projections.page_cache import PageCache
 from projections.views.entries import search_words
@@ -192,8 +192,15 @@ class Queries:
         if filters.topic:
             facets.append(f"t:{filters.topic}")
         lead = facets[0] if facets else "*"
-        where = ["i.facet = ?", "i.valid_from <= ?", "i.valid_to > ?"]
-        params: list[Any] = [lead, position, position]
+        group = self._merged_group(c, filters.actor, position) if filters.actor else []
+        if len(group) > 1:
+            # The actor and its duplicates merged by `position`: an entry naming
+            # two of them is found once, by the first of its facets among them.
+            lead_clause, params = self._group_clause(index, group)
+        else:
+            lead_clause, params = "i.facet = ?", [lead]
+        where = [lead_clause, "i.valid_from <= ?", "i.valid_to > ?"]
+        params += [position, position]
         if not filters.include_retracted:
             where.append("i.status = 'active'")
         if filters.kind:
@@ -340,24 +347,110 @@ class Queries:
             return [bytes(row[0]) for row in c.fetchall()]
 
     def actor(self, slug: str, co_actors: int = 10) -> dict[str, Any]:
-        """The actor now, its count of active entries and its most frequent co-actors."""
+        """The actor now, its count of active entries and its most frequent co-actors,
+        its merged duplicates' taken in and co-actors counted as the actors they merged into."""
         with self.db.read() as c:
             actor = self._actor_body(c, slug)
+            head = self._head(c)
+            group = self._merged_group(c, slug, head)
+            if len(group) > 1:
+                clause, params = self._group_clause(self._t("timeline_index"), group)
+            else:
+                clause, params = "i.facet = ?", [f"a:{slug}"]
             c.execute(
-                f"SELECT COUNT(*) FROM {self._t('timeline_index')} "
-                "WHERE facet = ? AND valid_to = ? AND status = 'active'",
-                (f"a:{slug}", FOREVER),
+                f"SELECT COUNT(*) FROM {self._t('timeline_index')} i "
+                f"WHERE {clause} AND i.valid_to = ? AND i.status = 'active'",
+                (*params, FOREVER),
             )
             count = c.fetchone()
-            c.execute(
-                f"SELECT other, entries FROM {self._t('co_actors')} WHERE actor = ? "
-                "ORDER BY entries DESC, other LIMIT ?",
-                (slug, co_actors),
-            )
-            others = c.fetchall()
+            others = self._co_actors(c, slug, group, head, co_actors) if co_actors else []
         actor["entries"] = 0 if count is None else int(count[0])
         actor["co_actors"] = [{"actor": str(a), "entries": int(n)} for a, n in others]
         return actor
+
+    def _co_actors(
+        self, c: Cursor, slug: str, group: list[str], head: int, limit: int
+    ) -> list[tuple[str, int]]:
+        """The actors most often named with `slug`: from the co-actor counts when no
+        merge touches them, else counted from the timeline's current versions."""
+        pairs, merges = self._t("co_actors"), self._t("actor_merges")
+        if len(group) == 1:
+            c.execute(
+                f"SELECT 1 FROM {pairs} p JOIN {merges} m ON m.slug = p.other "
+                "WHERE p.actor = ? AND m.position <= ? LIMIT 1",
+                (slug, head),
+            )
+            if c.fetchone() is None:
+                c.execute(
+                    f"SELECT other, entries FROM {pairs} WHERE actor = ? "
+                    "ORDER BY entries DESC, other LIMIT ?",
+                    (slug, limit),
+                )
+                return [(str(a), int(n)) for a, n in c.fetchall()]
+        index = self._t("timeline_index")
+        marks = ", ".join("?" * len(group))
+        c.execute(
+            f"SELECT i.entry_id, j.facet FROM {index} i JOIN {index} j "
+            "ON j.entry_id = i.entry_id AND j.version = i.version "
+            f"WHERE i.facet IN ({marks}) AND i.valid_to = ? AND i.status = 'active' "
+            "AND j.facet LIKE 'a:%'",
+            (*(f"a:{member}" for member in group), FOREVER),
+        )
+        named: dict[str, set[str]] = {}
+        for entry, facet in c.fetchall():
+            named.setdefault(str(entry), set()).add(str(facet)[2:])
+        c.execute(f"SELECT slug, survivor FROM {merges} WHERE position <= ?", (head,))
+        survivor_of = {str(dup): str(into) for dup, into in c.fetchall()}
+        members = set(group)
+        counts: dict[str, int] = {}
+        for actors in named.values():
+            for other in {_survivor(a, survivor_of) for a in actors - members} - {slug}:
+                counts[other] = counts.get(other, 0) + 1
+        ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+        return ranked[:limit]
+
+    def actor_versions(self, slug: str) -> list[bytes]:
+        """Every event on the actor, oldest first; raise ActorNotFound."""
+        with self.db.read() as c:
+            c.execute(
+                f"SELECT item FROM {self._t('actor_versions')} WHERE actor_id = ? "
+                "ORDER BY version",
+                (str(actor_uuid(slug)),),
+            )
+            rows = c.fetchall()
+        if not rows:
+            raise ActorNotFound(slug)
+        return [bytes(row[0]) for row in rows]
+
+    def _merged_group(self, c: Cursor, slug: str | None, position: int) -> list[str]:
+        """`slug` and every actor merged into it, directly or through another, by
+        `position`; sorted, so a query names them in one order."""
+        if slug is None:
+            return []
+        merges = self._t("actor_merges")
+        group, frontier = {slug}, [slug]
+        while frontier:
+            marks = ", ".join("?" * len(frontier))
+            c.execute(
+                f"SELECT slug FROM {merges} WHERE survivor IN ({marks}) AND position <= ?",
+                (*frontier, position),
+            )
+            frontier = [str(row[0]) for row in c.fetchall() if row[0] not in group]
+            group.update(frontier)
+        return sorted(group)
+
+    @staticmethod
+    def _group_clause(index: str, group: list[str]) -> tuple[str, list[Any]]:
+        """A WHERE clause for the rows of `index` an entry version is found by under
+        any actor of `group`, one row per version: the one of the lowest facet."""
+        facets = [f"a:{member}" for member in group]
+        marks = ", ".join("?" * len(facets))
+        clause = (
+            f"i.facet IN ({marks}) AND NOT EXISTS (SELECT 1 FROM {index} k "
+            "WHERE k.entry_id = i.entry_id AND k.version = i.version "
+            f"AND k.facet IN ({marks}) AND k.facet < i.facet)"
+        )
+        return clause, [*facets, *facets]
 
     def _actor_body(self, c: Cursor, slug: str) -> dict[str, Any]:
         c.execute(f"SELECT body FROM {self._t('actor_directory')} WHERE slug = ?", (slug,))
@@ -445,9 +538,12 @@ class Queries:
             return self._position(c, as_of)
 
     def _head(self, c: Cursor) -> int:
-        c.execute(f"SELECT position FROM {TRACKING_TABLE} WHERE view = ?", (self._t("timeline"),))
-        row = c.fetchone()
-        return 0 if row is None else int(row[0])
+        """The position both views the queries read by position have reached: the
+        timeline, and the actor versions, which say which actors were merged by then."""
+        views = (self._t("timeline"), self._t("actor_versions"))
+        c.execute(f"SELECT view, position FROM {TRACKING_TABLE} WHERE view IN (?, ?)", views)
+        reached = {str(view): int(position) for view, position in c.fetchall()}
+        return min(reached.get(view, 0) for view in views)
 
     def _position(self, c: Cursor, as_of: str | int | None) -> int:
         """The position an answer reflects: `as_of` when given, never past the views' head."""
@@ -484,6 +580,13 @@ class Queries:
 
     def _t(self, table: str) -> str:
         return table + self.suffix
+
+
+def _survivor(slug: str, survivor_of: dict[str, str]) -> str:
+    """The actor `slug` reads as after its merges: the end of its chain."""
+    while slug in survivor_of:
+        slug = survivor_of[slug]
+    return slug
 
 
 def _with_role(body: bytes | memoryview, role: str | None) -> bytes:

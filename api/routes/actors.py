@@ -1,7 +1,9 @@
-"""Actors: register, search (accent- and case-blind), read, and their history."""
+"""Actors: register, search (accent- and case-blind), read, their history and versions,
+and keep them up to date: renames, aliases, roles, merges of duplicates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -12,8 +14,20 @@ from api.auth import WriterDep
 from api.deps import AsOfQuery, IdempotencyKey, TimelineDep
 from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer, page_body
-from api.schemas import ActorHistoryPage, ActorIn, ActorOut, ActorPage, ActorSearchPage
-from domain import Actor
+from api.schemas import (
+    ActorHistoryPage,
+    ActorIn,
+    ActorOut,
+    ActorPage,
+    ActorSearchPage,
+    ActorVersions,
+    AliasIn,
+    MergeIn,
+    RenameIn,
+    RoleAssumedIn,
+    RoleEndIn,
+)
+from domain import Actor, CommandResult, TimelineApp
 from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/actors", tags=["actors"])
@@ -114,6 +128,171 @@ def actor_history(
         actor_id, as_of=as_of, order=order, limit=limit, cursor=cursor
     )
     return answer(page_body(page), page.as_of.position)
+
+
+@router.get(
+    "/{actor_id}/versions",
+    openapi_extra=READ,
+    response_class=JSONBytes,
+    responses={200: {"model": ActorVersions, "description": "Every event, oldest first"}},
+    summary="Every version of an actor",
+)
+def actor_versions(actor_id: str, read_models: ReadModelsForRead) -> Response:
+    """Every event on the actor: who did what, when, why, what changed, its log position."""
+    queries = read_models.queries
+    position = queries.position()
+    items = queries.actor_versions(actor_id)
+    return answer(b'{"items":[' + b",".join(items) + b"]}", position)
+
+
+# Keeping an actor up to date ----------------------------------------------
+
+CHANGED: dict[int | str, dict[str, Any]] = {
+    200: {"model": ActorOut, "description": "The actor as it stands after the command"}
+}
+
+
+@router.post(
+    "/{actor_id}/renames",
+    response_class=JSONBytes,
+    responses=CHANGED,
+    summary="Rename an actor",
+)
+def rename_actor(
+    actor_id: str,
+    body: RenameIn,
+    app: TimelineDep,
+    by: WriterDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """The display name changes from now on; the old name stays as an alias."""
+    return _changed(
+        app,
+        lambda: app.rename_actor(
+            actor_id,
+            body.name,
+            reason=body.reason,
+            expected_version=body.expected_version,
+            by=by,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+@router.post(
+    "/{actor_id}/aliases",
+    response_class=JSONBytes,
+    responses=CHANGED,
+    summary="Add an alias",
+)
+def add_alias(
+    actor_id: str,
+    body: AliasIn,
+    app: TimelineDep,
+    by: WriterDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Another name the actor is known by, found by search from now on."""
+    return _changed(
+        app,
+        lambda: app.add_alias(
+            actor_id,
+            body.alias,
+            expected_version=body.expected_version,
+            by=by,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+@router.post(
+    "/{actor_id}/roles",
+    response_class=JSONBytes,
+    responses=CHANGED,
+    summary="Record a role assumed",
+)
+def assume_role(
+    actor_id: str,
+    body: RoleAssumedIn,
+    app: TimelineDep,
+    by: WriterDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A role the actor took, from `start` (and until `end`, when known): EDTF dates."""
+    role = body.model_dump(exclude_none=True, exclude={"expected_version"})
+    return _changed(
+        app,
+        lambda: app.assume_role(
+            actor_id,
+            role,
+            expected_version=body.expected_version,
+            by=by,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+@router.post(
+    "/{actor_id}/role-ends",
+    response_class=JSONBytes,
+    responses=CHANGED,
+    summary="End a role",
+)
+def end_role(
+    actor_id: str,
+    body: RoleEndIn,
+    app: TimelineDep,
+    by: WriterDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """The open role `title` was held until `end`; 409 when the actor holds no such role."""
+    return _changed(
+        app,
+        lambda: app.end_role(
+            actor_id,
+            body.title,
+            body.end,
+            expected_version=body.expected_version,
+            by=by,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+@router.post(
+    "/{actor_id}/merges",
+    response_class=JSONBytes,
+    responses=CHANGED,
+    summary="Merge a duplicate into another actor",
+)
+def merge_actor(
+    actor_id: str,
+    body: MergeIn,
+    app: TimelineDep,
+    by: WriterDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """The actor is a duplicate of `into`: from now on its entries read as `into`'s,
+    and it answers with `merged_into`. 409 for a merge into itself or into (or of) an
+    actor merged already."""
+    return _changed(
+        app,
+        lambda: app.merge_actor(
+            actor_id,
+            body.into,
+            reason=body.reason,
+            expected_version=body.expected_version,
+            by=by,
+            idempotency_key=idempotency_key,
+        ),
+    )
+
+
+def _changed(app: TimelineApp, command: Callable[[], CommandResult]) -> Response:
+    """The actor at the version the command made: a retry answers with the same bytes."""
+    result = command()
+    actor = app.get_actor(result.id, version=result.version)
+    return answer(actor_body(actor, result.position), result.position)
 
 
 def actor_body(actor: Actor, position: int) -> dict[str, Any]:

@@ -80,6 +80,12 @@ def _changed(sets: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -
     return handle
 
 
+def _renamed(body: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    kept = state["kept_alias"]
+    aliases = body["aliases"] if kept is None else [*body["aliases"], kept]
+    return {"name": state["name"], "aliases": aliases}
+
+
 def _role_ended(body: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
     return {
         "roles": [
@@ -95,7 +101,7 @@ HANDLERS = Handlers[_Bodies](
     "actors",
     {
         Actor.Registered: _registered,
-        Actor.Renamed: _changed(lambda body, state: {"name": state["name"]}),
+        Actor.Renamed: _changed(_renamed),
         Actor.AliasAdded: _changed(
             lambda body, state: {"aliases": [*body["aliases"], state["alias"]]}
         ),

@@ -58,11 +58,16 @@ EVENT_CLASSES: dict[str, type[DomainEvent]] = {
 """Each event class the log may hold, by the topic it is stored under."""
 
 # The fields each class's stored state has: all but the two the log keeps in
-# columns of their own. (Were a class given a `class_version`, an older
-# version's state would lack the fields its upcaster adds; none has one yet.)
+# columns of their own. An older `class_version`'s state is upcast first, as
+# the library's mapper does, so it has them too.
 _STORED_FIELDS: dict[str, frozenset[str]] = {
     topic: frozenset(f.name for f in fields(cls)) - {"originator_id", "originator_version"}
     for topic, cls in EVENT_CLASSES.items()
+}
+_CLASS_VERSIONS: dict[str, tuple[type[DomainEvent], int]] = {
+    topic: (cls, version)
+    for topic, cls in EVENT_CLASSES.items()
+    if (version := getattr(cls, "class_version", 1)) > 1
 }
 _ENTRY_EVENTS = frozenset(t for t, cls in EVENT_CLASSES.items() if issubclass(cls, Entry.Event))
 _ACTOR_EVENTS = frozenset(t for t, cls in EVENT_CLASSES.items() if issubclass(cls, Actor.Event))
@@ -172,6 +177,8 @@ def _decoded(n: Notification) -> Change:
         raise UnreadableEvent(n.id, f"its state is not JSON: {error}") from None
     if type(state) is not dict:
         raise UnreadableEvent(n.id, f"its state is JSON {type(state).__name__}, not an object")
+    if n.topic in _CLASS_VERSIONS:
+        _upcast(n.id, n.topic, state)
     # A topic the domain has no class for still decodes: the ledger takes every
     # event whole, and a view asking for its class gets UnreadableEvent then.
     expected = _STORED_FIELDS.get(n.topic)
@@ -183,6 +190,18 @@ def _decoded(n: Notification) -> Change:
     except (KeyError, TypeError):
         raise UnreadableEvent(n.id, "its timestamp is not a recorded time") from None
     return Change(n.id, str(n.originator_id), n.originator_version, n.topic, state, n.state)
+
+
+def _upcast(position: int, topic: str, state: dict[str, Any]) -> None:
+    """Bring a state stored by an older `class_version` up to the current one, with
+    the class's own upcasters: the views read events as the domain would."""
+    cls, current = _CLASS_VERSIONS[topic]
+    stored = state.get("class_version", 1)
+    if type(stored) is not int or not 1 <= stored <= current:
+        raise UnreadableEvent(position, f"its class_version {stored!r} is not 1 to {current}")
+    while stored < current:
+        getattr(cls, f"upcast_v{stored}_v{stored + 1}")(state)
+        stored += 1
 
 
 def timestamp(state: dict[str, Any]) -> str:

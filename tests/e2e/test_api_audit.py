@@ -93,7 +93,14 @@ def test_a_replay_rebuilds_every_view_and_finds_them_equal(
     assert report["ok"] is True
     assert report["position"] == seeded.head()
     names = {view["name"] for view in report["views"]}
-    assert names == {"timeline", "entry_history", "actors", "co_actors", "references"}
+    assert names == {
+        "timeline",
+        "entry_history",
+        "actors",
+        "actor_versions",
+        "co_actors",
+        "references",
+    }
     for view in report["views"]:
         assert view["equal"] is True
         assert view["live"] == view["rebuilt"]

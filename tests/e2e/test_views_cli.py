@@ -38,7 +38,14 @@ def test_replay_rebuilds_every_view_and_finds_it_equal_to_the_live_one(tmp_path:
     )
     assert done.returncode == 0, done.stderr
     assert f"replayed {head} events into 5 views" in done.stdout
-    for view in ("timeline", "entry_history", "actors", "co_actors", "references"):
+    for view in (
+        "timeline",
+        "entry_history",
+        "actors",
+        "actor_versions",
+        "co_actors",
+        "references",
+    ):
         assert f"{view}: rebuilt view same as the live one" in done.stdout
     app = TimelineApp(env)
     read_models = ReadModels(app, open_database(config))

@@ -222,6 +222,7 @@ def test_a_replay_rebuilds_the_other_views_but_never_the_ledger(
         "timeline",
         "entry_history",
         "actors",
+        "actor_versions",
         "co_actors",
         "references",
     )

@@ -153,6 +153,7 @@ def test_a_rebuild_swaps_in_equal_views_that_answer_the_same_and_keep_following(
             "timeline",
             "entry_history",
             "actors",
+            "actor_versions",
             "co_actors",
             "references",
         }

@@ -191,7 +191,8 @@ def test_an_actor_changes_only_by_new_events(seeded: TimelineApp) -> None:
     seeded.merge_actor("a-mayorkas", slug, by="editor")
     actor = seeded.get_actor(slug)
     assert actor.name == "Alejandro N. Mayorkas"
-    assert actor.aliases == ["Mayorkas", "DHS Secretary"]
+    # The old name stays as an alias.
+    assert actor.aliases == ["Mayorkas", "Alejandro Mayorkas", "DHS Secretary"]
     assert actor.roles == [
         {"title": "Secretary of Homeland Security", "start": "2021-02-02", "end": "2025-01-20"}
     ]
