@@ -1,5 +1,5 @@
 """Importing a file of records: actors, sources, entries, corrections, retractions, links,
-citations.
+citations, and changes to actors (`domain.actor_records`).
 
 The work has two stages. *Prepare* reads the records, checks their type and
 key, and validates and encodes every entry; it needs no store, so on a large
@@ -35,6 +35,7 @@ from typing import IO, Any, NamedTuple, cast
 
 import orjson
 
+from domain.actor_records import ACTOR_RECORD_TYPES, apply_actor_record
 from domain.actors import parse_actor
 from domain.application import TimelineApp
 from domain.bulk import BulkEntryWriter, PreparedEntry, prepare_entry, reused_key
@@ -66,7 +67,16 @@ __all__ = [
 CANONICAL_UUID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
-TYPES = ("actor", "source", "entry", "correction", "retraction", "link", "citation")
+TYPES = (
+    "actor",
+    "source",
+    "entry",
+    "correction",
+    "retraction",
+    "link",
+    "citation",
+    *ACTOR_RECORD_TYPES,
+)
 BATCH_SIZE = 1000
 # Below this size a worker process costs more to start than it saves.
 PARALLEL_FROM_BYTES = 2_000_000
@@ -224,6 +234,9 @@ class Importer:
 
     def _run(self, item: Command) -> None:
         app, by, key, body = self.app, self.by, item.key, item.body
+        if item.type in ACTOR_RECORD_TYPES:
+            apply_actor_record(app, item.type, body, by=by, idempotency_key=key)
+            return
         if item.type == "actor":
             app.register_actor(body, by=by, idempotency_key=key)
         elif item.type == "source":

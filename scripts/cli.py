@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from domain import DEFAULT_URL, StoreURLError
 from scripts import (
+    actors,
     bench,
     entries,
     export,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_parser(commands)
     keys.add_parser(commands)
     witness.add_parser(commands)
+    actors.add_parser(commands)
     _accept_db_after(commands)
     return parser
 
