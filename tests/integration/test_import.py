@@ -130,7 +130,7 @@ def test_each_kind_of_bad_record_is_reported_with_its_line_and_stores_nothing_of
     assert problems[0].startswith("line 8: not valid JSON")
     assert problems[1:] == [
         "line 9: type: expected one of: actor, source, entry, correction, retraction, link, "
-        "citation",
+        "citation, rename, alias, role, role_end, merge",
         "line 10: title: expected non-empty text",
         "line 11: actors.0.actor: no actor 'nobody' is registered; register it first",
         "line 13: key: 'good' was already used for different content",
