@@ -393,8 +393,8 @@ class Queries:
             f"SELECT i.entry_id, j.facet FROM {index} i JOIN {index} j "
             "ON j.entry_id = i.entry_id AND j.version = i.version "
             f"WHERE i.facet IN ({marks}) AND i.valid_to = ? AND i.status = 'active' "
-            "AND j.facet LIKE 'a:%'",
-            (*(f"a:{member}" for member in group), FOREVER),
+            "AND j.facet LIKE ?",
+            (*(f"a:{member}" for member in group), FOREVER, "a:%"),
         )
         named: dict[str, set[str]] = {}
         for entry, facet in c.fetchall():
