@@ -192,15 +192,8 @@ class Queries:
         if filters.topic:
             facets.append(f"t:{filters.topic}")
         lead = facets[0] if facets else "*"
-        group = self._merged_group(c, filters.actor, position) if filters.actor else []
-        if len(group) > 1:
-            # The actor and its duplicates merged by `position`: an entry naming
-            # two of them is found once, by the first of its facets among them.
-            lead_clause, params = self._group_clause(index, group)
-        else:
-            lead_clause, params = "i.facet = ?", [lead]
-        where = [lead_clause, "i.valid_from <= ?", "i.valid_to > ?"]
-        params += [position, position]
+        where = ["i.valid_from <= ?", "i.valid_to > ?"]
+        params: list[Any] = [position, position]
         if not filters.include_retracted:
             where.append("i.status = 'active'")
         if filters.kind:
@@ -235,16 +228,43 @@ class Queries:
             )
             params.extend(after)
         direction = " DESC" if descending else ""
-        sql = (
-            f"SELECT e.body, i.role, i.occurred_start, i.span, i.first_position "
-            f"FROM {index} i JOIN {entries} e "
-            "ON e.entry_id = i.entry_id AND e.version = i.version "
-            f"WHERE {' AND '.join(where)} "
-            f"ORDER BY i.occurred_start{direction}, i.span{direction}, "
-            f"i.first_position{direction} LIMIT ?"
-        )
-        params.append(limit)
-        return sql, params
+
+        def order(table: str) -> str:
+            return (
+                f"ORDER BY {table}.occurred_start{direction}, {table}.span{direction}, "
+                f"{table}.first_position{direction} LIMIT ?"
+            )
+
+        def branch(lead_clause: str, lead_params: list[Any]) -> tuple[str, list[Any]]:
+            sql = (
+                f"SELECT e.body, i.role, i.occurred_start, i.span, i.first_position "
+                f"FROM {index} i JOIN {entries} e "
+                "ON e.entry_id = i.entry_id AND e.version = i.version "
+                f"WHERE {' AND '.join([lead_clause, *where])} " + order("i")
+            )
+            return sql, [*lead_params, *params, limit]
+
+        group = self._merged_group(c, filters.actor, position) if filters.actor else []
+        if len(group) <= 1:
+            return branch("i.facet = ?", [lead])
+        # The actor and its duplicates merged by `position`: a page from each one's
+        # ordered index, merged. An entry naming two of them is taken from the
+        # lowest of their facets only, so it is found once.
+        parts, merged_params = [], []
+        actor_facets = [f"a:{member}" for member in group]
+        for n, facet in enumerate(actor_facets):
+            lead_clause = "i.facet = ?"
+            if n:
+                lower = ", ".join("?" * n)
+                lead_clause += (
+                    f" AND NOT EXISTS (SELECT 1 FROM {index} k WHERE k.entry_id = i.entry_id "
+                    f"AND k.version = i.version AND k.facet IN ({lower}))"
+                )
+            sql, part_params = branch(lead_clause, [facet, *actor_facets[:n]])
+            parts.append(f"SELECT * FROM ({sql}) b{n}")
+            merged_params += part_params
+        union = " UNION ALL ".join(parts)
+        return f"SELECT * FROM ({union}) u " + order("u"), [*merged_params, limit]
 
     def _widest(self, c: Cursor) -> int:
         c.execute(f"SELECT span FROM {self._t('timeline_widest')}")
