@@ -391,8 +391,8 @@ class Queries:
     def _co_actors(
         self, c: Cursor, slug: str, group: list[str], head: int, limit: int
     ) -> list[tuple[str, int]]:
-        """The actors most often named with `slug`: from the co-actor counts when no
-        merge touches them, else counted from the timeline's current versions."""
+        """The actors most often named with `slug` (and with what was merged into it,
+        `group`), each co-actor counted as the actor it was merged into by `head`."""
         pairs, merges = self._t("co_actors"), self._t("actor_merges")
         if len(group) == 1:
             c.execute(
@@ -400,34 +400,86 @@ class Queries:
                 "WHERE p.actor = ? AND m.position <= ? LIMIT 1",
                 (slug, head),
             )
-            if c.fetchone() is None:
+            if c.fetchone() is None:  # no merge touches them: the pair counts are the answer
                 c.execute(
                     f"SELECT other, entries FROM {pairs} WHERE actor = ? "
                     "ORDER BY entries DESC, other LIMIT ?",
                     (slug, limit),
                 )
                 return [(str(a), int(n)) for a, n in c.fetchall()]
+        survivor_of = self._survivors(c, head)
+        # Entries naming `slug`, from its pair counts; then those naming only
+        # its duplicates, from their rows (a duplicate's are few).
+        c.execute(f"SELECT other, entries FROM {pairs} WHERE actor = ?", (slug,))
+        members: dict[str, list[tuple[str, int]]] = {}
+        for other, n in c.fetchall():
+            if other not in group:
+                found = members.setdefault(_survivor(str(other), survivor_of), [])
+                found.append((str(other), int(n)))
+        counts = {
+            other: found[0][1] if len(found) == 1 else self._entries_with(c, slug, found)
+            for other, found in members.items()
+        }
+        if len(group) > 1:
+            for other, n in self._named_only_with_duplicates(c, slug, group, survivor_of):
+                counts[other] = counts.get(other, 0) + n
+        counts.pop(slug, None)
+        ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
+        return ranked[:limit]
+
+    def _entries_with(self, c: Cursor, slug: str, others: list[tuple[str, int]]) -> int:
+        """How many active entries name `slug` and any of `others`, now, given the
+        pair count of each: those naming the most-named one, plus those naming
+        another and not it, found from the others' rows (a duplicate's are few)."""
         index = self._t("timeline_index")
-        marks = ", ".join("?" * len(group))
+        ordered = sorted(others, key=lambda pair: -pair[1])
+        (most, count), rest = ordered[0], [member for member, _ in ordered[1:]]
+        c.execute(
+            f"SELECT COUNT(DISTINCT i.entry_id) FROM {index} i "
+            f"WHERE i.facet IN ({', '.join('?' * len(rest))}) AND i.valid_to = ? "
+            "AND i.status = 'active' "
+            f"AND EXISTS (SELECT 1 FROM {index} j WHERE j.entry_id = i.entry_id "
+            "AND j.version = i.version AND j.facet = ?) "
+            f"AND NOT EXISTS (SELECT 1 FROM {index} k WHERE k.entry_id = i.entry_id "
+            "AND k.version = i.version AND k.facet = ?)",
+            (*(f"a:{member}" for member in rest), FOREVER, f"a:{slug}", f"a:{most}"),
+        )
+        row = c.fetchone()
+        return count + (0 if row is None else int(row[0]))
+
+    def _named_only_with_duplicates(
+        self, c: Cursor, slug: str, group: list[str], survivor_of: dict[str, str]
+    ) -> list[tuple[str, int]]:
+        """Co-actors in the active entries that name a duplicate merged into `slug`
+        but not `slug` itself, each counted once an entry as the actor it reads as."""
+        index = self._t("timeline_index")
+        duplicates = [member for member in group if member != slug]
         c.execute(
             f"SELECT i.entry_id, j.facet FROM {index} i JOIN {index} j "
             "ON j.entry_id = i.entry_id AND j.version = i.version "
-            f"WHERE i.facet IN ({marks}) AND i.valid_to = ? AND i.status = 'active' "
-            "AND j.facet LIKE ?",
-            (*(f"a:{member}" for member in group), FOREVER, "a:%"),
+            f"WHERE i.facet IN ({', '.join('?' * len(duplicates))}) AND i.valid_to = ? "
+            "AND i.status = 'active' AND j.facet LIKE ? "
+            f"AND NOT EXISTS (SELECT 1 FROM {index} k WHERE k.entry_id = i.entry_id "
+            "AND k.version = i.version AND k.facet = ?)",
+            (*(f"a:{member}" for member in duplicates), FOREVER, "a:%", f"a:{slug}"),
         )
         named: dict[str, set[str]] = {}
         for entry, facet in c.fetchall():
             named.setdefault(str(entry), set()).add(str(facet)[2:])
-        c.execute(f"SELECT slug, survivor FROM {merges} WHERE position <= ?", (head,))
-        survivor_of = {str(dup): str(into) for dup, into in c.fetchall()}
-        members = set(group)
         counts: dict[str, int] = {}
+        members = set(group)
         for actors in named.values():
-            for other in {_survivor(a, survivor_of) for a in actors - members} - {slug}:
+            for other in {_survivor(a, survivor_of) for a in actors - members}:
                 counts[other] = counts.get(other, 0) + 1
-        ranked = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-        return ranked[:limit]
+        return list(counts.items())
+
+    def _survivors(self, c: Cursor, position: int) -> dict[str, str]:
+        """Each actor merged by `position`, and the actor it was merged into."""
+        c.execute(
+            f"SELECT slug, survivor FROM {self._t('actor_merges')} WHERE position <= ?",
+            (position,),
+        )
+        return {str(dup): str(into) for dup, into in c.fetchall()}
 
     def actor_versions(self, slug: str) -> list[bytes]:
         """Every event on the actor, oldest first; raise ActorNotFound."""
