@@ -66,21 +66,26 @@ def parse_actor(body: Mapping[str, Any]) -> ActorFields:
 
 
 def parse_role(value: object, field: str) -> RoleHeld:
-    data = require_mapping(value, field)
+    data = require_mapping(value, field or "body")
     reject_unknown(data, ("title", "organization", "start", "end"), field)
-    role: RoleHeld = {"title": require_text(data.get("title"), f"{field}.title", limit=300)}
-    organization = optional_text(data.get("organization"), f"{field}.organization")
+    role: RoleHeld = {"title": require_text(data.get("title"), _at(field, "title"), limit=300)}
+    organization = optional_text(data.get("organization"), _at(field, "organization"))
     if organization is not None:
         role["organization"] = organization
-    start = _optional_date(data.get("start"), f"{field}.start")
-    end = _optional_date(data.get("end"), f"{field}.end")
+    start = _optional_date(data.get("start"), _at(field, "start"))
+    end = _optional_date(data.get("end"), _at(field, "end"))
     if start is not None:
         role["start"] = start.text
     if end is not None:
         role["end"] = end.text
     if start is not None and end is not None and end.end < start.start:
-        raise ValidationError(f"{field}.end", "the role ends before it starts")
+        raise ValidationError(_at(field, "end"), "the role ends before it starts")
     return role
+
+
+def _at(field: str, name: str) -> str:
+    """`name` inside `field`: `roles.0.end`, or `end` where the role is the whole body."""
+    return f"{field}.{name}" if field else name
 
 
 def _optional_date(value: object, field: str) -> EdtfDate | None:
@@ -216,7 +221,8 @@ class Actor(Aggregate):
 
     def assume_role(self, role: object, *, by: str, idempotency_key: str | None = None) -> None:
         self._require_not_merged()
-        self._role_assumed(role=parse_role(role, "role"), by=by, idempotency_key=idempotency_key)
+        # The role is the whole body of the route and of the import record.
+        self._role_assumed(role=parse_role(role, ""), by=by, idempotency_key=idempotency_key)
 
     def end_role(
         self, title: str, end: str, *, by: str, idempotency_key: str | None = None

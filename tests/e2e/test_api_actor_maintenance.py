@@ -134,8 +134,8 @@ def test_changes_that_do_not_fit_the_actor_are_409(seeded: Api) -> None:
         ("renames", {"name": "X", "why": "y"}, ["why"]),
         ("aliases", {"alias": "mayorkas"}, ["alias"]),  # held already, whatever the case
         ("roles", {"title": "Mayor"}, ["start"]),
-        ("roles", {"title": "Mayor", "start": "2021-13-45"}, ["role", "start"]),
-        ("roles", {"title": "Mayor", "start": "2021", "end": "2020"}, ["role", "end"]),
+        ("roles", {"title": "Mayor", "start": "2021-13-45"}, ["start"]),
+        ("roles", {"title": "Mayor", "start": "2021", "end": "2020"}, ["end"]),
         ("role-ends", {"title": "Mayor", "end": "someday"}, ["end"]),
         ("merges", {"into": "Not A Slug", "reason": "x"}, ["into"]),
         ("merges", {"into": "joe-biden"}, ["reason"]),

@@ -74,6 +74,7 @@ def test_bad_actor_records_are_reported_with_their_line(app: TimelineApp, tmp_pa
         f"line 4: actor '{MAYORKAS}' holds no open role 'Secretary'; open roles: none",
         f"line 5: actor '{MAYORKAS}' cannot be merged into itself",
         "line 6: reason: expected why the actor is a duplicate",
-        "line 7: id: expected a slug of lower-case letters, digits and single hyphens",
+        "line 7: id: 'Not a slug' is not an id; use the id not-a-slug "
+        "(a slug of lower-case letters, digits and single hyphens)",
     ]
     assert app.head_position() == head
