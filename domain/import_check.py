@@ -7,20 +7,23 @@ dates, details); then it is held against the store and against the records
 before it in the file: the actors and sources an entry names are registered
 or come earlier, the entry a correction, retraction or link names is
 recorded or comes earlier, a key is not reused for other content, an actor
-or source is not registered with other content. Corrections, retractions
-and links are applied to copies of their entries held in memory and never
-saved, so a version check or a second retraction fails as it would.
+or source is not registered with other content. Corrections, retractions,
+links, citations and changes to actors (rename, alias, role, role_end,
+merge) are applied to copies of their entries and actors held in memory and
+never saved, so a version check, a second retraction, a merge into a merged
+actor or the end of a role not held fails as it would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from domain.actors import ActorFields, parse_actor
-from domain.application import TimelineApp
+from domain.actor_records import ACTOR_RECORD_TYPES, apply_actor_record
+from domain.actors import Actor, ActorFields, parse_actor
+from domain.application import CommandResult, TimelineApp, command_fingerprint
 from domain.bulk import PreparedEntry, reused_key
 from domain.entries import Entry, parse_entry
 from domain.entry_keys import content_of, entry_id_hex
@@ -29,6 +32,7 @@ from domain.errors import (
     AlreadyRegistered,
     DomainError,
     EntryNotFound,
+    IdempotencyKeyReused,
     SourceNotFound,
     UnknownReference,
     ValidationError,
@@ -74,12 +78,16 @@ class DryRun:
         self._tails: dict[str, bytes] = {}  # entries of the file, by id in hex
         self._bodies: dict[UUID, dict[str, Any]] = {}
         self._entries: dict[UUID, Entry] = {}  # changed in memory only
+        self._changed_actors: dict[str, Actor] = {}  # changed in memory only
+        self._keys: dict[str, str] = {}  # the file's commands' fingerprints, by key
         self._checks: dict[str, Callable[[Command], str | None]] = {
             "actor": self._actor,
             "source": self._source,
             "correction": self._correction,
             "retraction": self._retraction,
             "link": self._link,
+            "citation": self._citation,
+            **dict.fromkeys(ACTOR_RECORD_TYPES, self._actor_change),
         }
 
     def check(self, records: Iterable[Read]) -> DryRunReport:
@@ -94,6 +102,9 @@ class DryRun:
                 continue
             try:
                 planned = self._check(item, body)
+            except IdempotencyKeyReused as error:
+                report.problems.append((line, reused_key(error.key)))
+                continue
             except DomainError as error:
                 report.problems.append((line, str(error)))
                 continue
@@ -109,12 +120,7 @@ class DryRun:
         if isinstance(item, PreparedEntry):
             assert isinstance(body, dict)  # prepared from it
             return self._entry(item, body)
-        if self.app.keys.find_prior_result(self.by, item.key) is not None:
-            return None
-        check = self._checks.get(item.type)
-        if check is None:
-            return f"record a {item.type} (not checked by --dry-run)"
-        return check(item)
+        return self._checks[item.type](item)
 
     def _entry(self, item: PreparedEntry, body: dict[str, Any]) -> str | None:
         for i, slug in enumerate(item.actors):
@@ -123,6 +129,8 @@ class DryRun:
         for i, slug in enumerate(item.sources):
             if not self._has_source(slug):
                 raise _unregistered(f"sources.{i}.source", "source", slug)
+        if item.key in self._keys:  # a command of the file claimed it
+            raise ValidationError("key", reused_key(item.key).removeprefix("key: "))
         entry_id = entry_id_hex(self.by, item.key)
         held = self._tails.get(entry_id)
         if held is None:
@@ -142,36 +150,52 @@ class DryRun:
 
     def _actor(self, item: Command) -> str | None:
         fields = parse_actor(item.body)
-        known = self._actors.get(fields.slug)
+        if self._present(item.key, "register_actor", item.body):
+            return None
+        changed = self._changed_actors.get(fields.slug)
+        known = self._actors.get(fields.slug) if changed is None else _fields_of(changed)
         if known is None:
             try:
-                actor = self.app.get_actor(fields.slug)
+                known = _fields_of(self.app.get_actor(fields.slug))
             except ActorNotFound:
                 self._actors[fields.slug] = fields
+                self._keys[item.key] = command_fingerprint("register_actor", item.body)
                 return f"register actor {fields.slug!r}"
-            known = ActorFields(actor.slug, actor.name, actor.kind, actor.aliases, actor.roles)
         if known != fields:
             raise ValidationError("id", str(AlreadyRegistered("actor", fields.slug)))
         return None
 
     def _source(self, item: Command) -> str | None:
         fields = parse_source(item.body)
+        if self._present(item.key, "register_source", item.body):
+            return None
         known = self._sources.get(fields.slug)
         if known is None:
             try:
                 source = self.app.get_source(fields.slug)
             except SourceNotFound:
                 self._sources[fields.slug] = fields
+                self._keys[item.key] = command_fingerprint("register_source", item.body)
                 return f"register source {fields.slug!r}"
             known = SourceFields(**{name: getattr(source, name) for name in vars(fields)})
         if known != fields:
             raise ValidationError("id", str(AlreadyRegistered("source", fields.slug)))
         return None
 
-    def _correction(self, item: Command) -> str:
+    def _correction(self, item: Command) -> str | None:
         body = item.body
         reject_unknown(body, ("id", "expected_version", "changes", "reason", "source"), "")
-        entry = self._changing(body, "id")
+        uuid = self._entry_id(body, "id")
+        payload = {
+            "id": str(uuid),
+            "changes": body.get("changes", {}),
+            "reason": body.get("reason", ""),
+            "source": body.get("source"),
+            "expected_version": body.get("expected_version"),
+        }
+        if self._present(item.key, "correct_entry", payload):
+            return None
+        entry = self._changing(uuid, body, "id")
         citation = None
         if body.get("source") is not None:
             citation = parse_citation(body["source"], "source")
@@ -187,27 +211,93 @@ class DryRun:
         for pair in entry.actors:
             if not self._has_actor(pair["actor"]):
                 raise _unregistered("changes.actors", "actor", pair["actor"])
-        return f"correct entry {body['id']!r}"
+        return self._planned(item.key, "correct_entry", payload, f"correct entry {body['id']!r}")
 
-    def _retraction(self, item: Command) -> str:
+    def _retraction(self, item: Command) -> str | None:
         body = item.body
         reject_unknown(body, ("id", "expected_version", "reason"), "")
-        entry = self._changing(body, "id")
-        entry.retract(body.get("reason", ""), by=self.by, idempotency_key=item.key)
-        return f"retract entry {body['id']!r}"
+        uuid = self._entry_id(body, "id")
+        reason = body.get("reason", "")
+        payload = {
+            "id": str(uuid),
+            "reason": reason,
+            "expected_version": body.get("expected_version"),
+        }
+        if self._present(item.key, "retract_entry", payload):
+            return None
+        self._changing(uuid, body, "id").retract(reason, by=self.by, idempotency_key=item.key)
+        return self._planned(item.key, "retract_entry", payload, f"retract entry {body['id']!r}")
 
-    def _link(self, item: Command) -> str:
+    def _link(self, item: Command) -> str | None:
         body = item.body
         reject_unknown(body, ("id", "relation", "entry"), "")
-        entry = self._changing(body, "id")
-        target = self._changing(body, "entry")
-        entry.link(body.get("relation", ""), target, by=self.by, idempotency_key=item.key)
-        return f"link entry {body['id']!r} {body.get('relation')} {body['entry']!r}"
+        uuid, target_id = self._entry_id(body, "id"), self._entry_id(body, "entry")
+        relation = body.get("relation", "")
+        payload = {
+            "id": str(uuid),
+            "relation": relation,
+            "entry": str(target_id),
+            "expected_version": None,
+        }
+        if self._present(item.key, "link_entries", payload):
+            return None
+        entry = self._changing(uuid, body, "id")
+        target = self._changing(target_id, body, "entry")
+        entry.link(relation, target, by=self.by, idempotency_key=item.key)
+        planned = f"link entry {body['id']!r} {relation} {body['entry']!r}"
+        return self._planned(item.key, "link_entries", payload, planned)
 
-    def _changing(self, body: dict[str, Any], name: str) -> Entry:
+    def _citation(self, item: Command) -> str | None:
+        body = item.body
+        reject_unknown(body, ("id", "expected_version", "source", "quote", "locator"), "")
+        citation = {k: v for k, v in body.items() if k not in ("id", "expected_version")}
+        uuid = self._entry_id(body, "id")
+        expected = body.get("expected_version")
+        payload = {"id": str(uuid), **citation, "expected_version": expected}
+        if self._present(item.key, "cite_source", payload):
+            return None
+        entry = self._changing(uuid, body, "id")
+        cited = parse_citation(citation, "")
+        if not self._has_source(cited["source"]):
+            raise _unregistered("source", "source", cited["source"])
+        entry.cite(cited, by=self.by, idempotency_key=item.key)
+        planned = f"cite source {cited['source']!r} in entry {body['id']!r}"
+        return self._planned(item.key, "cite_source", payload, planned)
+
+    def _actor_change(self, item: Command) -> str | None:
+        """A rename, alias, role, role_end or merge, read as the import reads it."""
+        actors = _ActorsInMemory(self, item.type)
+        # The import's own reading of the record, run on copies: it calls only
+        # the five actor commands, which _ActorsInMemory answers as TimelineApp does.
+        apply_actor_record(
+            cast(TimelineApp, actors), item.type, item.body, by=self.by, idempotency_key=item.key
+        )
+        return actors.planned
+
+    def _present(self, key: str, command: str, payload: object) -> bool:
+        """Whether the command was run under `key` before, by the store or the file;
+        raise IdempotencyKeyReused when `key` was used for something else."""
+        fingerprint = command_fingerprint(command, payload)
+        prior = self.app.keys.find_prior_result(self.by, key)
+        held = self._keys.get(key) if prior is None else prior.fingerprint
+        if held is not None:
+            if held != fingerprint:
+                raise IdempotencyKeyReused(key)
+            return True
+        entry_id = entry_id_hex(self.by, key)
+        if entry_id in self._tails or self.app.keys.find_recorded([entry_id]):
+            raise IdempotencyKeyReused(key)  # an entry was recorded under it
+        return False
+
+    def _planned(self, key: str, command: str, payload: object, planned: str) -> str:
+        self._keys[key] = command_fingerprint(command, payload)
+        return planned
+
+    def _entry_id(self, body: dict[str, Any], name: str) -> UUID:
+        return UUID(entry_reference(self.by, body.get(name), name))
+
+    def _changing(self, uuid: UUID, body: dict[str, Any], name: str) -> Entry:
         """The entry `body[name]` names, as the import would find it, held in memory."""
-        reference = body.get(name)
-        uuid = UUID(entry_reference(self.by, reference, name))
         entry = self._entries.get(uuid)
         if entry is None:
             if uuid in self._bodies:
@@ -218,16 +308,28 @@ class DryRun:
                     entry = self.app.get_entry(str(uuid))
                 except EntryNotFound:
                     raise UnknownReference(
-                        name, f"no entry {reference!r} is recorded; record it before what names it"
+                        name,
+                        f"no entry {body.get(name)!r} is recorded; record it before what names it",
                     ) from None
             self._entries[uuid] = entry
-        expected = body.get("expected_version")
-        if name == "id" and expected is not None:
-            if isinstance(expected, bool) or not isinstance(expected, int):
-                raise ValidationError("expected_version", "expected a whole number")
-            if entry.version != expected:
-                raise VersionConflict(str(uuid), expected, entry.version)
+        if name == "id":
+            _check_version(str(uuid), entry.version, body.get("expected_version"))
         return entry
+
+    def _changing_actor(self, slug: str, missing: Callable[[], DomainError]) -> Actor:
+        """The actor `slug`, as the import would find it, held in memory."""
+        actor = self._changed_actors.get(slug)
+        if actor is None:
+            fields = self._actors.get(slug)
+            if fields is not None:
+                actor = Actor.register(fields, by=self.by)
+            else:
+                try:
+                    actor = self.app.get_actor(slug)
+                except ActorNotFound:
+                    raise missing() from None
+            self._changed_actors[slug] = actor
+        return actor
 
     def _has_actor(self, slug: str) -> bool:
         if slug in self._actors:
@@ -246,6 +348,157 @@ class DryRun:
         except UnknownReference:
             return False
         return True
+
+
+class _ActorsInMemory:
+    """The actor commands of TimelineApp, each checked as the command checks it
+    and applied to the dry run's copy of the actor, never saved."""
+
+    def __init__(self, dry_run: DryRun, kind: str) -> None:
+        self.dry_run = dry_run
+        self.kind = kind
+        self.planned: str | None = None
+
+    def rename_actor(
+        self,
+        slug: str,
+        name: str,
+        *,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        payload = {"name": name, "reason": reason}
+        return self._change(
+            "rename_actor",
+            slug,
+            payload,
+            expected_version,
+            idempotency_key,
+            lambda actor: actor.rename(
+                name, by=by, reason=reason, idempotency_key=idempotency_key
+            ),
+            f"rename actor {slug!r} to {name!r}",
+        )
+
+    def add_alias(
+        self,
+        slug: str,
+        alias: str,
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        return self._change(
+            "add_alias",
+            slug,
+            {"alias": alias},
+            expected_version,
+            idempotency_key,
+            lambda actor: actor.add_alias(alias, by=by, idempotency_key=idempotency_key),
+            f"add alias {alias!r} to actor {slug!r}",
+        )
+
+    def assume_role(
+        self,
+        slug: str,
+        role: dict[str, Any],
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        return self._change(
+            "assume_role",
+            slug,
+            {"role": role},
+            expected_version,
+            idempotency_key,
+            lambda actor: actor.assume_role(role, by=by, idempotency_key=idempotency_key),
+            f"give actor {slug!r} the role {role.get('title')!r}",
+        )
+
+    def end_role(
+        self,
+        slug: str,
+        title: str,
+        end: str,
+        *,
+        by: str,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        return self._change(
+            "end_role",
+            slug,
+            {"title": title, "end": end},
+            expected_version,
+            idempotency_key,
+            lambda actor: actor.end_role(title, end, by=by, idempotency_key=idempotency_key),
+            f"end the role {title!r} of actor {slug!r}",
+        )
+
+    def merge_actor(
+        self,
+        slug: str,
+        into: str,
+        *,
+        by: str,
+        reason: str | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> CommandResult:
+        def merge(actor: Actor) -> None:
+            target = self.dry_run._changing_actor(
+                into, lambda: _unregistered("into", "actor", into)
+            )
+            actor.merge_into(target, by=by, reason=reason, idempotency_key=idempotency_key)
+
+        return self._change(
+            "merge_actor",
+            slug,
+            {"into": into, "reason": reason},
+            expected_version,
+            idempotency_key,
+            merge,
+            f"merge actor {slug!r} into {into!r}",
+        )
+
+    def _change(
+        self,
+        command: str,
+        slug: str,
+        payload: dict[str, Any],
+        expected: int | None,
+        key: str | None,
+        change: Callable[[Actor], None],
+        planned: str,
+    ) -> CommandResult:
+        assert key is not None  # every record has one
+        dry_run = self.dry_run
+        payload = {"id": slug, **payload, "expected_version": expected}
+        if not dry_run._present(key, command, payload):
+            actor = dry_run._changing_actor(slug, lambda: ActorNotFound(slug))
+            _check_version(slug, actor.version, expected)
+            change(actor)
+            self.planned = dry_run._planned(key, command, payload, planned)
+        return CommandResult(slug, 0, 0)
+
+
+def _fields_of(actor: Actor) -> ActorFields:
+    return ActorFields(actor.slug, actor.name, actor.kind, actor.aliases, actor.roles)
+
+
+def _check_version(ident: str, version: int, expected: object) -> None:
+    """The write service's check of `expected_version`, as it words it."""
+    if expected is None:
+        return
+    if isinstance(expected, bool) or not isinstance(expected, int):
+        raise ValidationError("expected_version", "expected a whole number")
+    if version != expected:
+        raise VersionConflict(ident, expected, version)
 
 
 def _unregistered(field: str, kind: str, slug: str) -> UnknownReference:
