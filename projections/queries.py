@@ -18,7 +18,14 @@ from typing import Any
 
 import orjson
 
-from domain import ENTRY_CLASSES, ActorNotFound, EntryNotFound, ValidationError, parse_edtf_date
+from domain import (
+    ENTRY_CLASSES,
+    ActorNotFound,
+    EntryNotFound,
+    SourceNotFound,
+    ValidationError,
+    parse_edtf_date,
+)
 from domain.values import actor_uuid, search_fold, search_key
 from projections.database import Cursor, Database
 from projections.page_cache import PageCache
@@ -554,7 +561,22 @@ class Queries:
                 (*params, limit),
             )
             rows = c.fetchall()
-        return [bytes(body)[:-1] + b',"entries":%d}' % int(n) for body, n in rows]
+        return [_with_entries(body, n) for body, n in rows]
+
+    def source(self, slug: str) -> bytes:
+        """The source `slug` as `sources` lists it, with `entries`; raise SourceNotFound."""
+        directory, citations = self._t("source_directory"), self._t("source_citations")
+        with self.db.read() as c:
+            c.execute(
+                f"SELECT d.body, (SELECT COUNT(*) FROM {citations} s "
+                "WHERE s.source = d.slug AND s.active = 1) "
+                f"FROM {directory} d WHERE d.slug = ?",
+                (slug,),
+            )
+            row = c.fetchone()
+        if row is None:
+            raise SourceNotFound(slug)
+        return _with_entries(row[0], row[1])
 
     def topics(
         self, filters: TimelineFilters, *, as_of: str | int | None = None
@@ -719,3 +741,8 @@ def _is_position(text: str) -> bool:
     # ASCII only: superscripts and other scripts' digits pass str.isdigit(), and int()
     # refuses or misreads them.
     return text.isascii() and text.isdigit()
+
+
+def _with_entries(body: bytes | memoryview, entries: int) -> bytes:
+    """A source's stored body with its count of citing entries spliced in as `entries`."""
+    return bytes(body)[:-1] + b',"entries":%d}' % int(entries)

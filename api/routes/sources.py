@@ -12,7 +12,7 @@ from api.auth import WriterDep
 from api.deps import IdempotencyKey, TimelineDep
 from api.reads import READ, ReadModelsForRead
 from api.responses import JSONBytes, answer
-from api.schemas import SourceIn, SourceOut, SourcePage
+from api.schemas import SourceIn, SourceListItem, SourceOut, SourcePage
 from domain import Source
 from projections.queries import MAX_LIMIT
 
@@ -77,12 +77,15 @@ def list_sources(
     "/{source_id}",
     openapi_extra=READ,
     response_class=JSONBytes,
-    responses={200: {"model": SourceOut, "description": "The source"}},
+    responses={200: {"model": SourceListItem, "description": "The source"}},
     summary="Read a source",
 )
-def read_source(source_id: str, app: TimelineDep, _: ReadModelsForRead) -> Response:
-    """The source as registered (sources never change)."""
-    return answer(source_body(app.get_source(source_id)), app.head_position())
+def read_source(source_id: str, read_models: ReadModelsForRead) -> Response:
+    """The source as registered (sources never change), with how many active entries
+    cite it, as `GET /sources` lists it. Read from the views."""
+    queries = read_models.queries
+    position = queries.position()
+    return answer(queries.source(source_id), position)
 
 
 def source_body(source: Source) -> dict[str, Any]:

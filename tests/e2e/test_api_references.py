@@ -168,6 +168,26 @@ def test_the_sources_list_counts_the_active_entries_citing_each(seeded: Api) -> 
     assert response.json()["next_cursor"] is None
 
 
+def test_a_source_read_alone_is_as_listed_with_its_count_of_citing_entries(
+    seeded: Api,
+) -> None:
+    meeting = seeded.record()
+    seeded.record("call")
+    retraction = {"expected_version": 1, "reason": "a duplicate"}
+    done = seeded.post(f"/entries/{meeting['id']}/retractions", retraction)
+    assert done.status_code == 200, done.text
+    position = done.headers["Log-Position"]
+
+    read = seeded.get(f"/sources/{SOURCE['id']}", min_position=position)
+
+    assert read.status_code == 200, read.text
+    assert read.json()["entries"] == 1  # the call; the meeting is retracted
+    assert int(read.headers["Log-Position"]) >= int(position)
+    [listed] = seeded.get("/sources", min_position=position).json()["items"]
+    assert read.json() == listed
+    problem_of(seeded.get("/sources/no-such-source", min_position=position), 404)
+
+
 def test_source_search_is_blind_to_accents_and_case_over_titles_and_publishers(
     seeded: Api,
 ) -> None:
