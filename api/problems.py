@@ -121,8 +121,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "version-conflict",
             409,
             "Version conflict",
-            "`expected_version` is not the entry's current version: nothing was stored; "
-            "read the entry again and resend with its version.",
+            "`expected_version` is not the entry's or actor's current version: nothing was "
+            "stored; read it again and resend with its version.",
         ),
         ProblemType(
             "already-registered",
@@ -140,8 +140,10 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "conflict",
             409,
             "Conflict",
-            "The command is well formed but does not fit the record as it stands (the "
-            "detail says how).",
+            "The command is well formed but does not fit the record as it stands, and the "
+            "detail says how: an actor merged into itself, or merged when it or the actor "
+            "it would join is merged already; a change to a merged actor (change the one it "
+            "was merged into); the end of a role the actor does not hold open.",
         ),
         ProblemType(
             "rebuild-running",
@@ -253,7 +255,7 @@ _MEANINGS = {
     403: "The token lacks the scope this needs",
     404: "No such entry, actor or source",
     409: "The command does not fit the record: a stale `expected_version`, a taken id, "
-    "a retracted entry; or a replay is already under way",
+    "a retracted entry, a merged actor, a role not held; or a replay is already under way",
     413: "The request body is over the documented limit",
     422: "Invalid input: `errors` names each field and what is accepted",
     503: "The views have not reached the position asked for (a `min_position`, a cursor's) "
