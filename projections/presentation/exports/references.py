@@ -19,7 +19,7 @@ from uuid import UUID
 
 import orjson
 
-from domain import ActorNotFound, TimelineApp
+from domain import Actor, ActorNotFound, TimelineApp
 from domain.values import actor_uuid
 from projections.database import Database
 from projections.page_cache import PageCache
@@ -113,6 +113,16 @@ class References:
             "aliases": list(actor.aliases),
             "roles": [dict(role) for role in actor.roles],
         }
+
+    def merged_into(self, slug: str) -> tuple[str, str | None] | None:
+        """The actor `slug` was merged into, and why, when it was by the position."""
+        version = self._version_at(actor_uuid(slug))
+        if version is None or self.app.get_actor(slug, version=version).merged_into is None:
+            return None
+        # The aggregate keeps whom it merged into, not why: the event does.
+        events = self.app.events.get(actor_uuid(slug), lte=version, desc=True)
+        merge = next(e for e in events if isinstance(e, Actor.MergedInto))
+        return merge.target, merge.reason
 
     def actor_name(self, slug: str) -> str:
         """The display name actor `slug` had at the export's position."""
