@@ -415,19 +415,41 @@ class TimelineApp(Application[UUID]):
     ) -> CommandResult:
         by = _principal(by)
         fingerprint = command_fingerprint(command, payload)
-        keyed: RecordedEntry | None = None
         if key is not None:
             key = require_text(key, "idempotency_key", limit=255)
+            if command == RECORD_ENTRY:
+                return self._record_keyed(by, key, fingerprint, decide)
             prior = self.keys.find_prior_result(by, key)
             if prior is not None:
                 return _replayed(prior, fingerprint, key)
-            # A key an import used has no claim: the entry it recorded is the record.
-            keyed = self._keyed_entry(by, key)
-            if keyed is not None and command != RECORD_ENTRY:
+            # A key an import used has no claim: the entry it recorded holds it.
+            if self._keyed_entry(by, key) is not None:
                 raise IdempotencyKeyReused(key)
-        decision = decide()
-        if keyed is not None and key is not None:
-            return _recorded_alike(keyed, decision, self.mapper, key)
+        return self._save(command, decision=decide(), by=by, key=key, fingerprint=fingerprint)
+
+    def _record_keyed(
+        self, by: str, key: str, fingerprint: str, decide: Callable[[], _Decision]
+    ) -> CommandResult:
+        """Record a new entry under `key` without first asking whether the key is used.
+
+        The entry's id is derived from the key, so a key used before (by a
+        command, or by an import) makes the insert fail and stores nothing: only
+        then is the first result looked up. A first use, the common case, costs
+        the store no look-up: two round trips less on the path of every write.
+        """
+        try:
+            decision = decide()
+        except DomainError:
+            # A retry is answered as the first time even if its body would no
+            # longer be accepted; a reused key with a bad body is a reused key.
+            if prior := self.keys.find_prior_result(by, key):
+                return _replayed(prior, fingerprint, key)
+            raise
+        return self._save(RECORD_ENTRY, decision, by=by, key=key, fingerprint=fingerprint)
+
+    def _save(
+        self, command: str, decision: _Decision, *, by: str, key: str | None, fingerprint: str
+    ) -> CommandResult:
         primary = decision.primary
         claims = (
             ()
@@ -441,7 +463,8 @@ class TimelineApp(Application[UUID]):
         try:
             recordings = self.save(primary, idempotency=claims)
         except IntegrityError:
-            # Lost a race: either the same key, or a concurrent write to the aggregate.
+            # The key was used before, or lost a race: either the same key, or a
+            # concurrent write to the aggregate.
             if key is not None:
                 if prior := self.keys.find_prior_result(by, key):
                     return _replayed(prior, fingerprint, key)

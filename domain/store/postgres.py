@@ -6,9 +6,19 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, InternalError, ProgrammingError, StoredEvent
+import psycopg
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from eventsourcing.utils import retry
 from psycopg import Cursor
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -101,6 +111,42 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                 ],
             )
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids: Sequence[int] | None
+        if self.datastore.enable_db_functions or not stored_events:
+            ids = super().insert_events(stored_events, **kwargs)
+        else:
+            ids = self._insert_in_one_round_trip(stored_events, **kwargs)
+        return ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_in_one_round_trip(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int]:
+        # The library's insert waits for the inserts' results before it sends
+        # COMMIT: two round trips, with the table lock held across the second.
+        # Here BEGIN, the keys, the lock, the NOTIFY, the events and COMMIT go
+        # out together and the server runs them without waiting on the client.
+        # A failed statement skips the rest, COMMIT included: nothing is stored.
+        with self.datastore.get_connection() as conn:
+            keys, events = conn.cursor(), conn.cursor()
+            try:
+                with conn.pipeline(), conn.transaction():
+                    self._insert_events(keys, stored_events, **kwargs)
+                    self._insert_stored_events(events, stored_events, **kwargs)
+                ids = self._fetch_ids_after_insert_events(events, stored_events, **kwargs)
+            except psycopg.Error:
+                if conn.info.transaction_status == TransactionStatus.INERROR:
+                    conn.rollback()
+                raise
+            finally:
+                keys.close()
+                events.close()
+        assert ids is not None
+        return ids
 
     def insert_event_rows(self, rows: Sequence[EventRow]) -> None:
         # psycopg hands a hex id to the uuid column as text, which it accepts.

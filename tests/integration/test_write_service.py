@@ -374,3 +374,61 @@ def test_concurrent_corrections_with_one_version_let_exactly_one_win(store_url: 
     finally:
         for writer in writers:
             writer.close()
+
+
+def test_a_keyed_entry_sent_again_answers_as_the_first_time_and_the_store_still_writes(
+    seeded: TimelineApp,
+) -> None:
+    first = seeded.record_entry(body("meeting"), by="reporter", idempotency_key="again")
+    head = seeded.head_position()
+    assert seeded.record_entry(body("meeting"), by="reporter", idempotency_key="again") == first
+    assert seeded.head_position() == head
+    # The refused insert left nothing half done on its connection.
+    after = seeded.record_entry(body("call"), by="reporter", idempotency_key="after")
+    assert after.position > head
+    assert seeded.get_entry(after.id).version == 1
+
+
+def test_a_key_sent_again_with_a_body_no_longer_valid_is_refused_as_reused(
+    seeded: TimelineApp,
+) -> None:
+    seeded.record_entry(body("meeting"), by="reporter", idempotency_key="k")
+    with pytest.raises(IdempotencyKeyReused):
+        seeded.record_entry({"kind": "meeting"}, by="reporter", idempotency_key="k")
+
+
+def test_a_key_another_command_used_refuses_an_entry(seeded: TimelineApp) -> None:
+    seeded.register_source({"title": "AP", "publisher": "AP"}, by="r", idempotency_key="k")
+    head = seeded.head_position()
+    with pytest.raises(IdempotencyKeyReused):
+        seeded.record_entry(body("meeting"), by="r", idempotency_key="k")
+    assert seeded.head_position() == head
+
+
+def test_a_bad_body_under_a_new_key_names_its_field(seeded: TimelineApp) -> None:
+    with pytest.raises(ValidationError):
+        seeded.record_entry({"kind": "meeting"}, by="reporter", idempotency_key="new")
+    assert seeded.keys.find_prior_result("reporter", "new") is None
+
+
+def test_concurrent_keyed_entries_are_stored_at_the_positions_they_answer(store_url: str) -> None:
+    apps = [TimelineApp(store_env(store_url)) for _ in range(3)]
+    seed(apps[0])
+    results: list[CommandResult] = []
+
+    def write(app: TimelineApp, n: int) -> None:
+        for i in range(15):
+            results.append(app.record_entry(body("meeting"), by="w", idempotency_key=f"{n}-{i}"))
+
+    try:
+        threads = [threading.Thread(target=write, args=(a, n)) for n, a in enumerate(apps)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = [n.id for n in apps[0].recorder.select_notifications(start=1, limit=1000)]
+        assert sorted(r.position for r in results) == stored[-45:]
+        assert stored == sorted(stored)
+    finally:
+        for app in apps:
+            app.close()
