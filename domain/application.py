@@ -460,6 +460,9 @@ class TimelineApp(Application[UUID]):
                 ),
             )
         )
+        # Saving takes the pending events off the aggregate; a key an import
+        # used is judged on the event this command would have stored.
+        pending = list(primary.pending_events)
         try:
             recordings = self.save(primary, idempotency=claims)
         except IntegrityError:
@@ -469,7 +472,7 @@ class TimelineApp(Application[UUID]):
                 if prior := self.keys.find_prior_result(by, key):
                     return _replayed(prior, fingerprint, key)
                 if command == RECORD_ENTRY and (keyed := self._keyed_entry(by, key)):
-                    return _recorded_alike(keyed, decision, self.mapper, key)
+                    return _recorded_alike(keyed, decision, pending, self.mapper, key)
             raise self._conflict(decision) from None
         return CommandResult(decision.result_id, primary.version, recordings[0].notification.id)
 
@@ -664,11 +667,16 @@ def command_fingerprint(command: str, payload: object) -> str:
 
 
 def _recorded_alike(
-    recorded: RecordedEntry, decision: _Decision, mapper: Mapper[UUID], key: str
+    recorded: RecordedEntry,
+    decision: _Decision,
+    pending: Sequence[Any],
+    mapper: Mapper[UUID],
+    key: str,
 ) -> CommandResult:
     """The first result of a keyed entry recorded again; raise IdempotencyKeyReused
-    unless the new entry's content is byte-equal to the recorded one."""
-    [event] = decision.primary.pending_events
+    unless the new entry's content (its one `pending` event) is byte-equal to the
+    recorded one."""
+    [event] = pending
     state = mapper.to_stored_event(event).state
     if content_of(state) != content_of(recorded.state):
         raise IdempotencyKeyReused(key)

@@ -67,7 +67,7 @@ class TrackingListener:
         with self._changed:
             while True:
                 if self._ready:
-                    reached = min(self._positions.get(name, 0) for name in self.names)
+                    reached = self._least()
                     if reached >= position:
                         return reached
                 left = deadline - time.monotonic()
@@ -125,9 +125,17 @@ class TrackingListener:
             return
         with self._changed:
             self.notifications += 1
-            if reached > self._positions.get(name, 0):
-                self._positions[name] = reached
-            self._changed.notify_all()
+            if reached <= self._positions.get(name, 0):
+                return
+            before = self._least()
+            self._positions[name] = reached
+            # Every view announces every batch: waking the waiters only when the
+            # slowest view moves saves each of them a wake-up per view and event.
+            if self._least() > before:
+                self._changed.notify_all()
+
+    def _least(self) -> int:
+        return min(self._positions.get(name, 0) for name in self.names)
 
     def _refresh(self) -> None:
         positions = self._read()

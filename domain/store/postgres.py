@@ -27,6 +27,7 @@ from domain.store import EventRow, IdempotencyClaim, PriorResult, RecordedEntry
 __all__ = ["PostgresEventRecorder", "PostgresStore"]
 
 CREATE_ATTEMPTS = 5
+BEGIN, COMMIT = SQL("BEGIN"), SQL("COMMIT")
 CREATE_LOCK = 0x6C6F_6773  # "logs": the advisory lock key of the event tables' creation
 
 
@@ -126,17 +127,21 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
     def _insert_in_one_round_trip(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int]:
-        # The library's insert waits for the inserts' results before it sends
-        # COMMIT: two round trips, with the table lock held across the second.
+        # The library's insert waits for the server at BEGIN (psycopg syncs a
+        # pipeline as a transaction block opens and closes), after the inserts,
+        # and at COMMIT, with the table lock held across the last round trips.
         # Here BEGIN, the keys, the lock, the NOTIFY, the events and COMMIT go
-        # out together and the server runs them without waiting on the client.
-        # A failed statement skips the rest, COMMIT included: nothing is stored.
+        # out together, one round trip, and the server runs them without waiting
+        # on the client. A failed statement skips the rest, COMMIT included:
+        # nothing is stored.
         with self.datastore.get_connection() as conn:
             keys, events = conn.cursor(), conn.cursor()
             try:
-                with conn.pipeline(), conn.transaction():
+                with conn.pipeline():
+                    keys.execute(BEGIN, prepare=False)
                     self._insert_events(keys, stored_events, **kwargs)
                     self._insert_stored_events(events, stored_events, **kwargs)
+                    keys.execute(COMMIT, prepare=False)
                 ids = self._fetch_ids_after_insert_events(events, stored_events, **kwargs)
             except psycopg.Error:
                 if conn.info.transaction_status == TransactionStatus.INERROR:
