@@ -149,14 +149,18 @@ class Projector:
         try:
             # LISTEN is in place before the first read: whatever commits after it wakes us.
             position = self.position()
+            due = True
             while not stop.is_set():
-                position = self._follow_from(position, progress)
-                woken = False
-                for _ in connection.notifies(timeout=STALL_CHECK_SECONDS, stop_after=1):
+                if due:
+                    position = self._follow_from(position, progress)
+                woken = due = False
+                for notify in connection.notifies(timeout=STALL_CHECK_SECONDS, stop_after=1):
                     woken = True
+                    due = due or _beyond(notify.payload, position)
                 if not woken:
                     # Idle: read where the views are, should another process have moved them.
                     position = self.position()
+                    due = True
         finally:
             connection.close()
 
@@ -309,3 +313,17 @@ class Projector:
         tracking = Tracking(self.app.name, changes[-1].position)
         for view in self.views:
             view.process(c, changes, tracking)
+
+
+def _beyond(payload: str, position: int) -> bool:
+    """Whether an announcement on the log's channel may be of events after `position`.
+
+    The log's insert announces the position of its last event; a commit made
+    while the follower read and applied is announced after the read saw it,
+    and needs no read of its own. An announcement without a position (another
+    writer's) may be of anything.
+    """
+    try:
+        return int(payload) > position
+    except ValueError:
+        return True

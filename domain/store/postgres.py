@@ -64,6 +64,11 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
             "AND e.originator_version = k.originator_version "
             "WHERE k.principal = %s AND k.key = ANY(%s)"
         ).format(keys=self.keys_table, events=events)
+        # At commit, the log's channel hears the position of the last event
+        # committed: the table lock is held, so the largest position is ours.
+        self.notify_position_statement = SQL(
+            "SELECT pg_notify(%s, (SELECT max(notification_id) FROM {events})::text)"
+        ).format(events=events)
         self.select_recorded_statement = SQL(
             "SELECT originator_id, state, notification_id FROM {events} "
             "WHERE originator_id = ANY(%s::uuid[]) AND originator_version = 1"
@@ -141,6 +146,7 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                     keys.execute(BEGIN, prepare=False)
                     self._insert_events(keys, stored_events, **kwargs)
                     self._insert_stored_events(events, stored_events, **kwargs)
+                    keys.execute(self.notify_position_statement, (self.channel_name,))
                     keys.execute(COMMIT, prepare=False)
                 ids = self._fetch_ids_after_insert_events(events, stored_events, **kwargs)
             except psycopg.Error:
@@ -152,6 +158,11 @@ class PostgresEventRecorder(PostgresApplicationRecorder):
                 events.close()
         assert ids is not None
         return ids
+
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
+        # Not before the events are in: `_insert_in_one_round_trip` announces
+        # the position they took.
+        pass
 
     def insert_event_rows(self, rows: Sequence[EventRow]) -> None:
         # psycopg hands a hex id to the uuid column as text, which it accepts.

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import psycopg
 import pytest
 
 from domain import (
@@ -24,6 +25,7 @@ from domain import (
     store_env,
 )
 from tests.builders import BODIES, SOURCE, body, details, seed
+from tests.postgres import PostgresServer
 
 
 @pytest.fixture
@@ -431,4 +433,19 @@ def test_concurrent_keyed_entries_are_stored_at_the_positions_they_answer(store_
         assert stored == sorted(stored)
     finally:
         for app in apps:
+            app.close()
+
+
+@pytest.mark.postgres
+def test_a_write_on_postgresql_announces_the_position_it_took(postgres: PostgresServer) -> None:
+    with postgres.database() as url:
+        app = TimelineApp(store_env(url))
+        try:
+            seed(app)
+            with psycopg.connect(url, autocommit=True) as listening:
+                listening.execute(f'LISTEN "{app.recorder.channel_name}"')  # type: ignore[attr-defined]
+                result = app.record_entry(body("meeting"), by="reporter", idempotency_key="n")
+                heard = [n.payload for n in listening.notifies(timeout=5, stop_after=1)]
+            assert heard == [str(result.position)]
+        finally:
             app.close()
