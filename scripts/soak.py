@@ -17,7 +17,8 @@ Then the log itself is read: every acknowledged write must be stored once
 (no write lost, none stored twice), and the stream must have carried every
 stored position once, in order. The report gives acknowledged writes a
 second, the longest time without an acknowledged write (overall, and from
-the kill on), and the servers' resident memory after warm-up and at the end.
+the kill on), the servers' resident memory after warm-up and at the end, the
+CPU each part used, and the machine's load average beside them.
 Exit status 1 when a write is lost or duplicated or the stream is wrong; with
 `--strict`, also when a timing or memory target is missed.
 """
@@ -107,6 +108,9 @@ class SoakReport:
     views_caught_up: bool
     cores: dict[str, float] = field(default_factory=dict)
     """CPU cores each part of the system used while measured."""
+    load: tuple[float, float] = (0.0, 0.0)
+    """The machine's one-minute load average as measuring began and ended: on a
+    shared machine, what else wanted the cores meanwhile."""
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -567,6 +571,7 @@ def soak(
         time.sleep(warmup)
         rss_start = _memory(servers, project)
         cpu_start = _cpu(url, servers, project)
+        load_start = os.getloadavg()[0]
         measured_from = time.monotonic()
         kill_after = seconds / 2 if kill_at is None else kill_at
         killed: int | None = None
@@ -583,6 +588,7 @@ def soak(
                     say(f"killed follower {killed} at {killed_at - measured_from:.1f} s")
             time.sleep(0.05)
         measured_to = time.monotonic()
+        load_end = os.getloadavg()[0]
         rss_end = _memory(servers, project)
         cores = _cores(cpu_start, _cpu(url, servers, project), measured_to - measured_from)
         stop.set()
@@ -610,6 +616,7 @@ def soak(
             connections=connections,
             caught_up=caught_up,
             cores=cores,
+            load=(load_start, load_end),
         )
     raise AssertionError("unreachable")  # ExitStack may swallow; it does not here
 
@@ -689,6 +696,7 @@ def _report(
     connections: int | None,
     caught_up: bool,
     cores: dict[str, float],
+    load: tuple[float, float],
 ) -> SoakReport:
     acks = sorted((ack for thread in threads for ack in thread.acks), key=lambda a: a.at)
     positions, titles = _stored(url, start)
@@ -743,6 +751,7 @@ def _report(
         connections=connections,
         views_caught_up=caught_up,
         cores=cores,
+        load=load,
         errors=errors,
     )
 
@@ -832,6 +841,7 @@ def table(report: SoakReport) -> str:
             (f"  {name}", f"{used:.2f} ({_per_write(used, report):.1f} ms a write)", "", "")
             for name, used in report.cores.items()
         ),
+        ("load average, start -> end", f"{report.load[0]:.2f} -> {report.load[1]:.2f}", "", ""),
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
