@@ -172,7 +172,16 @@ def test_ics_reads_back_with_an_all_day_event_per_entry_spanning_the_recorded_bo
     for event in events.values():  # the record's time, never the clock
         assert event.decoded("dtstamp").year == event.decoded("last-modified").year
     assert raw.endswith(b"END:VCALENDAR\r\n")
-    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded by icalendar
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))  # folded as icalendar folds
+
+
+def test_ics_is_byte_for_byte_what_icalendar_writes_for_the_calendar_it_reads(
+    read_models: ReadModels, chronicled: dict[str, str]
+) -> None:
+    # The events' lines are written by the exporter, not by icalendar's Event:
+    # escaping, folding, property order and values must still be icalendar's own.
+    raw, _ = exported_with(read_models, "ics")
+    assert Calendar.from_ical(raw).to_ical(sorted=False) == raw
 
 
 # CSV ------------------------------------------------------------------------------

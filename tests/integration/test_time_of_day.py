@@ -76,7 +76,9 @@ def test_timelinejs_places_a_call_at_its_hour_and_minute(
 def test_icalendar_gives_a_call_a_date_time_start(
     read_models: ReadModels, calls: dict[str, str]
 ) -> None:
-    calendar = Calendar.from_ical(_export(read_models, "ics"))
+    raw = _export(read_models, "ics")
+    calendar = Calendar.from_ical(raw)
+    assert calendar.to_ical(sorted=False) == raw  # the DATE-TIME lines are icalendar's
     events = {str(e["uid"]).split("@")[0]: e for e in calendar.walk("VEVENT")}
 
     def start(text: str) -> Any:

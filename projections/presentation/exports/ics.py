@@ -1,8 +1,14 @@
 """iCalendar (RFC 5545): an all-day, multi-day or timed VEVENT per entry, sources described.
 
-Each VEVENT is built and serialised by the `icalendar` package (escaping,
-line folding); the VCALENDAR around them is streamed here, its head
-serialised by `icalendar` too and cut before its END line.
+The VCALENDAR's head is built and serialised by the `icalendar` package and
+cut before its END line. Each VEVENT's values are formatted and escaped by
+`icalendar`'s own value types (`vText`, `vDDDTypes`, `vCategory`, ...), but
+its content lines are written here, in the order a component would write
+them, and folded by `_fold`, which cuts where `icalendar` does: a Component
+per entry, and `icalendar`'s folding a character at a time, cost 0.8 ms an
+entry, a million entries thirteen minutes (tests/unit/test_ics_lines.py
+holds the lines to `icalendar`'s own, tests/integration/test_exports.py the
+whole calendar).
 
 Dates: DTSTART and DTEND are DATE values spanning the entry's recorded
 bounds, DTEND exclusive (the day after). A day is a one-day event; an
@@ -21,10 +27,14 @@ same bytes.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
-from icalendar import Calendar, Event, vText
+from icalendar import Calendar, vCategory, vDDDTypes, vText
+from icalendar.parser import _escape_char
 
+from projections.presentation.dates import occurred_of
 from projections.presentation.exports.chronology import Chronology, ExportMeta
 from projections.presentation.exports.entry import (
     ExportEntry,
@@ -32,27 +42,29 @@ from projections.presentation.exports.entry import (
     detail_items,
     kind_label,
 )
-from projections.presentation.exports.stream import buffered
+from projections.presentation.exports.stream import buffered_bytes
 
 __all__ = ["PRODID", "render"]
 
 PRODID = "-//policy-timeline//chronology export//EN"
-_END = "END:VCALENDAR\r\n"
+_END = b"END:VCALENDAR\r\n"
+_LIMIT = 75
+"""Octets a folded piece stays under, the line break excluded: `icalendar`'s limit."""
 
 
 def render(chronology: Chronology) -> Iterator[bytes]:
     """The chronology as one VCALENDAR, in chunks of UTF-8."""
-    return buffered(_pieces(chronology))
+    return buffered_bytes(_pieces(chronology))
 
 
-def _pieces(chronology: Chronology) -> Iterator[str]:
-    head = _calendar(chronology.meta).to_ical(sorted=False).decode()
+def _pieces(chronology: Chronology) -> Iterator[bytes]:
+    head = _calendar(chronology.meta).to_ical(sorted=False)
     if not head.endswith(_END):
         raise RuntimeError("icalendar wrote a calendar that does not end with END:VCALENDAR")
     yield head[: -len(_END)]
-    export = _export_line(chronology.meta)
+    export = _text(_export_line(chronology.meta))
     for entry in chronology.entries():
-        yield _event(entry, export).to_ical(sorted=False).decode()
+        yield event_bytes(entry, export)
     yield _END
 
 
@@ -77,58 +89,154 @@ def _calendar(meta: ExportMeta) -> Calendar:
     return calendar
 
 
-def _event(entry: ExportEntry, export: str) -> Event:
+def event_bytes(entry: ExportEntry, export: bytes) -> bytes:
+    """The entry's VEVENT in UTF-8, folded content lines each ending in CRLF.
+
+    The properties, their order and their values are what `Event.add` of each
+    in turn and `to_ical(sorted=False)` give. `export` ends every description,
+    escaped once for all of them.
+    """
     body = entry.body
     occurred = entry.occurred
-    event = Event()
-    event.add("uid", f"{entry.id}@policy-timeline")
-    event.add("dtstamp", _moment(body["updated_at"]))
-    event.add("created", _moment(body["recorded_at"]))
-    event.add("last-modified", _moment(body["updated_at"]))
-    event.add("sequence", int(body["version"]) - 1)
+    # Keyed by the strings `occurred` was read from: hashing an Occurred costs more.
+    dated = _dated(body["occurred"], body["occurred_start"], body["occurred_end"])
+    updated = _moment(body["updated_at"])
+    # A first version's: recorded when last modified, so formatted once.
+    recorded = body["recorded_at"]
+    created = updated if recorded == body["updated_at"] else _moment(recorded)
+    summary = " ".join(entry.title.split()) + dated.summary_mark
+    if entry.retracted:
+        summary = "[Retracted] " + summary
+    # UID (an entry id is a UUID) to SEQUENCE, STATUS, TRANSP and the X- lines
+    # are short and ASCII, nothing to escape: only recorded text is escaped and folded.
+    pieces = [
+        f"BEGIN:VEVENT\r\nUID:{entry.id}@policy-timeline\r\n"
+        f"DTSTAMP:{updated}\r\nCREATED:{created}\r\nLAST-MODIFIED:{updated}\r\n"
+        f"SEQUENCE:{int(body['version']) - 1}\r\n".encode(),
+        dated.when,
+        _fold(b"SUMMARY:" + _text(summary)),
+        # Escaping is line by line, so the description's last line, the same in
+        # every event, is escaped once.
+        _fold(b"DESCRIPTION:" + _text(_description(entry, dated.description)) + export),
+    ]
+    if body.get("location"):
+        pieces.append(_fold(b"LOCATION:" + _text(body["location"])))
+    if entry.topics:
+        pieces.append(_categories(tuple(entry.topics)))
+    if entry.retracted:
+        pieces.append(b"STATUS:CANCELLED\r\n")
+    else:
+        pieces.append(b"STATUS:TENTATIVE\r\n" if occurred.uncertain else b"STATUS:CONFIRMED\r\n")
+    pieces.append(b"TRANSP:TRANSPARENT\r\n")
+    url = next((c.source.url for c in entry.citations if c.source.url), None)
+    if url is not None:
+        # A URI value: written as it is, nothing escaped (icalendar's vUri).
+        pieces.append(_fold(b"URL:" + url.encode()))
+    pieces += [
+        dated.marks,
+        _kind(entry.kind),
+        f"X-POLICY-TIMELINE-POSITION:{body['position']}\r\nEND:VEVENT\r\n".encode(),
+    ]
+    return b"".join(pieces)
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """What a VEVENT says of its date, lines folded and ended: the same for every
+    entry of one date, and a million entries repeat a few thousand dates."""
+
+    when: bytes  # DTSTART, and DTEND for all-day events
+    marks: bytes  # X-EDTF, X-DATE-PRECISION, X-DATE-QUALIFIER
+    summary_mark: str  # ` (approximate date)`, or nothing
+    description: str  # the description's `Date: ...` line
+
+
+@lru_cache(maxsize=4096)
+def _dated(text: str, start: str, end: str) -> _Dated:
+    occurred = occurred_of(text, start, end)
     if (moment := occurred.moment) is not None:
         # A moment, not an all-day event: in UTC when the zone is known, else the
         # local time of the place (a "floating" time, RFC 5545 3.3.5). No DTEND:
         # the event ends as it starts.
-        event.add("dtstart", moment.astimezone(UTC) if moment.tzinfo else moment)
+        when: list[tuple[bytes, date]] = [
+            (b"DTSTART", moment.astimezone(UTC) if moment.tzinfo else moment)
+        ]
     else:
-        event.add("dtstart", occurred.start)
-        event.add("dtend", occurred.last_day_exclusive)
-    event.add("summary", _summary(entry))
-    event.add("description", _description(entry, export))
-    if body.get("location"):
-        event.add("location", body["location"])
-    if entry.topics:
-        event.add("categories", list(entry.topics))
-    if entry.retracted:
-        event.add("status", "CANCELLED")
-    else:
-        event.add("status", "TENTATIVE" if occurred.uncertain else "CONFIRMED")
-    event.add("transp", "TRANSPARENT")
-    url = next((c.source.url for c in entry.citations if c.source.url), None)
-    if url is not None:
-        event.add("url", url)
-    event.add("x-edtf", vText(occurred.text))
-    event.add("x-date-precision", vText(occurred.precision))
-    if occurred.qualifier is not None:
-        event.add("x-date-qualifier", vText(occurred.qualifier))
-    event.add("x-policy-timeline-kind", vText(entry.kind))
-    event.add("x-policy-timeline-position", vText(str(body["position"])))
-    return event
-
-
-def _summary(entry: ExportEntry) -> str:
-    summary = " ".join(entry.title.split())
-    if entry.occurred.qualifier is not None:
-        summary += f" ({entry.occurred.qualifier} date)"
-    return f"[Retracted] {summary}" if entry.retracted else summary
-
-
-def _description(entry: ExportEntry, export: str) -> str:
-    occurred = entry.occurred
-    date = f"Date: {occurred.label()} (EDTF {occurred.text})"
+        when = [(b"DTSTART", occurred.start), (b"DTEND", occurred.last_day_exclusive)]
+    marks = [(b"X-EDTF", occurred.text), (b"X-DATE-PRECISION", occurred.precision)]
+    if (qualifier := occurred.qualifier) is not None:
+        marks.append((b"X-DATE-QUALIFIER", qualifier))
+    described = f"Date: {occurred.label()} (EDTF {occurred.text})"
     if (span := occurred.span_note()) is not None:
-        date += f"; the event spans {span}"
+        described += f"; the event spans {span}"
+    return _Dated(
+        when=b"".join(_fold(name + _value(value)) for name, value in when),
+        marks=b"".join(_fold(name + b":" + _text(text)) for name, text in marks),
+        summary_mark="" if qualifier is None else f" ({qualifier} date)",
+        description=described,
+    )
+
+
+def _text(value: str) -> bytes:
+    """A TEXT value escaped (backslash, semicolon, comma, newline) as `vText` escapes it.
+
+    By the function `vText.to_ical` calls, not through a `vText`: making one
+    (its parameters, its checks) cost more than the escaping, twice an entry.
+    tests/unit/test_ics_lines.py holds the two to the same bytes.
+    """
+    return _escape_char(value).encode()
+
+
+@lru_cache(maxsize=256)
+def _kind(kind: str) -> bytes:
+    """The X-POLICY-TIMELINE-KIND line, folded and ended."""
+    return _fold(b"X-POLICY-TIMELINE-KIND:" + _text(kind))
+
+
+@lru_cache(maxsize=4096)
+def _categories(topics: tuple[str, ...]) -> bytes:
+    """The CATEGORIES line, folded and ended: the topics, each escaped, joined by commas."""
+    return _fold(b"CATEGORIES:" + vCategory(list(topics)).to_ical())
+
+
+@lru_cache(maxsize=4096)
+def _value(value: date) -> bytes:
+    """`;VALUE=DATE:20240102` or `:20240102T101500Z`: the parameters, a colon, the value."""
+    typed = vDDDTypes(value)
+    written: bytes = typed.to_ical()
+    if typed.params:
+        params: bytes = typed.params.to_ical(sorted=False)
+        return b";" + params + b":" + written
+    return b":" + written
+
+
+def _fold(line: bytes) -> bytes:
+    """`line` folded as `icalendar` folds a content line (RFC 5545 3.1), and ended by CRLF.
+
+    A piece holds at most `_LIMIT - 1` octets, is never cut inside a UTF-8
+    sequence, and does not end in a backslash or caret, so no escape is split
+    across a fold (icalendar's issue #1501). Cut a slice at a time, not
+    `icalendar`'s character at a time: that was most of an export's time.
+    """
+    if len(line) < _LIMIT:
+        return line + b"\r\n"
+    pieces = []
+    start = 0
+    while len(line) - start >= _LIMIT:
+        cut = start + _LIMIT - 1
+        while line[cut] & 0xC0 == 0x80:  # a continuation octet: cut before its lead
+            cut -= 1
+        if line[cut - 1] in b"\\^" and cut - start > 1:
+            cut -= 1
+        pieces.append(line[start:cut])
+        start = cut
+    pieces.append(line[start:])
+    return b"\r\n ".join(pieces) + b"\r\n"
+
+
+def _description(entry: ExportEntry, date: str) -> str:
+    """The description up to its last line, the export's, which follows the newline
+    this ends with."""
     lines = [entry.summary, "", date, f"Kind: {kind_label(entry.kind)}"]
     if (retraction := entry.retraction_line()) is not None:
         lines.append(retraction)
@@ -144,7 +252,7 @@ def _description(entry: ExportEntry, export: str) -> str:
     lines.append(f"Record: {entry.status_line()}")
     lines += ["", "Sources:"]
     lines += [citation_text(citation) for citation in entry.citations]
-    lines += ["", export]
+    lines += ["", ""]
     return "\n".join(lines)
 
 
@@ -155,5 +263,11 @@ def _export_line(meta: ExportMeta) -> str:
     )
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+def _moment(text: str) -> str:
+    """A recorded time as a UTC DATE-TIME value, `20240102T101500Z` (RFC 5545 3.3.5).
+
+    Formatted here, not by `vDatetime`, which spends most of its time looking
+    up the time zone's TZID, a parameter a UTC value does not have.
+    """
+    t = datetime.fromisoformat(text).astimezone(UTC)
+    return f"{t.year:04}{t.month:02}{t.day:02}T{t.hour:02}{t.minute:02}{t.second:02}Z"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-__all__ = ["CHUNK_BYTES", "buffered"]
+__all__ = ["CHUNK_BYTES", "buffered", "buffered_bytes"]
 
 CHUNK_BYTES = 64 * 1024
 
@@ -26,3 +26,18 @@ def buffered(pieces: Iterable[str], size: int = CHUNK_BYTES) -> Iterator[bytes]:
             length = 0
     if held:
         yield "".join(held).encode()
+
+
+def buffered_bytes(pieces: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """`buffered` for pieces already encoded."""
+    held: list[bytes] = []
+    length = 0
+    for piece in pieces:
+        held.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield b"".join(held)
+            held.clear()
+            length = 0
+    if held:
+        yield b"".join(held)
