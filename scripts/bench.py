@@ -25,9 +25,10 @@ from domain.import_formats import count_lines
 from domain.importing import BATCH_SIZE, import_file
 from projections.bootstrap import System, SystemConfig, bootstrap
 from projections.presentation.exports import FORMATS
-from scripts.bench_export import ExportFigure, export_figures, print_figures
+from scripts.bench_export import ExportFigure, export_figures, export_table
 from scripts.bench_http import HttpFigure, http_row, wrk_available
 from scripts.bench_import import write_synthetic_file
+from scripts.bench_report import Section, write_json
 from scripts.bench_tables import Figure, http_table, latency_table, rate_table, verify_table
 from scripts.bench_trust import trust_rows
 from scripts.bench_verify import VerifyFigure, verify_store
@@ -98,6 +99,12 @@ def add_parser(commands: Any) -> None:
         help="entries written one at a time with and without a signing key, whose "
         "checkpoints then time signing and a witness's checks (default: %(default)s; 0 skips)",
     )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write every row, and the machine it ran on, as JSON to FILE",
+    )
     parser.set_defaults(run=run)
 
 
@@ -158,25 +165,37 @@ def run(args: argparse.Namespace) -> int:
                         http = http_row(path, http_seconds, args.http_rounds)
             for leftover in Path(folder).glob(f"views-{entries}.db*"):
                 leftover.unlink()
+    sections: list[Section] = []
     if figures:
-        console.print(rate_table(figures, args.entries))
+        sections.append(rate_table(figures, args.entries))
     if trusted:
-        console.print(rate_table(trusted, args.trust_entries))
+        sections.append(rate_table(trusted, args.trust_entries))
     if verified:
-        console.print(verify_table(verified))
+        sections.append(verify_table(verified))
     if exports:
-        print_figures(console, exports)
+        sections.append(export_table(exports))
     if latencies:
-        console.print(latency_table(latencies, sizes[-1]))
+        sections.append(latency_table(latencies, sizes[-1]))
     if http is not None:
-        console.print(http_table(http, sizes[-1], args.http_rounds))
-        if http.engine_errors:
-            console.print(
-                f"The engine answered {http.engine_errors:,} requests with an error or none: "
-                "its HTTP figures are not valid."
-            )
-            return 1
+        sections.append(http_table(http, sizes[-1], args.http_rounds))
+    for section in sections:
+        console.print(section.table())
+        if section.note:
+            console.print(section.note)
+    if args.json is not None:
+        write_json(args.json, sections, _settings(args))
+    if http is not None and http.engine_errors:
+        console.print(
+            f"The engine answered {http.engine_errors:,} requests with an error or none: "
+            "its HTTP figures are not valid."
+        )
+        return 1
     return 0
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the run was given, so runs with the same can be compared."""
+    return {k: v for k, v in vars(args).items() if k not in ("run", "json") and not callable(v)}
 
 
 def replay_row(path: Path, entries: int, console: Console) -> Figure:
@@ -193,6 +212,7 @@ def replay_row(path: Path, entries: int, console: Console) -> Figure:
         replayed,
         "raw rebuild: SQL scan, orjson, executemany",
         raw,
+        unit="events/s",
     )
 
 
@@ -301,6 +321,7 @@ def import_row(folder: Path, entries: int, console: Console) -> Figure:
         seconds,
         f"sqlite3 executemany, {BATCH_SIZE} a transaction",
         _baseline(folder / "import-raw.db", rows, BATCH_SIZE),
+        unit="events/s",
     )
 
 

@@ -1,13 +1,16 @@
-"""The tables `policy-timeline bench` prints: each row beside its baseline, with the ratio."""
+"""The tables `policy-timeline bench` prints: each row beside its baseline, with the ratio.
+
+Each is a `Section` of `Row`s (scripts/bench_report.py), so `--json` writes
+what is printed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.table import Table
-
-from scripts.bench_http import CONNECTIONS, THREADS, HttpFigure
+from scripts.bench_http import CONNECTIONS, THREADS, HttpFigure, WrkRun
+from scripts.bench_report import Column, Row, Section
 from scripts.bench_verify import VerifyFigure
 from scripts.bench_views import QueryFigure
 
@@ -21,6 +24,7 @@ class Figure:
     seconds: float
     baseline_name: str
     baseline_seconds: float
+    unit: str = "entries/s"
 
     @property
     def rate(self) -> float:
@@ -30,78 +34,101 @@ class Figure:
     def baseline_rate(self) -> float:
         return self.count / self.baseline_seconds
 
-
-def rate_table(figures: list[Figure], entries: int) -> Table:
-    table = Table(title=f"policy-timeline bench ({entries:,} entries, SQLite, WAL)")
-    for column in ("row", "engine /s", "baseline", "baseline /s", "ratio"):
-        table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
-    for f in figures:
-        table.add_row(
-            f.name,
-            f"{f.rate:,.0f}",
-            f.baseline_name,
-            f"{f.baseline_rate:,.0f}",
-            f"{f.rate / f.baseline_rate:.2f}",
+    def row(self) -> Row:
+        return Row(
+            self.name,
+            self.unit,
+            {"per_second": self.rate, "count": self.count, "seconds": self.seconds},
+            self.baseline_name,
+            {"per_second": self.baseline_rate, "seconds": self.baseline_seconds},
+            self.rate / self.baseline_rate,
         )
-    return table
 
 
-def http_table(figure: HttpFigure, entries: int, rounds: int) -> Table:
-    table = Table(
-        title=f"HTTP GET {figure.target} on loopback, {entries:,} entries; "
+_RATE_COLUMNS = (
+    Column("engine /s", "figures.per_second", ",.0f"),
+    Column("baseline", "baseline"),
+    Column("baseline /s", "baseline_figures.per_second", ",.0f"),
+    Column("ratio", "ratio", ".2f"),
+)
+
+
+def rate_table(figures: list[Figure], entries: int) -> Section:
+    return Section(
+        f"policy-timeline bench ({entries:,} entries, SQLite, WAL)",
+        (Column("row", "name"), *_RATE_COLUMNS),
+        [f.row() for f in figures],
+    )
+
+
+def http_table(figure: HttpFigure, entries: int, rounds: int) -> Section:
+    def row(name: str, engine: WrkRun, ratio: float) -> Row:
+        return Row(
+            name,
+            "req/s",
+            {"per_second": engine.requests_per_second, "p99_ms": engine.p99_ms},
+            "bare Starlette, same bytes",
+            {"per_second": figure.bare.requests_per_second, "p99_ms": figure.bare.p99_ms},
+            ratio,
+        )
+
+    return Section(
+        f"HTTP GET {figure.target} on loopback, {entries:,} entries; "
         f"wrk -t{THREADS} -c{CONNECTIONS}, best of {rounds} x {figure.seconds} s a server, "
-        f"alternating; {figure.stack}"
+        f"alternating; {figure.stack}",
+        (
+            Column("row", "name"),
+            Column("req/s", "figures.per_second", ",.0f"),
+            Column("p99 ms", "figures.p99_ms", ".2f"),
+            Column("baseline", "baseline"),
+            Column("req/s", "baseline_figures.per_second", ",.0f"),
+            Column("p99 ms", "baseline_figures.p99_ms", ".2f"),
+            Column("ratio", "ratio", ".2f"),
+        ),
+        [
+            row("timeline page, one topic, 50", figure.engine, figure.ratio),
+            row("the same, page cache off", figure.uncached, figure.uncached_ratio),
+        ],
     )
-    for column in ("row", "req/s", "p99 ms", "baseline", "req/s", "p99 ms", "ratio"):
-        table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
-    table.add_row(
-        "timeline page, one topic, 50",
-        f"{figure.engine.requests_per_second:,.0f}",
-        f"{figure.engine.p99_ms:.2f}",
-        "bare Starlette, same bytes",
-        f"{figure.bare.requests_per_second:,.0f}",
-        f"{figure.bare.p99_ms:.2f}",
-        f"{figure.ratio:.2f}",
-    )
-    table.add_row(
-        "the same, page cache off",
-        f"{figure.uncached.requests_per_second:,.0f}",
-        f"{figure.uncached.p99_ms:.2f}",
-        "bare Starlette, same bytes",
-        f"{figure.bare.requests_per_second:,.0f}",
-        f"{figure.bare.p99_ms:.2f}",
-        f"{figure.uncached_ratio:.2f}",
-    )
-    return table
 
 
-def latency_table(latencies: list[QueryFigure], entries: int) -> Table:
-    table = Table(
-        title=f"timeline queries, 50 a page, {entries:,} entries ({latencies[0].count} each)"
+def latency_table(latencies: list[QueryFigure], entries: int) -> Section:
+    first = latencies[0]
+    return Section(
+        f"timeline queries, 50 a page, {entries:,} entries ({first.count} each)",
+        (
+            Column("query", "name"),
+            Column("p50 ms", "figures.p50_ms", ".2f"),
+            Column("p99 ms", "figures.p99_ms", ".2f"),
+            Column("p99 / first row's p99", "ratio", ".2f"),
+        ),
+        [
+            Row(
+                f.name,
+                "ms",
+                {"p50_ms": f.p50, "p99_ms": f.p99, "count": f.count},
+                first.name,
+                {"p99_ms": first.p99},
+                f.p99 / first.p99,
+            )
+            for f in latencies
+        ],
     )
-    for column in ("query", "p50 ms", "p99 ms", "p99 / first row's p99"):
-        table.add_column(column, justify="left" if column == "query" else "right")
-    for figure in latencies:
-        table.add_row(
-            figure.name,
-            f"{figure.p50:.2f}",
-            f"{figure.p99:.2f}",
-            f"{figure.p99 / latencies[0].p99:.2f}",
-        )
-    return table
 
 
-def verify_table(figures: Sequence[VerifyFigure]) -> Table:
-    table = Table(title="verify: the log recomputed against the audit ledger, best of rounds")
-    for column in ("row", "events", "engine /s", "baseline", "baseline /s", "ratio"):
-        table.add_column(column, justify="left" if column in ("row", "baseline") else "right")
-    for f in figures:
-        table.add_row(
-            f"{f.name} ({f.entries:,} entries)",
-            f"{f.events:,}",
-            f"{f.rate:,.0f}",
-            f.baseline_name,
-            f"{f.baseline_rate:,.0f}",
-            f"{f.ratio:.2f}",
-        )
-    return table
+def verify_table(figures: Sequence[VerifyFigure]) -> Section:
+    return Section(
+        "verify: the log recomputed against the audit ledger, best of rounds",
+        (Column("row", "name"), Column("events", "figures.count", ","), *_RATE_COLUMNS),
+        [
+            Row(
+                f"{f.name} ({f.entries:,} entries)",
+                "events/s",
+                {"per_second": f.rate, "count": f.events, "seconds": f.seconds},
+                f.baseline_name,
+                {"per_second": f.baseline_rate, "seconds": f.baseline_seconds},
+                f.ratio,
+            )
+            for f in figures
+        ],
+    )

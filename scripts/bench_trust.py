@@ -81,6 +81,7 @@ def trust_rows(
         _timed(lambda: [TreeHead(origin, s, r).sign(key) for s, r in heads]),
         "Ed25519 sign of the same bytes",
         _timed(lambda: [key.sign(t) for t in texts]),
+        unit="notes/s",
     )
     fresh = CheckpointSigner(_copy_key(key_path, folder / "again.key"))
     yield Figure(
@@ -89,6 +90,7 @@ def trust_rows(
         _timed(lambda: [fresh.sign(s, r, _prover(proofs)) for s, r in heads]),
         "Ed25519 sign of the same bytes",
         _timed(lambda: [key.sign(t) for t in texts]),
+        unit="notes/s",
     )
     notes = [str(TreeHead(origin, s, r).sign(key)) for s, r in heads]
     public = Ed25519PublicKey.from_public_bytes(key.verifier.public)
@@ -101,6 +103,7 @@ def trust_rows(
         _timed(lambda: _witness_rounds(notes, proofs, key)),
         "Ed25519 verify of the same bytes",
         _timed(lambda: [public.verify(s, t) for s, t in signed_pairs]),
+        unit="rounds/s",
     )
 
 
