@@ -64,7 +64,7 @@ def _pieces(chronology: Chronology) -> Iterator[bytes]:
     yield head[: -len(_END)]
     export = _text(_export_line(chronology.meta))
     for entry in chronology.entries():
-        yield event_bytes(entry, export)
+        yield _event(entry, export)
     yield _END
 
 
@@ -89,7 +89,7 @@ def _calendar(meta: ExportMeta) -> Calendar:
     return calendar
 
 
-def event_bytes(entry: ExportEntry, export: bytes) -> bytes:
+def _event(entry: ExportEntry, export: bytes) -> bytes:
     """The entry's VEVENT in UTF-8, folded content lines each ending in CRLF.
 
     The properties, their order and their values are what `Event.add` of each
@@ -143,7 +143,7 @@ def event_bytes(entry: ExportEntry, export: bytes) -> bytes:
 @dataclass(frozen=True)
 class _Dated:
     """What a VEVENT says of its date, lines folded and ended: the same for every
-    entry of one date, and a million entries repeat a few thousand dates."""
+    entry of one date, and an export comes date by date."""
 
     when: bytes  # DTSTART, and DTEND for all-day events
     marks: bytes  # X-EDTF, X-DATE-PRECISION, X-DATE-QUALIFIER
