@@ -194,8 +194,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The options the run was given, so runs with the same can be compared."""
-    return {k: v for k, v in vars(args).items() if k not in ("run", "json") and not callable(v)}
+    """The options the run was given, so runs with the same can be compared (not --db:
+    the bench makes its own stores)."""
+    skipped = ("run", "json", "db", "command")
+    return {k: v for k, v in vars(args).items() if k not in skipped and not callable(v)}
 
 
 def replay_row(path: Path, entries: int, console: Console) -> Figure:

@@ -20,15 +20,15 @@ from tests.e2e.test_cli import COMMAND
 TINY = [
     "bench",
     "--entries",
-    "100",
-    "--batch-size",
     "50",
+    "--batch-size",
+    "25",
     "--import-entries",
-    "200",
+    "100",
     "--replay-entries",
-    "300",
+    "200",
     "--queries",
-    "10",
+    "5",
     "--http-seconds",
     "0",  # the HTTP row has its own test, tests/e2e/test_bench_http.py
     "--verify-rounds",
@@ -36,11 +36,11 @@ TINY = [
     "--export-formats",
     "csv",  # each format is a child process: the ics row is checked below, without one
     "--trust-entries",
-    "20",
+    "10",
 ]
 # A row that others are measured beside, not beside anything itself.
 REFERENCE_ROWS = {"start-up", "raw scan"}
-# At 300 entries an export can take no longer than the start-up row: 0 events/s.
+# At 200 entries an export can take no longer than the start-up row: 0 events/s.
 EXPORTS = {"csv"}
 MACHINE = {
     "date",
@@ -78,7 +78,7 @@ def test_bench_json_holds_every_printed_row_with_its_ratio_and_the_machine(
     assert re.match(r"3\.\d+", machine["sqlite"])
     assert set(machine["packages"]) == {"eventsourcing", "fastapi", "orjson"}
     assert all(machine["packages"].values())
-    assert document["settings"]["replay_entries"] == [300]
+    assert document["settings"]["replay_entries"] == [200]
 
     rows = [row for section in document["sections"] for row in section["rows"]]
     # Two record rows, the import, the replay, five of signed checkpoints, verify,
@@ -100,7 +100,7 @@ def test_bench_json_holds_every_printed_row_with_its_ratio_and_the_machine(
         assert any(ratio.search(line) for line in lines), (row, lines)
 
     csv = next(row for row in rows if row["name"] == "csv")
-    assert (csv["baseline"], csv["figures"]["entries"]) == ("raw scan", 300)
+    assert (csv["baseline"], csv["figures"]["entries"]) == ("raw scan", 200)
 
 
 def test_the_ics_row_is_beside_the_json_export_with_its_target() -> None:
