@@ -48,6 +48,9 @@ __all__ = ["PRODID", "render"]
 
 PRODID = "-//policy-timeline//chronology export//EN"
 _END = b"END:VCALENDAR\r\n"
+_TRANSP = b"TRANSP:TRANSPARENT\r\n"
+_CONFIRMED = b"STATUS:CONFIRMED\r\n" + _TRANSP
+_RETRACTED = b"STATUS:CANCELLED\r\n" + _TRANSP
 _LIMIT = 75
 """Octets a folded piece stays under, the line break excluded: `icalendar`'s limit."""
 
@@ -97,16 +100,17 @@ def _event(entry: ExportEntry, export: bytes) -> bytes:
     escaped once for all of them.
     """
     body = entry.body
-    occurred = entry.occurred
-    # Keyed by the strings `occurred` was read from: hashing an Occurred costs more.
+    # Keyed by the strings `entry.occurred` was read from: hashing an Occurred costs more.
     dated = _dated(body["occurred"], body["occurred_start"], body["occurred_end"])
     updated = _moment(body["updated_at"])
     # A first version's: recorded when last modified, so formatted once.
     recorded = body["recorded_at"]
     created = updated if recorded == body["updated_at"] else _moment(recorded)
+    retracted = entry.retracted
     summary = " ".join(entry.title.split()) + dated.summary_mark
-    if entry.retracted:
+    if retracted:
         summary = "[Retracted] " + summary
+    summary_line = b"SUMMARY:" + _text(summary)
     # UID (an entry id is a UUID) to SEQUENCE, STATUS, TRANSP and the X- lines
     # are short and ASCII, nothing to escape: only recorded text is escaped and folded.
     pieces = [
@@ -114,20 +118,16 @@ def _event(entry: ExportEntry, export: bytes) -> bytes:
         f"DTSTAMP:{updated}\r\nCREATED:{created}\r\nLAST-MODIFIED:{updated}\r\n"
         f"SEQUENCE:{int(body['version']) - 1}\r\n".encode(),
         dated.when,
-        _fold(b"SUMMARY:" + _text(summary)),
+        summary_line + b"\r\n" if len(summary_line) < _LIMIT else _fold(summary_line),
         # Escaping is line by line, so the description's last line, the same in
         # every event, is escaped once.
         _fold(b"DESCRIPTION:" + _text(_description(entry, dated.description)) + export),
     ]
     if body.get("location"):
         pieces.append(_fold(b"LOCATION:" + _text(body["location"])))
-    if entry.topics:
-        pieces.append(_categories(tuple(entry.topics)))
-    if entry.retracted:
-        pieces.append(b"STATUS:CANCELLED\r\n")
-    else:
-        pieces.append(b"STATUS:TENTATIVE\r\n" if occurred.uncertain else b"STATUS:CONFIRMED\r\n")
-    pieces.append(b"TRANSP:TRANSPARENT\r\n")
+    if topics := body["topics"]:
+        pieces.append(_categories(tuple(topics)))
+    pieces.append(_RETRACTED if retracted else dated.status)
     url = next((c.source.url for c in entry.citations if c.source.url), None)
     if url is not None:
         # A URI value: written as it is, nothing escaped (icalendar's vUri).
@@ -148,6 +148,7 @@ class _Dated:
     when: bytes  # DTSTART, and DTEND for all-day events
     marks: bytes  # X-EDTF, X-DATE-PRECISION, X-DATE-QUALIFIER
     summary_mark: str  # ` (approximate date)`, or nothing
+    status: bytes  # STATUS and TRANSP, unless retracted: TENTATIVE for an uncertain date
     description: str  # the description's `Date: ...` line
 
 
@@ -173,6 +174,7 @@ def _dated(text: str, start: str, end: str) -> _Dated:
         when=b"".join(_fold(name + _value(value)) for name, value in when),
         marks=b"".join(_fold(name + b":" + _text(text)) for name, text in marks),
         summary_mark="" if qualifier is None else f" ({qualifier} date)",
+        status=b"STATUS:TENTATIVE\r\n" + _TRANSP if occurred.uncertain else _CONFIRMED,
         description=described,
     )
 
