@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -82,6 +83,16 @@ class ExportFigure:
     peak_bytes: int
     output_bytes: int
     startup_seconds: float = 0.0
+    # The child's CPU time (user and system), and the start-up row's: on a busy
+    # machine wall time counts the wait for a core, CPU time does not.
+    cpu_seconds: float = 0.0
+    startup_cpu_seconds: float = 0.0
+
+    @property
+    def cpu_events_per_second(self) -> float:
+        """Entries a CPU second beyond the start-up row's CPU time."""
+        busy = self.cpu_seconds - self.startup_cpu_seconds
+        return self.entries / busy if busy > 0 else 0.0
 
     @property
     def events_per_second(self) -> float:
@@ -102,11 +113,14 @@ def build_store(path: Path, entries: int, console: Console) -> int:
     return head
 
 
-def _run(command: Sequence[str]) -> tuple[float, int, int]:
-    """Run `command` as a child reading its stdout; (seconds, peak RSS bytes, bytes out).
+def _run(command: Sequence[str]) -> tuple[float, int, int, float]:
+    """Run `command` as a child reading its stdout; (seconds, peak RSS bytes, bytes out,
+    CPU seconds).
 
     Raise RuntimeError when it fails.
     """
+    # The children this process has waited for: only this one, while it runs.
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout is not None
@@ -119,12 +133,14 @@ def _run(command: Sequence[str]) -> tuple[float, int, int]:
     errors = child.stderr.read()
     child.wait()
     seconds = time.perf_counter() - started
+    done = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = done.ru_utime + done.ru_stime - used.ru_utime - used.ru_stime
     peak.join()
     child.stdout.close()
     child.stderr.close()
     if child.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {errors.decode(errors='replace')}")
-    return seconds, peak.bytes, written
+    return seconds, peak.bytes, written, cpu
 
 
 class _PeakWatch(threading.Thread):
@@ -163,14 +179,18 @@ def export_figures(
     """Start-up, the raw scan and each format's export of the store at `path`."""
     cli = [sys.executable, "-m", "scripts.cli", "--db", f"sqlite:///{path}", "export"]
     # A topic no entry has: one index seek, so this is the process and nothing else.
-    seconds, peak, written = _run([*cli, "--format", "ndjson", "--topic", "no-such-topic"])
-    startup = ExportFigure(STARTUP, 0, seconds, peak, written)
+    seconds, peak, written, cpu = _run([*cli, "--format", "ndjson", "--topic", "no-such-topic"])
+    startup = ExportFigure(STARTUP, 0, seconds, peak, written, cpu_seconds=cpu)
     figures = [startup]
-    seconds, peak, written = _run([sys.executable, "-c", _RAW_SCAN, str(path)])
-    figures.append(ExportFigure(RAW, entries, seconds, peak, written))
+    seconds, peak, written, cpu = _run([sys.executable, "-c", _RAW_SCAN, str(path)])
+    figures.append(ExportFigure(RAW, entries, seconds, peak, written, cpu_seconds=cpu))
     for name in formats:
-        seconds, peak, written = _run([*cli, "--format", name])
-        figures.append(ExportFigure(name, entries, seconds, peak, written, startup.seconds))
+        seconds, peak, written, cpu = _run([*cli, "--format", name])
+        figures.append(
+            ExportFigure(
+                name, entries, seconds, peak, written, startup.seconds, cpu, startup.cpu_seconds
+            )
+        )
     return figures
 
 
@@ -192,6 +212,7 @@ def export_table(figures: Sequence[ExportFigure]) -> Section:
             "seconds": figure.seconds,
             "peak_bytes": figure.peak_bytes,
             "output_bytes": figure.output_bytes,
+            "cpu_seconds": figure.cpu_seconds,
         }
         targets = []
         if base is not None and figure.entries != base.entries:
@@ -200,6 +221,7 @@ def export_table(figures: Sequence[ExportFigure]) -> Section:
         baseline = None
         if figure.name != STARTUP:
             measured["per_second"] = figure.events_per_second
+            measured["cpu_per_second"] = figure.cpu_events_per_second
             # Formats beside the JSON export; the JSON export beside the raw scan.
             if figure.name != RAW:
                 baseline = by_size.get(("json", figure.entries))
@@ -213,7 +235,12 @@ def export_table(figures: Sequence[ExportFigure]) -> Section:
                 "entries/s",
                 measured,
                 None if baseline is None else baseline.name,
-                {} if baseline is None else {"per_second": baseline.events_per_second},
+                {}
+                if baseline is None
+                else {
+                    "per_second": baseline.events_per_second,
+                    "cpu_per_second": baseline.cpu_events_per_second,
+                },
                 None
                 if baseline is None or not baseline.events_per_second
                 else figure.events_per_second / baseline.events_per_second,
