@@ -72,6 +72,10 @@ class Column:
             return ""
         if isinstance(value, int | float):
             scaled = value * self.scale if self.scale != 1 else value
+            if self.spec == ".2f" and 0 < abs(scaled) < 0.01:
+                # Two decimals would print a tiny ratio (an fsync'd signer against
+                # a hash) as 0.00, as if the engine had done nothing.
+                return f"{scaled:.1e}{self.suffix}"
             return f"{scaled:{self.spec}}{self.suffix}"
         return str(value)
 

@@ -174,7 +174,7 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
     assert len(exported) == 3, done.stdout
     assert re.search(r"│ csv\s+│\s+300 │", done.stdout), done.stdout
     for row in rows:
-        ratio = re.findall(r"(\d+\.\d\d)\s*│?\s*$", row)
+        ratio = re.findall(r"(\d+\.\d(?:\d|e-\d\d))\s*│?\s*$", row)
         assert ratio, row
         assert float(ratio[0]) > 0
 
