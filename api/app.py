@@ -11,13 +11,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from starlette.types import Scope
 
+from api.caching import Caching
 from api.controls import (
     ControlCharacter,
     refuse_control_characters,
     refused_control_character,
 )
+from api.cors import ReadsAcrossOrigins, parse_origins
 from api.document import parameters_as_sent
+from api.embedding import Embedding, frame_ancestors
 from api.json_bodies import RefuseDuplicateKeys
 from api.limits import BodyLimit
 from api.problems import PROBLEMS, install_problem_handlers
@@ -37,6 +41,7 @@ from api.routes import (
 from api.settings import Settings
 from api.tokens import TokenStore
 from api.web import router as web_pages
+from api.web.docs import router as docs_page
 from projections.bootstrap import bootstrap
 
 __all__ = ["create_app"]
@@ -88,7 +93,8 @@ def create_app(settings: Settings | None = None, *, catch_up_at_start: bool = Tr
         description=DESCRIPTION.format(limit=settings.max_body_bytes),
         lifespan=lifespan,
         # FastAPI's /docs and /redoc pages load their scripts from a CDN when a
-        # browser opens them: a run-time download, so they are off.
+        # browser opens them: a run-time download, so they are off; api.web.docs
+        # serves /docs from the package instead.
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(refuse_control_characters)],
@@ -96,16 +102,33 @@ def create_app(settings: Settings | None = None, *, catch_up_at_start: bool = Tr
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_exception_handler(ControlCharacter, refused_control_character)
-    # BodyLimit, added last, runs first: the duplicate-key check never holds more.
+    # The last added runs first: BodyLimit, then the cross-origin allowance (a
+    # preflight needs nothing further), the cache headers (which see /embed/...
+    # as asked), the embeds, and the duplicate-key check, which never holds more.
     app.add_middleware(RefuseDuplicateKeys)
+    app.add_middleware(Embedding, ancestors=frame_ancestors(parse_origins(settings.embed_origins)))
+    app.add_middleware(Caching, views_position=_views_position, private=settings.protect_reads)
+    app.add_middleware(
+        ReadsAcrossOrigins,
+        origins=parse_origins(settings.cors_origins),
+        prefix=API_PREFIX + "/",
+        closed=(f"{API_PREFIX}/audit", f"{API_PREFIX}/log"),
+    )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # The timeline first: routes are matched in order, and it is the page most asked for.
     for module in (timeline, health, actors, sources, entries, topics, stream, log, audit, trust):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(exports.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(web_pages)  # the HTML pages at /, outside the API and its document
+    app.include_router(docs_page)
     _document_reads(app, open_reads=not settings.protect_reads)
     return app
+
+
+def _views_position(scope: Scope) -> int:
+    """The position the views have reached, for the cache headers."""
+    position: int = scope["app"].state.read_models.queries.position()
+    return position
 
 
 def _document_reads(app: FastAPI, *, open_reads: bool) -> None:

@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from api.consistency import beyond_log
 from api.json_bodies import DuplicateKey, NotJson
+from api.negotiation import negotiated
 from api.schemas import DETAIL_MODELS
 from domain import (
     AlreadyRegistered,
@@ -362,7 +363,7 @@ _DOMAIN_TYPES: tuple[tuple[type[DomainError], str], ...] = (
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error as a problem, and serve each problem type's page."""
 
-    async def domain_error(request: Request, error: Exception) -> ProblemResponse:
+    async def domain_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, DomainError)
         kind = problem_type_of(error)
         extra: dict[str, Any] = {}
@@ -370,22 +371,28 @@ def install_problem_handlers(app: FastAPI) -> None:
             extra["errors"] = [{"loc": _located(request, error.field), "msg": error.message}]
         elif isinstance(error, IdempotencyKeyReused):
             extra["errors"] = [{"loc": ["header", "Idempotency-Key"], "msg": str(error)}]
-        return problem(kind.status, str(error), kind=kind.name, **extra)
+        answer = problem(kind.status, str(error), kind=kind.name, **extra)
+        return negotiated(request, answer, kind.title, str(error))
 
-    async def invalid_request(_: Request, error: Exception) -> ProblemResponse:
+    async def invalid_request(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
         errors = [{"loc": _field_of(e), "msg": e["msg"]} for e in error.errors()]
         detail = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in errors[:3]
         )
-        return problem(422, detail, kind="validation", errors=errors)
+        answer = problem(422, detail, kind="validation", errors=errors)
+        return negotiated(request, answer, "Not a valid request", detail)
 
-    async def http_error(request: Request, error: Exception) -> ProblemResponse:
+    async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
         if error.status_code == 405:
             error.headers = {"Allow": ", ".join(_methods_of(request))}
         # Keep the headers a route or Starlette set: WWW-Authenticate on a 401, Allow on a 405.
-        return problem(error.status_code, str(error.detail), headers=error.headers)
+        answer = problem(error.status_code, str(error.detail), headers=error.headers)
+        said = str(error.detail)
+        if error.status_code == 404 and said == "Not Found":
+            said = f"There is no page at {request.url.path} on this site."
+        return negotiated(request, answer, _page_title(error.status_code), said)
 
     async def duplicate_key(_: Request, error: Exception) -> ProblemResponse:
         assert isinstance(error, DuplicateKey)
@@ -441,6 +448,13 @@ def install_problem_handlers(app: FastAPI) -> None:
     # Outside the OpenAPI document, as the HTML pages are: they document the API.
     app.add_api_route(PROBLEM_PATH.rstrip("/"), problem_index, include_in_schema=False)
     app.add_api_route(PROBLEM_PATH + "{name}", problem_page, include_in_schema=False)
+
+
+def _page_title(status: int) -> str:
+    """An error page's heading: what a person looked for and did not find, in words."""
+    if status == 404:
+        return "No such page"
+    return reason(status)
 
 
 def problems_markdown() -> str:

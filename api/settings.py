@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     """The least time between two new signed checkpoints (TIMELINE_CHECKPOINT_SECONDS):
     within it, readers get the last one signed, so signing costs writes nothing."""
 
+    cors_origins: str = "*"
+    """Who may read the API and its exports from a page on another site
+    (TIMELINE_CORS_ORIGINS): `*` (anyone, the default), origins separated by
+    commas (`https://news.example,https://blog.example`), or empty for none.
+    Reads only: writes and the audit routes are never allowed across origins."""
+
+    embed_origins: str = "*"
+    """Which sites may show `/embed/...` pages in a frame (TIMELINE_EMBED_ORIGINS):
+    `*` (any, the default), origins separated by commas, or empty for none. Other
+    pages may never be framed."""
+
     def system_config(self) -> SystemConfig:
         """What `projections.bootstrap` builds the server's system from; raise
         StoreURLError for a store URL naming no store."""

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from api.embedding import embedded
 from api.responses import POSITION_HEADER
 from api.web.dates import display_date, display_moment
 from domain.details import KINDS
@@ -49,6 +50,7 @@ def _environment() -> Environment:
     env.filters["moment"] = display_moment
     env.filters["kind_label"] = lambda kind: KIND_LABELS.get(kind, kind.replace("_", " "))
     env.globals["static"] = _static_url
+    env.globals["embedded"] = embedded
     env.globals["kinds"] = list(KIND_LABELS.items())
     return env
 

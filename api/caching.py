@@ -1,0 +1,150 @@
+"""ETag and Cache-Control on reads, from the log position each answer reflects.
+
+An answer pinned to an `as_of` (a position, or a time the views have passed)
+shows the record as it stood then, which no later write changes: it may be
+kept for a year (`immutable`). Any other read may change with the next write,
+so a cache keeps it but asks again (`no-cache`), and `If-None-Match` with the
+ETag of the answer it holds gets 304 while the position is the same.
+
+The ETag is the URL's digest and the position (`W/"<digest>-<position>"`),
+not the body's: the position comes with the answer's first headers, before
+any of a streamed export's body, and for `as_of=N` it is known from the
+request, so a revalidation of a pinned answer costs no read at all. It is
+weak since it names the record an answer shows, not its exact bytes: an
+actor renamed later may show by the newer name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.responses import POSITION_HEADER
+
+__all__ = ["Caching", "cache_key"]
+
+FOREVER = "max-age=31536000, immutable"
+# Reads that show the record as of `as_of`, and so may be pinned by it. A route
+# not listed ignores `as_of`, and its answer follows the head whatever it says.
+PINNABLE = re.compile(
+    r"^(?:/embed)?(?:/|/visual|/entries/[^/]+)$"
+    r"|^/api/v1/(?:timeline|topics|exports/chronology|entries/[^/]+(?:/links)?"
+    r"|actors/[^/]+/history)$"
+)
+# Answers that say what is true now (health, a stream) or need a token to read (audit).
+UNCACHED = ("/api/v1/health", "/api/v1/stream", "/api/v1/audit", "/api/v1/log")
+# Bumped when answers change shape, so caches do not keep the old ones as current.
+FORMAT = "1"
+
+
+def cache_key(path: str, query: str) -> str:
+    """A digest of the question: the path and the query, its parameters sorted, so
+    `?a=1&b=2` and `?b=2&a=1` share their answer."""
+    items = sorted(parse_qsl(query, keep_blank_values=True))
+    raw = f"{FORMAT}\n{path}\n{urlencode(items)}".encode()
+    return hashlib.sha256(raw).hexdigest()[:20]
+
+
+def _tags(header: str | None) -> set[str]:
+    """The entity tags of an If-None-Match, compared weakly (RFC 9110 13.1.2)."""
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",")}
+
+
+class Caching:
+    """Tag GET and HEAD answers that carry `Log-Position`; answer 304 to a match.
+
+    `views_position` gives the position the views have reached: an answer as of
+    a time is pinned only once the views hold an event after it, since until
+    then an event recorded at that time may still be on its way. `private`
+    (reads protected by a token) keeps shared caches from storing answers.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        views_position: Callable[[Scope], int],
+        private: bool,
+        uncached: Iterable[str] = UNCACHED,
+    ) -> None:
+        self.app = app
+        self.views_position = views_position
+        self.scope_word = "private" if private else "public"
+        self.uncached = tuple(uncached)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or path.startswith(self.uncached)
+        ):
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        key = cache_key(path, query)
+        as_of = dict(parse_qsl(query)).get("as_of", "").strip()
+        pinnable = bool(as_of) and PINNABLE.match(path) is not None
+        held = _tags(Headers(scope=scope).get("if-none-match"))
+        if pinnable and as_of.isdigit() and self.scope_word == "public":
+            tag = f'"{key}-{int(as_of)}"'
+            if tag in held:
+                # Pinned to a position: the answer held is the answer, no read needed.
+                await self._not_modified(send, {}, tag, pinned=True)
+                return
+        started: Message | None = None
+
+        async def tagging(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                position = headers.get(POSITION_HEADER, "")
+                if message["status"] != 200 or not position.isdigit():
+                    await send(message)
+                    return
+                pinned = pinnable and await self._pinned(scope, as_of, int(position))
+                tag = f'"{key}-{position}"'
+                if tag in held:
+                    started = message
+                    await self._not_modified(send, headers, tag, pinned=pinned)
+                    return
+                headers["ETag"] = f"W/{tag}"
+                headers["Cache-Control"] = self._control(pinned)
+                await send(message)
+            elif started is None:
+                await send(message)
+            # After a 304 the body is dropped: the client holds it already.
+
+        await self.app(scope, receive, tagging)
+
+    async def _pinned(self, scope: Scope, as_of: str, position: int) -> bool:
+        if as_of.isdigit():
+            # Short of the position asked, the answer is the views' head, not `as_of`.
+            return int(as_of) == position
+        # As of a time: pinned once the views hold an event recorded after it.
+        head = await run_in_threadpool(self.views_position, scope)
+        return position < head
+
+    def _control(self, pinned: bool) -> str:
+        return f"{self.scope_word}, {FOREVER}" if pinned else "no-cache"
+
+    async def _not_modified(
+        self, send: Send, headers: MutableHeaders | dict[str, str], tag: str, *, pinned: bool
+    ) -> None:
+        kept = {
+            name: headers[name]
+            for name in ("Log-Position", "Vary", "Access-Control-Allow-Origin")
+            if name in headers
+        }
+        kept |= {"ETag": f"W/{tag}", "Cache-Control": self._control(pinned)}
+        raw = [(name.lower().encode(), value.encode()) for name, value in kept.items()]
+        await send({"type": "http.response.start", "status": 304, "headers": raw})
+        await send({"type": "http.response.body", "body": b""})
