@@ -41,6 +41,7 @@ PINNABLE = re.compile(
 UNCACHED = ("/api/v1/health", "/api/v1/stream", "/api/v1/audit", "/api/v1/log")
 # Bumped when answers change shape, so caches do not keep the old ones as current.
 FORMAT = "1"
+AS_OF_LENGTH = 64
 
 
 def cache_key(path: str, query: str) -> str:
@@ -49,6 +50,11 @@ def cache_key(path: str, query: str) -> str:
     items = sorted(parse_qsl(query, keep_blank_values=True))
     raw = f"{FORMAT}\n{path}\n{urlencode(items)}".encode()
     return hashlib.sha256(raw).hexdigest()[:20]
+
+
+def _is_position(text: str) -> bool:
+    """Whether `text` is a log position: ASCII digits (`isdigit` alone takes "²")."""
+    return text.isascii() and text.isdigit()
 
 
 def _tags(header: str | None) -> set[str]:
@@ -92,9 +98,10 @@ class Caching:
         query = scope.get("query_string", b"").decode("latin-1")
         key = cache_key(path, query)
         as_of = dict(parse_qsl(query)).get("as_of", "").strip()
-        pinnable = bool(as_of) and PINNABLE.match(path) is not None
+        # Past the longest `as_of` the reads take, the answer is a refusal anyway.
+        pinnable = 0 < len(as_of) <= AS_OF_LENGTH and PINNABLE.match(path) is not None
         held = _tags(Headers(scope=scope).get("if-none-match"))
-        if pinnable and as_of.isdigit() and self.scope_word == "public":
+        if pinnable and _is_position(as_of) and self.scope_word == "public":
             tag = f'"{key}-{int(as_of)}"'
             if tag in held:
                 # Pinned to a position: the answer held is the answer, no read needed.
@@ -107,7 +114,7 @@ class Caching:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 position = headers.get(POSITION_HEADER, "")
-                if message["status"] != 200 or not position.isdigit():
+                if message["status"] != 200 or not _is_position(position):
                     await send(message)
                     return
                 pinned = pinnable and await self._pinned(scope, as_of, int(position))
@@ -126,7 +133,7 @@ class Caching:
         await self.app(scope, receive, tagging)
 
     async def _pinned(self, scope: Scope, as_of: str, position: int) -> bool:
-        if as_of.isdigit():
+        if _is_position(as_of):
             # Short of the position asked, the answer is the views' head, not `as_of`.
             return int(as_of) == position
         # As of a time: pinned once the views hold an event recorded after it.

@@ -43,13 +43,18 @@ def wants_html(request: Request) -> bool:
 
 def negotiated(request: Request, answer: Response, title: str, detail: str) -> Response:
     """`answer` (a problem), or the same error as a page for a browser."""
+    if request.url.path.startswith(API_PATHS):
+        return answer
     if not wants_html(request):
+        # A cache must not give a browser the problem a script was given, or back.
+        answer.headers["Vary"] = "Accept"
         return answer
     kept = {
         name: value
         for name, value in answer.headers.items()
         if name.lower() in ("www-authenticate", "allow", "retry-after")
     }
+    kept["Vary"] = "Accept"
     return html_page(
         "error.html", status=answer.status_code, headers=kept, title=title, message=detail
     )

@@ -1,8 +1,8 @@
 """The API reference at `/docs`: Swagger UI, shipped in the package.
 
 FastAPI's own `/docs` loads Swagger UI from a CDN and starts it with an
-inline script; this page loads the copy in `static/vendor/swagger-ui` and a
-script file of this origin, so it opens offline and under the pages'
+inline script; this page loads the copy in `static/vendor/swagger-ui` and
+`static/docs.js`, so it opens offline and under the pages'
 Content-Security-Policy. The policy allows `data:` images here only: the
 Swagger stylesheet draws its icons with them.
 """
@@ -29,7 +29,6 @@ VENDOR_TYPES = {
     "LICENSE": "text/plain; charset=utf-8",
     "NOTICE": "text/plain; charset=utf-8",
 }
-SCRIPT = "docs.js"
 FOREVER = "public, max-age=31536000, immutable"
 DOCS_POLICY = SECURITY_HEADERS["Content-Security-Policy"].replace(
     "img-src 'self'", "img-src 'self' data:"
@@ -45,14 +44,7 @@ def docs_page() -> HTMLResponse:
         headers={"Content-Security-Policy": DOCS_POLICY},
         current="docs",
         vendor=_vendor_url,
-        docs_script=_url(f"/docs/{SCRIPT}", _bytes("static", SCRIPT)),
     )
-
-
-@router.api_route(f"/docs/{SCRIPT}", methods=PAGE_METHODS)
-def docs_script() -> Response:
-    """The script that starts Swagger UI on the page."""
-    return _file(_bytes("static", SCRIPT), "text/javascript; charset=utf-8")
 
 
 @router.api_route(f"/static/vendor/{VENDOR}/{{name}}", methods=PAGE_METHODS)

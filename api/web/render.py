@@ -33,6 +33,9 @@ SECURITY_HEADERS = {
 STATIC_TYPES = {
     "style.css": "text/css; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
+    "embed.css": "text/css; charset=utf-8",
+    "docs.css": "text/css; charset=utf-8",
+    "docs.js": "text/javascript; charset=utf-8",
 }
 KIND_LABELS = {name: kind.label for name, kind in KINDS.items()}
 

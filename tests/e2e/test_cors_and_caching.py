@@ -200,6 +200,16 @@ def test_a_web_page_as_of_a_position_is_cached_for_good_and_revalidates_to_304(
     assert again.status_code == 304
 
 
+@pytest.mark.parametrize("as_of", ["9" * 5000, "²", "1²"])
+def test_an_as_of_that_is_no_position_gets_no_cache_headers_and_no_500(
+    recorded: tuple[Api, int], as_of: str
+) -> None:
+    api, _ = recorded
+    response = api.get("/timeline", {"If-None-Match": '"x-1"'}, as_of=as_of)
+    assert response.status_code == 422
+    assert "ETag" not in response.headers
+
+
 def test_a_route_that_ignores_as_of_is_never_pinned_by_it(recorded: tuple[Api, int]) -> None:
     api, _ = recorded
     head = int(api.get("/timeline").headers["Log-Position"])
@@ -222,6 +232,7 @@ def test_a_browser_asking_for_a_missing_page_gets_an_html_page(local_api: Api) -
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "There is no page at /nowhere" in response.text
+    assert response.headers["Vary"] == "Accept"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
