@@ -6,28 +6,59 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
+from importlib import import_module
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
-from domain import DEFAULT_URL, StoreURLError
-from scripts import (
-    actors,
-    bench,
-    entries,
-    export,
-    importing,
-    keys,
-    load_sample,
-    project,
-    replay,
-    serve,
-    tokens,
-    verify,
-    witness,
-)
+from domain.store import DEFAULT_URL, StoreURLError
 
-__all__ = ["main"]
+__all__ = ["COMMANDS", "Commands", "build_parser", "main"]
+
+# Every command: the module whose `add_parser(commands)` declares it and whose
+# `run` runs it, and the line `policy-timeline --help` shows for it (the module's
+# own, which tests/unit/test_cli_imports.py keeps equal). A module is imported only
+# when its command is chosen: importing all of them, and with them the engine,
+# FastAPI and rich, took a second before anything ran.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("scripts.serve", "serve the HTTP API"),
+    "bench": ("scripts.bench", "measure the engine beside plain baselines"),
+    "replay": ("scripts.replay", "rebuild every view from the log and swap it in"),
+    "project": (
+        "scripts.project",
+        "keep the views up with the log (PostgreSQL: one process per view)",
+    ),
+    "import": (
+        "scripts.importing",
+        "import records (actors, sources, entries, corrections, retractions, links)",
+    ),
+    "entries": ("scripts.entries", "change entries from the command line (cite)"),
+    "export": (
+        "scripts.export",
+        "write the timeline as md, html, csv, json, ndjson, ics or timelinejs",
+    ),
+    "load-sample": (
+        "scripts.load_sample",
+        "load the sample chronology (US-Mexico border talks, December 2023)",
+    ),
+    "tokens": ("scripts.tokens", "create, list and revoke API tokens"),
+    "verify": (
+        "scripts.verify",
+        "check the stored log against its Merkle ledger, or a saved proof offline",
+    ),
+    "keys": (
+        "scripts.keys",
+        "make a signing key for checkpoints (the log's) or cosignatures (a witness's)",
+    ),
+    "witness": (
+        "scripts.witness",
+        "check that a log only grows, keep its checkpoints, and cosign them",
+    ),
+    "actors": (
+        "scripts.actors",
+        "keep actors up to date: rename, alias, role, role-end, merge",
+    ),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,42 +71,89 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("TIMELINE_DB", DEFAULT_URL),
         help=DB_HELP + " (default: $TIMELINE_DB or %(default)s)",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve.add_parser(commands)
-    bench.add_parser(commands)
-    replay.add_parser(commands)
-    project.add_parser(commands)
-    importing.add_parser(commands)
-    entries.add_parser(commands)
-    export.add_parser(commands)
-    load_sample.add_parser(commands)
-    tokens.add_parser(commands)
-    verify.add_parser(commands)
-    keys.add_parser(commands)
-    witness.add_parser(commands)
-    actors.add_parser(commands)
-    _accept_db_after(commands)
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", action=Commands
+    )
+    for name, (_module, help_line) in COMMANDS.items():
+        commands.add_parser(name, help=help_line, add_help=False)
     return parser
 
 
 DB_HELP = "store URL: sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DB"
 
 
-def _accept_db_after(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:  # generic only in typeshed
+    _SubParsers = argparse._SubParsersAction
+
+
+class Commands(_SubParsers):
+    """The commands, each a placeholder until chosen: then its module is imported
+    and declares its real parser in the placeholder's place."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        self.load(values[0])
+        super().__call__(parser, namespace, values, option_string)
+
+    def load(self, name: str) -> argparse.ArgumentParser:
+        """The parser of command `name`, its module imported and asked to declare it
+        (once); `--db` accepted after it."""
+        loaded: set[str] = self.__dict__.setdefault("_loaded", set())
+        if name not in loaded and name in COMMANDS:
+            order = list(self._name_parser_map)
+            del self._name_parser_map[name]
+            self._choices_actions = [a for a in self._choices_actions if a.dest != name]
+            import_module(COMMANDS[name][0]).add_parser(self)
+            # Back in the table's order, for the list an unknown command is answered with.
+            self._name_parser_map = {key: self._name_parser_map[key] for key in order}
+            self.choices = self._name_parser_map
+            _accept_db_after(self._name_parser_map[name])
+            loaded.add(name)
+        return self._name_parser_map[name]
+
+
+def _accept_db_after(sub: argparse.ArgumentParser) -> None:
     """Let `--db` follow the command too (`policy-timeline verify --db URL`), at any depth.
 
     SUPPRESS leaves the value given before the command in place when none follows.
     """
-    for sub in set(commands.choices.values()):
-        if not any("--db" in action.option_strings for action in sub._actions):
-            sub.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
-        for action in sub._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                _accept_db_after(action)
+    if not any("--db" in action.option_strings for action in sub._actions):
+        sub.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    for action in sub._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for nested in set(action.choices.values()):
+                _accept_db_after(nested)
+
+
+class _Version(argparse.Action):
+    """`--version`: the installed version, read only when asked for (reading the
+    package metadata costs a tenth of a second at every start)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("policy-timeline")
     except PackageNotFoundError:  # run from a checkout that was never installed
