@@ -22,8 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from rich.console import Console
-
 from domain import DomainError, ValidationError, parse_edtf_date
 from domain.values import require_slug
 from projections import TimelineFilters
@@ -31,7 +29,7 @@ from projections.audit.ledger import LedgerError
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.presentation.exports import FORMATS, export, open_chronology
 from projections.trust.signer import SigningRefused
-from scripts.progress import progress_bar
+from scripts.progress import progress_bar, stderr_console
 
 __all__ = ["add_parser", "run"]
 
@@ -99,7 +97,7 @@ def check_filters(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(stderr=True)
+    console = stderr_console()
     try:
         fmt = args.format or format_for(args.output)
         check_filters(args)
