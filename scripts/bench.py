@@ -25,11 +25,19 @@ from domain.import_formats import count_lines
 from domain.importing import BATCH_SIZE, import_file
 from projections.bootstrap import System, SystemConfig, bootstrap
 from projections.presentation.exports import FORMATS
-from scripts.bench_export import ExportFigure, export_figures, export_table
+from scripts.bench_export import ExportFigure, build_store, export_figures, export_table
 from scripts.bench_http import HttpFigure, http_row, wrk_available
 from scripts.bench_import import write_synthetic_file
+from scripts.bench_startup import StartupFigure, startup_figures
 from scripts.bench_report import Section, write_json
-from scripts.bench_tables import Figure, http_table, latency_table, rate_table, verify_table
+from scripts.bench_tables import (
+    Figure,
+    http_table,
+    latency_table,
+    rate_table,
+    startup_table,
+    verify_table,
+)
 from scripts.bench_trust import trust_rows
 from scripts.bench_verify import VerifyFigure, verify_store
 from scripts.bench_views import QueryFigure, make_store, query_figures, raw_rebuild, replay
@@ -100,6 +108,14 @@ def add_parser(commands: Any) -> None:
         "checkpoints then time signing and a witness's checks (default: %(default)s; 0 skips)",
     )
     parser.add_argument(
+        "--startup-runs",
+        type=int,
+        default=5,
+        help="runs of `--help` and an export's first byte beside `python -c pass`, median "
+        "shown (default: %(default)s; 0 skips the row; `python -m scripts.bench_startup` "
+        "runs it alone)",
+    )
+    parser.add_argument(
         "--json",
         type=Path,
         metavar="FILE",
@@ -129,7 +145,13 @@ def run(args: argparse.Namespace) -> int:
     verified: list[VerifyFigure] = []
     http: HttpFigure | None = None
     trusted: list[Figure] = []
+    started: list[StartupFigure] = []
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
+        if args.startup_runs > 0:
+            store = Path(folder) / "startup.db"
+            build_store(store, 1_000, console)
+            with console.status("start-up, --help and export's first byte", spinner="dots"):
+                started = startup_figures(store, args.startup_runs)
         if args.trust_entries > 0:
             with console.status(
                 f"signed checkpoints, {args.trust_entries:,} entries", spinner="dots"
@@ -170,6 +192,8 @@ def run(args: argparse.Namespace) -> int:
         sections.append(rate_table(figures, args.entries))
     if trusted:
         sections.append(rate_table(trusted, args.trust_entries))
+    if started:
+        sections.append(startup_table(started))
     if verified:
         sections.append(verify_table(verified))
     if exports:

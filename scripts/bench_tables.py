@@ -11,10 +11,18 @@ from dataclasses import dataclass
 
 from scripts.bench_http import CONNECTIONS, THREADS, HttpFigure, WrkRun
 from scripts.bench_report import Column, Row, Section
+from scripts.bench_startup import BASELINE, TARGET_SECONDS, StartupFigure
 from scripts.bench_verify import VerifyFigure
 from scripts.bench_views import QueryFigure
 
-__all__ = ["Figure", "http_table", "latency_table", "rate_table", "verify_table"]
+__all__ = [
+    "Figure",
+    "http_table",
+    "latency_table",
+    "rate_table",
+    "startup_table",
+    "verify_table",
+]
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,33 @@ def verify_table(figures: Sequence[VerifyFigure]) -> Section:
                 f.baseline_name,
                 {"per_second": f.baseline_rate, "seconds": f.baseline_seconds},
                 f.ratio,
+            )
+            for f in figures
+        ],
+    )
+
+
+def startup_table(figures: Sequence[StartupFigure]) -> Section:
+    return Section(
+        f"start-up: spawn to first byte on stdout, median of {figures[0].runs} runs; "
+        f"target: at most {TARGET_SECONDS} s beyond {BASELINE}",
+        (
+            Column("row", "name"),
+            Column("seconds", "figures.seconds", ".3f"),
+            Column("baseline", "baseline"),
+            Column("seconds", "baseline_figures.seconds", ".3f"),
+            Column("beyond", "figures.beyond_seconds", ".3f"),
+            Column("target", "target"),
+        ),
+        [
+            Row(
+                f.name,
+                "seconds",
+                {"seconds": f.seconds, "beyond_seconds": f.beyond, "runs": f.runs},
+                BASELINE,
+                {"seconds": f.baseline_seconds},
+                f.baseline_seconds / f.seconds,
+                f"{'met' if f.met else 'missed'}: at most {TARGET_SECONDS} s beyond",
             )
             for f in figures
         ],

@@ -29,18 +29,12 @@ import hashlib
 import re
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
+# `cryptography` is imported where a key is made or a signature checked: every
+# command imports this module (the read side names the signer), few sign.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 __all__ = [
     "COSIGNATURE_V1",
@@ -138,6 +132,9 @@ class VerifierKey:
 
     def verifies(self, message: bytes, signature: bytes) -> bool:
         """Whether `signature` is this key's Ed25519 signature of `message`."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         try:
             Ed25519PublicKey.from_public_bytes(self.public).verify(signature, message)
         except (InvalidSignature, ValueError):
@@ -156,11 +153,15 @@ class SignerKey:
     @classmethod
     def generate(cls, name: str, kind: int = ED25519) -> SignerKey:
         """A new random key (the operating system's random source)."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         return cls(_check_name(name), kind, Ed25519PrivateKey.generate())
 
     @classmethod
     def parse(cls, text: str) -> SignerKey:
         """Read `PRIVATE+KEY+NAME+KEYID+BASE64(type || seed)`; raise NoteError."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         text = text.strip()
         if not text.startswith(_PRIVATE):
             raise NoteError("signer key: expected text starting with PRIVATE+KEY+")
@@ -172,11 +173,11 @@ class SignerKey:
 
     @property
     def verifier(self) -> VerifierKey:
-        public = self.private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        public = self.private.public_key().public_bytes_raw()
         return VerifierKey(self.name, self.kind, public)
 
     def __str__(self) -> str:
-        seed = self.private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        seed = self.private.private_bytes_raw()
         material = base64.b64encode(bytes([self.kind]) + seed).decode()
         return f"{_PRIVATE}{self.name}+{self.verifier.key_id.hex()}+{material}"
 

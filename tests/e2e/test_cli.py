@@ -152,6 +152,8 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
             "csv",  # each format is a child process: one shows the row is there
             "--trust-entries",
             "30",
+            "--startup-runs",
+            "1",
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -177,6 +179,17 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
         ratio = re.findall(r"(\d+\.\d(?:\d|e-\d\d))\s*│?\s*$", row)
         assert ratio, row
         assert float(ratio[0]) > 0
+    started = re.findall(
+        r"│ policy-timeline (--help|export --format ndjson)\s+│\s+(\d+\.\d+) │ python -c pass "
+        r"│\s+(\d+\.\d+) │\s+(-?\d+\.\d+) │ (met|missed): at most 0\.3 s beyond\s*│",
+        done.stdout,
+    )
+    assert [name for name, *_ in started] == ["--help", "export --format ndjson"], done.stdout
+    for _, seconds, baseline, beyond, _ in started:
+        # One run each here: a busy machine may start even `python -c pass` late.
+        assert float(seconds) > 0
+        assert float(baseline) > 0
+        assert abs(float(seconds) - float(baseline) - float(beyond)) < 0.002
 
 
 def _token(url: str, name: str, scopes: str, cwd: Path) -> str:
