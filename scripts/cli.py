@@ -93,6 +93,10 @@ class Commands(_SubParsers):
     """The commands, each a placeholder until chosen: then its module is imported
     and declares its real parser in the placeholder's place."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: set[str] = set()
+
     def __call__(
         self,
         parser: argparse.ArgumentParser,
@@ -106,8 +110,7 @@ class Commands(_SubParsers):
     def load(self, name: str) -> argparse.ArgumentParser:
         """The parser of command `name`, its module imported and asked to declare it
         (once); `--db` accepted after it."""
-        loaded: set[str] = self.__dict__.setdefault("_loaded", set())
-        if name not in loaded and name in COMMANDS:
+        if name not in self._loaded and name in COMMANDS:
             order = list(self._name_parser_map)
             del self._name_parser_map[name]
             self._choices_actions = [a for a in self._choices_actions if a.dest != name]
@@ -116,7 +119,7 @@ class Commands(_SubParsers):
             self._name_parser_map = {key: self._name_parser_map[key] for key in order}
             self.choices = self._name_parser_map
             _accept_db_after(self._name_parser_map[name])
-            loaded.add(name)
+            self._loaded.add(name)
         return self._name_parser_map[name]
 
 
