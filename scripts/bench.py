@@ -28,8 +28,8 @@ from projections.presentation.exports import FORMATS
 from scripts.bench_export import ExportFigure, build_store, export_figures, export_table
 from scripts.bench_http import HttpFigure, http_row, wrk_available
 from scripts.bench_import import write_synthetic_file
-from scripts.bench_startup import StartupFigure, startup_figures
 from scripts.bench_report import Section, write_json
+from scripts.bench_startup import StartupFigure, startup_figures
 from scripts.bench_tables import (
     Figure,
     http_table,
