@@ -87,7 +87,7 @@ def startup_figures(store: Path, runs: int = 5) -> list[StartupFigure]:
     commands = {
         BASELINE: [sys.executable, "-c", "pass"],
         "policy-timeline --help": [*cli, "--help"],
-        "policy-timeline export --format ndjson": [
+        "policy-timeline export ndjson": [
             *cli,
             "export",
             "--format",
