@@ -17,10 +17,12 @@ from scripts.bench_views import QueryFigure
 
 __all__ = [
     "Figure",
+    "StorageFigure",
     "http_table",
     "latency_table",
     "rate_table",
     "startup_table",
+    "storage_table",
     "verify_table",
 ]
 
@@ -51,6 +53,42 @@ class Figure:
             {"per_second": self.baseline_rate, "seconds": self.baseline_seconds},
             self.rate / self.baseline_rate,
         )
+
+
+@dataclass(frozen=True)
+class StorageFigure:
+    """Bytes of a replayed store beside those of its log's own table and indexes."""
+
+    entries: int
+    store_bytes: int
+    log_bytes: int
+
+    def row(self) -> Row:
+        return Row(
+            f"store of {self.entries:,} entries",
+            "bytes",
+            {"bytes": self.store_bytes},
+            "the log's table and its indexes",
+            {"bytes": self.log_bytes},
+            self.store_bytes / self.log_bytes,
+            "at most 3",
+        )
+
+
+def storage_table(figures: Sequence[StorageFigure]) -> Section:
+    # The one ratio where less is better: the store's bytes over the log's.
+    return Section(
+        "bytes on disk after a replay: the whole store (log, views, ledger, indexes)",
+        (
+            Column("row", "name"),
+            Column("store MB", "figures.bytes", ",.1f", scale=1e-6),
+            Column("baseline", "baseline"),
+            Column("baseline MB", "baseline_figures.bytes", ",.1f", scale=1e-6),
+            Column("store / log", "ratio", ".2f"),
+            Column("target", "target"),
+        ),
+        [f.row() for f in figures],
+    )
 
 
 _RATE_COLUMNS = (

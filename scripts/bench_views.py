@@ -1,4 +1,4 @@
-"""Bench rows for the read side: replay beside a raw rebuild, and timeline query latency.
+"""Bench rows for the read side: replay beside a raw copy, store bytes, query latency.
 
 The synthetic store is written raw, from the stored state of one entry the
 engine recorded, varied per entry (ids, dates, actors, topics, words), so a
@@ -14,10 +14,8 @@ import sqlite3
 import statistics
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
-from itertools import permutations
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +23,15 @@ import orjson
 
 from projections import Projector, Queries, TimelineFilters
 from projections.bootstrap import SystemConfig, bootstrap
-from projections.database import CACHE_KIB
-from projections.views.actors import folded_names
-from projections.views.entries import (
-    facets,
-    history_item,
-    recorded,
-    recorded_fields,
-    search_text,
-    span_days,
-)
-from projections.views.view import FOREVER
 
-__all__ = ["QueryFigure", "make_store", "query_figures", "raw_rebuild", "replay"]
+__all__ = [
+    "QueryFigure",
+    "make_store",
+    "query_figures",
+    "raw_copy",
+    "replay",
+    "store_bytes",
+]
 
 ACTORS = 500
 TOPICS = [f"topic-{i}" for i in range(40)]
@@ -132,120 +126,62 @@ def replay(path: Path, tick: Tick) -> float:
         return time.perf_counter() - started
 
 
-def raw_rebuild(path: Path, tick: Tick) -> float:
-    """The same rows made the plain way: one SQL scan, orjson, executemany per table.
+def raw_copy(path: Path, target: Path, tick: Tick, batch: int = 1000) -> float:
+    """Seconds to copy the log at `path` into one table at `target`, the plain way.
 
-    It shapes rows with the views' own pure functions, but has none of the
-    views' machinery: no library notifications, tracking, pages or dispatch.
+    One SQL scan, orjson decode (and encode, as a view writes bodies), and
+    executemany into one append-only table keyed by the log position, `batch`
+    rows a transaction: the least a replay can do, the replay row's baseline.
     """
-    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
-        fresh = Projector(system.app, system.db, suffix="__raw")
-        with system.db.write() as c:
-            for view in fresh.views:
-                view.drop_tables(c)
-        fresh.create()
-    db = sqlite3.connect(path, isolation_level=None)
+    target.unlink(missing_ok=True)
+    source = sqlite3.connect(path)
+    db = sqlite3.connect(target, isolation_level=None)
     try:
-        # The same settings as the views' own connections: the row measures the machinery.
+        db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        started = time.perf_counter()
-        db.execute("BEGIN")
-        scan = db.execute(
-            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
-            "ORDER BY rowid"
-        )
-        pairs: Counter[tuple[str, str]] = Counter()
-        reached = ""
-        while rows := scan.fetchmany(5000):
-            reached = _raw_batch(db, rows, pairs, reached)
-            tick(len(rows))
-        db.executemany(
-            "INSERT INTO co_actors__raw VALUES (?, ?, ?)",
-            [(a, b, n) for (a, b), n in pairs.items()],
-        )
         db.execute(
-            "UPDATE timeline_widest__raw SET span = (SELECT MAX(span) FROM timeline_index__raw)"
+            "CREATE TABLE copied (position INTEGER PRIMARY KEY, version INTEGER NOT NULL, "
+            "body BLOB NOT NULL)"
         )
-        db.execute("COMMIT")
+        started = time.perf_counter()
+        scan = source.execute(
+            "SELECT rowid, originator_version, state FROM stored_events ORDER BY rowid"
+        )
+        while rows := scan.fetchmany(batch):
+            db.execute("BEGIN")
+            db.executemany(
+                "INSERT INTO copied VALUES (?, ?, ?)",
+                [(p, v, orjson.dumps(orjson.loads(state))) for p, v, state in rows],
+            )
+            db.execute("COMMIT")
+            tick(len(rows))
         return time.perf_counter() - started
     finally:
+        source.close()
         db.close()
+        for leftover in target.parent.glob(target.name + "*"):
+            leftover.unlink()
 
 
-def _raw_batch(
-    db: sqlite3.Connection, rows: list[Any], pairs: Counter[tuple[str, str]], reached: str
-) -> str:
-    """Insert one fetched page's rows; return the latest recorded time so far."""
-    from projections.views.changes import Change
+def store_bytes(path: Path) -> tuple[int, int]:
+    """(pages of the whole store, pages of the log's table and its indexes), in bytes.
 
-    entries, index, search, clock, history, coentries, actors = ([] for _ in range(7))
-    for position, originator, version, topic, state in rows:
-        change = Change(position, str(uuid.UUID(originator)), version, topic, orjson.loads(state))
-        reached = max(reached, change.recorded_at)
-        clock.append((position, change.recorded_at, reached))
-        if change.is_actor:
-            body = {
-                "id": change.state["slug"],
-                "name": change.state["name"],
-                "kind": change.state["kind"],
-                "aliases": change.state["aliases"],
-                "roles": change.state["roles"],
-                "merged_into": None,
-                "version": version,
-                "position": position,
-                "registered_at": change.recorded_at,
-            }
-            actors.append(
-                (change.originator_id, body["id"], folded_names(body), 1, orjson.dumps(body))
-            )
-            continue
-        if not change.is_entry:
-            continue
-        body = recorded(change)
-        start, end = body["occurred_start"], body["occurred_end"]
-        span = span_days(start, end)
-        entry, kind = body["id"], body["kind"]
-        entries.append(
-            (entry, 1, position, FOREVER, position, kind, "active", start, end, orjson.dumps(body))
+    Counted after a checkpoint, from the pages each table and index holds
+    (`dbstat`): free pages a dropped table left are not the store's size.
+    """
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        total = int(db.execute("SELECT SUM(pgsize) FROM dbstat").fetchone()[0])
+        log = int(
+            db.execute(
+                "SELECT SUM(pgsize) FROM dbstat WHERE name IN "
+                "(SELECT name FROM sqlite_master WHERE tbl_name = 'stored_events')"
+            ).fetchone()[0]
         )
-        for facet, role in facets(body):
-            index.append(
-                (
-                    facet,
-                    start,
-                    span,
-                    position,
-                    entry,
-                    1,
-                    position,
-                    FOREVER,
-                    end,
-                    kind,
-                    "active",
-                    role,
-                )
-            )
-        search.append((search_text(body), entry, 1))
-        history.append(
-            (
-                entry,
-                1,
-                position,
-                orjson.dumps(history_item(change, recorded_fields(change))),
-            )
-        )
-        listed = sorted({a["actor"] for a in body["actors"]})
-        coentries.append((entry, orjson.dumps(listed).decode()))
-        pairs.update(permutations(listed, 2))
-    db.executemany("INSERT INTO timeline_entries__raw VALUES (?,?,?,?,?,?,?,?,?,?)", entries)
-    db.executemany("INSERT INTO timeline_index__raw VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index)
-    db.executemany("INSERT INTO timeline_search__raw VALUES (?,?,?)", search)
-    db.executemany("INSERT INTO timeline_clock__raw VALUES (?,?,?)", clock)
-    db.executemany("INSERT INTO entry_history__raw VALUES (?,?,?,?)", history)
-    db.executemany("INSERT INTO co_actor_entries__raw VALUES (?,?)", coentries)
-    db.executemany("INSERT INTO actor_directory__raw VALUES (?,?,?,?,?)", actors)
-    return reached
+    finally:
+        db.close()
+    return total, log
 
 
 class QueryFigure:
