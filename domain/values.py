@@ -83,6 +83,8 @@ class RoleHeld(TypedDict):
 
 def fold(text: str) -> str:
     """Lower-case `text` and strip its accents: 'López' and 'LOPEZ' fold alike."""
+    if text.isascii():  # nothing to decompose or strip: most text, and a replay's hot path
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.casefold()

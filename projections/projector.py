@@ -95,10 +95,10 @@ class Projector:
         self._listener: TrackingListener | None = None
         self._listener_lock = threading.Lock()
 
-    def create(self) -> None:
+    def create(self, *, read_indexes: bool = True) -> None:
         create_tracking_table(self.db)
         for view in self.views:
-            view.create_table()
+            view.create_table(read_indexes=read_indexes)
 
     def view(self, cls: type[View]) -> View:
         for view in self.views:
@@ -263,7 +263,8 @@ class Projector:
         with self.db.write() as c:
             for view in fresh_views:
                 view.drop_tables(c)
-        rebuilt.create()
+        # Indexes only queries read are made after the bulk load, in one pass each.
+        rebuilt.create(read_indexes=False)
         rebuilt.views.extend(kept)
         started = time.perf_counter()
         read = 0
@@ -275,6 +276,9 @@ class Projector:
                 progress(n)
 
         reached = rebuilt.catch_up(progress=counted)
+        with self.db.schema_change() as c:
+            for view in fresh_views:
+                view.create_read_indexes(c)
         seconds = time.perf_counter() - started
         if compare:
             # Digests agree only at one position: the live views may lag the log

@@ -122,8 +122,11 @@ class ActorVersionsView(View):
             # A duplicate is merged once (the domain refuses a second merge).
             f"CREATE TABLE {merges} (slug TEXT PRIMARY KEY, survivor TEXT NOT NULL, "
             "position BIGINT NOT NULL)",
-            f"CREATE INDEX ix_{merges}_survivor_{token} ON {merges} (survivor, position)",
         ]
+
+    def read_index_statements(self, token: str) -> list[str]:
+        merges = self.t("actor_merges")
+        return [f"CREATE INDEX ix_{merges}_survivor_{token} ON {merges} (survivor, position)"]
 
     def ordered_tables(self) -> list[tuple[str, str]]:
         return [("actor_versions", "actor_id, version"), ("actor_merges", "slug")]

@@ -120,11 +120,17 @@ class ReferencesView(View):
             f"body {self.blob} NOT NULL)",
             f"CREATE TABLE {citations} (source TEXT NOT NULL, entry_id TEXT NOT NULL, "
             "active INTEGER NOT NULL, PRIMARY KEY (source, entry_id))",
+            # `apply` finds an entry's citations by it: made with the table.
             f"CREATE INDEX ix_{citations}_entry_{token} ON {citations} (entry_id)",
-            # A source's count of active citing entries, read from the index alone.
-            f"CREATE INDEX ix_{citations}_count_{token} ON {citations} (source, active)",
             f"CREATE TABLE {links} (position BIGINT PRIMARY KEY, from_entry TEXT NOT NULL, "
             "relation TEXT NOT NULL, to_entry TEXT NOT NULL)",
+        ]
+
+    def read_index_statements(self, token: str) -> list[str]:
+        citations, links = self.t("source_citations"), self.t("entry_links")
+        return [
+            # A source's count of active citing entries, read from the index alone.
+            f"CREATE INDEX ix_{citations}_count_{token} ON {citations} (source, active)",
             f"CREATE INDEX ix_{links}_from_{token} ON {links} (from_entry, position)",
             f"CREATE INDEX ix_{links}_to_{token} ON {links} (to_entry, position)",
         ]

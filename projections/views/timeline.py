@@ -109,16 +109,21 @@ class TimelineView(View):
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
             f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
             "PRIMARY KEY (entry_id, version, facet))",
-            f"CREATE INDEX ix_{index}_order_{token} ON {index} "
-            "(facet, occurred_start, span, first_position)",
             # `reached_at`: the latest recorded time up to the position. Events are
             # stamped before they wait for the write lock, so times can step back;
             # "as of a time" is the longest stretch of the log recorded by then.
             f"CREATE TABLE {clock} (position BIGINT PRIMARY KEY, "
             f"recorded_at {iso} NOT NULL, reached_at {iso} NOT NULL)",
-            f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (reached_at)",
         ]
         return statements + self.db.dialect.search_statements(search, token)
+
+    def read_index_statements(self, token: str) -> list[str]:
+        index, clock = self.t("timeline_index"), self.t("timeline_clock")
+        return [
+            f"CREATE INDEX ix_{index}_order_{token} ON {index} "
+            "(facet, occurred_start, span, first_position)",
+            f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (reached_at)",
+        ]
 
     def reshape(self, c: Cursor, stored: int) -> None:
         """Bring every version's rows up from shape `stored`, in place, from its

@@ -60,6 +60,7 @@ class View(TrackingRecorder, ABC):
     def __init__(self, db: Database, *, suffix: str = "") -> None:
         self.db = db
         self.suffix = suffix
+        self._token = ""  # the suffix of the index names of the tables `_create` made
 
     @property
     def tracking_name(self) -> str:
@@ -76,12 +77,14 @@ class View(TrackingRecorder, ABC):
 
     # Schema ---------------------------------------------------------------
 
-    def create_table(self) -> None:
+    def create_table(self, *, read_indexes: bool = True) -> None:
         """Create the view's tables and indexes unless they exist; `reshape` those
-        of an older `shape`."""
+        of an older `shape`. Without `read_indexes`, the indexes only reads use
+        (`read_index_statements`) wait for `create_read_indexes`: a rebuild makes
+        them once, after its bulk load, rather than row by row."""
         with self.db.schema_change() as c:
             if not self.db.table_exists(self.t(self.tables[0]), c):
-                self._create(c)
+                self._create(c, read_indexes=read_indexes)
             elif not self.suffix and self._stored_shape(c) != self.shape:
                 self.reshape(c, self._stored_shape(c))
             else:
@@ -89,11 +92,18 @@ class View(TrackingRecorder, ABC):
             if not self.suffix:  # a rebuild's tables take the live ones' place
                 self.record_shape(c)
 
-    def _create(self, c: Cursor) -> None:
+    def _create(self, c: Cursor, *, read_indexes: bool = True) -> None:
         # Index names are unique per schema and survive a table rename, so each
         # generation of a view gets its own, and a rebuilt view can be swapped in.
-        token = uuid4().hex[:8]
+        self._token = token = uuid4().hex[:8]
         for statement in self.create_statements(token):
+            c.execute(statement)
+        if read_indexes:
+            self.create_read_indexes(c)
+
+    def create_read_indexes(self, c: Cursor) -> None:
+        """Create the indexes `read_index_statements` names, on the tables `_create` made."""
+        for statement in self.read_index_statements(self._token):
             c.execute(statement)
 
     def reshape(self, c: Cursor, stored: int) -> None:
@@ -125,7 +135,14 @@ class View(TrackingRecorder, ABC):
 
     @abstractmethod
     def create_statements(self, token: str) -> list[str]:
-        """CREATE TABLE and CREATE INDEX statements; index names end with `token`."""
+        """CREATE TABLE and CREATE INDEX statements; index names end with `token`.
+
+        The indexes here are those `apply` reads by; the ones only queries use
+        belong in `read_index_statements`."""
+
+    def read_index_statements(self, token: str) -> list[str]:
+        """CREATE INDEX statements of the indexes only queries read, never `apply`."""
+        return []
 
     # Events ---------------------------------------------------------------
 
