@@ -29,7 +29,7 @@ from domain import (
 from domain.values import actor_uuid, search_fold, search_key
 from projections.database import Cursor, Database
 from projections.page_cache import PageCache
-from projections.views.entries import search_words
+from projections.views.entries import recorded_item, search_words
 from projections.views.view import FOREVER, TRACKING_TABLE
 
 __all__ = ["AsOf", "Page", "Queries", "TimelineFilters", "ViewsBehind"]
@@ -338,15 +338,24 @@ class Queries:
 
     def entry_history(self, entry_id: str) -> list[bytes]:
         """Every version of the entry, oldest first; raise EntryNotFound."""
+        history, entries = self._t("entry_history"), self._t("timeline_entries")
         with self.db.read() as c:
+            # The first item's fields are the timeline's first version: no item
+            # past the timeline's position, should the history's follower lead it.
             c.execute(
-                f"SELECT item FROM {self._t('entry_history')} WHERE entry_id = ? ORDER BY version",
-                (entry_id,),
+                f"SELECT h.item, e.body FROM {history} h LEFT JOIN {entries} e "
+                "ON h.version = 1 AND e.entry_id = h.entry_id AND e.version = 1 "
+                f"WHERE h.entry_id = ? AND h.position <= (SELECT position FROM {TRACKING_TABLE} "
+                "WHERE view = ? AND application = 'timeline') ORDER BY h.version",
+                (entry_id, self._t("timeline")),
             )
             rows = c.fetchall()
         if not rows:
             raise EntryNotFound(entry_id)
-        return [bytes(row[0]) for row in rows]
+        return [
+            bytes(item) if first is None else recorded_item(bytes(item), bytes(first))
+            for item, first in rows
+        ]
 
     # Actors ---------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from eventsourcing.domain import DomainEvent
 
 from domain import ENTRY_CLASSES, Entry, evolution
@@ -23,12 +24,14 @@ from projections.views.handlers import lookup
 __all__ = [
     "HISTORY_EVENTS",
     "KIND_OF_CLASS",
+    "RECORDED_FIELDS",
     "evolve",
     "facets",
     "history_item",
     "link_body",
     "recorded",
     "recorded_fields",
+    "recorded_item",
     "search_text",
     "search_words",
     "span_days",
@@ -59,6 +62,21 @@ def recorded(change: Change) -> dict[str, Any]:
         "recorded_at": at,
         "updated_at": at,
     }
+
+
+RECORDED_FIELDS = (
+    "kind",
+    "title",
+    "summary",
+    "occurred",
+    "actors",
+    "topics",
+    "location",
+    "details",
+    "sources",
+    "note",
+)
+"""The fields of an entry's first version its history's first item lists as `changes`."""
 
 
 def recorded_fields(change: Change) -> dict[str, Any]:
@@ -171,6 +189,15 @@ def history_item(change: Change, kind_changes: dict[str, Any] | None = None) -> 
         "changes": changes,
         "position": change.position,
     }
+
+
+def recorded_item(item: bytes, first_body: bytes) -> bytes:
+    """The history's `recorded` item as served: stored with `changes` null, since
+    they are the fields of the entry's first version, `first_body`, held once."""
+    whole = orjson.loads(item)
+    first = orjson.loads(first_body)
+    whole["changes"] = {name: first[name] for name in RECORDED_FIELDS}
+    return orjson.dumps(whole)
 
 
 def facets(body: dict[str, Any]) -> list[tuple[str, str | None]]:

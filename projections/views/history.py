@@ -1,4 +1,9 @@
-"""Entry versions: every event on an entry, as its history lists it."""
+"""Entry versions: every event on an entry, as its history lists it.
+
+The `recorded` item's `changes` are the fields of the entry's first version,
+which the timeline holds: stored here as null, and filled in from there as
+the history is read (`entries.recorded_item`), so a store keeps them once.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,6 @@ from projections.views.entries import (
     HISTORY_EVENTS,
     history_item,
     link_body,
-    recorded_fields,
 )
 from projections.views.handlers import Handlers
 from projections.views.view import View
@@ -29,14 +33,16 @@ def _row(change: Change, item: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _recorded(rows: Rows, change: Change) -> None:
-    rows.append(_row(change, history_item(change, recorded_fields(change))))
+    rows.append(_row(change, {**history_item(change), "changes": None}))
 
 
 def _changed(rows: Rows, change: Change) -> None:
     rows.append(_row(change, history_item(change)))
 
 
-def _relinked(item: dict[str, Any]) -> dict[str, Any]:
+def _reshaped(item: dict[str, Any], stored: int) -> dict[str, Any]:
+    if item["event"] == "recorded":
+        return {**item, "changes": None}
     links = [link_body(k["relation"], k["target"]) for k in item["changes"]["links"]]
     return {**item, "changes": {**item["changes"], "links": links}}
 
@@ -52,12 +58,14 @@ class EntryHistoryView(View):
     name = "entry_history"
     tables = ("entry_history",)
     events = HANDLERS
-    shape = 2
-    """2: a `linked` item's link names its other entry `entry` (`entries.link_body`)."""
+    shape = 3
+    """2: a `linked` item's link names its other entry `entry` (`entries.link_body`);
+    3: a `recorded` item's `changes` are null, read from the timeline's first version."""
 
     def reshape(self, c: Cursor, stored: int) -> None:
-        """Name the other entry of each `linked` item's link `entry`, in place: the
-        item holds all it needs, so the history need not be rebuilt from the log."""
+        """Name the other entry of each `linked` item's link `entry` (below 2), and
+        drop each `recorded` item's copy of the entry's fields (below 3), in place:
+        the item holds all it needs, so the history need not be rebuilt from the log."""
         table = self.t("entry_history")
         after: tuple[str, int] = ("", 0)
         while True:  # a page at a time: the items of a large store do not fit in memory
@@ -71,13 +79,14 @@ class EntryHistoryView(View):
             if not rows:
                 return
             items = [(e, v, orjson.loads(bytes(raw))) for e, v, raw in rows]
-            relinked = [
-                (orjson.dumps(_relinked(item)), e, v)
+            reshaped = [
+                (orjson.dumps(_reshaped(item, stored)), e, v)
                 for e, v, item in items
-                if item["event"] == "linked"
+                if (item["event"] == "linked" and stored < 2)
+                or (item["event"] == "recorded" and stored < 3)
             ]
             c.executemany(
-                f"UPDATE {table} SET item = ? WHERE entry_id = ? AND version = ?", relinked
+                f"UPDATE {table} SET item = ? WHERE entry_id = ? AND version = ?", reshaped
             )
             after = (str(rows[-1][0]), int(rows[-1][1]))
 

@@ -3,6 +3,8 @@ the code has when its views are next created, on each backend."""
 
 from __future__ import annotations
 
+import orjson
+
 from domain import TimelineApp
 from projections import Projector, ReadModels
 from projections.views.history import EntryHistoryView
@@ -59,3 +61,35 @@ def test_a_view_of_an_older_shape_is_dropped_and_built_again_from_the_log(
     again = Projector(app, read_models.db, views=[HistoryOfANewShape])
     again.create()  # the shape is recorded: nothing is dropped a second time
     assert again.position() == app.head_position()
+
+
+def test_a_recorded_item_keeps_no_copy_of_the_entry_and_an_older_one_drops_it_in_place(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed_names(app, read_models)
+    entry = app.record_entry(body("call", title="Twice kept, once stored"), by=BY).id
+    read_models.written()
+    served = read_models.queries.entry_history(entry)
+    history = read_models.projector.view(EntryHistoryView)
+    before = history.rows()
+    with read_models.db.write() as c:
+        c.execute("SELECT item FROM entry_history WHERE entry_id = ?", (entry,))
+        stored = orjson.loads(bytes(c.fetchone()[0]))
+        # As a store of shape 2 holds it: the entry's fields copied into the item.
+        c.execute(
+            "UPDATE entry_history SET item = ? WHERE entry_id = ?",
+            (orjson.dumps(orjson.loads(served[0])), entry),
+        )
+        c.execute("UPDATE projection_shapes SET shape = 2 WHERE view = 'entry_history'")
+
+    Projector(app, read_models.db).create()
+
+    assert stored["changes"] is None
+    first = orjson.loads(served[0])
+    assert (first["event"], first["changes"]["title"]) == ("recorded", "Twice kept, once stored")
+    assert set(first["changes"]) == {
+        "kind", "title", "summary", "occurred", "actors", "topics",
+        "location", "details", "sources", "note",
+    }  # fmt: skip
+    assert history.rows() == before
+    assert read_models.queries.entry_history(entry) == served
