@@ -53,6 +53,10 @@ class Dialect:
     integer_key: str
     """The type of an integer primary key; on SQLite it is the rowid, no second B-tree."""
 
+    clustered: str
+    """What ends `CREATE TABLE` of a table kept in the order of its primary key, with no
+    second B-tree for the key (SQLite's WITHOUT ROWID); PostgreSQL has no such table."""
+
     log_position: str
     """The event log's column that numbers its rows: the log position."""
 
@@ -96,6 +100,7 @@ SQLITE = Dialect(
     blob="BLOB",
     sortable_text="TEXT",
     integer_key="INTEGER",
+    clustered=" WITHOUT ROWID",
     log_position="rowid",
     log_id=operator.attrgetter("hex"),
     id_bytes=bytes.fromhex,
@@ -117,6 +122,7 @@ POSTGRESQL = Dialect(
     blob="BYTEA",
     sortable_text='TEXT COLLATE "C"',
     integer_key="BIGINT",
+    clustered="",
     log_position="notification_id",
     log_id=str,
     id_bytes=operator.attrgetter("bytes"),

@@ -30,6 +30,7 @@ from domain.values import actor_uuid, search_fold, search_key
 from projections.database import Cursor, Database
 from projections.page_cache import PageCache
 from projections.views.entries import recorded_item, search_words
+from projections.views.packing import unpack
 from projections.views.view import FOREVER, TRACKING_TABLE
 
 __all__ = ["AsOf", "Page", "Queries", "TimelineFilters", "ViewsBehind"]
@@ -174,7 +175,7 @@ class Queries:
             moment = AsOf(position, self._recorded_at(c, position))
         more = len(rows) > limit
         rows = rows[:limit]
-        items = [_with_role(row[0], row[1]) if with_role else bytes(row[0]) for row in rows]
+        items = [_with_role(row[0], row[1]) if with_role else unpack(row[0]) for row in rows]
         next_cursor = None
         if more:
             last = rows[-1]
@@ -323,7 +324,7 @@ class Queries:
         row = c.fetchone()
         if row is None:
             raise EntryNotFound(entry_id)
-        return bytes(row[0])
+        return unpack(row[0])
 
     def _links(self, c: Cursor, side: str, entry_id: str, position: int) -> list[dict[str, str]]:
         """Links made by `position` whose `side` (from_entry, to_entry) is the entry,
@@ -353,7 +354,7 @@ class Queries:
         if not rows:
             raise EntryNotFound(entry_id)
         return [
-            bytes(item) if first is None else recorded_item(bytes(item), bytes(first))
+            bytes(item) if first is None else recorded_item(bytes(item), unpack(first))
             for item, first in rows
         ]
 
@@ -693,7 +694,7 @@ def _survivor(slug: str, survivor_of: dict[str, str]) -> str:
 
 
 def _with_role(body: bytes | memoryview, role: str | None) -> bytes:
-    item: dict[str, Any] = orjson.loads(bytes(body))
+    item: dict[str, Any] = orjson.loads(unpack(body))
     item["role"] = role
     return orjson.dumps(item)
 

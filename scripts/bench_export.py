@@ -58,6 +58,7 @@ STARTUP = "start-up"
 RAW = "raw scan"
 _RAW_SCAN = """
 import sqlite3, sys
+from projections.views.packing import unpack
 db = sqlite3.connect(sys.argv[1])
 out = sys.stdout.buffer
 rows = db.execute(
@@ -67,7 +68,7 @@ rows = db.execute(
     "AND i.status = 'active' ORDER BY i.occurred_start, i.span, i.first_position"
 )
 while page := rows.fetchmany(500):
-    out.write(b"".join(bytes(row[0]) + b"\\n" for row in page))
+    out.write(b"".join(unpack(row[0]) + b"\\n" for row in page))
 """
 Tick = Callable[[int], None]
 _HWM = re.compile(r"^VmHWM:\s+(\d+) kB$", re.MULTILINE)

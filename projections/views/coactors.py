@@ -75,8 +75,9 @@ class CoActorView(View):
         pairs, entries = self.t("co_actors"), self.t("co_actor_entries")
         return [
             f"CREATE TABLE {pairs} (actor TEXT NOT NULL, other TEXT NOT NULL, "
-            "entries INTEGER NOT NULL, PRIMARY KEY (actor, other))",
-            f"CREATE TABLE {entries} (entry_id TEXT PRIMARY KEY, actors TEXT NOT NULL)",
+            f"entries INTEGER NOT NULL, PRIMARY KEY (actor, other)){self.clustered}",
+            f"CREATE TABLE {entries} (entry_id TEXT PRIMARY KEY, actors TEXT NOT NULL)"
+            f"{self.clustered}",
         ]
 
     def ordered_tables(self) -> list[tuple[str, str]]:

@@ -94,7 +94,7 @@ class EntryHistoryView(View):
         return [
             f"CREATE TABLE {self.t('entry_history')} ("
             "entry_id TEXT NOT NULL, version INTEGER NOT NULL, position BIGINT NOT NULL, "
-            f"item {self.blob} NOT NULL, PRIMARY KEY (entry_id, version))"
+            f"item {self.blob} NOT NULL, PRIMARY KEY (entry_id, version)){self.clustered}"
         ]
 
     def ordered_tables(self) -> list[tuple[str, str]]:

@@ -119,10 +119,11 @@ class ReferencesView(View):
             f"CREATE TABLE {sources} (slug TEXT PRIMARY KEY, folded TEXT NOT NULL, "
             f"body {self.blob} NOT NULL)",
             f"CREATE TABLE {citations} (source TEXT NOT NULL, entry_id TEXT NOT NULL, "
-            "active INTEGER NOT NULL, PRIMARY KEY (source, entry_id))",
+            f"active INTEGER NOT NULL, PRIMARY KEY (source, entry_id)){self.clustered}",
             # `apply` finds an entry's citations by it: made with the table.
             f"CREATE INDEX ix_{citations}_entry_{token} ON {citations} (entry_id)",
-            f"CREATE TABLE {links} (position BIGINT PRIMARY KEY, from_entry TEXT NOT NULL, "
+            f"CREATE TABLE {links} (position {self.db.dialect.integer_key} PRIMARY KEY, "
+            "from_entry TEXT NOT NULL, "
             "relation TEXT NOT NULL, to_entry TEXT NOT NULL)",
         ]
 

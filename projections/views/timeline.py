@@ -29,6 +29,7 @@ from projections.views.entries import (
     span_days,
 )
 from projections.views.handlers import Handlers
+from projections.views.packing import pack, unpack
 from projections.views.view import FOREVER, View
 
 __all__ = ["TimelineView"]
@@ -60,6 +61,10 @@ def _evolved(batch: _Versions, change: Change) -> None:
     batch.versions[entry].append(evolve(batch.versions[entry][-1], change))
 
 
+def _relinked(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "links": [link_body(k["relation"], k["target"]) for k in body["links"]]}
+
+
 # Every event still gets a row in the clock, written for the whole batch.
 HANDLERS = Handlers[_Versions](
     "timeline",
@@ -77,9 +82,10 @@ HANDLERS = Handlers[_Versions](
 class TimelineView(View):
     name = "timeline"
     events = HANDLERS
-    shape = 3
+    shape = 4
     """2: search words hold transliterations (`entries.search_words`); 3: a link
-    names its other entry `entry`, as it was written (`entries.link_body`)."""
+    names its other entry `entry`, as it was written (`entries.link_body`);
+    4: bodies are packed (`packing.pack`)."""
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -108,11 +114,11 @@ class TimelineView(View):
             "first_position BIGINT NOT NULL, entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
             f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
-            "PRIMARY KEY (entry_id, version, facet))",
+            f"PRIMARY KEY (entry_id, version, facet)){self.clustered}",
             # `reached_at`: the latest recorded time up to the position. Events are
             # stamped before they wait for the write lock, so times can step back;
             # "as of a time" is the longest stretch of the log recorded by then.
-            f"CREATE TABLE {clock} (position BIGINT PRIMARY KEY, "
+            f"CREATE TABLE {clock} (position {self.db.dialect.integer_key} PRIMARY KEY, "
             f"recorded_at {iso} NOT NULL, reached_at {iso} NOT NULL)",
         ]
         return statements + self.db.dialect.search_statements(search, token)
@@ -128,7 +134,8 @@ class TimelineView(View):
     def reshape(self, c: Cursor, stored: int) -> None:
         """Bring every version's rows up from shape `stored`, in place, from its
         body alone, so the timeline need not be rebuilt from the log: index its
-        words again (below 2), name each link's other entry `entry` (below 3)."""
+        words again (below 2), name each link's other entry `entry` (below 3),
+        pack each body (below 4)."""
         entries, search = self.t("timeline_entries"), self.t("timeline_search")
         if stored < 2:
             c.execute(f"DELETE FROM {search}")
@@ -143,21 +150,17 @@ class TimelineView(View):
             rows = c.fetchall()
             if not rows:
                 return
-            bodies = [(e, v, orjson.loads(bytes(b))) for e, v, b in rows]
+            bodies = [(e, v, orjson.loads(unpack(b))) for e, v, b in rows]
             if stored < 2:
                 c.executemany(
                     self.db.dialect.search_insert.format(table=search),
                     [(search_text(body), e, v) for e, v, body in bodies],
                 )
-            if stored < 3:
-                relinked = [
-                    (orjson.dumps({**body, "links": relinks}), e, v)
-                    for e, v, body in bodies
-                    if (relinks := [link_body(k["relation"], k["target"]) for k in body["links"]])
-                    != body["links"]
-                ]
+            if stored < 4:
+                # No body is packed below 4: each is written again, its links renamed.
                 c.executemany(
-                    f"UPDATE {entries} SET body = ? WHERE entry_id = ? AND version = ?", relinked
+                    f"UPDATE {entries} SET body = ? WHERE entry_id = ? AND version = ?",
+                    [(pack(orjson.dumps(_relinked(body))), e, v) for e, v, body in bodies],
                 )
             after = (str(rows[-1][0]), int(rows[-1][1]))
 
@@ -223,7 +226,7 @@ class TimelineView(View):
             (change.originator_id, FOREVER),
             f"entry {change.originator_id} for the event at position {change.position}",
         )
-        body: dict[str, Any] = orjson.loads(bytes(row[0]))
+        body: dict[str, Any] = orjson.loads(unpack(row[0]))
         return body, int(row[1])
 
     @staticmethod
@@ -254,7 +257,7 @@ class TimelineView(View):
                 status,
                 start,
                 end,
-                orjson.dumps(body),
+                pack(orjson.dumps(body)),
             )
         )
         for facet, role in facets(body):

@@ -71,6 +71,12 @@ class View(TrackingRecorder, ABC):
         """The column type of pre-serialized JSON bytes."""
         return self.db.dialect.blob
 
+    @property
+    def clustered(self) -> str:
+        """What ends `CREATE TABLE` of a table stored in its key's order, with no
+        second B-tree for the key: for narrow rows keyed by text."""
+        return self.db.dialect.clustered
+
     def t(self, table: str) -> str:
         """The name of one of this view's tables, with the rebuild suffix if any."""
         return table + self.suffix

@@ -11,6 +11,7 @@ import pytest
 
 from projections import ReadModels
 from projections.audit.proofs import ConsistencyProof, InclusionProof
+from projections.views.packing import unpack
 from tests.e2e.conftest import BASE, Api, problem_of
 
 
@@ -117,7 +118,7 @@ def test_a_replay_finds_a_view_that_went_wrong_and_mends_it(local_seeded: Api) -
         c.execute("SELECT body FROM timeline_entries WHERE entry_id = ?", (entry["id"],))
         row = c.fetchone()
         assert row is not None
-        body: dict[str, Any] = orjson.loads(row[0])
+        body: dict[str, Any] = orjson.loads(unpack(row[0]))
         body["title"] = "Something else"
         c.execute(
             "UPDATE timeline_entries SET body = ? WHERE entry_id = ?",

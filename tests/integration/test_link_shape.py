@@ -7,6 +7,7 @@ import orjson
 
 from domain import TimelineApp
 from projections import Projector, ReadModels
+from projections.views.packing import unpack
 from tests.builders import body, seed
 
 BY = "reporter"
@@ -26,7 +27,7 @@ def test_links_of_the_v1_shape_gain_entry_when_the_views_are_created(
         # As a store made before links carried `entry` holds them.
         c.execute("SELECT entry_id, version, body FROM timeline_entries")
         for entry_id, version, raw in c.fetchall():
-            old = orjson.loads(bytes(raw))
+            old = orjson.loads(unpack(raw))
             old["links"] = [
                 {"relation": k["relation"], "target": k["target"]} for k in old["links"]
             ]
