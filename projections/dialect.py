@@ -71,14 +71,14 @@ class Dialect:
     to bytes."""
 
     search_table: str
-    """`CREATE ...` of the full-text table `{table}` of (words, entry_id, version), with
+    """`CREATE ...` of the full-text table `{table}` of (words, first_position, version), with
     `{token}` naming its indexes."""
 
     search_index: str | None
     """A second statement creating the full-text index, when the table needs one."""
 
     search_insert: str
-    """`INSERT INTO {table}` of one (words, entry_id, version) row."""
+    """`INSERT INTO {table}` of one (words, first_position, version) row."""
 
     search_match: str
     """The condition, on the full-text table `{table}`, that its words match one `?`."""
@@ -107,7 +107,7 @@ SQLITE = Dialect(
     plain_rows=_same,
     search_table=(
         "CREATE VIRTUAL TABLE {table} USING fts5("
-        "words, entry_id UNINDEXED, version UNINDEXED, "
+        "words, first_position UNINDEXED, version UNINDEXED, "
         "tokenize = 'unicode61 remove_diacritics 2')"
     ),
     search_index=None,
@@ -128,12 +128,13 @@ POSTGRESQL = Dialect(
     id_bytes=operator.attrgetter("bytes"),
     plain_rows=_bytes_for_views,
     search_table=(
-        "CREATE TABLE {table} (entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
-        "words TSVECTOR NOT NULL, PRIMARY KEY (entry_id, version))"
+        "CREATE TABLE {table} (first_position BIGINT NOT NULL, version INTEGER NOT NULL, "
+        "words TSVECTOR NOT NULL, PRIMARY KEY (first_position, version))"
     ),
     search_index="CREATE INDEX ix_{table}_words_{token} ON {table} USING GIN (words)",
     search_insert=(
-        "INSERT INTO {table} (words, entry_id, version) VALUES (to_tsvector('simple', ?), ?, ?)"
+        "INSERT INTO {table} (words, first_position, version) "
+        "VALUES (to_tsvector('simple', ?), ?, ?)"
     ),
     search_match="words @@ plainto_tsquery('simple', ?)",
     search_terms=" ".join,

@@ -221,7 +221,7 @@ class Queries:
             params.append((start - timedelta(days=widest)).isoformat())
         for facet in facets[1:]:
             where.append(
-                f"EXISTS (SELECT 1 FROM {index} j WHERE j.entry_id = i.entry_id "
+                f"EXISTS (SELECT 1 FROM {index} j WHERE j.first_position = i.first_position "
                 "AND j.version = i.version AND j.facet = ?)"
             )
             params.append(facet)
@@ -247,7 +247,7 @@ class Queries:
             sql = (
                 f"SELECT e.body, i.role, i.occurred_start, i.span, i.first_position "
                 f"FROM {index} i JOIN {entries} e "
-                "ON e.entry_id = i.entry_id AND e.version = i.version "
+                "ON e.first_position = i.first_position AND e.version = i.version "
                 f"WHERE {' AND '.join([lead_clause, *where])} " + order("i")
             )
             return sql, [*lead_params, *params, limit]
@@ -265,7 +265,8 @@ class Queries:
             if n:
                 lower = ", ".join("?" * n)
                 lead_clause += (
-                    f" AND NOT EXISTS (SELECT 1 FROM {index} k WHERE k.entry_id = i.entry_id "
+                    f" AND NOT EXISTS (SELECT 1 FROM {index} k "
+                    "WHERE k.first_position = i.first_position "
                     f"AND k.version = i.version AND k.facet IN ({lower}))"
                 )
             sql, part_params = branch(lead_clause, [facet, *actor_facets[:n]])
@@ -282,7 +283,10 @@ class Queries:
     def _search_clause(self) -> str:
         search = self._t("timeline_search")
         match = self.db.dialect.search_match.format(table=search)
-        return f"(i.entry_id, i.version) IN (SELECT entry_id, version FROM {search} WHERE {match})"
+        return (
+            f"(i.first_position, i.version) IN "
+            f"(SELECT first_position, version FROM {search} WHERE {match})"
+        )
 
     def _search_terms(self, q: str) -> str:
         words = search_words(q)
@@ -452,12 +456,12 @@ class Queries:
         ordered = sorted(others, key=lambda pair: -pair[1])
         (most, count), rest = ordered[0], [member for member, _ in ordered[1:]]
         c.execute(
-            f"SELECT COUNT(DISTINCT i.entry_id) FROM {index} i "
+            f"SELECT COUNT(DISTINCT i.first_position) FROM {index} i "
             f"WHERE i.facet IN ({', '.join('?' * len(rest))}) AND i.valid_to = ? "
             "AND i.status = 'active' "
-            f"AND EXISTS (SELECT 1 FROM {index} j WHERE j.entry_id = i.entry_id "
+            f"AND EXISTS (SELECT 1 FROM {index} j WHERE j.first_position = i.first_position "
             "AND j.version = i.version AND j.facet = ?) "
-            f"AND NOT EXISTS (SELECT 1 FROM {index} k WHERE k.entry_id = i.entry_id "
+            f"AND NOT EXISTS (SELECT 1 FROM {index} k WHERE k.first_position = i.first_position "
             "AND k.version = i.version AND k.facet = ?)",
             (*(f"a:{member}" for member in rest), FOREVER, f"a:{slug}", f"a:{most}"),
         )
@@ -472,11 +476,11 @@ class Queries:
         index = self._t("timeline_index")
         duplicates = [member for member in group if member != slug]
         c.execute(
-            f"SELECT i.entry_id, j.facet FROM {index} i JOIN {index} j "
-            "ON j.entry_id = i.entry_id AND j.version = i.version "
+            f"SELECT i.first_position, j.facet FROM {index} i JOIN {index} j "
+            "ON j.first_position = i.first_position AND j.version = i.version "
             f"WHERE i.facet IN ({', '.join('?' * len(duplicates))}) AND i.valid_to = ? "
             "AND i.status = 'active' AND j.facet LIKE ? "
-            f"AND NOT EXISTS (SELECT 1 FROM {index} k WHERE k.entry_id = i.entry_id "
+            f"AND NOT EXISTS (SELECT 1 FROM {index} k WHERE k.first_position = i.first_position "
             "AND k.version = i.version AND k.facet = ?)",
             (*(f"a:{member}" for member in duplicates), FOREVER, "a:%", f"a:{slug}"),
         )
@@ -536,7 +540,7 @@ class Queries:
         marks = ", ".join("?" * len(facets))
         clause = (
             f"i.facet IN ({marks}) AND NOT EXISTS (SELECT 1 FROM {index} k "
-            "WHERE k.entry_id = i.entry_id AND k.version = i.version "
+            "WHERE k.first_position = i.first_position AND k.version = i.version "
             f"AND k.facet IN ({marks}) AND k.facet < i.facet)"
         )
         return clause, [*facets, *facets]
@@ -618,7 +622,7 @@ class Queries:
                 facets.append(f"t:{filters.topic}")
             for facet in facets:
                 where.append(
-                    f"EXISTS (SELECT 1 FROM {index} j WHERE j.entry_id = i.entry_id "
+                    f"EXISTS (SELECT 1 FROM {index} j WHERE j.first_position = i.first_position "
                     "AND j.version = i.version AND j.facet = ?)"
                 )
                 params.append(facet)

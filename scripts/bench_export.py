@@ -63,7 +63,7 @@ db = sqlite3.connect(sys.argv[1])
 out = sys.stdout.buffer
 rows = db.execute(
     "SELECT e.body FROM timeline_index i JOIN timeline_entries e "
-    "ON e.entry_id = i.entry_id AND e.version = i.version "
+    "ON e.first_position = i.first_position AND e.version = i.version "
     "WHERE i.facet = '*' AND i.valid_to > (SELECT MAX(position) FROM projection_tracking) "
     "AND i.status = 'active' ORDER BY i.occurred_start, i.span, i.first_position"
 )

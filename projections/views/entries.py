@@ -229,8 +229,10 @@ def search_words(text: str) -> list[str]:
     and SQLite's tokenizer does not fold `ß`, so a search would find on one
     backend what it misses on the other.
     """
-    words = _WORD.findall(search_fold(text))
-    if all(word.isascii() for word in words):
+    folded = search_fold(text)
+    words = _WORD.findall(folded)
+    # ASCII text, most text, has ASCII words: no need to ask each of them.
+    if folded.isascii() or all(word.isascii() for word in words):
         return words
     # Transliterated before folding: folding reads 'й' as 'и', anyascii tells them apart.
     visible = "".join(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import uuid4
 
 import orjson
 
@@ -82,10 +83,11 @@ HANDLERS = Handlers[_Versions](
 class TimelineView(View):
     name = "timeline"
     events = HANDLERS
-    shape = 4
+    shape = 5
     """2: search words hold transliterations (`entries.search_words`); 3: a link
     names its other entry `entry`, as it was written (`entries.link_body`);
-    4: bodies are packed (`packing.pack`)."""
+    4: bodies are packed (`packing.pack`); 5: the index and search rows know an
+    entry by its first position, not its id."""
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -109,12 +111,7 @@ class TimelineView(View):
             "first_position BIGINT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, "
             f"occurred_start {iso} NOT NULL, occurred_end {iso} NOT NULL, "
             f"body {self.blob} NOT NULL, PRIMARY KEY (entry_id, version))",
-            f"CREATE TABLE {index} ("
-            f"facet TEXT NOT NULL, occurred_start {iso} NOT NULL, span INTEGER NOT NULL, "
-            "first_position BIGINT NOT NULL, entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
-            "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
-            f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
-            f"PRIMARY KEY (entry_id, version, facet)){self.clustered}",
+            self._index_table(index),
             # `reached_at`: the latest recorded time up to the position. Events are
             # stamped before they wait for the write lock, so times can step back;
             # "as of a time" is the longest stretch of the log recorded by then.
@@ -123,26 +120,62 @@ class TimelineView(View):
         ]
         return statements + self.db.dialect.search_statements(search, token)
 
+    def _index_table(self, index: str) -> str:
+        # An entry is known here by its first position, not its text id: the key
+        # is a tenth of the size, and a replay appends to it in key order.
+        iso = self.db.dialect.sortable_text
+        return (
+            f"CREATE TABLE {index} ("
+            f"facet TEXT NOT NULL, occurred_start {iso} NOT NULL, span INTEGER NOT NULL, "
+            "first_position BIGINT NOT NULL, version INTEGER NOT NULL, "
+            "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
+            f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
+            f"PRIMARY KEY (first_position, version, facet)){self.clustered}"
+        )
+
     def read_index_statements(self, token: str) -> list[str]:
-        index, clock = self.t("timeline_index"), self.t("timeline_clock")
+        clock = self.t("timeline_clock")
+        return [
+            *self._row_indexes(token),
+            f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (reached_at)",
+        ]
+
+    def _row_indexes(self, token: str) -> list[str]:
+        entries, index = self.t("timeline_entries"), self.t("timeline_index")
         return [
             f"CREATE INDEX ix_{index}_order_{token} ON {index} "
             "(facet, occurred_start, span, first_position)",
-            f"CREATE INDEX ix_{clock}_time_{token} ON {clock} (reached_at)",
+            # The index's rows find their bodies by it.
+            f"CREATE INDEX ix_{entries}_first_{token} ON {entries} (first_position, version)",
         ]
 
     def reshape(self, c: Cursor, stored: int) -> None:
         """Bring every version's rows up from shape `stored`, in place, from its
         body alone, so the timeline need not be rebuilt from the log: index its
-        words again (below 2), name each link's other entry `entry` (below 3),
-        pack each body (below 4)."""
-        entries, search = self.t("timeline_entries"), self.t("timeline_search")
-        if stored < 2:
-            c.execute(f"DELETE FROM {search}")
+        words again (below 5, keyed anew), name each link's other entry `entry`
+        (below 3), pack each body (below 4), key index rows by first position
+        (below 5)."""
+        entries, index, search = (self.t(name) for name in self.tables[:3])
+        if stored < 5:
+            token = uuid4().hex[:8]
+            c.execute(f"ALTER TABLE {index} RENAME TO {index}__reshaped")
+            c.execute(self._index_table(index))
+            c.execute(
+                f"INSERT INTO {index} SELECT facet, occurred_start, span, first_position, "
+                "version, valid_from, valid_to, occurred_end, kind, status, role "
+                f"FROM {index}__reshaped"
+            )
+            c.execute(f"DROP TABLE {index}__reshaped")
+            c.execute(f"DROP TABLE {search}")
+            for statement in [
+                *self.db.dialect.search_statements(search, token),
+                *self._row_indexes(token),
+            ]:
+                c.execute(statement)
         after: tuple[str, int] = ("", 0)
         while True:  # a page at a time: the bodies of a large store do not fit in memory
             c.execute(
-                f"SELECT entry_id, version, body FROM {entries} "
+                f"SELECT entry_id, version, body, first_position FROM {entries} "
                 "WHERE entry_id > ? OR (entry_id = ? AND version > ?) "
                 "ORDER BY entry_id, version LIMIT 1000",
                 (after[0], after[0], after[1]),
@@ -150,25 +183,25 @@ class TimelineView(View):
             rows = c.fetchall()
             if not rows:
                 return
-            bodies = [(e, v, orjson.loads(unpack(b))) for e, v, b in rows]
-            if stored < 2:
+            bodies = [(e, v, p, orjson.loads(unpack(b))) for e, v, b, p in rows]
+            if stored < 5:
                 c.executemany(
                     self.db.dialect.search_insert.format(table=search),
-                    [(search_text(body), e, v) for e, v, body in bodies],
+                    [(search_text(body), p, v) for _, v, p, body in bodies],
                 )
             if stored < 4:
                 # No body is packed below 4: each is written again, its links renamed.
                 c.executemany(
                     f"UPDATE {entries} SET body = ? WHERE entry_id = ? AND version = ?",
-                    [(pack(orjson.dumps(_relinked(body))), e, v) for e, v, body in bodies],
+                    [(pack(orjson.dumps(_relinked(body))), e, v) for e, v, _, body in bodies],
                 )
             after = (str(rows[-1][0]), int(rows[-1][1]))
 
     def ordered_tables(self) -> list[tuple[str, str]]:
         return [
             ("timeline_entries", "entry_id, version"),
-            ("timeline_index", "entry_id, version, facet"),
-            ("timeline_search", "entry_id, version"),
+            ("timeline_index", "first_position, version, facet"),
+            ("timeline_search", "first_position, version"),
             ("timeline_clock", "position"),
             ("timeline_widest", "one"),
         ]
@@ -184,10 +217,12 @@ class TimelineView(View):
         index_rows: list[tuple[Any, ...]] = []
         search_rows: list[tuple[Any, ...]] = []
         closing: list[tuple[int, str, int]] = []
+        closing_index: list[tuple[int, int, int]] = []
         for entry, bodies in versions.items():
             start = 0
             if entry in loaded:
                 closing.append((bodies[1]["position"], entry, bodies[0]["version"]))
+                closing_index.append((bodies[1]["position"], first[entry], bodies[0]["version"]))
                 start = 1
             for i in range(start, len(bodies)):
                 body = bodies[i]
@@ -198,11 +233,12 @@ class TimelineView(View):
                 f"UPDATE {entries} SET valid_to = ? WHERE entry_id = ? AND version = ?", closing
             )
             c.executemany(
-                f"UPDATE {index} SET valid_to = ? WHERE entry_id = ? AND version = ?", closing
+                f"UPDATE {index} SET valid_to = ? WHERE first_position = ? AND version = ?",
+                closing_index,
             )
         if entry_rows:
             c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?,?,?,?,?)", entry_rows)
-            c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
+            c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?)", index_rows)
             span = max(row[2] for row in index_rows)
             c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
             c.executemany(self.db.dialect.search_insert.format(table=search), search_rows)
@@ -267,7 +303,6 @@ class TimelineView(View):
                     start,
                     span,
                     first_position,
-                    entry,
                     version,
                     valid_from,
                     valid_to,
@@ -277,4 +312,4 @@ class TimelineView(View):
                     role,
                 )
             )
-        search_rows.append((search_text(body), entry, version))
+        search_rows.append((search_text(body), first_position, version))

@@ -111,7 +111,7 @@ def _as_before_transliteration(path: Path) -> None:
         db.execute("UPDATE actor_directory SET folded = 'łukasz walesa'")
         db.execute("DELETE FROM timeline_search")
         db.execute(
-            "INSERT INTO timeline_search SELECT 'łukasz wałesa speaks', entry_id, version "
+            "INSERT INTO timeline_search SELECT 'łukasz wałesa speaks', first_position, version "
             "FROM timeline_entries"
         )
         db.execute("DELETE FROM projection_shapes")

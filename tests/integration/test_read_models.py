@@ -169,6 +169,35 @@ def test_a_rebuild_swaps_in_equal_views_that_answer_the_same_and_keep_following(
     assert_same_rows(read_models.projector.views, rebuilt_from_scratch(read_models.db, app).views)
 
 
+def index_names(db: Database) -> set[str]:
+    with db.read() as c:
+        if db.dialect.name == "sqlite":
+            c.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        else:
+            c.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+        return {str(row[0]) for row in c.fetchall()}
+
+
+def test_a_rebuild_makes_the_indexes_only_queries_read_once_its_rows_are_in(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    every_event(app, read_models.written)
+    read_models.projector.rebuild()
+
+    # Index names keep the table name they were made on: the rebuild's.
+    names = index_names(read_models.db)
+    for made in (
+        "timeline_index__rebuild_order_",
+        "timeline_entries__rebuild_first_",
+        "timeline_clock__rebuild_time_",
+        "source_citations__rebuild_count_",
+        "entry_links__rebuild_from_",
+        "entry_links__rebuild_to_",
+        "actor_merges__rebuild_survivor_",
+    ):
+        assert any(name.startswith(f"ix_{made}") for name in names), made
+
+
 def test_a_rebuild_compares_live_views_that_lag_the_log_at_the_position_it_reached(
     app: TimelineApp, read_models: ReadModels
 ) -> None:
