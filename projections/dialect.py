@@ -71,14 +71,18 @@ class Dialect:
     to bytes."""
 
     search_table: str
-    """`CREATE ...` of the full-text table `{table}` of (words, first_position, version), with
-    `{token}` naming its indexes."""
+    """`CREATE ...` of the full-text table `{table}` of words by version, each version
+    known by its log position (its `valid_from`), with `{token}` naming its indexes.
+    The words themselves need not be kept (SQLite's is contentless): only found."""
+
+    search_key: str
+    """The full-text table's column of a version's log position."""
 
     search_index: str | None
     """A second statement creating the full-text index, when the table needs one."""
 
     search_insert: str
-    """`INSERT INTO {table}` of one (words, first_position, version) row."""
+    """`INSERT INTO {table}` of one (position, words) row."""
 
     search_match: str
     """The condition, on the full-text table `{table}`, that its words match one `?`."""
@@ -107,11 +111,11 @@ SQLITE = Dialect(
     plain_rows=_same,
     search_table=(
         "CREATE VIRTUAL TABLE {table} USING fts5("
-        "words, first_position UNINDEXED, version UNINDEXED, "
-        "tokenize = 'unicode61 remove_diacritics 2')"
+        "words, content = '', tokenize = 'unicode61 remove_diacritics 2')"
     ),
+    search_key="rowid",
     search_index=None,
-    search_insert="INSERT INTO {table} VALUES (?,?,?)",
+    search_insert="INSERT INTO {table} (rowid, words) VALUES (?, ?)",
     search_match="{table} MATCH ?",
     search_terms=lambda words: " ".join(f'"{word}"' for word in words),
 )
@@ -127,15 +131,10 @@ POSTGRESQL = Dialect(
     log_id=str,
     id_bytes=operator.attrgetter("bytes"),
     plain_rows=_bytes_for_views,
-    search_table=(
-        "CREATE TABLE {table} (first_position BIGINT NOT NULL, version INTEGER NOT NULL, "
-        "words TSVECTOR NOT NULL, PRIMARY KEY (first_position, version))"
-    ),
+    search_table=("CREATE TABLE {table} (position BIGINT PRIMARY KEY, words TSVECTOR NOT NULL)"),
+    search_key="position",
     search_index="CREATE INDEX ix_{table}_words_{token} ON {table} USING GIN (words)",
-    search_insert=(
-        "INSERT INTO {table} (words, first_position, version) "
-        "VALUES (to_tsvector('simple', ?), ?, ?)"
-    ),
+    search_insert="INSERT INTO {table} (position, words) VALUES (?, to_tsvector('simple', ?))",
     search_match="words @@ plainto_tsquery('simple', ?)",
     search_terms=" ".join,
 )

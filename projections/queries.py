@@ -283,10 +283,8 @@ class Queries:
     def _search_clause(self) -> str:
         search = self._t("timeline_search")
         match = self.db.dialect.search_match.format(table=search)
-        return (
-            f"(i.first_position, i.version) IN "
-            f"(SELECT first_position, version FROM {search} WHERE {match})"
-        )
+        key = self.db.dialect.search_key
+        return f"i.valid_from IN (SELECT {key} FROM {search} WHERE {match})"
 
     def _search_terms(self, q: str) -> str:
         words = search_words(q)

@@ -86,8 +86,8 @@ class TimelineView(View):
     shape = 5
     """2: search words hold transliterations (`entries.search_words`); 3: a link
     names its other entry `entry`, as it was written (`entries.link_body`);
-    4: bodies are packed (`packing.pack`); 5: the index and search rows know an
-    entry by its first position, not its id."""
+    4: bodies are packed (`packing.pack`); 5: the index rows know an entry by its
+    first position, not its id, and the search rows a version by its position."""
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -166,7 +166,7 @@ class TimelineView(View):
                 f"FROM {index}__reshaped"
             )
             c.execute(f"DROP TABLE {index}__reshaped")
-            c.execute(f"DROP TABLE {search}")
+            c.execute(f"DROP TABLE IF EXISTS {search}")
             for statement in [
                 *self.db.dialect.search_statements(search, token),
                 *self._row_indexes(token),
@@ -175,7 +175,7 @@ class TimelineView(View):
         after: tuple[str, int] = ("", 0)
         while True:  # a page at a time: the bodies of a large store do not fit in memory
             c.execute(
-                f"SELECT entry_id, version, body, first_position FROM {entries} "
+                f"SELECT entry_id, version, body, valid_from FROM {entries} "
                 "WHERE entry_id > ? OR (entry_id = ? AND version > ?) "
                 "ORDER BY entry_id, version LIMIT 1000",
                 (after[0], after[0], after[1]),
@@ -187,7 +187,7 @@ class TimelineView(View):
             if stored < 5:
                 c.executemany(
                     self.db.dialect.search_insert.format(table=search),
-                    [(search_text(body), p, v) for _, v, p, body in bodies],
+                    [(p, search_text(body)) for _, _, p, body in bodies],
                 )
             if stored < 4:
                 # No body is packed below 4: each is written again, its links renamed.
@@ -201,10 +201,14 @@ class TimelineView(View):
         return [
             ("timeline_entries", "entry_id, version"),
             ("timeline_index", "first_position, version, facet"),
-            ("timeline_search", "first_position, version"),
+            ("timeline_search", self.db.dialect.search_key),
             ("timeline_clock", "position"),
             ("timeline_widest", "one"),
         ]
+
+    def columns(self, table: str) -> str:
+        # A contentless search table (SQLite) gives back its keys, its words as null.
+        return f"{self.db.dialect.search_key}, words" if table == "timeline_search" else "*"
 
     def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
         entries, index, search, clock, widest = (self.t(name) for name in self.tables)
@@ -312,4 +316,4 @@ class TimelineView(View):
                     role,
                 )
             )
-        search_rows.append((search_text(body), first_position, version))
+        search_rows.append((valid_from, search_text(body)))

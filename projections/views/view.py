@@ -171,7 +171,7 @@ class View(TrackingRecorder, ABC):
         hasher = hashlib.sha256()
         with self.db.read() as c:
             for table, order in self.ordered_tables():
-                c.execute(f"SELECT * FROM {self.t(table)} ORDER BY {order}")
+                c.execute(f"SELECT {self.columns(table)} FROM {self.t(table)} ORDER BY {order}")
                 for row in c.fetchall():
                     hasher.update(repr(tuple(_plain(v) for v in row)).encode())
         return hasher.hexdigest()
@@ -181,13 +181,17 @@ class View(TrackingRecorder, ABC):
         found: dict[str, list[tuple[object, ...]]] = {}
         with self.db.read() as c:
             for table, order in self.ordered_tables():
-                c.execute(f"SELECT * FROM {self.t(table)} ORDER BY {order}")
+                c.execute(f"SELECT {self.columns(table)} FROM {self.t(table)} ORDER BY {order}")
                 found[table] = [tuple(_plain(v) for v in row) for row in c.fetchall()]
         return found
 
     @abstractmethod
     def ordered_tables(self) -> list[tuple[str, str]]:
         """(table, ORDER BY clause) for each table whose rows define the view."""
+
+    def columns(self, table: str) -> str:
+        """What `digest` and `rows` read of each row of `table`: all of it, by default."""
+        return "*"
 
     def fetch_state(self, c: Cursor, sql: str, params: Sequence[object], what: str) -> Row:
         """The one row an event builds on; raise LookupError naming `what` if it is missing.

@@ -109,10 +109,10 @@ def _as_before_transliteration(path: Path) -> None:
     transliterations, and no record of the views' shapes."""
     with closing(sqlite3.connect(path)) as db, db:
         db.execute("UPDATE actor_directory SET folded = 'łukasz walesa'")
-        db.execute("DELETE FROM timeline_search")
+        db.execute("INSERT INTO timeline_search (timeline_search) VALUES ('delete-all')")
         db.execute(
-            "INSERT INTO timeline_search SELECT 'łukasz wałesa speaks', first_position, version "
-            "FROM timeline_entries"
+            "INSERT INTO timeline_search (rowid, words) "
+            "SELECT valid_from, 'łukasz wałesa speaks' FROM timeline_entries"
         )
         db.execute("DELETE FROM projection_shapes")
 

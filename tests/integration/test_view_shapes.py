@@ -32,7 +32,7 @@ def test_search_text_of_an_older_shape_is_refilled_in_place_when_views_are_creat
     with read_models.db.write() as c:
         # As a store made before transliteration holds them, with no shapes kept.
         c.execute("UPDATE actor_directory SET folded = 'x'")
-        c.execute("DELETE FROM timeline_search")
+        c.execute("DROP TABLE timeline_search")
         c.execute("DELETE FROM projection_shapes")
 
     Projector(app, read_models.db).create()
