@@ -14,9 +14,13 @@ starts with `{`) reads as it is.
 from __future__ import annotations
 
 import threading
+from functools import cache
+from typing import TYPE_CHECKING
 
 import orjson
-import zstandard
+
+if TYPE_CHECKING:
+    import zstandard
 
 __all__ = ["pack", "unpack"]
 
@@ -44,25 +48,41 @@ _SKELETON = orjson.dumps(
         "updated_at": "2026-01-01T00:00:00.000000+00:00",
     }
 )
-_DICTIONARY = zstandard.ZstdCompressionDict(_SKELETON, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
 
 
-class _Codecs(threading.local):
-    """One compressor and decompressor a thread: zstandard's are not thread-safe."""
+@cache
+def _dictionary() -> zstandard.ZstdCompressionDict:
+    # Imported on first use: a command that reads no body starts without it.
+    import zstandard
+
+    return zstandard.ZstdCompressionDict(_SKELETON, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+class _Codecs:
+    """A compressor and a decompressor, for one thread: zstandard's are not thread-safe."""
 
     def __init__(self) -> None:
+        import zstandard
+
         self.packer = zstandard.ZstdCompressor(
-            level=3, dict_data=_DICTIONARY, write_checksum=False, write_dict_id=False
+            level=3, dict_data=_dictionary(), write_checksum=False, write_dict_id=False
         )
-        self.unpacker = zstandard.ZstdDecompressor(dict_data=_DICTIONARY)
+        self.unpacker = zstandard.ZstdDecompressor(dict_data=_dictionary())
 
 
-_CODECS = _Codecs()
+_LOCAL = threading.local()
+
+
+def _codecs() -> _Codecs:
+    codecs: _Codecs | None = getattr(_LOCAL, "codecs", None)
+    if codecs is None:
+        codecs = _LOCAL.codecs = _Codecs()
+    return codecs
 
 
 def pack(body: bytes) -> bytes:
     """`body`, serialized JSON, as the timeline stores it."""
-    return _CODECS.packer.compress(body)
+    return _codecs().packer.compress(body)
 
 
 def unpack(stored: bytes | memoryview) -> bytes:
@@ -70,4 +90,4 @@ def unpack(stored: bytes | memoryview) -> bytes:
     raw = bytes(stored)
     if raw[:1] == b"{":
         return raw
-    return _CODECS.unpacker.decompress(raw)
+    return _codecs().unpacker.decompress(raw)
