@@ -36,6 +36,9 @@ STATIC_TYPES = {
     "embed.css": "text/css; charset=utf-8",
     "docs.css": "text/css; charset=utf-8",
     "docs.js": "text/javascript; charset=utf-8",
+    "visual.js": "text/javascript; charset=utf-8",
+    "vendor/vis-timeline/vis-timeline-graph2d.min.js": "text/javascript; charset=utf-8",
+    "vendor/vis-timeline/vis-timeline-graph2d.min.css": "text/css; charset=utf-8",
 }
 KIND_LABELS = {name: kind.label for name, kind in KINDS.items()}
 
@@ -90,7 +93,7 @@ def static_file(name: str) -> Response | None:
 
 @cache
 def _static_bytes(name: str) -> bytes:
-    return files("api.web").joinpath("static", name).read_bytes()
+    return files("api.web").joinpath("static", *name.split("/")).read_bytes()
 
 
 @cache

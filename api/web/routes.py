@@ -37,8 +37,10 @@ from api.web.present import (
     version_rows,
 )
 from api.web.render import html_page, static_file
+from api.web.visual import LANES, VISUAL_CAP, lane_key, visual_data, visual_headers
 from domain import ActorNotFound, EntryNotFound, TimelineApp, ValidationError
 from projections import Page, Queries, ReadModels, ViewsBehind
+from projections.facets import Matching, matching
 
 __all__ = ["router"]
 
@@ -72,6 +74,12 @@ def static(name: str) -> Response:
     if found is None:
         return _not_found("file", name)
     return found
+
+
+@router.api_route("/static/vendor/vis-timeline/{name}", methods=PAGE_METHODS)
+def vis_timeline(name: str) -> Response:
+    """vis-timeline's script and stylesheet, vendored, for `/visual`."""
+    return static(f"vendor/vis-timeline/{name}")
 
 
 @router.api_route("/", methods=PAGE_METHODS)
@@ -114,6 +122,102 @@ def timeline_page(
         # A refused filter would only be refused again by the export: no links then.
         exports=[] if form.errors else [(lab, form.export_url(f)) for f, lab in EXPORT_FORMATS],
         topic_url=lambda topic: form.url(topic=topic),
+    )
+
+
+@router.api_route("/visual", methods=PAGE_METHODS)
+def visual_page(
+    request: Request, refused: Refusal, read_models: ReadModelsDep, app: TimelineDep
+) -> Response:
+    """The timeline drawn: lanes by kind, topic or actor, entries as bars over their
+    dates, zoomable and pannable; the same filters and `as_of` as the list."""
+    if refused is not None:
+        return _refused_page(refused, request)
+    params = request.query_params
+    # One drawing holds every entry the filters keep: the list's paging plays no part.
+    form = read_form({k: v for k, v in params.items() if k not in ("limit", "cursor")})
+    lanes = (params.get("lanes") or LANES[0]).strip()
+    if lanes not in LANES:
+        form.refuse("lanes", f"{lanes[:SHOWN_ID]!r}: expected one of: {', '.join(LANES)}")
+    queries = read_models.queries
+    now = _views_position(read_models)
+    names = _names(request)
+    directory = names.directory(queries, now)
+    found = _matching(read_models, app, form, directory.names, directory.complete, VISUAL_CAP)
+    if isinstance(found, Response):
+        return found
+    entries = found.entries if found is not None else []
+    shown = {lane_key(entry, "actor") for entry in entries} if lanes == "actor" else set()
+    data, groups = visual_data(
+        entries, lanes, names.actor_names(queries, now, shown - {""}) if shown else {}
+    )
+    as_of = found.as_of if found is not None and form.values.get("as_of") else None
+    return html_page(
+        "visual.html",
+        status=422 if form.errors else 200,
+        headers=visual_headers(),
+        position=found.as_of.position if found is not None else now,
+        form=form,
+        labels={**LABELS, "lanes": "Lanes"},
+        lanes=lanes,
+        lane_choices=LANES,
+        groups=groups,
+        data=data,
+        count=len(entries),
+        truncated=found is not None and found.truncated,
+        cap=VISUAL_CAP,
+        actors=directory.choices() if directory.complete else None,
+        as_of=as_of,
+        as_of_moment=display_moment(as_of.recorded_at) if as_of is not None else None,
+        list_url=form.url(),
+        visual_url=lambda **changes: _visual_url(form, lanes, **changes),
+    )
+
+
+def _visual_url(form: TimelineForm, lanes: str, **changes: str | None) -> str:
+    """The drawing of this view with `changes`, in the same lanes."""
+    query = form.url(**changes).removeprefix("/").removeprefix("?")
+    kept = "&".join(
+        filter(None, [query, urlencode({"lanes": lanes}) if lanes != LANES[0] else ""])
+    )
+    return "/visual" + (f"?{kept}" if kept else "")
+
+
+def _matching(
+    read_models: ReadModels,
+    app: TimelineApp,
+    form: TimelineForm,
+    known: dict[str, str],
+    complete: bool,
+    cap: int,
+) -> Matching | Response | None:
+    """Every entry the form's filters keep (up to `cap`), as `_timeline` reads a page."""
+    actor = form.values.get("actor")
+    if actor and complete and actor not in known and "actor" not in form.errors:
+        form.refuse("actor", f"{actor!r}: no actor has this id; choose one from the list")
+    filters = form.filters()
+    query = form.query
+    if filters is None or query is None:
+        return None
+    try:
+        return matching(read_models.queries, filters, as_of=query.as_of, cap=cap)
+    except ValidationError as error:
+        form.refuse(error.field if error.field in LABELS else "q", error.message)
+    except ViewsBehind as behind:
+        return _behind_page(behind, app, form)
+    return None
+
+
+def _behind_page(behind: ViewsBehind, app: TimelineApp, form: TimelineForm) -> Response | None:
+    if behind.position > (head := app.head_position()):
+        form.refuse("cursor", beyond_log(head))
+        return None
+    return html_page(
+        "error.html",
+        status=503,
+        headers={"Retry-After": "1"},
+        title="Not ready yet",
+        message=str(behind),
     )
 
 
