@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from projections.presentation.exports.months import stated_month
 from projections.queries import MAX_LIMIT, AsOf, Queries, TimelineFilters
 
 __all__ = ["Activity", "Matching", "activity", "actor_counts", "kind_counts", "matching"]
@@ -35,8 +36,8 @@ class Matching:
 
 @dataclass(frozen=True)
 class Activity:
-    """Entries per month (`YYYY-MM` of the earliest date each may have occurred on)
-    and within each month per kind; `months` runs without gaps from first to last."""
+    """Entries per month (`YYYY-MM`: the month each date says it starts in, under
+    which the list shows it) and per kind in each; `months` runs without gaps."""
 
     months: list[str]
     counts: dict[str, Counter[str]] = field(default_factory=dict)
@@ -84,7 +85,7 @@ def activity(entries: list[dict[str, Any]], by: str = "kind") -> Activity:
     """Entries per month, split by `kind` or by first `topic` (an entry counts once)."""
     counts: dict[str, Counter[str]] = {}
     for entry in entries:
-        month = str(entry["occurred_start"])[:7]
+        month = stated_month(str(entry["occurred"]), str(entry["occurred_start"]))
         if by == "topic":
             topics = entry.get("topics") or ["(none)"]
             key = str(topics[0])

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from api.auth import bearer, require_reader
 from api.consistency import beyond_log
 from api.deps import ReadModelsDep, TimelineDep
+from api.web.activity import activity_chart
 from api.web.dates import display_moment
 from api.web.filters import EXPORT_FORMATS, LABELS, TimelineForm, read_form
 from api.web.names import Names
@@ -105,6 +106,9 @@ def timeline_page(
     entries = [orjson.loads(raw) for raw in page.items] if page is not None else []
     cards = _cards(request, read_models, app, entries, now)
     as_of = page.as_of if page is not None and form.values.get("as_of") else None
+    # The chart counts every entry the filters keep, not this page's only.
+    found = _matching(read_models, app, form, directory.names, directory.complete, VISUAL_CAP)
+    everything = found if isinstance(found, Matching) else None
     return html_page(
         "timeline.html",
         status=422 if form.errors else 200,
@@ -122,6 +126,8 @@ def timeline_page(
         # A refused filter would only be refused again by the export: no links then.
         exports=[] if form.errors else [(lab, form.export_url(f)) for f, lab in EXPORT_FORMATS],
         topic_url=lambda topic: form.url(topic=topic),
+        activity=activity_chart(everything.entries) if everything is not None else None,
+        visual_url=_visual_url(form, LANES[0], order=None, limit=None),
     )
 
 
@@ -170,6 +176,7 @@ def visual_page(
         as_of=as_of,
         as_of_moment=display_moment(as_of.recorded_at) if as_of is not None else None,
         list_url=form.url(),
+        activity=activity_chart(entries),
         visual_url=lambda **changes: _visual_url(form, lanes, **changes),
     )
 
