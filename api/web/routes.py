@@ -23,6 +23,7 @@ from api.consistency import beyond_log
 from api.deps import ReadModelsDep, TimelineDep
 from api.web.activity import activity_chart
 from api.web.dates import display_moment
+from api.web.facets import facet_lists, topics_in_use
 from api.web.filters import EXPORT_FORMATS, LABELS, TimelineForm, read_form
 from api.web.names import Names
 from api.web.present import (
@@ -109,6 +110,8 @@ def timeline_page(
     # The chart counts every entry the filters keep, not this page's only.
     found = _matching(read_models, app, form, directory.names, directory.complete, VISUAL_CAP)
     everything = found if isinstance(found, Matching) else None
+    matched = everything.entries if everything is not None else []
+    facet_names = names.actor_names(queries, now, actor_slugs(matched)) if matched else {}
     return html_page(
         "timeline.html",
         status=422 if form.errors else 200,
@@ -126,7 +129,9 @@ def timeline_page(
         # A refused filter would only be refused again by the export: no links then.
         exports=[] if form.errors else [(lab, form.export_url(f)) for f, lab in EXPORT_FORMATS],
         topic_url=lambda topic: form.url(topic=topic),
-        activity=activity_chart(everything.entries) if everything is not None else None,
+        activity=activity_chart(matched),
+        facets=facet_lists(queries, form, matched, facet_names),
+        topics=topics_in_use(queries, form),
         visual_url=_visual_url(form, LANES[0], order=None, limit=None),
     )
 
