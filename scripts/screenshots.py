@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             "timeline": "/",
             "actor": f"/actors/{ACTOR}",
             "entry": f"/entries/{meeting}",
+            "visual": "/visual?lanes=topic",
         }
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -68,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
                         page.goto(base + path)
                         if name == "timeline":
                             page.locator("details.sources").first.locator("summary").click()
+                        if name == "visual":
+                            # vis-timeline draws after load, and animates nothing at first.
+                            page.wait_for_function("window.visualTimeline !== undefined")
+                            page.wait_for_timeout(500)
                         target = args.out / f"{name}-{size}.png"
                         _photograph(page, target, width, MAX_HEIGHT[size])
                         print(target)

@@ -47,13 +47,26 @@
     };
   });
 
+  // The window opens on every entry, a little wider: vis-timeline's own fit counts
+  // the titles' widths too, and on a narrow screen would open on the wrong years.
+  let first = Infinity;
+  let last = -Infinity;
+  for (const entry of data.items) {
+    first = Math.min(first, Date.parse(entry.start));
+    last = Math.max(last, Date.parse(entry.end));
+  }
+  const margin = Math.max((last - first) * 0.05, DAY);
+
   const options = {
+    start: first - margin,
+    end: last + margin,
     stack: true,
-    orientation: { axis: "top" },
+    orientation: "top",
     groupOrder: "order",
     dataAttributes: ["id"],
     showCurrentTime: false,
     zoomKey: "ctrlKey",
+    verticalScroll: true,
     zoomMin: 2 * DAY,
     maxHeight: "75vh",
     margin: { item: { horizontal: 4, vertical: 4 } },
@@ -121,7 +134,7 @@
     "zoom-out": function () { timeline.zoomOut(0.5); },
     earlier: function () { shift(-0.4); },
     later: function () { shift(0.4); },
-    fit: function () { timeline.fit(); },
+    fit: function () { timeline.setWindow(first - margin, last + margin); },
   };
   if (tools) {
     tools.hidden = false;
