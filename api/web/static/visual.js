@@ -66,9 +66,7 @@
     dataAttributes: ["id"],
     showCurrentTime: false,
     zoomKey: "ctrlKey",
-    verticalScroll: true,
     zoomMin: 2 * DAY,
-    maxHeight: "75vh",
     margin: { item: { horizontal: 4, vertical: 4 } },
     tooltip: { followMouse: false, overflowMethod: "cap" },
   };
