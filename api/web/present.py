@@ -312,26 +312,35 @@ def role_period(role: Mapping[str, Any]) -> str:
 def version_rows(
     history: Iterable[Mapping[str, Any]], names: NamesById, sources: Sources, titles: NamesById
 ) -> list[dict[str, Any]]:
-    """Every version, newest first, with its event, time, author, reason and changes;
-    `titles` names linked entries by id."""
-    rows = [
-        {
-            **item,
-            "label": _EVENT_LABELS.get(item["event"], item["event"]),
-            "when": display_moment(item["recorded_at"]),
-            "changed": []
-            if item["event"] == "recorded"
-            else _change_rows(item, names, sources, titles),
-        }
-        for item in history
-    ]
+    """Every version, newest first, with its event, time, author, reason and changes
+    (each with the value it replaced: `old`); `titles` names linked entries by id."""
+    rows = []
+    state: dict[str, Any] = {}
+    for item in history:
+        rows.append(
+            {
+                **item,
+                "label": _EVENT_LABELS.get(item["event"], item["event"]),
+                "when": display_moment(item["recorded_at"]),
+                "changed": []
+                if item["event"] == "recorded"
+                else _change_rows(item, names, sources, titles, state),
+            }
+        )
+        # A version's `changes` hold its new values only: the one before holds the old.
+        state.update(item["changes"])
     return rows[::-1]
 
 
 def _change_rows(
-    item: Mapping[str, Any], names: NamesById, sources: Sources, titles: NamesById
+    item: Mapping[str, Any],
+    names: NamesById,
+    sources: Sources,
+    titles: NamesById,
+    before: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """What one version changed, field by field: `{label, text, href}`."""
+    """What one version changed, field by field: `{label, text, href}`, and `old`, the
+    text of the value it replaced, for a field `before` (the state until then) held."""
     rows: list[dict[str, Any]] = []
     for key, value in item["changes"].items():
         label = _FIELD_LABELS.get(key, key.replace("_", " ").capitalize())
@@ -346,7 +355,10 @@ def _change_rows(
                     }
                 )
             continue
-        rows.append({"label": label, "text": _change_text(key, value, names, sources)})
+        row = {"label": label, "text": _change_text(key, value, names, sources)}
+        if before is not None and key in before and item["event"] == "corrected":
+            row["old"] = _change_text(key, before[key], names, sources)
+        rows.append(row)
     return rows
 
 

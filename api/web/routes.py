@@ -22,6 +22,7 @@ from api.auth import bearer, require_reader
 from api.consistency import beyond_log
 from api.deps import ReadModelsDep, TimelineDep
 from api.web.activity import activity_chart
+from api.web.changes import changes_between
 from api.web.dates import display_moment
 from api.web.facets import facet_lists, topics_in_use
 from api.web.filters import EXPORT_FORMATS, LABELS, TimelineForm, read_form
@@ -184,6 +185,35 @@ def visual_page(
         activity=activity_chart(entries),
         visual_url=lambda **changes: _visual_url(form, lanes, **changes),
     )
+
+
+@router.api_route("/changes", methods=PAGE_METHODS)
+def changes_page(
+    request: Request, refused: Refusal, read_models: ReadModelsDep, app: TimelineDep
+) -> Response:
+    """Entries recorded, corrected (old and new values), retracted and linked after one
+    moment (`from`, a position or an ISO time) up to another (`to`, or now)."""
+    if refused is not None:
+        return _refused_page(refused, request)
+    params = request.query_params
+    values = {
+        name: params[name].strip() for name in ("from", "to") if params.get(name, "").strip()
+    }
+    queries = read_models.queries
+    now = _views_position(read_models)
+    error = None
+    try:
+        start = _position_of(queries, values["from"]) if "from" in values else 0
+        end = _position_of(queries, values["to"]) if "to" in values else now
+    except ValidationError as refused_value:
+        error = f"{refused_value.message} (From and To)"
+    if error is None and start > end:
+        error = f"From ({start}) is after To ({end}): give the earlier moment first"
+    if error is not None:
+        return html_page("changes.html", status=422, position=now, values=values, error=error)
+    directory = _names(request).directory(queries, now)
+    found = changes_between(queries, start, end, directory.names, {}, {})
+    return html_page("changes.html", position=end, values=values, error=None, changes=found)
 
 
 def _visual_url(form: TimelineForm, lanes: str, **changes: str | None) -> str:

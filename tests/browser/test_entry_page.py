@@ -78,7 +78,9 @@ def test_the_entry_page_shows_the_correction_and_the_version_before_it(
     expect(newest.locator("h3")).to_have_text("Version 2 · Corrected")
     expect(newest).to_contain_text("by fact-desk")
     expect(newest).to_contain_text(REASON)
-    expect(newest.locator(".changes")).to_contain_text(f"Title: {NEW_TITLE}")
+    # Each change says the value it replaced, then the new one.
+    expect(newest.locator(".changes")).to_contain_text(f"Title: {OLD_TITLE}")
+    expect(newest.locator(".changes ins.new").first).to_have_text(NEW_TITLE)
     expect(first.locator("h3")).to_have_text("Version 1 · Recorded")
     expect(first).to_contain_text("by sample")
     expect(first).to_contain_text(f"log position {entry['before']['position']}")
