@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from scripts.bench_import import write_synthetic_file
 from tests.browser import BROWSER
-from tests.browser.conftest import Site
+from tests.browser.conftest import COMMAND, Site, _Server
 
 pytestmark = BROWSER
 
 PLANNED = "Planned: top White House officials to meet Mexican leaders in Washington in January"
 ITEMS = ".vis-item[data-id]"
+# More than the drawing clusters at (500): it opens on the last weeks, then widens.
+CROWD = 600
 
 
 def _api_items(site: Site, **params: str) -> list[dict[str, object]]:
@@ -222,3 +228,38 @@ def test_the_vendored_library_is_served_from_the_package(site: Site) -> None:
         assert answer.status_code == 200
         assert len(answer.content) > 10_000
     assert httpx.get(site.url("/static/vendor/vis-timeline/README.md")).status_code == 404
+
+
+@pytest.fixture(scope="module")
+def crowded_site(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The sample and 600 synthetic entries (the bench's) over four years, served."""
+    folder = tmp_path_factory.mktemp("crowded")
+    for part in sample_store.parent.glob(sample_store.name + "*"):
+        shutil.copy(part, folder / part.name)
+    db = f"sqlite:///{folder / sample_store.name}"
+    synthetic = folder / "synthetic.ndjson"
+    write_synthetic_file(synthetic, CROWD)
+    done = subprocess.run([COMMAND, "--db", db, "import", str(synthetic)], capture_output=True)
+    assert done.returncode == 0, done.stderr
+    with _Server(db, folder, ()) as base:
+        yield Site(base, db)
+
+
+def test_many_entries_are_clustered_when_zoomed_out_and_part_when_zoomed_in(
+    crowded_site: Site, page: Page
+) -> None:
+    _drawn(page, crowded_site.url("/visual"))
+    expect(page.locator("#count")).to_contain_text(f"{CROWD + 24} entries")
+    clusters = page.locator(".vis-cluster")
+    expect(clusters.first).to_be_visible()
+    # The drawing opened on the last weeks, then widened to every entry.
+    first, last = _window(page)
+    assert last - first > 365 * 86_400_000
+    drawn = page.locator(ITEMS).count()
+    assert drawn + clusters.count() < CROWD / 2
+    for _ in range(4):
+        page.get_by_role("button", name="Zoom in").click()
+        page.wait_for_timeout(400)  # each zoom animates; a click during one cuts it short
+    start, end = _window(page)
+    assert end - start < (last - first) / 4
+    assert page.locator(ITEMS).count() > 0
