@@ -61,7 +61,9 @@ Source-cited events about public policy, as an event log with timelines over it.
 """
 
 
-def create_app(settings: Settings | None = None, *, catch_up_at_start: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, catch_up_at_start: bool = True, follow_views: bool = True
+) -> FastAPI:
     """Build the app; the store is opened when it starts, not at import.
 
     On SQLite the views catch up with the log as the app starts, before it
@@ -69,7 +71,9 @@ def create_app(settings: Settings | None = None, *, catch_up_at_start: bool = Tr
     up in the background instead, and meanwhile the app answers: health with
     the views' lag, reads as of the views' position, a read asking for more
     with 503 and Retry-After after the read wait, writes once their own
-    position is reached.
+    position is reached. With `follow_views=False` (a worker of `serve --workers`)
+    this process applies no events even on SQLite: another one does, and reads and
+    writes wait for it as they wait for PostgreSQL's followers.
     """
     settings = settings or Settings()
 
@@ -80,7 +84,7 @@ def create_app(settings: Settings | None = None, *, catch_up_at_start: bool = Tr
             # On SQLite the views catch up here, on start (or in the follower's
             # thread, below, without `catch_up_at_start`), and after each write.
             app.state.read_models = read_models = system.read_models(
-                catch_up_now=catch_up_at_start
+                in_process=None if follow_views else False, catch_up_now=catch_up_at_start
             )
             # Writes from other processes, e.g. an import while the server runs.
             read_models.follow_in_background()

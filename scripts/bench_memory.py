@@ -27,7 +27,7 @@ from pathlib import Path
 from rich.console import Console
 
 from scripts.bench_export import build_store
-from scripts.bench_http import ENGINE_FACTORY, _server
+from scripts.bench_http import ENGINE_FACTORY, _server, _uvicorn
 from scripts.bench_views import ACTORS, KINDS, TOPICS
 
 __all__ = ["main"]
@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = Path(folder) / "timeline.db"
         head = build_store(path, args.entries, console)
         env = {"TIMELINE_DB": f"sqlite:///{path}"}
-        with _server(ENGINE_FACTORY, env, "asyncio", "h11") as url:
+        with _server(_uvicorn(ENGINE_FACTORY, "asyncio", "h11"), env) as url:
             pid = _pid_of(url)
             _read(url, "/api/v1/timeline?limit=1")
             print("moment          RSS MB  fds  threads")

@@ -9,22 +9,44 @@ the server stops with status 1, naming its view.
 On SQLite the server answers at once, while its views catch up with the log in
 the background (`create_app(catch_up_at_start=False)`): `/api/v1/health` shows
 how far behind they are, reads answer as of where they are.
+
+`--workers N` serves from N processes sharing the port (uvicorn's pre-fork
+supervisor, each worker built by `worker_app` from the environment), so reads
+use every core. Each worker opens the store and keeps its own page cache. On
+SQLite only one process applies events to the views, the supervising one, as
+PostgreSQL's followers do: the workers read the views' position from the
+store, and a write answers once that process has applied it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from threading import Event, Thread
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from api import Settings, create_app
 from domain import parse_store_url
-from projections.bootstrap import bootstrap
+from projections.bootstrap import SystemConfig, bootstrap
 from projections.dialect import dialect_of
 from scripts.followers import FollowerFailed, Supervisor
+
+__all__ = ["add_parser", "run", "worker_app"]
+
+# With workers, how often the supervising process looks for new events on
+# SQLite: a write in a worker waits for it (the store announces nothing there).
+FOLLOW_SECONDS = 0.05
+# Open event streams never end by themselves: on shutdown uvicorn cancels
+# them after this grace period instead of waiting for the clients to leave.
+GRACEFUL_SECONDS = 3
+_WORKER_APP = "scripts.serve:worker_app"
 
 
 def add_parser(commands: Any) -> None:
@@ -44,6 +66,12 @@ def add_parser(commands: Any) -> None:
         help="PostgreSQL: who keeps the views up, this server (default) or "
         "`policy-timeline project` run apart (also $TIMELINE_FOLLOWERS)",
     )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes serving the port, each with its own page cache (default: 1)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -57,20 +85,72 @@ def run(args: argparse.Namespace) -> int:
     if args.followers is not None:
         given["followers"] = args.followers
     settings = Settings(**given)
-    # Open event streams never end by themselves: on shutdown uvicorn cancels
-    # them after this grace period instead of waiting for the clients to leave.
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, catch_up_at_start=False),
+    config = settings.system_config()
+    in_process = dialect_of(store).views_follow_in_process
+    if args.workers > 1:
+        # The workers are new processes: they read their settings as the parent was given them.
+        os.environ.update({f"TIMELINE_{k.upper()}": str(v) for k, v in given.items()})
+        uv_config = uvicorn.Config(
+            _WORKER_APP,
+            factory=True,
             host=args.host,
             port=args.port,
-            timeout_graceful_shutdown=3,
+            workers=args.workers,
+            timeout_graceful_shutdown=GRACEFUL_SECONDS,
         )
-    )
-    if dialect_of(store).views_follow_in_process or settings.followers == "external":
-        server.run()
+        multiprocess = Multiprocess(uv_config, sockets=[uv_config.bind_socket()])
+        serve: Callable[[], None] = multiprocess.run
+        stop_serving: Callable[[], None] = multiprocess.should_exit.set
+    else:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, catch_up_at_start=False),
+                host=args.host,
+                port=args.port,
+                timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            )
+        )
+        serve = server.run
+
+        def stop_serving() -> None:
+            server.should_exit = True
+
+    if in_process:
+        if args.workers == 1:
+            serve()  # the one process serves and keeps the views up itself
+            return 0
+        with _views_followed(config):
+            serve()
         return 0
-    config = settings.system_config()
+    if settings.followers == "external":
+        serve()
+        return 0
+    return _serve_with_followers(config, serve, stop_serving)
+
+
+def worker_app() -> FastAPI:
+    """One worker of `serve --workers N`: the app on the settings in the environment.
+
+    On SQLite it applies no events: the supervising process does (`_views_followed`).
+    """
+    return create_app(Settings(), catch_up_at_start=False, follow_views=False)
+
+
+@contextmanager
+def _views_followed(config: SystemConfig) -> Iterator[None]:
+    """SQLite with workers: this process alone catches the views up, in a thread,
+    from the start and then with every new event, until the block ends."""
+    with bootstrap(config) as system:
+        # The views' tables exist before a worker opens them (`create()` is
+        # here, in the read models' constructor), and nothing is cached here.
+        read_models = system.read_models(signed=False, catch_up_now=False)
+        read_models.follow_in_background(FOLLOW_SECONDS)
+        yield
+
+
+def _serve_with_followers(
+    config: SystemConfig, serve: Callable[[], None], stop_serving: Callable[[], None]
+) -> int:
     with bootstrap(config) as system:
         # Once, here: concurrent CREATE TABLEs in the followers would race.
         system.projector().create()
@@ -81,12 +161,12 @@ def run(args: argparse.Namespace) -> int:
             Supervisor(config, log=_say).run(stop)
         except FollowerFailed as error:
             failed.append(error)
-            server.should_exit = True
+            stop_serving()
 
     supervisor = Thread(target=supervise, name="followers")
     supervisor.start()
     try:
-        server.run()
+        serve()
     finally:
         stop.set()
         supervisor.join()
@@ -94,6 +174,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"policy-timeline serve: {failed[0]}", file=sys.stderr, flush=True)
         return 1
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, not {value}")
+    return value
 
 
 def _say(message: str) -> None:
