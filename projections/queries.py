@@ -89,6 +89,10 @@ class Queries:
         self.db = db
         self.suffix = suffix
         self.pages: PageCache[Page] = PageCache(page_cache)
+        # The time the record reached a position, for the last position asked:
+        # most pages are asked "now", at the same head, many times over. It is
+        # the log's, so a replay of the views does not change it.
+        self._moment: tuple[int, str | None] = (-1, None)
 
     # The timeline ---------------------------------------------------------
 
@@ -99,9 +103,13 @@ class Queries:
         as_of: str | int | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        head: int | None = None,
     ) -> Page:
-        """A page of the timeline, as of `as_of` (a position or an ISO time) or now."""
-        return self._page(filters, as_of=as_of, limit=limit, cursor=cursor)
+        """A page of the timeline, as of `as_of` (a position or an ISO time) or now.
+
+        `head`, when the caller knows the views' position (`ReadModels.head`), is
+        taken for "now" instead of reading it from the store."""
+        return self._page(filters, as_of=as_of, limit=limit, cursor=cursor, head=head)
 
     def cached_timeline(
         self,
@@ -150,6 +158,7 @@ class Queries:
         limit: int,
         cursor: str | None,
         with_role: bool = False,
+        head: int | None = None,
     ) -> Page:
         if filters.order not in ORDERS:
             raise ValidationError("order", "expected asc or desc")
@@ -158,14 +167,16 @@ class Queries:
         after: tuple[str, int, int] | None = None
         query = _query_digest(filters, with_role)
         with self.db.read() as c:
+            if head is None:
+                head = self._head(c)
             if cursor is not None:
                 position, after = _decode_cursor(cursor, query)
-                if position > (head := self._head(c)):
+                if position > head:
                     # Made by a process whose views were further on: answered
                     # here, the page would miss what these have not applied.
                     raise ViewsBehind(position, head)
             else:
-                position = self._position(c, as_of)
+                position = self._position(c, as_of, head)
             key = (query, position, after, limit)
             if (cached := self.pages.get(key)) is not None:
                 return cached
@@ -651,9 +662,11 @@ class Queries:
         reached = {str(view): int(position) for view, position in c.fetchall()}
         return min(reached.get(view, 0) for view in views)
 
-    def _position(self, c: Cursor, as_of: str | int | None) -> int:
-        """The position an answer reflects: `as_of` when given, never past the views' head."""
-        head = self._head(c)
+    def _position(self, c: Cursor, as_of: str | int | None, head: int | None = None) -> int:
+        """The position an answer reflects: `as_of` when given, never past the views' head
+        (`head`, read from the store when not given)."""
+        if head is None:
+            head = self._head(c)
         if (given := _position_given(as_of, head)) is not None:
             return given
         text = str(as_of)
@@ -676,13 +689,17 @@ class Queries:
 
     def _recorded_at(self, c: Cursor, position: int) -> str | None:
         """When the record reached `position`: the latest time recorded up to it."""
+        if self._moment[0] == position:
+            return self._moment[1]
         c.execute(
             f"SELECT reached_at FROM {self._t('timeline_clock')} WHERE position <= ? "
             "ORDER BY position DESC LIMIT 1",
             (position,),
         )
         row = c.fetchone()
-        return None if row is None else str(row[0])
+        moment = None if row is None else str(row[0])
+        self._moment = (position, moment)
+        return moment
 
     def _t(self, table: str) -> str:
         return table + self.suffix

@@ -134,6 +134,8 @@ class HttpFigure:
     serve_runs: list[WrkRun]
     workers_runs: list[WrkRun]
     workers: int
+    # The 1, 5 and 15 minute load averages as the last round ended: the box is shared.
+    load: tuple[float, float, float]
 
     @property
     def engine(self) -> WrkRun:
@@ -251,6 +253,7 @@ def http_row(
         runs["serve"],
         runs["workers"],
         workers,
+        os.getloadavg(),
     )
 
 
@@ -524,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if figure.workers_runs:
         print(f"best serve, {figure.workers} workers / best serve, 1: {figure.workers_ratio:.2f}")
-    print(f"load average: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
+    print(f"load average: {' '.join(f'{n:.2f}' for n in figure.load)}")
     return 0
 
 
