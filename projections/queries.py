@@ -37,6 +37,12 @@ __all__ = ["AsOf", "Page", "Queries", "TimelineFilters", "ViewsBehind"]
 
 ORDERS = ("asc", "desc")
 MAX_LIMIT = 500
+# At most this many versions matching a search: the page is read from them
+# (each looked up, then sorted) rather than by walking the ordered index and
+# testing each entry against all of them, which for a rare word walks the whole
+# facet (100,000 entries: 0.2 ms against 400 ms). More common words find a page
+# early in the walk, and looking each match up would cost more.
+SEARCH_DRIVES = 500
 
 
 class ViewsBehind(Exception):
@@ -211,6 +217,12 @@ class Queries:
         if filters.topic:
             facets.append(f"t:{filters.topic}")
         lead = facets[0] if facets else "*"
+        by_facet = "i.facet"
+        if filters.q is not None and self._few_matches(c, filters.q):
+            # SQLite's planner cannot tell a rare word from a common one: with
+            # the facet as an expression, out of reach of its index, the
+            # matches' keys are left to start from.
+            by_facet = "i.facet || ''"
         where = ["i.valid_from <= ?", "i.valid_to > ?"]
         params: list[Any] = [position, position]
         if not filters.include_retracted:
@@ -265,14 +277,14 @@ class Queries:
 
         group = self._merged_group(c, filters.actor, position) if filters.actor else []
         if len(group) <= 1:
-            return branch("i.facet = ?", [lead])
+            return branch(f"{by_facet} = ?", [lead])
         # The actor and its duplicates merged by `position`: a page from each one's
         # ordered index, merged. An entry naming two of them is taken from the
         # lowest of their facets only, so it is found once.
         parts, merged_params = [], []
         actor_facets = [f"a:{member}" for member in group]
-        for n, facet in enumerate(actor_facets):
-            lead_clause = "i.facet = ?"
+        for n, member in enumerate(actor_facets):
+            lead_clause = f"{by_facet} = ?"
             if n:
                 lower = ", ".join("?" * n)
                 lead_clause += (
@@ -280,7 +292,7 @@ class Queries:
                     "WHERE k.first_position = i.first_position "
                     f"AND k.version = i.version AND k.facet IN ({lower}))"
                 )
-            sql, part_params = branch(lead_clause, [facet, *actor_facets[:n]])
+            sql, part_params = branch(lead_clause, [member, *actor_facets[:n]])
             parts.append(f"SELECT * FROM ({sql}) b{n}")
             merged_params += part_params
         union = " UNION ALL ".join(parts)
@@ -290,6 +302,17 @@ class Queries:
         c.execute(f"SELECT span FROM {self._t('timeline_widest')}")
         row = c.fetchone()
         return 0 if row is None else int(row[0])
+
+    def _few_matches(self, c: Cursor, q: str) -> bool:
+        """Whether at most `SEARCH_DRIVES` versions match `q`: counted no further."""
+        search = self._t("timeline_search")
+        match = self.db.dialect.search_match.format(table=search)
+        c.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {search} WHERE {match} LIMIT ?) m",
+            (self._search_terms(q), SEARCH_DRIVES + 1),
+        )
+        row = c.fetchone()
+        return row is not None and int(row[0]) <= SEARCH_DRIVES
 
     def _search_clause(self) -> str:
         search = self._t("timeline_search")

@@ -58,7 +58,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scripts.bench_views import ACTORS, KINDS, TOPICS
+from scripts.bench_views import ACTORS, TOPICS
 
 __all__ = [
     "MIX",
@@ -80,6 +80,9 @@ MIX = 100
 WORKERS = 2
 THREADS = 1
 CONNECTIONS = 16
+# A slow answer is slow, not an error: its time belongs in the p99. wrk's
+# default (2 s) counted a search on a busy box as a socket error.
+TIMEOUT = 30
 HOST = "127.0.0.1"
 ENGINE_FACTORY = "api.app:create_app"
 BARE_FACTORY = "scripts.bench_http:bare_app"
@@ -88,7 +91,7 @@ _CONTENT_TYPE = "BENCH_HTTP_CONTENT_TYPE"
 _PATH = "BENCH_HTTP_PATH"
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 # Words of the synthetic titles (bench_views._row): one title in four has each.
-_WORDS = ("border", "asylum", "aid", "ports", "policy border")
+_WORDS = ("border", "asylum", "aid", "ports")
 # wrk's Lua hook: each request the next URL of the mix, round and round.
 _WALK = """\
 local paths = {%s}
@@ -261,9 +264,17 @@ def mix_targets(first_page: Callable[[str], bytes], count: int = MIX, seed: int 
     """`count` timeline URLs (path and query) of varied filters on the synthetic store.
 
     Some are a second page: the URL of a first page with the `next_cursor`
-    `first_page(url)` answers for it.
+    `first_page(url)` answers for it. Searches ask mostly for a word of one
+    real entry's title (its number), as a reader looking for something does,
+    and one in three for a word a quarter of the titles hold.
     """
     rng = random.Random(seed)
+    titles = [
+        item["title"].split()
+        for url in (f"{ROUTE}?limit=100", f"{ROUTE}?limit=100&order=desc")
+        for item in orjson.loads(first_page(url))["items"]
+    ]
+    rare = sorted({words[1] for words in titles if len(words) > 1})
     targets: list[str] = []
     while len(targets) < count:
         params: dict[str, str] = {}
@@ -272,14 +283,15 @@ def mix_targets(first_page: Callable[[str], bytes], count: int = MIX, seed: int 
         if rng.random() < 0.3:
             params["actor"] = f"actor-{rng.randrange(ACTORS)}"
         if rng.random() < 0.15:
-            # Every synthetic entry is a statement: mostly one that finds them.
-            params["kind"] = "statement" if rng.random() < 0.7 else rng.choice(KINDS)
+            # Every synthetic entry is a statement (bench_views._row); a kind
+            # none has is a walk of the whole facet, which no reader repeats.
+            params["kind"] = "statement"
         if rng.random() < 0.3:
             params["from"] = f"{rng.randrange(2000, 2024)}-{rng.randrange(1, 13):02d}"
         if rng.random() < 0.2:
             params["to"] = str(rng.randrange(2002, 2025))
         if rng.random() < 0.15:
-            params["q"] = rng.choice(_WORDS)
+            params["q"] = rng.choice(_WORDS) if rng.random() < 1 / 3 else rng.choice(rare)
         if rng.random() < 0.4:
             params["order"] = "desc"
         params["limit"] = str(rng.choice((10, 20, 50, 50, 100)))
@@ -348,7 +360,16 @@ def _wrk(url: str, seconds: int, script: Path | None = None) -> WrkRun:
     walk = [] if script is None else ["-s", str(script)]
     # subprocess.run kills wrk itself if this process is interrupted while it waits.
     done = subprocess.run(
-        ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", *walk, url],
+        [
+            "wrk",
+            f"-t{THREADS}",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            f"--timeout={TIMEOUT}s",
+            "--latency",
+            *walk,
+            url,
+        ],
         capture_output=True,
         text=True,
         timeout=seconds + 30,

@@ -154,6 +154,38 @@ def test_search_finds_words_in_titles_summaries_and_quotes_without_accents(
     assert ids(q.timeline(TimelineFilters(q="productive"), as_of=before)) == []
 
 
+def test_a_search_pages_alike_from_its_few_matches_or_along_the_ordered_index(
+    app: TimelineApp, read_models: ReadModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Words at most SEARCH_DRIVES versions hold are read from their matches (here,
+    # all of them), more common ones along the ordered index (at 0, all of them;
+    # at 2, "lopez" in 3 entries, while "ports" in 1 is read from its match).
+    seed(app)
+    summary = "López Obrador and Biden agree that ports must reopen."
+    for kind in ("meeting", "statement"):
+        app.record_entry(body(kind), by=BY)
+    app.record_entry(body("policy_action", summary=summary), by=BY)
+    read_models.written()
+    q = read_models.queries
+
+    def pages(words: str, **filters: Any) -> list[list[str]]:
+        found, cursor = [], None
+        while True:
+            page = q.timeline(TimelineFilters(q=words, **filters), limit=1, cursor=cursor)
+            found.append(ids(page))
+            if (cursor := page.next_cursor) is None:
+                return found
+
+    asked = [("lopez obrador", {}), ("lopez", {"order": "desc"}), ("ports", {})]
+    asked += [("lopez", {"topic": "sanctions"}), ("lopez", {"actor": AMLO})]
+    from_matches = [pages(words, **filters) for words, filters in asked]
+    monkeypatch.setattr("projections.queries.SEARCH_DRIVES", 0)
+    assert [pages(words, **filters) for words, filters in asked] == from_matches
+    monkeypatch.setattr("projections.queries.SEARCH_DRIVES", 2)
+    assert [pages(words, **filters) for words, filters in asked] == from_matches
+    assert [len(p) for p in from_matches] == [3, 3, 1, 1, 2]
+
+
 def test_search_splits_words_alike_on_both_backends(
     app: TimelineApp, read_models: ReadModels
 ) -> None:
