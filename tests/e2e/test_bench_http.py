@@ -63,10 +63,16 @@ def test_the_bench_prints_the_timeline_page_beside_the_bare_route(tmp_path: Path
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "GET /api/v1/timeline?topic=" in done.stdout
-    rows = [line for line in done.stdout.splitlines() if "bare Starlette" in line]
-    # The engine as served, then with its page cache off, each beside the bare route.
+    lines = done.stdout.splitlines()
+    rows = [line for line in lines if "bare Starlette" in line]
+    # The engine as served, then with its page cache off on a mix of URLs, each
+    # beside the bare route; then serve with two workers beside serve with one.
     assert len(rows) == 2, done.stdout
-    assert "page cache off" in rows[1]
+    assert "page cache off, a mix of 100 URLs" in rows[1]
+    rows += [line for line in lines if "serve, one worker" in line]
+    assert len(rows) == 3, done.stdout
+    assert "serve --workers 2" in rows[2]
+    assert "load average" in done.stdout
     for row in rows:
         # engine req/s and p99 ms, the bare route's, their ratio
         figures = re.findall(r"│\s*([\d,]+(?:\.\d+)?)\s*(?=│)", row + "│")
