@@ -21,7 +21,9 @@ store, and a write answers once that process has applied it.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,6 +33,7 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
+from uvicorn.supervisors.multiprocess import Process
 
 from api import Settings, create_app
 from domain import parse_store_url
@@ -98,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             timeout_graceful_shutdown=GRACEFUL_SECONDS,
         )
-        multiprocess = Multiprocess(uv_config, sockets=[uv_config.bind_socket()])
+        multiprocess = _Workers(uv_config)
         serve: Callable[[], None] = multiprocess.run
         stop_serving: Callable[[], None] = multiprocess.should_exit.set
     else:
@@ -126,6 +129,50 @@ def run(args: argparse.Namespace) -> int:
         serve()
         return 0
     return _serve_with_followers(config, serve, stop_serving)
+
+
+class _Workers(Multiprocess):
+    """uvicorn's pre-fork supervisor, each worker listening on a socket of its own.
+
+    With one listening socket shared, the worker that wakes first accepts every
+    connection waiting (asyncio accepts up to the backlog at a wake): a client
+    opening its connections at once, as a load balancer or wrk does, had them
+    all on one worker, and a second worker served nothing. Sockets bound to the
+    one port with SO_REUSEPORT let the kernel spread connections over them.
+    A worker uvicorn starts again after a crash listens on all of them.
+    """
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        own = _reuse_port_sockets(config.host, config.port, config.workers)
+        super().__init__(config, sockets=own)
+        self._own = own
+
+    def init_processes(self) -> None:
+        for sock in self._own:
+            process = Process(self.config, [sock])
+            process.start()
+            self.processes.append(process)
+
+
+def _reuse_port_sockets(host: str, port: int, count: int) -> list[socket.socket]:
+    """`count` sockets bound to `host`:`port` (the first one's, when `port` is 0)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sockets: list[socket.socket] = []
+    for _ in range(count):
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        port = sock.getsockname()[1]
+        sock.set_inheritable(True)
+        sockets.append(sock)
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d with %d workers (Press CTRL+C to quit)",
+        host,
+        port,
+        count,
+    )
+    return sockets
 
 
 def worker_app() -> FastAPI:
