@@ -9,6 +9,7 @@ without one gets a 401 page saying so, and no data.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -27,6 +28,7 @@ from api.web.dates import display_moment
 from api.web.facets import facet_lists, topics_in_use
 from api.web.filters import EXPORT_FORMATS, LABELS, TimelineForm, read_form
 from api.web.names import Names
+from api.web.network import co_actor_network
 from api.web.present import (
     actor_slugs,
     detail_rows,
@@ -40,6 +42,7 @@ from api.web.present import (
     version_rows,
 )
 from api.web.render import html_page, static_file
+from api.web.roles_axis import roles_axis
 from api.web.visual import LANES, VISUAL_CAP, lane_key, visual_data, visual_headers
 from domain import ActorNotFound, EntryNotFound, TimelineApp, ValidationError
 from projections import Page, Queries, ReadModels, ViewsBehind
@@ -325,7 +328,16 @@ def actor_page(
         queries, now, {*actor_slugs(entries), *others, *filter(None, [actor["merged_into"]])}
     )
     cards = _cards(request, read_models, app, entries, now, names=names)
-    roles = sorted(actor["roles"], key=lambda role: role.get("start") or "")
+    roles = [
+        {**role, "period": role_period(role)}
+        for role in sorted(actor["roles"], key=lambda role: role.get("start") or "")
+    ]
+    co_actors = [
+        {"id": pair["actor"], "name": names.get(pair["actor"], pair["actor"]), **pair}
+        for pair in actor["co_actors"]
+    ]
+    # The chart counts all the actor's entries, as the timeline filtered by the actor does.
+    found = _matching(read_models, app, read_form({"actor": actor_id}), {}, False, VISUAL_CAP)
     base = f"/actors/{actor_id}"
     kept = {"order": order} if order != "asc" else {}
     more = None
@@ -336,11 +348,11 @@ def actor_page(
         status=422 if error else 200,
         position=page.as_of.position if page is not None else now,
         actor=actor,
-        roles=[{**role, "period": role_period(role)} for role in roles],
-        co_actors=[
-            {"id": pair["actor"], "name": names.get(pair["actor"], pair["actor"]), **pair}
-            for pair in actor["co_actors"]
-        ],
+        roles=roles,
+        axis=roles_axis(roles, datetime.now(UTC).date()),
+        activity=activity_chart(found.entries) if isinstance(found, Matching) else None,
+        co_actors=co_actors,
+        network=co_actor_network(actor["name"], co_actors),
         merged_into=_named(actor["merged_into"], names),
         groups=month_groups(cards, descending=order == "desc"),
         order=order,
