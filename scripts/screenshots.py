@@ -43,6 +43,11 @@ SIZES = {"desktop": (1280, 800), "phone": (375, 812)}
 # A full page, but no taller than this: enough to show each page's parts.
 MAX_HEIGHT = {"desktop": 2000, "phone": 3000}
 ACTOR = "andres-manuel-lopez-obrador"
+# Parts of pages photographed on their own as well: page name -> (file name, selector).
+CROPS = {
+    "timeline": [("activity", "#activity")],
+    "actor": [("actor-roles", ".roles-axis"), ("actor-network", ".network")],
+}
 COMMAND = str(Path(sys.executable).parent / "policy-timeline")
 
 
@@ -59,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             "actor": f"/actors/{ACTOR}",
             "entry": f"/entries/{meeting}",
             "visual": "/visual?lanes=topic",
+            "changes": "/changes?from=1",
         }
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -76,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
                         target = args.out / f"{name}-{size}.png"
                         _photograph(page, target, width, MAX_HEIGHT[size])
                         print(target)
+                        for crop, selector in CROPS.get(name, []):
+                            # A part of the page alone, large enough to read.
+                            part = args.out / f"{crop}-{size}.png"
+                            page.locator(selector).screenshot(path=str(part))
+                            print(part)
                     page.close()
             finally:
                 browser.close()
