@@ -49,7 +49,8 @@ def test_a_role_still_held_fades_towards_today(site: Site, page: Page) -> None:
     expect(row.locator("rect.sure")).to_have_count(1)
     expect(row.locator("rect.unsure")).to_have_count(1)
     sure, unsure = (row.locator(f"rect.{c}").bounding_box() for c in ("sure", "unsure"))
-    assert sure is not None and unsure is not None
+    assert sure is not None
+    assert unsure is not None
     assert unsure["x"] >= sure["x"] + sure["width"] - 1
 
 
