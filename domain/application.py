@@ -19,6 +19,8 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
 
+from domain import actor_commands
+from domain.actor_commands import ActorCommand
 from domain.actors import Actor, parse_actor
 from domain.entries import Entry, parse_entry
 from domain.entry_keys import content_of, entry_id_for, entry_id_hex
@@ -130,16 +132,15 @@ class TimelineApp(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """Change the actor's display name; the old one stays as an alias."""
-        return self._change_actor(
-            "rename_actor",
-            slug,
-            {"name": name, "reason": reason},
-            expected_version,
-            by,
-            idempotency_key,
-            lambda actor: actor.rename(
-                name, by=by, reason=reason, idempotency_key=idempotency_key
-            ),
+        return self.change_actor(
+            actor_commands.rename_actor(
+                slug,
+                name,
+                by=by,
+                reason=reason,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+            )
         )
 
     def add_alias(
@@ -152,14 +153,14 @@ class TimelineApp(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """Add another name the actor is known by."""
-        return self._change_actor(
-            "add_alias",
-            slug,
-            {"alias": alias},
-            expected_version,
-            by,
-            idempotency_key,
-            lambda actor: actor.add_alias(alias, by=by, idempotency_key=idempotency_key),
+        return self.change_actor(
+            actor_commands.add_alias(
+                slug,
+                alias,
+                by=by,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+            )
         )
 
     def assume_role(
@@ -172,14 +173,14 @@ class TimelineApp(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """Record a role the actor took: `{title, organization?, start?, end?}`."""
-        return self._change_actor(
-            "assume_role",
-            slug,
-            {"role": role},
-            expected_version,
-            by,
-            idempotency_key,
-            lambda actor: actor.assume_role(role, by=by, idempotency_key=idempotency_key),
+        return self.change_actor(
+            actor_commands.assume_role(
+                slug,
+                role,
+                by=by,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+            )
         )
 
     def end_role(
@@ -193,14 +194,15 @@ class TimelineApp(Application[UUID]):
         idempotency_key: str | None = None,
     ) -> CommandResult:
         """End an open role; raise Conflict when the actor holds none of that title."""
-        return self._change_actor(
-            "end_role",
-            slug,
-            {"title": title, "end": end},
-            expected_version,
-            by,
-            idempotency_key,
-            lambda actor: actor.end_role(title, end, by=by, idempotency_key=idempotency_key),
+        return self.change_actor(
+            actor_commands.end_role(
+                slug,
+                title,
+                end,
+                by=by,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+            )
         )
 
     def merge_actor(
@@ -218,19 +220,30 @@ class TimelineApp(Application[UUID]):
         Raise UnknownReference for an unregistered `into`, Conflict for a merge
         into itself or into (or of) an actor merged already.
         """
+        return self.change_actor(
+            actor_commands.merge_actor(
+                slug,
+                into,
+                by=by,
+                reason=reason,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+            )
+        )
 
-        def merge(actor: Actor) -> None:
-            target = self._get(actor_uuid(into), Actor, lambda: _unregistered("into", Actor, into))
-            actor.merge_into(target, by=by, reason=reason, idempotency_key=idempotency_key)
+    def change_actor(self, command: ActorCommand) -> CommandResult:
+        """Run a change to an existing actor (`domain.actor_commands`) and save it;
+        raise ActorNotFound, VersionConflict, or what the change raises."""
+        slug = command.slug
 
-        return self._change_actor(
-            "merge_actor",
-            slug,
-            {"into": into, "reason": reason},
-            expected_version,
-            by,
-            idempotency_key,
-            merge,
+        def decide() -> _Decision:
+            actor = self.get_actor(slug)
+            _check_version(slug, actor, command.expected_version)
+            command.decide(actor, self.get_actor)
+            return _Decision(slug, actor)
+
+        return self._execute(
+            command.name, command.payload, command.by, command.idempotency_key, decide
         )
 
     def get_actor(self, slug: str, version: int | None = None) -> Actor:
@@ -487,26 +500,6 @@ class TimelineApp(Application[UUID]):
             return AlreadyRegistered(type(primary).__name__.lower(), decision.result_id)
         current: int = self.repository.get(primary.id).version
         return VersionConflict(decision.result_id, primary.version - 1, current)
-
-    def _change_actor(
-        self,
-        command: str,
-        slug: str,
-        payload: Mapping[str, Any],
-        expected: int | None,
-        by: str,
-        key: str | None,
-        change: Callable[[Actor], None],
-    ) -> CommandResult:
-        def decide() -> _Decision:
-            actor = self.get_actor(slug)
-            _check_version(slug, actor, expected)
-            change(actor)
-            return _Decision(slug, actor)
-
-        return self._execute(
-            command, {"id": slug, **payload, "expected_version": expected}, by, key, decide
-        )
 
     def _change_entry(
         self,

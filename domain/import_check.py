@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from domain.actor_records import ACTOR_RECORD_TYPES, apply_actor_record
+from domain.actor_records import ACTOR_RECORD_TYPES, read_actor_record
 from domain.actors import Actor, ActorFields, parse_actor
-from domain.application import CommandResult, TimelineApp, command_fingerprint
+from domain.application import TimelineApp, command_fingerprint
 from domain.bulk import PreparedEntry, reused_key
 from domain.entries import Entry, parse_entry
 from domain.entry_keys import content_of, entry_id_hex
@@ -265,14 +265,15 @@ class DryRun:
         return self._planned(item.key, "cite_source", payload, planned)
 
     def _actor_change(self, item: Command) -> str | None:
-        """A rename, alias, role, role_end or merge, read as the import reads it."""
-        actors = _ActorsInMemory(self, item.type)
-        # The import's own reading of the record, run on copies: it calls only
-        # the five actor commands, which _ActorsInMemory answers as TimelineApp does.
-        apply_actor_record(
-            cast(TimelineApp, actors), item.type, item.body, by=self.by, idempotency_key=item.key
-        )
-        return actors.planned
+        """A rename, alias, role, role_end or merge, read as the import reads it and
+        decided as the write service decides it, on copies held in memory."""
+        command = read_actor_record(item.type, item.body, by=self.by, idempotency_key=item.key)
+        if self._present(item.key, command.name, command.payload):
+            return None
+        actor = self._changing_actor(command.slug)
+        _check_version(command.slug, actor.version, command.expected_version)
+        command.decide(actor, self._changing_actor)
+        return self._planned(item.key, command.name, command.payload, command.described)
 
     def _present(self, key: str, command: str, payload: object) -> bool:
         """Whether the command was run under `key` before, by the store or the file;
@@ -316,18 +317,16 @@ class DryRun:
             _check_version(str(uuid), entry.version, body.get("expected_version"))
         return entry
 
-    def _changing_actor(self, slug: str, missing: Callable[[], DomainError]) -> Actor:
-        """The actor `slug`, as the import would find it, held in memory."""
+    def _changing_actor(self, slug: str) -> Actor:
+        """The actor `slug`, as the import would find it, held in memory; raise
+        ActorNotFound, as the store would."""
         actor = self._changed_actors.get(slug)
         if actor is None:
             fields = self._actors.get(slug)
             if fields is not None:
                 actor = Actor.register(fields, by=self.by)
             else:
-                try:
-                    actor = self.app.get_actor(slug)
-                except ActorNotFound:
-                    raise missing() from None
+                actor = self.app.get_actor(slug)
             self._changed_actors[slug] = actor
         return actor
 
@@ -348,143 +347,6 @@ class DryRun:
         except UnknownReference:
             return False
         return True
-
-
-class _ActorsInMemory:
-    """The actor commands of TimelineApp, each checked as the command checks it
-    and applied to the dry run's copy of the actor, never saved."""
-
-    def __init__(self, dry_run: DryRun, kind: str) -> None:
-        self.dry_run = dry_run
-        self.kind = kind
-        self.planned: str | None = None
-
-    def rename_actor(
-        self,
-        slug: str,
-        name: str,
-        *,
-        by: str,
-        reason: str | None = None,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        payload = {"name": name, "reason": reason}
-        return self._change(
-            "rename_actor",
-            slug,
-            payload,
-            expected_version,
-            idempotency_key,
-            lambda actor: actor.rename(
-                name, by=by, reason=reason, idempotency_key=idempotency_key
-            ),
-            f"rename actor {slug!r} to {name!r}",
-        )
-
-    def add_alias(
-        self,
-        slug: str,
-        alias: str,
-        *,
-        by: str,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        return self._change(
-            "add_alias",
-            slug,
-            {"alias": alias},
-            expected_version,
-            idempotency_key,
-            lambda actor: actor.add_alias(alias, by=by, idempotency_key=idempotency_key),
-            f"add alias {alias!r} to actor {slug!r}",
-        )
-
-    def assume_role(
-        self,
-        slug: str,
-        role: dict[str, Any],
-        *,
-        by: str,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        return self._change(
-            "assume_role",
-            slug,
-            {"role": role},
-            expected_version,
-            idempotency_key,
-            lambda actor: actor.assume_role(role, by=by, idempotency_key=idempotency_key),
-            f"give actor {slug!r} the role {role.get('title')!r}",
-        )
-
-    def end_role(
-        self,
-        slug: str,
-        title: str,
-        end: str,
-        *,
-        by: str,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        return self._change(
-            "end_role",
-            slug,
-            {"title": title, "end": end},
-            expected_version,
-            idempotency_key,
-            lambda actor: actor.end_role(title, end, by=by, idempotency_key=idempotency_key),
-            f"end the role {title!r} of actor {slug!r}",
-        )
-
-    def merge_actor(
-        self,
-        slug: str,
-        into: str,
-        *,
-        by: str,
-        reason: str | None = None,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        def merge(actor: Actor) -> None:
-            target = self.dry_run._changing_actor(
-                into, lambda: _unregistered("into", "actor", into)
-            )
-            actor.merge_into(target, by=by, reason=reason, idempotency_key=idempotency_key)
-
-        return self._change(
-            "merge_actor",
-            slug,
-            {"into": into, "reason": reason},
-            expected_version,
-            idempotency_key,
-            merge,
-            f"merge actor {slug!r} into {into!r}",
-        )
-
-    def _change(
-        self,
-        command: str,
-        slug: str,
-        payload: dict[str, Any],
-        expected: int | None,
-        key: str | None,
-        change: Callable[[Actor], None],
-        planned: str,
-    ) -> CommandResult:
-        assert key is not None  # every record has one
-        dry_run = self.dry_run
-        payload = {"id": slug, **payload, "expected_version": expected}
-        if not dry_run._present(key, command, payload):
-            actor = dry_run._changing_actor(slug, lambda: ActorNotFound(slug))
-            _check_version(slug, actor.version, expected)
-            change(actor)
-            self.planned = dry_run._planned(key, command, payload, planned)
-        return CommandResult(slug, 0, 0)
 
 
 def _fields_of(actor: Actor) -> ActorFields:
