@@ -47,7 +47,7 @@ from domain.values import (
     source_uuid,
 )
 
-__all__ = ["CommandResult", "TimelineApp", "command_fingerprint"]
+__all__ = ["CommandResult", "TimelineApp", "check_version", "command_fingerprint"]
 
 A = TypeVar("A", bound=Aggregate)
 RECORD_ENTRY = "record_entry"
@@ -238,7 +238,7 @@ class TimelineApp(Application[UUID]):
 
         def decide() -> _Decision:
             actor = self.get_actor(slug)
-            _check_version(slug, actor, command.expected_version)
+            check_version(slug, actor.version, command.expected_version)
             command.decide(actor, self.get_actor)
             return _Decision(slug, actor)
 
@@ -513,7 +513,7 @@ class TimelineApp(Application[UUID]):
     ) -> CommandResult:
         def decide() -> _Decision:
             entry = self.get_entry(entry_id)
-            _check_version(entry_id, entry, expected)
+            check_version(entry_id, entry.version, expected)
             change(entry)
             return _Decision(str(entry.id), entry)
 
@@ -632,13 +632,15 @@ def _where_named(body: Mapping[str, Any], slug: str) -> str:
     return "actors"
 
 
-def _check_version(ident: str, aggregate: Aggregate, expected: int | None) -> None:
+def check_version(ident: str, version: int, expected: object) -> None:
+    """Check a command's `expected_version` against the aggregate's `version`; None
+    skips the check. The dry run checks with it too, so both word it alike."""
     if expected is None:
         return
     if isinstance(expected, bool) or not isinstance(expected, int):
         raise ValidationError("expected_version", "expected a whole number")
-    if aggregate.version != expected:
-        raise VersionConflict(ident, expected, aggregate.version)
+    if version != expected:
+        raise VersionConflict(ident, expected, version)
 
 
 def _principal(by: str) -> str:

@@ -23,7 +23,7 @@ from uuid import UUID
 
 from domain.actor_records import ACTOR_RECORD_TYPES, read_actor_record
 from domain.actors import Actor, ActorFields, parse_actor
-from domain.application import TimelineApp, command_fingerprint
+from domain.application import TimelineApp, check_version, command_fingerprint
 from domain.bulk import PreparedEntry, reused_key
 from domain.entries import Entry, parse_entry
 from domain.entry_keys import content_of, entry_id_hex
@@ -36,7 +36,6 @@ from domain.errors import (
     SourceNotFound,
     UnknownReference,
     ValidationError,
-    VersionConflict,
 )
 from domain.import_formats import Read
 from domain.importing import Bad, Command, ImportReport, entry_reference, prepare
@@ -271,7 +270,7 @@ class DryRun:
         if self._present(item.key, command.name, command.payload):
             return None
         actor = self._changing_actor(command.slug)
-        _check_version(command.slug, actor.version, command.expected_version)
+        check_version(command.slug, actor.version, command.expected_version)
         command.decide(actor, self._changing_actor)
         return self._planned(item.key, command.name, command.payload, command.described)
 
@@ -314,7 +313,7 @@ class DryRun:
                     ) from None
             self._entries[uuid] = entry
         if name == "id":
-            _check_version(str(uuid), entry.version, body.get("expected_version"))
+            check_version(str(uuid), entry.version, body.get("expected_version"))
         return entry
 
     def _changing_actor(self, slug: str) -> Actor:
@@ -351,16 +350,6 @@ class DryRun:
 
 def _fields_of(actor: Actor) -> ActorFields:
     return ActorFields(actor.slug, actor.name, actor.kind, actor.aliases, actor.roles)
-
-
-def _check_version(ident: str, version: int, expected: object) -> None:
-    """The write service's check of `expected_version`, as it words it."""
-    if expected is None:
-        return
-    if isinstance(expected, bool) or not isinstance(expected, int):
-        raise ValidationError("expected_version", "expected a whole number")
-    if version != expected:
-        raise VersionConflict(ident, expected, version)
 
 
 def _unregistered(field: str, kind: str, slug: str) -> UnknownReference:
