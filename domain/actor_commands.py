@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from domain.actors import Actor
 from domain.errors import ActorNotFound, UnknownReference
 
 __all__ = [
     "ActorCommand",
+    "CommonArgs",
     "FindActor",
     "add_alias",
     "assume_role",
@@ -28,6 +29,14 @@ __all__ = [
 
 FindActor = Callable[[str], Actor]
 """The registered actor a slug names, as the runner holds it; raise ActorNotFound."""
+
+
+class CommonArgs(TypedDict):
+    """What every actor command takes besides the actor and its own fields."""
+
+    expected_version: int | None
+    by: str
+    idempotency_key: str | None
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ a file and a command line accept the same thing as the HTTP routes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypedDict
+from typing import Any
 
 from domain import actor_commands
-from domain.actor_commands import ActorCommand
+from domain.actor_commands import ActorCommand, CommonArgs
 from domain.application import CommandResult, TimelineApp
 from domain.errors import ValidationError
 from domain.values import reject_unknown, require_mapping, require_slug
@@ -19,15 +19,7 @@ from domain.values import reject_unknown, require_mapping, require_slug
 __all__ = ["ACTOR_RECORD_TYPES", "apply_actor_record", "read_actor_record"]
 
 
-class _Common(TypedDict):
-    """What every change takes besides its own fields."""
-
-    expected_version: Any  # the domain checks it is a whole number
-    by: str
-    idempotency_key: str | None
-
-
-Read = Callable[[str, Mapping[str, Any], _Common], ActorCommand]
+Read = Callable[[str, Mapping[str, Any], CommonArgs], ActorCommand]
 
 
 def _given(body: Mapping[str, Any], name: str) -> Any:
@@ -35,28 +27,28 @@ def _given(body: Mapping[str, Any], name: str) -> Any:
     return body.get(name)
 
 
-def _rename(slug: str, body: Mapping[str, Any], common: _Common) -> ActorCommand:
+def _rename(slug: str, body: Mapping[str, Any], common: CommonArgs) -> ActorCommand:
     name, reason = _given(body, "name"), body.get("reason")
     return actor_commands.rename_actor(slug, name, reason=reason, **common)
 
 
-def _alias(slug: str, body: Mapping[str, Any], common: _Common) -> ActorCommand:
+def _alias(slug: str, body: Mapping[str, Any], common: CommonArgs) -> ActorCommand:
     return actor_commands.add_alias(slug, _given(body, "alias"), **common)
 
 
-def _role(slug: str, body: Mapping[str, Any], common: _Common) -> ActorCommand:
+def _role(slug: str, body: Mapping[str, Any], common: CommonArgs) -> ActorCommand:
     if body.get("start") is None:
         raise ValidationError("start", "expected the EDTF date the role began, e.g. 2021-02-02")
     role = {name: body[name] for name in ("title", "organization", "start", "end") if name in body}
     return actor_commands.assume_role(slug, role, **common)
 
 
-def _role_end(slug: str, body: Mapping[str, Any], common: _Common) -> ActorCommand:
+def _role_end(slug: str, body: Mapping[str, Any], common: CommonArgs) -> ActorCommand:
     title, end = _given(body, "title"), _given(body, "end")
     return actor_commands.end_role(slug, title, end, **common)
 
 
-def _merge(slug: str, body: Mapping[str, Any], common: _Common) -> ActorCommand:
+def _merge(slug: str, body: Mapping[str, Any], common: CommonArgs) -> ActorCommand:
     if body.get("reason") is None:
         raise ValidationError("reason", "expected why the actor is a duplicate")
     into = require_slug(body.get("into"), "into")
@@ -85,7 +77,7 @@ def read_actor_record(
     body = require_mapping(body, "body")
     reject_unknown(body, ("id", *fields, "expected_version"), "")
     slug = require_slug(body.get("id"), "id")
-    common = _Common(
+    common = CommonArgs(
         expected_version=body.get("expected_version"), by=by, idempotency_key=idempotency_key
     )
     return read(slug, body, common)

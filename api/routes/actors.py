@@ -3,8 +3,7 @@ and keep them up to date: renames, aliases, roles, merges of duplicates."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 import orjson
 from fastapi import APIRouter, Query
@@ -27,7 +26,8 @@ from api.schemas import (
     RoleAssumedIn,
     RoleEndIn,
 )
-from domain import Actor, CommandResult, TimelineApp
+from domain import Actor, TimelineApp, actor_commands
+from domain.actor_commands import ActorCommand, CommonArgs
 from projections.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/actors", tags=["actors"])
@@ -168,13 +168,8 @@ def rename_actor(
     """The display name changes from now on; the old name stays as an alias."""
     return _changed(
         app,
-        lambda: app.rename_actor(
-            actor_id,
-            body.name,
-            reason=body.reason,
-            expected_version=body.expected_version,
-            by=by,
-            idempotency_key=idempotency_key,
+        actor_commands.rename_actor(
+            actor_id, body.name, reason=body.reason, **_common(body, by, idempotency_key)
         ),
     )
 
@@ -194,14 +189,7 @@ def add_alias(
 ) -> Response:
     """Another name the actor is known by, found by search from now on."""
     return _changed(
-        app,
-        lambda: app.add_alias(
-            actor_id,
-            body.alias,
-            expected_version=body.expected_version,
-            by=by,
-            idempotency_key=idempotency_key,
-        ),
+        app, actor_commands.add_alias(actor_id, body.alias, **_common(body, by, idempotency_key))
     )
 
 
@@ -221,14 +209,7 @@ def assume_role(
     """A role the actor took, from `start` (and until `end`, when known): EDTF dates."""
     role = body.model_dump(exclude_none=True, exclude={"expected_version"})
     return _changed(
-        app,
-        lambda: app.assume_role(
-            actor_id,
-            role,
-            expected_version=body.expected_version,
-            by=by,
-            idempotency_key=idempotency_key,
-        ),
+        app, actor_commands.assume_role(actor_id, role, **_common(body, by, idempotency_key))
     )
 
 
@@ -248,13 +229,8 @@ def end_role(
     """The open role `title` was held until `end`; 409 when the actor holds no such role."""
     return _changed(
         app,
-        lambda: app.end_role(
-            actor_id,
-            body.title,
-            body.end,
-            expected_version=body.expected_version,
-            by=by,
-            idempotency_key=idempotency_key,
+        actor_commands.end_role(
+            actor_id, body.title, body.end, **_common(body, by, idempotency_key)
         ),
     )
 
@@ -277,20 +253,26 @@ def merge_actor(
     actor merged already."""
     return _changed(
         app,
-        lambda: app.merge_actor(
-            actor_id,
-            body.into,
-            reason=body.reason,
-            expected_version=body.expected_version,
-            by=by,
-            idempotency_key=idempotency_key,
+        actor_commands.merge_actor(
+            actor_id, body.into, reason=body.reason, **_common(body, by, idempotency_key)
         ),
     )
 
 
-def _changed(app: TimelineApp, command: Callable[[], CommandResult]) -> Response:
-    """The actor at the version the command made: a retry answers with the same bytes."""
-    result = command()
+class _Versioned(Protocol):
+    expected_version: int | None
+
+
+def _common(body: _Versioned, by: str, idempotency_key: str | None) -> CommonArgs:
+    return CommonArgs(
+        expected_version=body.expected_version, by=by, idempotency_key=idempotency_key
+    )
+
+
+def _changed(app: TimelineApp, command: ActorCommand) -> Response:
+    """Run the command; answer with the actor at the version it made, so a retry
+    answers with the same bytes."""
+    result = app.change_actor(command)
     actor = app.get_actor(result.id, version=result.version)
     return answer(actor_body(actor, result.position), result.position)
 
