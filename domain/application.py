@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
 
 import orjson
@@ -50,6 +50,7 @@ from domain.values import (
 __all__ = ["CommandResult", "TimelineApp", "check_version", "command_fingerprint"]
 
 A = TypeVar("A", bound=Aggregate)
+P = ParamSpec("P")
 RECORD_ENTRY = "record_entry"
 
 
@@ -68,6 +69,19 @@ class _Decision:
 
     result_id: str
     primary: Aggregate
+
+
+def _running(
+    build: Callable[P, ActorCommand],
+) -> Callable[Concatenate[TimelineApp, P], CommandResult]:
+    """A TimelineApp method taking what `build` takes, running the command it builds."""
+
+    def run(self: TimelineApp, /, *args: P.args, **kwargs: P.kwargs) -> CommandResult:
+        return self.change_actor(build(*args, **kwargs))
+
+    run.__name__ = run.__qualname__ = build.__name__
+    run.__doc__ = build.__doc__
+    return run
 
 
 class TimelineApp(Application[UUID]):
@@ -121,115 +135,13 @@ class TimelineApp(Application[UUID]):
 
         return self._execute("register_actor", body, by, idempotency_key, decide)
 
-    def rename_actor(
-        self,
-        slug: str,
-        name: str,
-        *,
-        by: str,
-        reason: str | None = None,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        """Change the actor's display name; the old one stays as an alias."""
-        return self.change_actor(
-            actor_commands.rename_actor(
-                slug,
-                name,
-                by=by,
-                reason=reason,
-                expected_version=expected_version,
-                idempotency_key=idempotency_key,
-            )
-        )
-
-    def add_alias(
-        self,
-        slug: str,
-        alias: str,
-        *,
-        by: str,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        """Add another name the actor is known by."""
-        return self.change_actor(
-            actor_commands.add_alias(
-                slug,
-                alias,
-                by=by,
-                expected_version=expected_version,
-                idempotency_key=idempotency_key,
-            )
-        )
-
-    def assume_role(
-        self,
-        slug: str,
-        role: Mapping[str, Any],
-        *,
-        by: str,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        """Record a role the actor took: `{title, organization?, start?, end?}`."""
-        return self.change_actor(
-            actor_commands.assume_role(
-                slug,
-                role,
-                by=by,
-                expected_version=expected_version,
-                idempotency_key=idempotency_key,
-            )
-        )
-
-    def end_role(
-        self,
-        slug: str,
-        title: str,
-        end: str,
-        *,
-        by: str,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        """End an open role; raise Conflict when the actor holds none of that title."""
-        return self.change_actor(
-            actor_commands.end_role(
-                slug,
-                title,
-                end,
-                by=by,
-                expected_version=expected_version,
-                idempotency_key=idempotency_key,
-            )
-        )
-
-    def merge_actor(
-        self,
-        slug: str,
-        into: str,
-        *,
-        by: str,
-        reason: str | None = None,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-    ) -> CommandResult:
-        """Mark `slug` a duplicate of `into`: its entries read as `into`'s from now on.
-
-        Raise UnknownReference for an unregistered `into`, Conflict for a merge
-        into itself or into (or of) an actor merged already.
-        """
-        return self.change_actor(
-            actor_commands.merge_actor(
-                slug,
-                into,
-                by=by,
-                reason=reason,
-                expected_version=expected_version,
-                idempotency_key=idempotency_key,
-            )
-        )
+    # Each change to an actor is defined once in domain.actor_commands (its
+    # parameters, payload and decision); the dry run runs the same ones.
+    rename_actor = _running(actor_commands.rename_actor)
+    add_alias = _running(actor_commands.add_alias)
+    assume_role = _running(actor_commands.assume_role)
+    end_role = _running(actor_commands.end_role)
+    merge_actor = _running(actor_commands.merge_actor)
 
     def change_actor(self, command: ActorCommand) -> CommandResult:
         """Run a change to an existing actor (`domain.actor_commands`) and save it;
