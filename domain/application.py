@@ -9,6 +9,7 @@ the first result and stores nothing.
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -81,6 +82,12 @@ def _running(
 
     run.__name__ = run.__qualname__ = build.__name__
     run.__doc__ = build.__doc__
+    # So help() and inspect show the command's parameters, not *args and **kwargs.
+    signature = inspect.signature(build)
+    own = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[own, *signature.parameters.values()], return_annotation="CommandResult"
+    )
     return run
 
 
