@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from projections import Page
 
-__all__ = ["POSITION_HEADER", "JSONBytes", "answer", "page_body"]
+__all__ = ["POSITION_HEADER", "JSONBytes", "answer", "id_page_body", "page_body"]
 
 POSITION_HEADER = "Log-Position"
 
@@ -46,3 +46,15 @@ def page_body(page: Page) -> bytes:
         }
     )
     return b'{"items":[' + b",".join(page.items) + b"]," + tail[1:]
+
+
+def id_page_body(items: list[bytes], limit: int) -> bytes:
+    """`{items, next_cursor}` from up to `limit` + 1 items in id order, as asked of the
+    views: an item past `limit` says there is a next page, which starts after the id
+    of the last item shown."""
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor = orjson.loads(items[-1])["id"]
+    tail = orjson.dumps({"next_cursor": next_cursor})
+    return b'{"items":[' + b",".join(items) + b"]," + tail[1:]

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Protocol
 
-import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.auth import WriterDep
 from api.deps import AsOfQuery, IdempotencyKey, TimelineDep
 from api.reads import READ, ReadModelsForRead
-from api.responses import JSONBytes, answer, page_body
+from api.responses import JSONBytes, answer, id_page_body, page_body
 from api.schemas import (
     ActorHistoryPage,
     ActorIn,
@@ -84,12 +83,7 @@ def find_actors(
     queries = read_models.queries
     position = queries.position()
     items = queries.actors(q, limit + 1, after=cursor)
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        next_cursor = orjson.loads(items[-1])["id"]
-    tail = orjson.dumps({"next_cursor": next_cursor})
-    return answer(b'{"items":[' + b",".join(items) + b"]," + tail[1:], position)
+    return answer(id_page_body(items, limit), position)
 
 
 @router.get(
