@@ -2,7 +2,8 @@
 
 DomainError
 ├── ValidationError          bad input; names the field and what is accepted
-│   └── UnknownReference     an actor, source or entry that is not registered
+│   ├── UnknownReference     an actor, source or entry that is not registered
+│   └── UnknownDatePhrase    a date phrase the relative-date helper cannot resolve
 ├── NotFound                 the aggregate asked for does not exist
 │   ├── EntryNotFound
 │   ├── ActorNotFound
@@ -26,6 +27,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "NotFound",
     "SourceNotFound",
+    "UnknownDatePhrase",
     "UnknownReference",
     "ValidationError",
     "VersionConflict",
@@ -47,6 +49,11 @@ class ValidationError(DomainError):
 
 class UnknownReference(ValidationError):
     """A reference to an actor, source or entry that is not in the record."""
+
+
+class UnknownDatePhrase(ValidationError):
+    """A phrase that is neither EDTF nor one the relative-date helper resolves;
+    the message lists the phrases it accepts."""
 
 
 class NotFound(DomainError):
