@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "import records (actors, sources, entries, corrections, retractions, links)",
     ),
     "entries": ("scripts.entries", "change entries from the command line (cite)"),
+    "dates": ("scripts.dates", "resolve a date phrase ('last week') against a report's date"),
     "export": (
         "scripts.export",
         "write the timeline as md, html, csv, json, ndjson, ics or timelinejs",
