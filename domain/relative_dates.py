@@ -51,7 +51,7 @@ PHRASES = (
     "this week, last week, next week, earlier this week, this month, last month, "
     "next month, earlier this month, this year, last year, earlier this year, "
     "N days/weeks/months/years ago (3 days ago, two weeks ago), for weeks, "
-    "a month (in November, November 2023, next January), "
+    "a month (in November, next January), "
     "early/mid/late and a month (late December)"
 )
 
@@ -208,14 +208,12 @@ def _named_day(ref: date, _part: str | None, name: str) -> _Found:
     return day.isoformat(), f"the most recent {name.title()} before publication, {day}"
 
 
-def _named_month(ref: date, part: str | None, name: str, written_year: str | None) -> _Found:
+def _named_month(ref: date, part: str | None, name: str) -> _Found:
+    # A month with its year ("November 2023") is no relative phrase: the EDTF
+    # reader's refusal says to write it 2023-11.
     month = _MONTHS[name]
-    if written_year is not None:
-        year = int(written_year)
-        why = f"{calendar.month_name[month]} {year}, as named"
-    else:
-        year = ref.year if month <= ref.month else ref.year - 1
-        why = f"the most recent {calendar.month_name[month]} not after publication, {year}"
+    year = ref.year if month <= ref.month else ref.year - 1
+    why = f"the most recent {calendar.month_name[month]} not after publication, {year}"
     if part is None:
         return f"{year:04d}-{month:02d}", why
     low, high = _THIRDS[part]
@@ -286,6 +284,6 @@ _HANDLERS: list[tuple[str, Callable[..., _Found]]] = [
     (_COUNT + r" (days?|weeks?|months?|years?) ago", _ago),
     (r"for weeks", _for_weeks),
     (r"(?:(early|late) )?" + _WEEKDAY, _named_day),
-    (r"(?:(early|mid|late)[- ])?" + _MONTH + r"(?: (\d{4}))?", _named_month),
+    (r"(?:(early|mid|late)[- ])?" + _MONTH, _named_month),
     (r"next " + _MONTH, _next_month),
 ]

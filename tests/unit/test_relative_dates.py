@@ -112,7 +112,6 @@ def test_last_week_says_which_week_in_its_basis() -> None:
         ("a month ago", "2023-11"),
         ("2 years ago", "2021"),
         ("in December", "2023-12"),
-        ("November 2022", "2022-11"),
         ("late December", "2023-12-21/2023-12-31"),
         ("early December", "2023-12-01/2023-12-10"),
         ("mid-November", "2023-11-11/2023-11-20"),
@@ -155,6 +154,11 @@ def test_an_unknown_phrase_is_refused_with_the_phrases_accepted() -> None:
 def test_a_date_written_another_way_is_told_its_edtf() -> None:
     with pytest.raises(UnknownDatePhrase, match="write it 2023-12-27"):
         resolve("12/27/2023", PUBLISHED)
+
+
+def test_a_month_with_its_year_is_told_its_edtf() -> None:
+    with pytest.raises(UnknownDatePhrase, match="write it 2022-11"):
+        resolve("November 2022", PUBLISHED)
 
 
 def test_earlier_this_month_on_the_first_has_no_day_to_give() -> None:
