@@ -28,6 +28,7 @@ from api.problems import PROBLEMS, install_problem_handlers
 from api.routes import (
     actors,
     audit,
+    dates,
     entries,
     exports,
     health,
@@ -123,6 +124,7 @@ def create_app(
     for module in (timeline, health, actors, sources, entries, topics, stream, log, audit, trust):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(exports.router, prefix=API_PREFIX, responses=PROBLEMS)
+    app.include_router(dates.router, prefix=API_PREFIX, responses=PROBLEMS)
     app.include_router(web_pages)  # the HTML pages at /, outside the API and its document
     app.include_router(docs_page)
     _document_reads(app, open_reads=not settings.protect_reads)

@@ -758,3 +758,17 @@ class ActorVersion(Open):
 
 class ActorVersions(Open):
     items: list[ActorVersion]
+
+
+# Dates ----------------------------------------------------------------------
+
+
+class DateResolution(Open):
+    """A phrase read against a reference date, as `GET /dates/resolve` answers."""
+
+    phrase: Annotated[str, Field(description="The phrase, its spaces collapsed")]
+    reference: Annotated[str, Field(description="The reference date, YYYY-MM-DD")]
+    edtf: Annotated[str, Field(description="The EDTF the phrase stands for")]
+    start: Annotated[str, Field(description="The first day the EDTF can mean, YYYY-MM-DD")]
+    end: Annotated[str, Field(description="The last day the EDTF can mean, YYYY-MM-DD")]
+    basis: Annotated[str, Field(description="Why: a sentence for the entry's note")]

@@ -37,6 +37,7 @@ STATIC_TYPES = {
     "docs.css": "text/css; charset=utf-8",
     "docs.js": "text/javascript; charset=utf-8",
     "visual.js": "text/javascript; charset=utf-8",
+    "dates.js": "text/javascript; charset=utf-8",
     "vendor/vis-timeline/vis-timeline-graph2d.min.js": "text/javascript; charset=utf-8",
     "vendor/vis-timeline/vis-timeline-graph2d.min.css": "text/css; charset=utf-8",
 }

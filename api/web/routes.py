@@ -523,3 +523,35 @@ def _refused_page(refused: HTTPException, request: Request) -> Response:
         title=title,
         detail=str(refused.detail),
     )
+
+
+@router.api_route("/dates", methods=PAGE_METHODS)
+def dates_page(request: Request) -> Response:
+    """The date helper: a phrase and a reference date, read as the API's
+    `/dates/resolve` reads them. The page reads nothing from the store, so it is
+    open even while reads are protected; without JavaScript its GET form is
+    resolved here, with it `static/dates.js` asks the API as the person types."""
+    # Imported here so that this route stays one self-contained block.
+    from api.web.dates_field import FieldError, resolve_field, spelled_bounds
+
+    params = request.query_params
+    phrase = params.get("phrase", "")[:200]
+    reference = params.get("phrase_reference", params.get("reference", ""))[:10]
+    note = params.get("note", "")[:2000]
+    error: FieldError | None = None
+    resolved: dict[str, str] | None = None
+    if phrase.strip():
+        found = resolve_field(phrase, reference)
+        if isinstance(found, FieldError):
+            error = found
+        else:
+            resolved = {**found.to_json(), "bounds": spelled_bounds(found)}
+    return html_page(
+        "dates.html",
+        status=422 if error else 200,
+        phrase=phrase,
+        reference=reference,
+        note=note,
+        error=error,
+        resolved=resolved,
+    )
