@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.e2e.conftest import Api, fields_named, problem_of
@@ -81,3 +83,13 @@ def test_a_phrase_without_a_reference_is_refused_on_the_page(local_api: Api) -> 
     response = local_api.client.get("/dates", params={"phrase": "last week"})
     assert response.status_code == 422
     assert "needs the reference date" in response.text
+
+
+def test_while_reads_are_protected_resolving_needs_a_read_token(
+    serve: Callable[..., Api],
+) -> None:
+    api = serve(protect_reads=True)
+    params = {"phrase": "last week", "reference": REFERENCE}
+    assert api.get("/dates/resolve", **params).status_code == 401
+    answered = api.get("/dates/resolve", headers=api.auth, **params)
+    assert answered.json()["edtf"] == "2023-12-18/2023-12-24"
