@@ -89,7 +89,7 @@ def test_while_reads_are_protected_resolving_needs_a_read_token(
     serve: Callable[..., Api],
 ) -> None:
     api = serve(protect_reads=True)
-    params = {"phrase": "last week", "reference": REFERENCE}
-    assert api.get("/dates/resolve", **params).status_code == 401
-    answered = api.get("/dates/resolve", headers=api.auth, **params)
+    refused = api.get("/dates/resolve", phrase="last week", reference=REFERENCE)
+    assert refused.status_code == 401
+    answered = api.get("/dates/resolve", api.auth, phrase="last week", reference=REFERENCE)
     assert answered.json()["edtf"] == "2023-12-18/2023-12-24"
