@@ -79,10 +79,14 @@ def test_a_cursor_the_log_has_reached_but_the_views_not_yet_is_a_503(
 ) -> None:
     api = local_seeded
     cursor = _cursor_past(api, 0)
-    queries: Any = api.app.state.read_models.queries
-    # The views one event behind the log, as when another process has just written.
+    read_models: Any = api.app.state.read_models
+    queries: Any = read_models.queries
+    # The views one event behind the log, as when another process has just written:
+    # both as the database tells it and as this process last saw it (SQLite).
     head = queries._head
     monkeypatch.setattr(queries, "_head", lambda c: head(c) - 1)
+    if read_models.head is not None:
+        monkeypatch.setattr(read_models, "_head", read_models.head - 1)
 
     response = api.get("/timeline", limit=1, cursor=cursor)
 
