@@ -383,8 +383,13 @@ class PostgresDatabase:
         # Channels are per database, not per schema: two stores in one database
         # must not hear each other's views.
         self.channel = f"{TRACKING_CHANNEL}.{self.schema}"
+        # In autocommit: `_transaction` sends its own BEGIN, which psycopg's
+        # implicit one would otherwise precede.
         self._pool = ConnectionPool(
-            kwargs=kwargs, min_size=1, max_size=max(1, max_connections), open=True
+            kwargs={**kwargs, "autocommit": True},
+            min_size=1,
+            max_size=max(1, max_connections),
+            open=True,
         )
 
     @contextmanager
@@ -396,12 +401,10 @@ class PostgresDatabase:
 
     @contextmanager
     def read(self) -> Iterator[_PostgresCursor]:
-        with self._pool.connection() as connection:
-            # Said in the BEGIN itself, rather than by a SET TRANSACTION after it:
-            # one round trip to the server less for every read.
-            _transactions(connection, read_only=True)
-            with connection.transaction():
-                yield _PostgresCursor(connection.cursor())
+        # One snapshot (REPEATABLE READ), said in the BEGIN itself. BEGIN goes out
+        # with the first query, COMMIT on its own: two round trips, not three.
+        with self._transaction(_BEGIN_READ) as cursor:
+            yield cursor
 
     def table_exists(self, name: str, c: Cursor | None = None) -> bool:
         if c is None:
@@ -449,41 +452,57 @@ class PostgresDatabase:
     def exclusive_rebuild(self) -> Iterator[None]:
         # A session lock, held on one pooled connection for the whole rebuild.
         with self._pool.connection() as connection:
-            _transactions(connection, read_only=False)
             row = connection.execute("SELECT pg_try_advisory_lock(%s)", (REBUILD_LOCK,)).fetchone()
-            connection.commit()
             if row is None or not row[0]:
                 raise RebuildRunning()
             try:
                 yield
             finally:
                 connection.execute("SELECT pg_advisory_unlock(%s)", (REBUILD_LOCK,))
-                connection.commit()
 
     @contextmanager
     def _locked(self, lock: str) -> Iterator[_PostgresCursor]:
-        # In pipeline mode: the statements whose results nobody reads (the views'
-        # inserts and updates, the tracking row, the NOTIFY, BEGIN and COMMIT)
-        # go out together, and the transaction waits on the server only where a
-        # result is fetched, instead of once a statement.
+        # The lock, held to the end of the transaction, is queued behind BEGIN and
+        # waited for with the caller's first fetch (a view's position).
+        with self._transaction(_BEGIN_WRITE) as cursor:
+            cursor.execute(f"SELECT {lock}(?)", (SCHEMA_LOCK,))
+            yield cursor
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[_PostgresCursor]:
+        """One transaction in pipeline mode, its BEGIN and COMMIT sent by hand.
+
+        psycopg's `transaction()` in a pipeline waits on the server as the block
+        opens and as it closes, besides COMMIT itself. Here BEGIN goes out with
+        the first statement, the statements whose results nobody reads (a view's
+        rows, its tracking record, the NOTIFY) go out with COMMIT, and the block
+        waits only where a result is fetched and once at the end. A failed
+        statement makes the server skip the rest, COMMIT included; on any error
+        the transaction is rolled back here, so a view's rows and its tracking
+        record are kept together or not at all, and a NOTIFY is never sent.
+        """
+        from psycopg.pq import TransactionStatus
+
         with self._pool.connection() as connection:
-            _transactions(connection, read_only=False)
-            with connection.pipeline(), connection.transaction():
-                cursor = _PostgresCursor(connection.cursor())
-                cursor.execute(f"SELECT {lock}(?)", (SCHEMA_LOCK,))
-                yield cursor
+            cursor = connection.cursor()
+            try:
+                with connection.pipeline():
+                    cursor.execute(begin, prepare=False)
+                    yield _PostgresCursor(cursor)
+                    cursor.execute("COMMIT", prepare=False)
+            except BaseException:
+                if connection.info.transaction_status != TransactionStatus.IDLE:
+                    connection.rollback()
+                raise
+            finally:
+                cursor.close()
 
     def close(self) -> None:
         self._pool.close()
 
 
-def _transactions(connection: Any, *, read_only: bool) -> None:
-    """Set how the pooled `connection`'s next BEGIN opens its transaction: a read's
-    snapshot (REPEATABLE READ, READ ONLY) or the server's default, for a write."""
-    from psycopg import IsolationLevel
-
-    connection.isolation_level = IsolationLevel.REPEATABLE_READ if read_only else None
-    connection.read_only = read_only
+_BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+_BEGIN_WRITE = "BEGIN"  # the server's default isolation, READ COMMITTED
 
 
 def _use_wal(connection: sqlite3.Connection, attempts: int = 100) -> None:
