@@ -28,7 +28,7 @@ from projections import (
     TimelineFilters,
     View,
 )
-from projections.database import open_database
+from projections.database import create_table, open_database
 from projections.views.changes import decode
 from projections.views.timeline import TimelineView
 from tests.builders import ACTORS, BODIES, SOURCE, body, seed
@@ -374,6 +374,43 @@ def test_a_crash_inside_a_batch_loses_nothing_and_repeats_nothing(
     assert_same_rows(projector.views, rebuilt_from_scratch(read_models.db, app).views)
 
 
+def apply_then_fail(projector: Projector, notifications: Sequence[Notification]) -> None:
+    """Write a batch into every view and announce it, then run a statement the server fails."""
+    tracking = Tracking(projector.app.name, notifications[-1].id)
+    with projector.db.write() as c:
+        for view in projector.views:
+            view.process(c, decode(notifications), tracking)
+        projector.db.announce(c, "timeline", tracking.notification_id)
+        # Queued behind the rows, the tracking records and the NOTIFY: the whole
+        # transaction goes with it.
+        c.execute("INSERT INTO no_such_table VALUES (1)")
+
+
+def test_a_batch_whose_statement_fails_on_the_server_keeps_no_row_no_tracking_no_notice(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    every_event(app, lambda: None)
+    db = read_models.db
+    projector = Projector(app, db, page=6)
+    assert projector.catch_up(until=10) == 10
+    listener = db.listen() if db.announces else None
+    try:
+        notifications = app.recorder.select_notifications(
+            start=10, limit=6, inclusive_of_start=False
+        )
+        with pytest.raises(Exception, match="no_such_table"):
+            apply_then_fail(projector, notifications)
+        assert projector.position() == 10
+        if listener is not None:
+            assert list(listener.notifies(timeout=0.3, stop_after=1)) == []
+        # The pooled connection is clean again: reads and writes go on.
+        assert projector.catch_up() == app.head_position()
+    finally:
+        if listener is not None:
+            listener.close()
+    assert_same_rows(projector.views, rebuilt_from_scratch(db, app).views)
+
+
 def test_a_view_that_missed_an_entry_stops_at_its_next_event_rather_than_skip_it(
     app: TimelineApp, read_models: ReadModels
 ) -> None:
@@ -586,3 +623,28 @@ def test_views_in_process_follow_writes_made_by_another_process(tmp_path: Path) 
         models.close()
         reader_app.close()
         writer_app.close()
+
+
+def test_a_read_sees_one_snapshot_though_a_write_commits_between_its_queries(
+    read_models: ReadModels,
+) -> None:
+    db = read_models.db
+    create_table(db, "snapshot_probe", "CREATE TABLE IF NOT EXISTS snapshot_probe (n INTEGER)")
+    with db.write() as c:
+        c.execute("INSERT INTO snapshot_probe VALUES (1)")
+    with db.read() as c:
+        c.execute("SELECT COUNT(*) FROM snapshot_probe")
+        before = c.fetchone()
+        writer = threading.Thread(target=insert_probe, args=(db,))
+        writer.start()
+        writer.join()
+        c.execute("SELECT COUNT(*) FROM snapshot_probe")
+        assert c.fetchone() == before == (1,)
+    with db.read() as c:
+        c.execute("SELECT COUNT(*) FROM snapshot_probe")
+        assert c.fetchone() == (2,)
+
+
+def insert_probe(db: Database) -> None:
+    with db.write() as c:
+        c.execute("INSERT INTO snapshot_probe VALUES (2)")
