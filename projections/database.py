@@ -14,7 +14,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from functools import lru_cache
 from typing import Any, ClassVar, Protocol
 
@@ -483,6 +483,7 @@ class PostgresDatabase:
         the transaction is rolled back here, so a view's rows and its tracking
         record are kept together or not at all, and a NOTIFY is never sent.
         """
+        from psycopg import Error
         from psycopg.pq import TransactionStatus
 
         with self._pool.connection() as connection:
@@ -493,8 +494,11 @@ class PostgresDatabase:
                     yield _PostgresCursor(cursor)
                     cursor.execute("COMMIT", prepare=False)
             except BaseException:
+                # A connection that cannot roll back is broken: the pool discards
+                # it, and the error that ended the transaction is the one to raise.
                 if connection.info.transaction_status != TransactionStatus.IDLE:
-                    connection.rollback()
+                    with suppress(Error):
+                        connection.rollback()
                 raise
             finally:
                 cursor.close()
