@@ -83,10 +83,10 @@ def test_bench_json_holds_every_printed_row_with_its_ratio_and_the_machine(
     assert document["settings"]["replay_entries"] == [200]
 
     rows = [row for section in document["sections"] for row in section["rows"]]
-    # Two record rows, the import, the replay, five of signed checkpoints, two of
-    # start-up (--help, export), verify, three of exports (start-up, raw scan, csv)
-    # and two queries.
-    assert len(rows) == 17, done.stdout
+    # Two record rows, the import, the replay, five of signed checkpoints, the
+    # store's bytes, two of start-up (--help, export), verify, three of exports
+    # (start-up, raw scan, csv) and two queries.
+    assert len(rows) == 18, done.stdout
     printed = done.stdout.splitlines()
     for row in rows:
         # A long name wraps in the table: its start begins the row's first line.
