@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from api.embedding import embedded
 from api.responses import POSITION_HEADER
 from api.web.dates import display_date, display_moment
+from api.web.session import current_csrf, current_viewer
 from domain.details import KINDS
 
 __all__ = ["STATIC_TYPES", "html_page", "static_file"]
@@ -38,6 +39,7 @@ STATIC_TYPES = {
     "docs.js": "text/javascript; charset=utf-8",
     "visual.js": "text/javascript; charset=utf-8",
     "dates.js": "text/javascript; charset=utf-8",
+    "forms.js": "text/javascript; charset=utf-8",
     "vendor/vis-timeline/vis-timeline-graph2d.min.js": "text/javascript; charset=utf-8",
     "vendor/vis-timeline/vis-timeline-graph2d.min.css": "text/css; charset=utf-8",
 }
@@ -59,6 +61,9 @@ def _environment() -> Environment:
     env.globals["static"] = _static_url
     env.globals["embedded"] = embedded
     env.globals["kinds"] = list(KIND_LABELS.items())
+    # Who is signed in, for the header and the write controls (api.web.forms_routes).
+    env.globals["viewer"] = current_viewer
+    env.globals["csrf"] = current_csrf
     return env
 
 

@@ -27,6 +27,7 @@ from api.web.changes import changes_between
 from api.web.dates import display_moment
 from api.web.facets import facet_lists, topics_in_use
 from api.web.filters import EXPORT_FORMATS, LABELS, TimelineForm, read_form
+from api.web.forms_routes import router as forms_router
 from api.web.names import Names
 from api.web.network import co_actor_network
 from api.web.present import (
@@ -43,6 +44,7 @@ from api.web.present import (
 )
 from api.web.render import html_page, static_file
 from api.web.roles_axis import roles_axis
+from api.web.session import viewer_context
 from api.web.visual import LANES, VISUAL_CAP, lane_key, visual_data, visual_headers
 from domain import ActorNotFound, EntryNotFound, TimelineApp, ValidationError
 from projections import Page, Queries, ReadModels, ViewsBehind
@@ -50,7 +52,9 @@ from projections.facets import Matching, matching
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer_context)])
+# First, so that `/entries/new` is the form, not an entry with the id "new".
+router.include_router(forms_router)
 
 ACTOR_PAGE = 50
 # The longest `as_of` the API reads (api.deps.AsOfQuery, api.schemas.TimelineQuery).

@@ -1,0 +1,221 @@
+"""The pages that write: sign-in and sign-out, and the form that records an entry.
+
+Every POST reads its form (URL-encoded: the forms upload no files) and checks
+its CSRF token before anything else; without it the answer is a 403 page. A
+write goes through the composition root's write service (`TimelineDep`), as the
+API's routes do, recorded as the signed-in token's name.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.deps import ReadModelsDep, TimelineDep
+from api.tokens import TokenStore
+from api.web.csrf import FIELD, PRESESSION_COOKIE, csrf_token, csrf_valid
+from api.web.facets import topics_in_use
+from api.web.filters import read_form
+from api.web.forms import (
+    ACTOR_ROWS,
+    COMMON,
+    SOURCE_ROWS,
+    TOPIC_ROWS,
+    entry_body,
+    error_for,
+    inputs,
+)
+from api.web.render import html_page
+from api.web.session import COOKIE, LIFETIME, Session, cookie_for, request_secret, session_of
+from domain import DomainError, ValidationError
+from domain.details import KINDS
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+PRESESSION_LIFETIME = 3600
+ACTOR_CHOICES = 1000  # actors offered in the datalist; more are typed by slug
+
+
+async def _posted(request: Request) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", errors="replace")
+    # The last of repeated names wins; the forms name each input once.
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+Posted = Annotated[dict[str, str], Depends(_posted)]
+
+
+def _refused(title: str, message: str, status: int = 403) -> Response:
+    return html_page("error.html", status=status, title=title, message=message)
+
+
+CSRF_REFUSED = (
+    "Form not accepted",
+    "This form came without its security token, or with a stale one. Go back, "
+    "reload the page and send it again.",
+)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths of this site: never an address elsewhere, nor `//host`.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str | None = None) -> Response:
+    """The sign-in form: paste an API token made with `policy-timeline tokens create`."""
+    presession = request.cookies.get(PRESESSION_COOKIE) or secrets.token_hex(16)
+    response = html_page(
+        "sign_in.html",
+        next=_safe_next(next),
+        token_field=csrf_token(request_secret(request), "pre:" + presession),
+        error=None,
+    )
+    _set_cookie(request, response, PRESESSION_COOKIE, presession, PRESESSION_LIFETIME)
+    return response
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, form: Posted) -> Response:
+    """Exchange a token for a session cookie; the token itself is not kept."""
+    secret = request_secret(request)
+    presession = request.cookies.get(PRESESSION_COOKIE)
+    if not csrf_valid(secret, None if not presession else "pre:" + presession, form.get(FIELD)):
+        return _refused(*CSRF_REFUSED)
+    token = form.get("token", "").strip()
+    tokens: TokenStore = request.app.state.tokens
+    info = tokens.authenticate(token) if token else None
+    next_page = _safe_next(form.get("next"))
+    if info is None:
+        return html_page(
+            "sign_in.html",
+            status=401,
+            next=next_page,
+            token_field=form.get(FIELD, ""),
+            error="That token is unknown or revoked. Make one with "
+            "`policy-timeline tokens create NAME --scopes read,write`.",
+        )
+    response = RedirectResponse(next_page, 303)
+    _set_cookie(request, response, COOKIE, cookie_for(secret, info.name, token), LIFETIME)
+    response.delete_cookie(PRESESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, form: Posted) -> Response:
+    """End the browser's session (the token stays valid for the API)."""
+    session = session_of(request)
+    secret = request_secret(request)
+    if session is not None and not csrf_valid(secret, session.session_id, form.get(FIELD)):
+        return _refused(*CSRF_REFUSED)
+    response = RedirectResponse("/", 303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def _writer(request: Request) -> Session | Response:
+    """The signed-in session with scope write, or the page that says why not."""
+    session = session_of(request)
+    if session is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/sign-in?" + urlencode({"next": target}), 303)
+    if not session.may_write:
+        return _refused(
+            "Token lacks scope write",
+            f"You are signed in as {session.name}, whose token holds "
+            f"{', '.join(session.scopes)}: recording needs a token with scope write.",
+        )
+    return session
+
+
+def _form_page(
+    read_models: ReadModelsDep,
+    kind: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    queries = read_models.queries
+    actors = [orjson.loads(raw) for raw in queries.actors(None, limit=ACTOR_CHOICES)]
+    sources = [orjson.loads(raw) for raw in queries.sources(None, limit=ACTOR_CHOICES)]
+    return html_page(
+        "entry_form.html",
+        status=status,
+        kind=kind,
+        kind_label=KINDS[kind].label,
+        details=inputs(kind),
+        values=values,
+        errors=errors,
+        actor_rows=range(ACTOR_ROWS),
+        source_rows=range(SOURCE_ROWS),
+        topic_rows=range(TOPIC_ROWS),
+        actor_choices=[(a["id"], a.get("name", a["id"])) for a in actors],
+        source_choices=[(s["id"], s.get("title", s["id"])) for s in sources],
+        topic_choices=[topic for topic, _ in topics_in_use(queries, read_form({}))],
+    )
+
+
+def _kind(request: Request, posted: dict[str, str] | None = None) -> str | None:
+    kind = (posted or {}).get("kind") or request.query_params.get("kind") or ""
+    return kind if kind in KINDS else None
+
+
+@router.get("/entries/new")
+def new_entry_page(request: Request, read_models: ReadModelsDep) -> Response:
+    """The form to record an entry of `?kind=` (a list of kinds without one)."""
+    writer = _writer(request)
+    if isinstance(writer, Response):
+        return writer
+    kind = _kind(request)
+    if kind is None:
+        return html_page("entry_kinds.html", kinds_offered=list(KINDS.values()))
+    return _form_page(read_models, kind, {}, {})
+
+
+@router.post("/entries/new")
+def record_entry(
+    request: Request, form: Posted, read_models: ReadModelsDep, app: TimelineDep
+) -> Response:
+    """Record the entry the form describes; on a domain error, the form again with
+    the domain's message beside the field and everything typed kept."""
+    writer = _writer(request)
+    if isinstance(writer, Response):
+        return writer
+    if not csrf_valid(request_secret(request), writer.session_id, form.get(FIELD)):
+        return _refused(*CSRF_REFUSED)
+    kind = _kind(request, form)
+    if kind is None:
+        return _refused("Unknown kind", "Choose a kind of entry first.", 422)
+    try:
+        result = app.record_entry(entry_body(kind, form), by=writer.name)
+    except ValidationError as error:
+        names = [*COMMON, *form.keys()]
+        return _form_page(
+            read_models, kind, form, {error_for(error.field, names): error.message}, 422
+        )
+    except DomainError as error:
+        return _form_page(read_models, kind, form, {"": str(error)}, 409)
+    # The entry page reads the views: let them reach the write first, as the API does.
+    read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
+    return RedirectResponse(f"/entries/{result.id}", 303)
