@@ -79,7 +79,11 @@ def html_page(
     reflects) goes out as `Log-Position`, as on every API answer."""
     body = _environment().get_template(template).render(position=position, **context)
     sent = {**SECURITY_HEADERS, **(headers or {})}
-    if position is not None:
+    if current_viewer() is not None:
+        # A page for one signed-in person: no cache keeps it, and without the position
+        # the ETag middleware neither tags it nor answers 304 with a signed-out copy.
+        sent["Cache-Control"] = "private, no-store"
+    elif position is not None:
         sent[POSITION_HEADER] = str(position)
     return HTMLResponse(body, status_code=status, headers=sent)
 

@@ -75,6 +75,9 @@ def test_signing_in_sets_an_httponly_samesite_cookie_and_shows_the_writer(
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie
     home = client.get("/")
+    # Personal now: no shared cache keeps it, no ETag answers 304 with a signed-out copy.
+    assert home.headers["cache-control"] == "private, no-store"
+    assert "etag" not in home.headers
     assert "Sign out" in home.text
     assert 'href="/entries/new"' in home.text
     assert "ana" in home.text

@@ -1,0 +1,120 @@
+"""Writing from the browser in the real Chromium: sign in, record, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import BROWSER
+from tests.browser.conftest import Site
+
+pytestmark = BROWSER
+
+SOURCE = "cbs-news-2023-12-28-mexico-meeting"
+
+
+@pytest.fixture(scope="module")
+def writable(start_site: Callable[..., Site]) -> Site:
+    """A server of its own: these tests write."""
+    return start_site()
+
+
+def sign_in(site: Site, page: Page, name: str, scopes: str) -> None:
+    page.goto(site.url("/"))
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Token").fill(site.token(name, scopes))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def fill(page: Page, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        field = page.locator(f'[name="{name}"]')
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+
+
+def test_a_writer_signs_in_and_records_a_meeting_and_a_statement(
+    writable: Site, page: Page
+) -> None:
+    sign_in(writable, page, "web-writer", "read,write")
+    page.get_by_role("link", name="Record").click()
+    page.get_by_role("link", name="Meeting").click()
+    fill(
+        page,
+        {
+            "title": "Officials meet again in Mexico City",
+            "summary": "A second round on the border.",
+            "occurred": "2023-12-28",
+            "details.participants": "antony-blinken\nandres-manuel-lopez-obrador",
+            "details.format": "in_person",
+            "actors.0.actor": "antony-blinken",
+            "actors.0.role": "participant",
+            "topics.0": "migration",
+            "sources.0.source": SOURCE,
+            "sources.0.quote": "they met again",
+        },
+    )
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Officials meet again in Mexico City"
+    )
+    page.goto(writable.url("/entries/new?kind=statement"))
+    fill(
+        page,
+        {
+            "title": "Mayorkas speaks on the border",
+            "summary": "He says the border is not open.",
+            "occurred": "2023-12~",
+            "details.speaker": "alejandro-mayorkas",
+            "details.quotes": "The border is not open.",
+            "details.medium": "remarks",
+            "sources.0.source": SOURCE,
+        },
+    )
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mayorkas speaks on the border")
+
+
+def test_a_refused_field_shows_the_domains_message_and_keeps_the_typing(
+    writable: Site, page: Page
+) -> None:
+    sign_in(writable, page, "web-typist", "read,write")
+    page.goto(writable.url("/entries/new?kind=meeting"))
+    fill(
+        page,
+        {
+            "title": "A meeting nobody dated",
+            "summary": "Typed with care.",
+            "occurred": "sometime",
+            "details.participants": "antony-blinken\nandres-manuel-lopez-obrador",
+            "sources.0.source": SOURCE,
+        },
+    )
+    page.get_by_role("button", name="Record").click()
+    expect(page.locator("#e-occurred")).to_be_visible()
+    expect(page.locator('[name="summary"]')).to_have_value("Typed with care.")
+    expect(page.locator('[name="occurred"]')).to_have_value("sometime")
+    # forms.js puts the reader on the field to fix.
+    expect(page.locator('[name="occurred"]')).to_be_focused()
+
+
+def test_a_read_only_token_sees_no_forms(writable: Site, page: Page) -> None:
+    sign_in(writable, page, "web-reader", "read")
+    expect(page.get_by_role("link", name="Record")).to_have_count(0)
+    page.goto(writable.url("/entries/new?kind=meeting"))
+    expect(page.locator("main form")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Token lacks scope write")
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(writable: Site, page: Page) -> None:
+    sign_in(writable, page, "web-forger", "read,write")
+    page.goto(writable.url("/entries/new?kind=meeting"))
+    page.locator('main [name="csrf_token"]').evaluate("e => e.remove()")
+    fill(page, {"title": "Forged", "summary": "x", "occurred": "2023-12"})
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Form not accepted")
