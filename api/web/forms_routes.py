@@ -35,7 +35,7 @@ from api.web.session import COOKIE, LIFETIME, Session, cookie_for, request_secre
 from domain import DomainError, ValidationError
 from domain.details import KINDS
 
-__all__ = ["router"]
+__all__ = ["CSRF_REFUSED", "Posted", "refused_page", "router", "writer_or_refusal"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -52,7 +52,7 @@ async def _posted(request: Request) -> dict[str, str]:
 Posted = Annotated[dict[str, str], Depends(_posted)]
 
 
-def _refused(title: str, message: str, status: int = 403) -> Response:
+def refused_page(title: str, message: str, status: int = 403) -> Response:
     return html_page("error.html", status=status, title=title, message=message)
 
 
@@ -90,7 +90,7 @@ def sign_in(request: Request, form: Posted) -> Response:
     secret = request_secret(request)
     presession = request.cookies.get(PRESESSION_COOKIE)
     if not csrf_valid(secret, None if not presession else "pre:" + presession, form.get(FIELD)):
-        return _refused(*CSRF_REFUSED)
+        return refused_page(*CSRF_REFUSED)
     token = form.get("token", "").strip()
     tokens: TokenStore = request.app.state.tokens
     info = tokens.authenticate(token) if token else None
@@ -116,7 +116,7 @@ def sign_out(request: Request, form: Posted) -> Response:
     session = session_of(request)
     secret = request_secret(request)
     if session is not None and not csrf_valid(secret, session.session_id, form.get(FIELD)):
-        return _refused(*CSRF_REFUSED)
+        return refused_page(*CSRF_REFUSED)
     response = RedirectResponse("/", 303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -134,14 +134,14 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, age
     )
 
 
-def _writer(request: Request) -> Session | Response:
+def writer_or_refusal(request: Request) -> Session | Response:
     """The signed-in session with scope write, or the page that says why not."""
     session = session_of(request)
     if session is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/sign-in?" + urlencode({"next": target}), 303)
     if not session.may_write:
-        return _refused(
+        return refused_page(
             "Token lacks scope write",
             f"You are signed in as {session.name}, whose token holds "
             f"{', '.join(session.scopes)}: recording needs a token with scope write.",
@@ -184,7 +184,7 @@ def _kind(request: Request, posted: dict[str, str] | None = None) -> str | None:
 @router.get("/entries/new")
 def new_entry_page(request: Request, read_models: ReadModelsDep) -> Response:
     """The form to record an entry of `?kind=` (a list of kinds without one)."""
-    writer = _writer(request)
+    writer = writer_or_refusal(request)
     if isinstance(writer, Response):
         return writer
     kind = _kind(request)
@@ -199,14 +199,14 @@ def record_entry(
 ) -> Response:
     """Record the entry the form describes; on a domain error, the form again with
     the domain's message beside the field and everything typed kept."""
-    writer = _writer(request)
+    writer = writer_or_refusal(request)
     if isinstance(writer, Response):
         return writer
     if not csrf_valid(request_secret(request), writer.session_id, form.get(FIELD)):
-        return _refused(*CSRF_REFUSED)
+        return refused_page(*CSRF_REFUSED)
     kind = _kind(request, form)
     if kind is None:
-        return _refused("Unknown kind", "Choose a kind of entry first.", 422)
+        return refused_page("Unknown kind", "Choose a kind of entry first.", 422)
     try:
         result = app.record_entry(entry_body(kind, form), by=writer.name)
     except ValidationError as error:

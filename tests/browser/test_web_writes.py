@@ -118,3 +118,13 @@ def test_a_form_posted_without_its_csrf_token_is_refused(writable: Site, page: P
     fill(page, {"title": "Forged", "summary": "x", "occurred": "2023-12"})
     page.get_by_role("button", name="Record").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Form not accepted")
+
+
+def test_a_writer_adds_an_alias_from_the_actor_page(writable: Site, page: Page) -> None:
+    sign_in(writable, page, "web-keeper", "read,write")
+    page.goto(writable.url("/actors/greg-abbott"))
+    page.get_by_role("link", name="Keep up to date").click()
+    page.get_by_role("textbox", name="Alias").fill("Governor Abbott")
+    page.get_by_role("button", name="Add an alias").click()
+    expect(page).to_have_url(writable.url("/actors/greg-abbott"))
+    expect(page.get_by_text("Governor Abbott")).to_be_visible()
