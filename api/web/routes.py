@@ -28,6 +28,7 @@ from api.web.dates import display_moment
 from api.web.facets import facet_lists, topics_in_use
 from api.web.filters import EXPORT_FORMATS, LABELS, TimelineForm, read_form
 from api.web.forms_actors import router as actor_forms_router
+from api.web.forms_entries import router as entry_forms_router
 from api.web.forms_routes import router as forms_router
 from api.web.names import Names
 from api.web.network import co_actor_network
@@ -57,6 +58,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer_context
 # First, so that `/entries/new` is the form, not an entry with the id "new".
 router.include_router(forms_router)
 router.include_router(actor_forms_router)
+router.include_router(entry_forms_router)
 
 ACTOR_PAGE = 50
 # The longest `as_of` the API reads (api.deps.AsOfQuery, api.schemas.TimelineQuery).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -128,3 +129,75 @@ def test_a_writer_adds_an_alias_from_the_actor_page(writable: Site, page: Page) 
     page.get_by_role("button", name="Add an alias").click()
     expect(page).to_have_url(writable.url("/actors/greg-abbott"))
     expect(page.get_by_text("Governor Abbott")).to_be_visible()
+
+
+def recorded(site: Site, bearer: str, title: str) -> str:
+    """The id of a new statement recorded through the API."""
+    body = {
+        "kind": "statement",
+        "title": title,
+        "summary": "As first reported.",
+        "occurred": "2023-12-27",
+        "actors": [],
+        "topics": ["migration"],
+        "details": {"speaker": "alejandro-mayorkas", "quotes": ["We are working."]},
+        "sources": [{"source": SOURCE}],
+    }
+    response = httpx.post(
+        site.url("/api/v1/entries"), json=body, headers={"Authorization": f"Bearer {bearer}"}
+    )
+    assert response.status_code in (201, 202), response.text
+    entry_id: str = response.json()["id"]
+    return entry_id
+
+
+def test_a_correction_shows_old_and_new_before_it_is_saved(writable: Site, page: Page) -> None:
+    entry_id = recorded(writable, writable.token("api-corrector", "write"), "To be corrected")
+    sign_in(writable, page, "web-corrector", "read,write")
+    page.goto(writable.url(f"/entries/{entry_id}"))
+    page.get_by_role("link", name="Correct, retract, link or cite").click()
+    page.locator("#f-correct-occurred").fill("2023-12-26")
+    page.locator("#f-correct-reason").fill("the report says Tuesday")
+    page.get_by_role("button", name="Preview the correction").click()
+    expect(page.locator("del")).to_have_text("2023-12-27")
+    expect(page.locator("ins")).to_have_text("2023-12-26")
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page).to_have_url(writable.url(f"/entries/{entry_id}"))
+    expect(page.get_by_text("the report says Tuesday").first).to_be_visible()
+
+
+def test_a_stale_version_keeps_the_typed_text(writable: Site, page: Page) -> None:
+    bearer = writable.token("api-racer", "write")
+    entry_id = recorded(writable, bearer, "Raced over")
+    sign_in(writable, page, "web-racer", "read,write")
+    page.goto(writable.url(f"/entries/{entry_id}/edit"))
+    page.locator('[name="summary"]').fill("My careful summary.")
+    page.locator("#f-correct-reason").fill("clearer")
+    page.get_by_role("button", name="Preview the correction").click()
+    meanwhile = httpx.post(
+        writable.url(f"/api/v1/entries/{entry_id}/corrections"),
+        json={"expected_version": 1, "changes": {"title": "Retitled meanwhile"}, "reason": "x"},
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    assert meanwhile.status_code in (200, 202), meanwhile.text
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.locator("#e-correct")).to_contain_text("version")
+    expect(page.locator(".meanwhile ins")).to_have_text("Retitled meanwhile")
+    expect(page.locator('[name="summary"]')).to_have_value("My careful summary.")
+
+
+def test_a_writer_links_two_entries_and_retracts_one(writable: Site, page: Page) -> None:
+    bearer = writable.token("api-linker", "write")
+    first = recorded(writable, bearer, "The first of two")
+    second = recorded(writable, bearer, "The second of two")
+    sign_in(writable, page, "web-linker", "read,write")
+    page.goto(writable.url(f"/entries/{second}/edit"))
+    page.get_by_label("Relation").select_option("follows")
+    page.locator("#f-link-entry").fill(first)
+    page.get_by_role("button", name="Link to another entry").click()
+    expect(page).to_have_url(writable.url(f"/entries/{second}"))
+    expect(page.get_by_role("link", name="The first of two").first).to_be_visible()
+    page.goto(writable.url(f"/entries/{first}/edit"))
+    page.locator("#f-retract-reason").fill("a duplicate")
+    page.get_by_role("button", name="Retract").click()
+    expect(page.get_by_text("This entry was retracted")).to_be_visible()
