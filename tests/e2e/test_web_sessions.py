@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
 from api.web.session import COOKIE, LIFETIME, cookie_for, read_session, secret_of
+from domain.details import KINDS
+from tests.builders import body
 from tests.e2e.conftest import Api
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
@@ -195,3 +199,45 @@ def test_an_entry_form_posted_without_its_csrf_token_is_refused(local_seeded: Ap
     assert response.status_code == 403
     assert "Form not accepted" in response.text
     assert local_seeded.get("/timeline").json()["items"] == []
+
+
+def as_form(body: dict[str, Any], csrf: str) -> dict[str, str]:
+    """The form fields a person would fill in for the builder body `body`."""
+    form = {"csrf_token": csrf, "kind": body["kind"]}
+    for name in ("title", "summary", "occurred", "location", "note"):
+        if body.get(name):
+            form[name] = body[name]
+    for i, pair in enumerate(body["actors"]):
+        form[f"actors.{i}.actor"], form[f"actors.{i}.role"] = pair["actor"], pair["role"]
+    for i, topic in enumerate(body["topics"]):
+        form[f"topics.{i}"] = topic
+    for i, cited in enumerate(body["sources"]):
+        for part, value in cited.items():
+            form[f"sources.{i}.{part}"] = value
+    for name, value in body["details"].items():
+        if isinstance(value, dict):
+            for part, inner in value.items():
+                form[f"details.{name}.{part}"] = str(inner)
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for i, row in enumerate(value):
+                for part, inner in row.items():
+                    form[f"details.{name}.{i}.{part}"] = str(inner)
+        elif isinstance(value, list):
+            form[f"details.{name}"] = "\n".join(value)
+        else:
+            form[f"details.{name}"] = str(value)
+    return form
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_form_records_an_entry_of_each_kind_with_its_details(
+    local_seeded: Api, kind: str
+) -> None:
+    client = local_seeded.client
+    sign_in(client, token(local_seeded, "ana", ["read", "write"]))
+    csrf = csrf_of(client.get(f"/entries/new?kind={kind}").text)
+    sent = body(kind)
+    response = client.post("/entries/new", data=as_form(sent, csrf), follow_redirects=False)
+    assert response.status_code == 303, response.text
+    entry_id = response.headers["location"].removeprefix("/entries/")
+    assert local_seeded.get(f"/entries/{entry_id}").json()["details"] == sent["details"]
