@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import ReadModelsDep, TimelineDep
 from api.tokens import TokenStore
 from api.web.csrf import FIELD, PRESESSION_COOKIE, csrf_token, csrf_valid
+from api.web.dates_field import FieldError, resolve_field
 from api.web.facets import topics_in_use
 from api.web.filters import read_form
 from api.web.forms import (
@@ -155,6 +156,7 @@ def _form_page(
     values: dict[str, str],
     errors: dict[str, str],
     status: int = 200,
+    date_error: FieldError | None = None,
 ) -> Response:
     queries = read_models.queries
     actors = [orjson.loads(raw) for raw in queries.actors(None, limit=ACTOR_CHOICES)]
@@ -164,6 +166,7 @@ def _form_page(
         status=status,
         kind=kind,
         kind_label=KINDS[kind].label,
+        date_error=date_error,
         details=inputs(kind),
         values=values,
         errors=errors,
@@ -207,8 +210,18 @@ def record_entry(
     kind = _kind(request, form)
     if kind is None:
         return refused_page("Unknown kind", "Choose a kind of entry first.", 422)
+    # The date field takes a phrase read against the report's date, as /dates does:
+    # without JavaScript the server reads it here, the same way.
+    occurred = resolve_field(form.get("occurred", ""), form.get("occurred_reference"))
+    if isinstance(occurred, FieldError):
+        return _form_page(
+            read_models, kind, form, {"occurred": occurred.message}, 422, date_error=occurred
+        )
+    fields = dict(form, occurred=occurred.edtf)
+    if occurred.basis != "as written" and not fields.get("note", "").strip():
+        fields["note"] = occurred.basis
     try:
-        result = app.record_entry(entry_body(kind, form), by=writer.name)
+        result = app.record_entry(entry_body(kind, fields), by=writer.name)
     except ValidationError as error:
         names = [*COMMON, *form.keys()]
         return _form_page(

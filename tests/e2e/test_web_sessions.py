@@ -241,3 +241,28 @@ def test_the_form_records_an_entry_of_each_kind_with_its_details(
     assert response.status_code == 303, response.text
     entry_id = response.headers["location"].removeprefix("/entries/")
     assert local_seeded.get(f"/entries/{entry_id}").json()["details"] == sent["details"]
+
+
+def test_a_relative_phrase_is_read_against_the_reports_date_without_javascript(
+    local_seeded: Api,
+) -> None:
+    client = local_seeded.client
+    sign_in(client, token(local_seeded, "ana", ["read", "write"]))
+    csrf = csrf_of(client.get("/entries/new?kind=meeting").text)
+    form = meeting_form(csrf, occurred="last week", occurred_reference="2023-12-28")
+    response = client.post("/entries/new", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    entry_id = response.headers["location"].removeprefix("/entries/")
+    entry_json = local_seeded.get(f"/entries/{entry_id}").json()
+    assert entry_json["occurred"] == "2023-12-18/2023-12-24"
+    assert entry_json["note"]
+
+
+def test_a_phrase_without_the_reports_date_is_refused_beside_the_date(local_seeded: Api) -> None:
+    client = local_seeded.client
+    sign_in(client, token(local_seeded, "ana", ["read", "write"]))
+    csrf = csrf_of(client.get("/entries/new?kind=meeting").text)
+    response = client.post("/entries/new", data=meeting_form(csrf, occurred="last week"))
+    assert response.status_code == 422
+    assert "reference date" in response.text
+    assert 'value="last week"' in response.text
