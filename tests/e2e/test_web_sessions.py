@@ -266,3 +266,16 @@ def test_a_phrase_without_the_reports_date_is_refused_beside_the_date(local_seed
     assert response.status_code == 422
     assert "reference date" in response.text
     assert 'value="last week"' in response.text
+
+
+def test_a_session_with_scope_read_reads_the_pages_while_reads_are_protected(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'timeline.db'}"
+    with TestClient(create_app(Settings(db=url, protect_reads=True))) as client:
+        tokens = client.app.state.tokens  # type: ignore[attr-defined]
+        assert client.get("/").status_code == 401
+        sign_in(client, tokens.create("reader", ["read"]))
+        assert client.get("/").status_code == 200
+        tokens.revoke("reader")
+        assert client.get("/").status_code == 401
