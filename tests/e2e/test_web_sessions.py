@@ -279,3 +279,10 @@ def test_a_session_with_scope_read_reads_the_pages_while_reads_are_protected(
         assert client.get("/").status_code == 200
         tokens.revoke("reader")
         assert client.get("/").status_code == 401
+
+
+def test_the_session_secret_is_made_once_per_store_on_each_backend(api: Api) -> None:
+    db = api.app.state.tokens.db
+    assert secret_of(db) == secret_of(db)
+    sign_in(api.client, token(api, "ana", ["read", "write"]))
+    assert api.client.get("/entries/new?kind=meeting").status_code == 200
