@@ -467,7 +467,8 @@ def _wait_until_up(process: subprocess.Popen[bytes], url: str, log: IO[bytes]) -
                 + log.read().decode(errors="replace")[-2000:]
             )
         try:
-            with urllib.request.urlopen(url + "/", timeout=2):
+            # Health, not a page: on a large store the first page is slow to draw.
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2):
                 return
         except urllib.error.HTTPError:
             return  # any answer, a 404 for / included, means it is listening

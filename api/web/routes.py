@@ -146,6 +146,8 @@ def timeline_page(
         exports=[] if form.errors else [(lab, form.export_url(f)) for f, lab in EXPORT_FORMATS],
         topic_url=lambda topic: form.url(topic=topic),
         activity=activity_chart(matched),
+        # Past the cap the chart and the actor and kind facets are partial: say so.
+        counted_up_to=VISUAL_CAP if everything is not None and everything.truncated else None,
         facets=facet_lists(queries, form, matched, facet_names),
         topics=topics_in_use(queries, form),
         visual_url=_visual_url(form, LANES[0], order=None, limit=None),
@@ -363,6 +365,7 @@ def actor_page(
         roles=roles,
         axis=roles_axis(roles, datetime.now(UTC).date()),
         activity=activity_chart(found.entries) if isinstance(found, Matching) else None,
+        counted_up_to=VISUAL_CAP if isinstance(found, Matching) and found.truncated else None,
         co_actors=co_actors,
         network=co_actor_network(actor["name"], co_actors),
         merged_into=_named(actor["merged_into"], names),
