@@ -9,8 +9,9 @@ without one gets a 401 page saying so, and no data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException
 from api.auth import bearer, require_reader
 from api.consistency import beyond_log
 from api.deps import ReadModelsDep, TimelineDep
+from api.schemas import TimelineQuery
 from api.web.activity import activity_chart
 from api.web.changes import changes_between
 from api.web.dates import display_moment
@@ -49,10 +51,12 @@ from api.web.roles_axis import roles_axis
 from api.web.session import current_viewer, viewer_context
 from api.web.visual import LANES, VISUAL_CAP, lane_key, visual_data, visual_headers
 from domain import ActorNotFound, EntryNotFound, TimelineApp, ValidationError
-from projections import Page, Queries, ReadModels, ViewsBehind
+from projections import Page, Queries, ReadModels, TimelineFilters, ViewsBehind
 from projections.facets import Matching, matching
 
 __all__ = ["router"]
+
+R = TypeVar("R")
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(viewer_context)])
 # First, so that `/entries/new` is the form, not an entry with the id "new".
@@ -251,20 +255,13 @@ def _matching(
     cap: int,
 ) -> Matching | Response | None:
     """Every entry the form's filters keep (up to `cap`), as `_timeline` reads a page."""
-    actor = form.values.get("actor")
-    if actor and complete and actor not in known and "actor" not in form.errors:
-        form.refuse("actor", f"{actor!r}: no actor has this id; choose one from the list")
-    filters = form.filters()
-    query = form.query
-    if filters is None or query is None:
-        return None
-    try:
-        return matching(read_models.queries, filters, as_of=query.as_of, cap=cap)
-    except ValidationError as error:
-        form.refuse(error.field if error.field in LABELS else "q", error.message)
-    except ViewsBehind as behind:
-        return _behind_page(behind, app, form)
-    return None
+    return _read(
+        app,
+        form,
+        known,
+        complete,
+        lambda filters, query: matching(read_models.queries, filters, as_of=query.as_of, cap=cap),
+    )
 
 
 def _behind_page(behind: ViewsBehind, app: TimelineApp, form: TimelineForm) -> Response | None:
@@ -289,6 +286,26 @@ def _timeline(
 ) -> Page | Response | None:
     """The page of entries the form asks for; None when a value is refused (the form
     then holds why), a 503 page when a cursor is ahead of these views but not of the log."""
+    return _read(
+        app,
+        form,
+        known,
+        complete,
+        lambda filters, query: read_models.queries.timeline(
+            filters, as_of=query.as_of, limit=query.limit, cursor=query.cursor
+        ),
+    )
+
+
+def _read(
+    app: TimelineApp,
+    form: TimelineForm,
+    known: dict[str, str],
+    complete: bool,
+    read: Callable[[TimelineFilters, TimelineQuery], R],
+) -> R | Response | None:
+    """`read` of the form's filters and query, or None when a value is refused (the
+    form then holds why), or a 503 page when the views are behind the asked position."""
     actor = form.values.get("actor")
     if actor and complete and actor not in known and "actor" not in form.errors:
         form.refuse("actor", f"{actor!r}: no actor has this id; choose one from the list")
@@ -297,22 +314,11 @@ def _timeline(
     if filters is None or query is None:
         return None
     try:
-        return read_models.queries.timeline(
-            filters, as_of=query.as_of, limit=query.limit, cursor=query.cursor
-        )
+        return read(filters, query)
     except ValidationError as error:
         form.refuse(error.field if error.field in LABELS else "q", error.message)
     except ViewsBehind as behind:
-        if behind.position > (head := app.head_position()):
-            form.refuse("cursor", beyond_log(head))
-            return None
-        return html_page(
-            "error.html",
-            status=503,
-            headers={"Retry-After": "1"},
-            title="Not ready yet",
-            message=str(behind),
-        )
+        return _behind_page(behind, app, form)
     return None
 
 
