@@ -211,11 +211,7 @@ class Queries:
         c: Cursor,
     ) -> tuple[str, list[Any]]:
         index, entries = self._t("timeline_index"), self._t("timeline_entries")
-        facets = []
-        if filters.actor:
-            facets.append(f"a:{filters.actor}")
-        if filters.topic:
-            facets.append(f"t:{filters.topic}")
+        facets = _asked_facets(filters)
         lead = facets[0] if facets else "*"
         by_facet = "i.facet"
         if filters.q is not None and self._few_matches(c, filters.q):
@@ -223,34 +219,15 @@ class Queries:
             # the facet as an expression, out of reach of its index, the
             # matches' keys are left to start from.
             by_facet = "i.facet || ''"
-        where = ["i.valid_from <= ?", "i.valid_to > ?"]
-        params: list[Any] = [position, position]
-        if not filters.include_retracted:
-            where.append("i.status = 'active'")
-        if filters.kind:
-            if filters.kind not in ENTRY_CLASSES:
-                raise ValidationError("kind", f"expected one of: {', '.join(ENTRY_CLASSES)}")
-            where.append("i.kind = ?")
-            params.append(filters.kind)
-        if filters.end:
-            where.append("i.occurred_start <= ?")
-            params.append(parse_edtf_date(filters.end, "to").end.isoformat())
+        where, params = self._kept(filters, position, facets[1:])
         if filters.start:
+            # The widest entry bounds how early an overlapping one may start: the
+            # range keeps the ordered index's scan short.
             start = parse_edtf_date(filters.start, "from").start
-            where.append("i.occurred_end >= ? AND i.occurred_start >= ?")
-            params.append(start.isoformat())
+            where.append("i.occurred_start >= ?")
             # No earlier than year 1: `from=0001` would otherwise overflow the date.
             widest = min(self._widest(c), (start - date.min).days)
             params.append((start - timedelta(days=widest)).isoformat())
-        for facet in facets[1:]:
-            where.append(
-                f"EXISTS (SELECT 1 FROM {index} j WHERE j.first_position = i.first_position "
-                "AND j.version = i.version AND j.facet = ?)"
-            )
-            params.append(facet)
-        if filters.q is not None:
-            where.append(self._search_clause())
-            params.append(self._search_terms(filters.q))
         descending = filters.order == "desc"
         if after is not None:
             where.append(
@@ -634,33 +611,8 @@ class Queries:
         with self.db.read() as c:
             position = self._position(c, as_of)
             # Topic facets are `t:<slug>`: the range keeps to them on the facet index.
-            where = ["i.facet >= 't:'", "i.facet < 't;'", "i.valid_from <= ?", "i.valid_to > ?"]
-            params: list[Any] = [position, position]
-            if not filters.include_retracted:
-                where.append("i.status = 'active'")
-            if filters.kind:
-                if filters.kind not in ENTRY_CLASSES:
-                    raise ValidationError("kind", f"expected one of: {', '.join(ENTRY_CLASSES)}")
-                where.append("i.kind = ?")
-                params.append(filters.kind)
-            if filters.end:
-                where.append("i.occurred_start <= ?")
-                params.append(parse_edtf_date(filters.end, "to").end.isoformat())
-            if filters.start:
-                where.append("i.occurred_end >= ?")
-                params.append(parse_edtf_date(filters.start, "from").start.isoformat())
-            facets = [f"a:{filters.actor}"] if filters.actor else []
-            if filters.topic:
-                facets.append(f"t:{filters.topic}")
-            for facet in facets:
-                where.append(
-                    f"EXISTS (SELECT 1 FROM {index} j WHERE j.first_position = i.first_position "
-                    "AND j.version = i.version AND j.facet = ?)"
-                )
-                params.append(facet)
-            if filters.q is not None:
-                where.append(self._search_clause())
-                params.append(self._search_terms(filters.q))
+            kept, params = self._kept(filters, position, _asked_facets(filters))
+            where = ["i.facet >= 't:'", "i.facet < 't;'", *kept]
             c.execute(
                 f"SELECT i.facet, COUNT(*) FROM {index} i WHERE {' AND '.join(where)} "
                 "GROUP BY i.facet ORDER BY i.facet",
@@ -669,6 +621,39 @@ class Queries:
             rows = c.fetchall()
             moment = AsOf(position, self._recorded_at(c, position))
         return [{"topic": str(facet)[2:], "entries": int(n)} for facet, n in rows], moment
+
+    def _kept(
+        self, filters: TimelineFilters, position: int, facets: list[str]
+    ) -> tuple[list[str], list[Any]]:
+        """The clauses, and their parameters, keeping an index row `i` of a version
+        valid at `position` that `filters` keep: kind, dates, status, words, and the
+        `facets` the entry must also carry (asked of its other index rows)."""
+        index = self._t("timeline_index")
+        where = ["i.valid_from <= ?", "i.valid_to > ?"]
+        params: list[Any] = [position, position]
+        if not filters.include_retracted:
+            where.append("i.status = 'active'")
+        if filters.kind:
+            if filters.kind not in ENTRY_CLASSES:
+                raise ValidationError("kind", f"expected one of: {', '.join(ENTRY_CLASSES)}")
+            where.append("i.kind = ?")
+            params.append(filters.kind)
+        if filters.end:
+            where.append("i.occurred_start <= ?")
+            params.append(parse_edtf_date(filters.end, "to").end.isoformat())
+        if filters.start:
+            where.append("i.occurred_end >= ?")
+            params.append(parse_edtf_date(filters.start, "from").start.isoformat())
+        for facet in facets:
+            where.append(
+                f"EXISTS (SELECT 1 FROM {index} j WHERE j.first_position = i.first_position "
+                "AND j.version = i.version AND j.facet = ?)"
+            )
+            params.append(facet)
+        if filters.q is not None:
+            where.append(self._search_clause())
+            params.append(self._search_terms(filters.q))
+        return where, params
 
     # The clock ------------------------------------------------------------
 
@@ -798,3 +783,11 @@ def _is_position(text: str) -> bool:
 def _with_entries(body: bytes | memoryview, entries: int) -> bytes:
     """A source's stored body with its count of citing entries spliced in as `entries`."""
     return bytes(body)[:-1] + b',"entries":%d}' % int(entries)
+
+
+def _asked_facets(filters: TimelineFilters) -> list[str]:
+    """The index facets `filters` ask for: the actor's (`a:`) first, then the topic's (`t:`)."""
+    return [
+        *([f"a:{filters.actor}"] if filters.actor else []),
+        *([f"t:{filters.topic}"] if filters.topic else []),
+    ]
