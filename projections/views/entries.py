@@ -17,6 +17,7 @@ import orjson
 from eventsourcing.domain import DomainEvent
 
 from domain import ENTRY_CLASSES, Entry, evolution
+from domain.entries import ENTRY_FIELDS
 from domain.values import search_fold, transliterate
 from projections.views.changes import Change, edtf
 from projections.views.handlers import lookup
@@ -64,18 +65,9 @@ def recorded(change: Change) -> dict[str, Any]:
     }
 
 
-RECORDED_FIELDS = (
-    "kind",
-    "title",
-    "summary",
-    "occurred",
-    "actors",
-    "topics",
-    "location",
-    "details",
-    "sources",
-    "note",
-)
+# A recorded entry's own fields: the body `Entry.Recorded` carries, named once
+# in the domain.
+RECORDED_FIELDS = ENTRY_FIELDS
 """The fields of an entry's first version its history's first item lists as `changes`."""
 
 
