@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from domain.entries import ENTRY_FIELDS
 from domain.errors import ValidationError
 
 __all__ = [
@@ -37,7 +38,9 @@ __all__ = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The column that tells a CSV export from a file in the import layout.
 EXPORT_CSV_MARK = "export_position"
-_ENTRY_FIELDS = ("kind", "title", "summary", "occurred", "topics", "location", "details", "note")
+# Actors and sources are picked apart below: the export adds reading aids to them.
+_RESHAPED = ("actors", "sources")
+_ENTRY_FIELDS = tuple(name for name in ENTRY_FIELDS if name not in _RESHAPED)
 _CITATION_FIELDS = ("source", "quote", "locator")
 _TEXT_CELLS = ("title", "summary", "location", "note", "retraction_reason")
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from domain.entries import ENTRY_FIELDS
 from domain.entry_keys import content_of, entry_id_for, entry_id_hex
+from domain.import_exports import from_export
 from domain.import_formats import count_lines, format_for, read_records
 
 
@@ -117,3 +119,11 @@ def test_the_content_of_a_stored_state_is_what_follows_its_timestamp() -> None:
     stamped = b'{"timestamp":{"_type_":"datetime_iso","_data_":"2024-01-02T03:04:05+00:00"},"a":1}'
     assert content_of(stamped) == b'"a":1}'
     assert content_of(b'{"a":1}') == b'{"a":1}'
+
+
+def test_an_exported_entry_carries_every_entry_field_into_its_import_record() -> None:
+    exported: dict[str, object] = {name: f"the {name}" for name in ENTRY_FIELDS}
+    exported |= {"type": "entry", "id": "e1", "actors": [], "sources": []}
+    [(_, record)] = list(from_export([(1, exported)]))
+    assert isinstance(record, dict)
+    assert set(ENTRY_FIELDS) <= set(record)
