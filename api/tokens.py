@@ -30,6 +30,8 @@ SCOPES = ("read", "write", "audit")
 """Every scope a token can hold, in the order they are shown."""
 
 TABLE = "api_tokens"
+# A session cookie names its token by hash (api.web.session.read_session).
+HASH_INDEX = f"{TABLE}_hash"
 PREFIX = "ptl"
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 # The id is hex so that it never holds the `_` that separates the parts;
@@ -101,6 +103,11 @@ class TokenStore:
             # concurrent creates of one name cannot both succeed.
             f"CREATE UNIQUE INDEX IF NOT EXISTS {TABLE}_active_name "
             f"ON {TABLE} (name) WHERE revoked_at IS NULL",
+        )
+        # Apart from the table, so that a store made before the index gets it too;
+        # `create_table` asks for the name, which an index has as a table does.
+        create_table(
+            self.db, HASH_INDEX, f"CREATE INDEX IF NOT EXISTS {HASH_INDEX} ON {TABLE} (hash)"
         )
 
     def create(self, name: str, scopes: Iterable[str]) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
 from api.tokens import SCOPES, TokenError, TokenStore
-from domain import StoreConfig
+from domain import StoreConfig, parse_store_url
 from projections import Database
 from projections.database import open_database
 
@@ -172,3 +173,37 @@ def test_token_stores_starting_at_once_create_the_table_once(store_config: Store
     finally:
         for db in databases:
             db.close()
+
+
+def test_a_store_made_before_the_hash_index_gets_it_when_its_tokens_are_opened(
+    store_config: StoreConfig,
+) -> None:
+    db = open_database(store_config)
+    try:
+        with db.write() as c:
+            c.execute(
+                "CREATE TABLE api_tokens (token_id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                "scopes TEXT NOT NULL, hash TEXT NOT NULL, created_at TEXT NOT NULL, "
+                "revoked_at TEXT)"
+            )
+        assert not db.table_exists("api_tokens_hash")
+        TokenStore(db)
+        assert db.table_exists("api_tokens_hash")
+    finally:
+        db.close()
+
+
+def test_a_session_finds_its_token_by_hash_through_the_index(tmp_path: Path) -> None:
+    db = open_database(parse_store_url(f"sqlite:///{tmp_path / 'timeline.db'}"))
+    try:
+        TokenStore(db)
+        with db.read() as c:
+            c.execute(
+                "EXPLAIN QUERY PLAN SELECT name, scopes FROM api_tokens "
+                "WHERE hash = ? AND revoked_at IS NULL",
+                ("0" * 64,),
+            )
+            plan = " ".join(str(row[-1]) for row in c.fetchall())
+    finally:
+        db.close()
+    assert "USING INDEX api_tokens_hash" in plan
