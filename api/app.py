@@ -112,7 +112,12 @@ def create_app(
     # as asked), the embeds, and the duplicate-key check, which never holds more.
     app.add_middleware(RefuseDuplicateKeys)
     app.add_middleware(Embedding, ancestors=frame_ancestors(parse_origins(settings.embed_origins)))
-    app.add_middleware(Caching, views_position=_views_position, private=settings.protect_reads)
+    app.add_middleware(
+        Caching,
+        views_position=_views_position,
+        store=_store_identity,
+        private=settings.protect_reads,
+    )
     app.add_middleware(
         ReadsAcrossOrigins,
         origins=parse_origins(settings.cors_origins),
@@ -135,6 +140,12 @@ def _views_position(scope: Scope) -> int:
     """The position the views have reached, for the cache headers."""
     position: int = scope["app"].state.read_models.queries.position()
     return position
+
+
+def _store_identity(scope: Scope) -> str:
+    """The store's identity, for the cache headers: its log's first event."""
+    identity: str = scope["app"].state.timeline.log_identity()
+    return identity
 
 
 def _document_reads(app: FastAPI, *, open_reads: bool) -> None:

@@ -6,12 +6,18 @@ kept for a year (`immutable`). Any other read may change with the next write,
 so a cache keeps it but asks again (`no-cache`), and `If-None-Match` with the
 ETag of the answer it holds gets 304 while the position is the same.
 
-The ETag is the URL's digest and the position (`W/"<digest>-<position>"`),
-not the body's: the position comes with the answer's first headers, before
-any of a streamed export's body, and for `as_of=N` it is known from the
-request, so a revalidation of a pinned answer costs no read at all. It is
-weak since it names the record an answer shows, not its exact bytes: an
-actor renamed later may show by the newer name.
+The ETag is the digest of the store and the URL, and the position
+(`W/"<digest>-<position>"`), not the body's: the position comes with the
+answer's first headers, before any of a streamed export's body, and for
+`as_of=N` it is known from the request, so a revalidation of a pinned
+answer costs no read at all (but the first, per process, of the store's
+identity). It is weak since it names the record an answer shows, not its
+exact bytes: an actor renamed later may show by the newer name.
+
+The store is named by its log's first event (`TimelineApp.log_identity`):
+a browser that held a page of one store, then asks the same URL of another
+(a second store served on the same port, or one made anew from an export),
+would otherwise be told 304 wherever the two stood at the same position.
 """
 
 from __future__ import annotations
@@ -44,11 +50,11 @@ FORMAT = "1"
 AS_OF_LENGTH = 64
 
 
-def cache_key(path: str, query: str) -> str:
-    """A digest of the question: the path and the query, its parameters sorted, so
-    `?a=1&b=2` and `?b=2&a=1` share their answer."""
+def cache_key(path: str, query: str, store: str = "") -> str:
+    """A digest of the question asked of the store `store` names: the path and the
+    query, its parameters sorted, so `?a=1&b=2` and `?b=2&a=1` share their answer."""
     items = sorted(parse_qsl(query, keep_blank_values=True))
-    raw = f"{FORMAT}\n{path}\n{urlencode(items)}".encode()
+    raw = f"{FORMAT}\n{store}\n{path}\n{urlencode(items)}".encode()
     return hashlib.sha256(raw).hexdigest()[:20]
 
 
@@ -69,7 +75,8 @@ class Caching:
 
     `views_position` gives the position the views have reached: an answer as of
     a time is pinned only once the views hold an event after it, since until
-    then an event recorded at that time may still be on its way. `private`
+    then an event recorded at that time may still be on its way. `store` names
+    the store (its log's identity, "" while the log is empty). `private`
     (reads protected by a token) keeps shared caches from storing answers.
     """
 
@@ -78,11 +85,14 @@ class Caching:
         app: ASGIApp,
         *,
         views_position: Callable[[Scope], int],
+        store: Callable[[Scope], str],
         private: bool,
         uncached: Iterable[str] = UNCACHED,
     ) -> None:
         self.app = app
         self.views_position = views_position
+        self.store = store
+        self._store_name = ""  # asked until the log has a first event, then kept
         self.scope_word = "private" if private else "public"
         self.uncached = tuple(uncached)
 
@@ -96,7 +106,7 @@ class Caching:
             await self.app(scope, receive, send)
             return
         query = scope.get("query_string", b"").decode("latin-1")
-        key = cache_key(path, query)
+        key = cache_key(path, query, await self._store(scope))
         as_of = dict(parse_qsl(query)).get("as_of", "").strip()
         # Past the longest `as_of` the reads take, the answer is a refusal anyway.
         pinnable = 0 < len(as_of) <= AS_OF_LENGTH and PINNABLE.match(path) is not None
@@ -131,6 +141,11 @@ class Caching:
             # After a 304 the body is dropped: the client holds it already.
 
         await self.app(scope, receive, tagging)
+
+    async def _store(self, scope: Scope) -> str:
+        if not self._store_name:
+            self._store_name = await run_in_threadpool(self.store, scope)
+        return self._store_name
 
     async def _pinned(self, scope: Scope, as_of: str, position: int) -> bool:
         if _is_position(as_of):

@@ -126,6 +126,21 @@ class TimelineApp(Application[UUID]):
         """The position of the newest event in the log, 0 when it is empty."""
         return self.recorder.max_notification_id() or 0
 
+    def log_identity(self) -> str:
+        """A digest of the log's first event, "" while the log is empty.
+
+        Every copy of one log has it, and a store made anew (an import of an
+        export, under the same file name too) has another: its first event was
+        recorded at another moment, which the event's state holds.
+        """
+        first = self.recorder.select_notifications(None, 1)
+        if not first:
+            return ""
+        event = first[0]
+        seen = hashlib.sha256(f"{event.originator_id}\n{event.originator_version}\n".encode())
+        seen.update(event.state)
+        return seen.hexdigest()[:16]
+
     # Actors ---------------------------------------------------------------
 
     def register_actor(

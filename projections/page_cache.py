@@ -17,6 +17,14 @@ A replay is the one thing that can change a page: it exists to rebuild views
 that were wrong. A process that swaps in rebuilt views calls `clear()`; the
 cache of another process (a server beside `policy-timeline replay`) keeps its
 pages until it restarts, which a fix to the views' code needs anyway.
+
+The key does not name the store, and need not: a cache belongs to one
+`Queries`, which reads one store's database, so two stores served by one
+process hold two caches. A store replaced under a running process (its file
+moved over, its schema restored) is not one the process can serve anyway:
+its pooled SQLite connections keep reading the file they opened. The HTTP
+cache is another matter, since a browser outlives the process: its ETag does
+name the store (`api.caching`).
 """
 
 from __future__ import annotations

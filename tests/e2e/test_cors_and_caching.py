@@ -4,6 +4,7 @@ through the real app on SQLite (none of it depends on the store)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -198,6 +199,25 @@ def test_a_web_page_as_of_a_position_is_cached_for_good_and_revalidates_to_304(
         "/", params={"as_of": first}, headers={"If-None-Match": response.headers["ETag"]}
     )
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("as_of", [None, "pinned"])
+def test_an_etag_of_one_store_is_not_answered_304_by_another_at_the_same_position(
+    recorded: tuple[Api, int], serve: Callable[..., Api], as_of: str | None
+) -> None:
+    api, _ = recorded
+    other = serve()
+    other.seed()
+    for title in ("Elsewhere", "Elsewhere again"):
+        other.record(title=title)
+    position = other.head()
+    other.wait(position)
+    assert api.head() == position
+    pinned: dict[str, Any] = {} if as_of is None else {"as_of": position}
+    tag = api.get("/timeline", **pinned).headers["ETag"]
+    answer = other.get("/timeline", {"If-None-Match": tag}, **pinned)
+    assert answer.status_code == 200
+    assert "Elsewhere" in answer.text
 
 
 @pytest.mark.parametrize("as_of", ["9" * 5000, "²", "1²"])
