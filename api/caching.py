@@ -12,7 +12,8 @@ answer's first headers, before any of a streamed export's body, and for
 `as_of=N` it is known from the request, so a revalidation of a pinned
 answer costs no read at all (but the first, per process, of the store's
 identity). It is weak since it names the record an answer shows, not its
-exact bytes: an actor renamed later may show by the newer name.
+exact bytes: a page's cards name actors as they were named at its position
+(`api.web.names`), but its filter's list of actors names them as they are now.
 
 The store is named by its log's first event (`TimelineApp.log_identity`):
 a browser that held a page of one store, then asks the same URL of another

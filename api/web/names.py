@@ -3,7 +3,9 @@
 Entries name actors and sources by slug. The pages read the actor directory
 once per position of the views (names change only by events, so a directory
 read at one position stays right until the views move) and sources once
-ever (a source never changes after it is registered).
+ever (a source never changes after it is registered). A page pinned to an
+earlier `as_of` names actors as they were named then, as an export does
+(`projections.presentation.exports.references`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +21,8 @@ import orjson
 
 from domain import ActorNotFound, SourceNotFound, TimelineApp
 from domain.values import fold
-from projections import Queries
+from projections import Queries, ReadModels
+from projections.presentation.exports.references import References
 
 __all__ = ["ActorDirectory", "Names"]
 
@@ -82,6 +86,23 @@ class Names:
                     name = None
             found[slug] = name or slug
         return found
+
+    def actor_names_at(
+        self, read_models: ReadModels, now: int, position: int, slugs: Iterable[str]
+    ) -> dict[str, str]:
+        """The display name each of `slugs` had at `position`, the views being at `now`;
+        an actor registered after `position` (a later version may name one) by its
+        name now."""
+        names = self.actor_names(read_models.queries, now, slugs)
+        if position >= now:
+            return names
+        then = References(
+            read_models.projector.app, read_models.db, read_models.log_table, position
+        )
+        for slug in names:
+            with suppress(ActorNotFound):
+                names[slug] = then.actor_name(slug)
+        return names
 
     def sources(self, app: TimelineApp, slugs: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Each source as `{id, title, publisher, authors, url, published}`; one the store does

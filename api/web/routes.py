@@ -125,13 +125,16 @@ def timeline_page(
     if isinstance(page, Response):
         return page
     entries = [orjson.loads(raw) for raw in page.items] if page is not None else []
-    cards = _cards(request, read_models, app, entries, now)
     as_of = page.as_of if page is not None and form.values.get("as_of") else None
+    at = as_of.position if as_of is not None else now  # whose names the page shows
+    cards = _cards(request, read_models, app, entries, now, at=at)
     # The chart counts every entry the filters keep, not this page's only.
     found = _matching(read_models, app, form, directory.names, directory.complete, VISUAL_CAP)
     everything = found if isinstance(found, Matching) else None
     matched = everything.entries if everything is not None else []
-    facet_names = names.actor_names(queries, now, actor_slugs(matched)) if matched else {}
+    facet_names = (
+        names.actor_names_at(read_models, now, at, actor_slugs(matched)) if matched else {}
+    )
     return html_page(
         "timeline.html",
         status=422 if form.errors else 200,
@@ -181,10 +184,11 @@ def visual_page(
         return found
     entries = found.entries if found is not None else []
     shown = {lane_key(entry, "actor") for entry in entries} if lanes == "actor" else set()
-    data, groups = visual_data(
-        entries, lanes, names.actor_names(queries, now, shown - {""}) if shown else {}
-    )
     as_of = found.as_of if found is not None and form.values.get("as_of") else None
+    at = as_of.position if as_of is not None else now
+    data, groups = visual_data(
+        entries, lanes, names.actor_names_at(read_models, now, at, shown - {""}) if shown else {}
+    )
     return html_page(
         "visual.html",
         status=422 if form.errors else 200,
@@ -434,7 +438,7 @@ def entry_page(
     shown = [entry] if entry is not None else []
     shown += [item["changes"] for item in history]
     names = _names(request)
-    actor_names = names.actor_names(queries, now, actor_slugs(shown))
+    actor_names = names.actor_names_at(read_models, now, position, actor_slugs(shown))
     sources = names.sources(app, source_slugs(shown))
     linking = {link["entry"] for link in (entry or {}).get("incoming_links") or ()}
     titles = _titles(read_models, link_targets(shown) | linking, position)
@@ -493,10 +497,14 @@ def _cards(
     entries: list[dict[str, Any]],
     now: int,
     names: dict[str, str] | None = None,
+    *,
+    at: int | None = None,
 ) -> list[dict[str, Any]]:
+    """The entries' cards, their actors named as at `at` (now by default)."""
     helper = _names(request)
     if names is None:
-        names = helper.actor_names(read_models.queries, now, actor_slugs(entries))
+        slugs = actor_slugs(entries)
+        names = helper.actor_names_at(read_models, now, now if at is None else at, slugs)
     sources = helper.sources(app, source_slugs(entries))
     return [entry_card(entry, names, sources) for entry in entries]
 

@@ -59,6 +59,23 @@ def test_the_pages_read_each_store_now_and_as_of_a_version(
     assert "since 26 Jan 2021" in actor.text
 
 
+def test_a_page_as_of_a_position_names_actors_as_they_were_named_then(
+    app: TimelineApp, read_models: ReadModels, client: TestClient
+) -> None:
+    seed(app)
+    first = app.record_entry(body("meeting"), by="desk")
+    app.rename_actor("antony-blinken", "Secretary Blinken", by="desk")
+    read_models.written()
+    for path in ("/", f"/entries/{first.id}"):
+        now = client.get(path).text
+        then = client.get(path, params={"as_of": first.position}).text
+        assert ">Secretary Blinken</a>" in now, path
+        assert ">Antony Blinken</a>" in then, path
+        assert ">Secretary Blinken</a>" not in then, path
+    drawn = client.get("/visual", params={"as_of": first.position, "lanes": "actor"}).text
+    assert "Antony Blinken" in drawn
+
+
 def test_empty_fields_of_the_form_are_left_out_of_the_url(site: Site) -> None:
     answer = httpx.get(site.url("/?q=&topic=migration&actor=&from=&order=desc"))
     assert answer.status_code == 303
