@@ -56,7 +56,6 @@ def add_parser(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser("serve", help="serve the HTTP API")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--db", dest="serve_db", default=None, help="store URL (overrides --db)")
     parser.add_argument(
         "--protect-reads",
         action="store_true",
@@ -79,7 +78,7 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    url = args.serve_db or args.db
+    url = args.db
     store = parse_store_url(url)  # fail fast, before the server starts, on a bad URL
     # Options left unset stay unset here, so the environment can still set them.
     given: dict[str, Any] = {"db": url}

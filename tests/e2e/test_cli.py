@@ -111,6 +111,14 @@ def test_timeline_db_chooses_the_store_when_no_db_flag_is_given(tmp_path: Path) 
     assert not (tmp_path / "var").exists()
 
 
+def test_a_db_after_serve_chooses_the_store_over_timeline_db(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/after/t.db"
+    with serving(cwd=tmp_path, store=f"sqlite:///{tmp_path}/env/t.db", options=("--db", url)):
+        pass
+    assert (tmp_path / "after" / "t.db").is_file()
+    assert not (tmp_path / "env").exists()
+
+
 def test_an_unknown_route_is_a_problem_document(tmp_path: Path) -> None:
     with serving("--db", f"sqlite:///{tmp_path}/t.db", cwd=tmp_path) as base:
         response = httpx.get(f"{base}/api/v1/nothing-here")
