@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,24 +58,17 @@ def check_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) ->
     if not path.is_file():
         print(f"policy-timeline: cannot read {path}: no such file", file=sys.stderr)
         return 2
-    system = bootstrap(SystemConfig.from_url(db, os.environ))
-    try:
-        fmt = fmt or format_for(path)
-        if refusal := _exported_here(system, path, fmt):
-            print(f"policy-timeline: {refusal}", file=sys.stderr)
-            return 2
+
+    def check(system: System, fmt: str) -> int:
         report = DryRun(system.app, by=by).check(read_records(path, fmt))
-    except ValueError as error:  # an unknown format
-        print(f"policy-timeline: {error}", file=sys.stderr)
-        return 2
-    finally:
-        system.close()
-    for line in report.planned_lines():
-        print(line)
-    for line in report.problem_lines():
-        print(line, file=sys.stderr)
-    print(f"{path.name}: {report.summary()}")
-    return 1 if report.bad else 0
+        for line in report.planned_lines():
+            print(line)
+        for line in report.problem_lines():
+            print(line, file=sys.stderr)
+        print(f"{path.name}: {report.summary()}")
+        return 1 if report.bad else 0
+
+    return _on_store(db, path, fmt, check)
 
 
 def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -> int:
@@ -85,13 +79,8 @@ def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -
     except OSError as error:
         print(f"policy-timeline: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
-    system = bootstrap(SystemConfig.from_url(db, os.environ))
-    try:
-        fmt = fmt or format_for(path)
-        if refusal := _exported_here(system, path, fmt):
-            print(f"policy-timeline: {refusal}", file=sys.stderr)
-            return 2
-        app = system.app
+
+    def load(system: System, fmt: str) -> int:
         with progress_bar(console, f"importing {path.name}", total, every=_every(total)) as tick:
             reached = 0
 
@@ -100,17 +89,31 @@ def import_and_report(db: str, path: Path, *, by: str, fmt: str | None = None) -
                 tick(line - reached)
                 reached = line
 
-            report = import_file(app, path, by=by, fmt=fmt, on_progress=advance)
+            report = import_file(system.app, path, by=by, fmt=fmt, on_progress=advance)
         for line in report.problem_lines():
             print(line, file=sys.stderr)
         print(f"{path.name}: {report.summary()}")
         refused = attest_after_write(system)
+        return 1 if report.bad or refused else 0
+
+    return _on_store(db, path, fmt, load)
+
+
+def _on_store(db: str, path: Path, fmt: str | None, work: Callable[[System, str], int]) -> int:
+    """`work` on the store at `db` and the file's format; exit status 2, said why,
+    when the format is unknown or the file is an export of this very store."""
+    system = bootstrap(SystemConfig.from_url(db, os.environ))
+    try:
+        fmt = fmt or format_for(path)
+        if refusal := _exported_here(system, path, fmt):
+            print(f"policy-timeline: {refusal}", file=sys.stderr)
+            return 2
+        return work(system, fmt)
     except ValueError as error:  # an unknown format
         print(f"policy-timeline: {error}", file=sys.stderr)
         return 2
     finally:
         system.close()
-    return 1 if report.bad or refused else 0
 
 
 def _exported_here(system: System, path: Path, fmt: str) -> str | None:
