@@ -24,7 +24,7 @@ from api import Settings, create_app
 from domain import TimelineApp, parse_store_url
 from projections import Projector
 from projections.database import open_database
-from tests.builders import ACTORS, SOURCE, body
+from tests.builders import ACTORS, SOURCE, body, seed
 
 # Starlette warns once, on import, when it finds httpx rather than httpx2; the
 # test client works the same with either, and warnings are errors here.
@@ -186,6 +186,18 @@ def local_api(tmp_path: Path) -> Iterator[Api]:
 def local_seeded(local_api: Api) -> Api:
     local_api.seed()
     return local_api
+
+
+@pytest.fixture
+def sqlite_with_a_meeting(tmp_path: Path) -> str:
+    """The URL of a SQLite store holding the builders' actors and source and one
+    meeting, written before any command opens it."""
+    url = f"sqlite:///{tmp_path / 'timeline.db'}"
+    app = TimelineApp(parse_store_url(url).env())
+    seed(app)
+    app.record_entry(body("meeting"), by="tests")
+    app.close()
+    return url
 
 
 @pytest.fixture

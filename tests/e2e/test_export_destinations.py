@@ -9,19 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from domain import TimelineApp, store_env
 from scripts.cli import main
-from tests.builders import body, seed
 
 
 @pytest.fixture
-def url(tmp_path: Path) -> str:
-    store_url = f"sqlite:///{tmp_path / 'timeline.db'}"
-    app = TimelineApp(store_env(store_url))
-    seed(app)
-    app.record_entry(body("meeting"), by="tests")
-    app.close()
-    return store_url
+def url(sqlite_with_a_meeting: str) -> str:
+    return sqlite_with_a_meeting
 
 
 def export_to(url: str, out: Path | str) -> int:
