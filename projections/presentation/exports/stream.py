@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TypeVar
 
 __all__ = ["CHUNK_BYTES", "buffered", "buffered_bytes"]
 
 CHUNK_BYTES = 64 * 1024
+Piece = TypeVar("Piece", str, bytes)
 
 
 def buffered(pieces: Iterable[str], size: int = CHUNK_BYTES) -> Iterator[bytes]:
@@ -15,29 +17,25 @@ def buffered(pieces: Iterable[str], size: int = CHUNK_BYTES) -> Iterator[bytes]:
     An entry renders to a few hundred bytes: one write or one send each would
     cost more than the rendering.
     """
-    held: list[str] = []
-    length = 0
-    for piece in pieces:
-        held.append(piece)
-        length += len(piece)
-        if length >= size:
-            yield "".join(held).encode()
-            held.clear()
-            length = 0
-    if held:
-        yield "".join(held).encode()
+    # Encoded once a chunk, not once a piece: one call instead of hundreds.
+    return ("".join(held).encode() for held in _held(pieces, size))
 
 
 def buffered_bytes(pieces: Iterable[bytes], size: int = CHUNK_BYTES) -> Iterator[bytes]:
     """`buffered` for pieces already encoded."""
-    held: list[bytes] = []
+    return (b"".join(held) for held in _held(pieces, size))
+
+
+def _held(pieces: Iterable[Piece], size: int) -> Iterator[list[Piece]]:
+    """`pieces` in runs of at least `size` characters or bytes; the last may be shorter."""
+    held: list[Piece] = []
     length = 0
     for piece in pieces:
         held.append(piece)
         length += len(piece)
         if length >= size:
-            yield b"".join(held)
-            held.clear()
+            yield held
+            held = []
             length = 0
     if held:
-        yield b"".join(held)
+        yield held
