@@ -2,7 +2,8 @@
 
 `/actors/{id}/edit` shows one small form per command, each with the actor's
 version it was read at; a POST runs the same actor command as the API (through
-`TimelineApp.change_actor`). A refusal, a stale version among them, shows the
+`TimelineApp.change_actor`); `POST /actors/new` registers one for the entry
+form's dialog. A refusal, a stale version among them, shows the
 page again with the domain's message beside that form and what was typed kept.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -19,7 +21,14 @@ from api.web.csrf import FIELD, csrf_valid
 from api.web.forms_routes import CSRF_REFUSED, Posted, refused_page, writer_or_refusal
 from api.web.render import html_page
 from api.web.session import request_secret
-from domain import ActorNotFound, DomainError, VersionConflict, actor_commands
+from domain import (
+    ActorNotFound,
+    AlreadyRegistered,
+    DomainError,
+    ValidationError,
+    VersionConflict,
+    actor_commands,
+)
 from domain.actor_commands import ActorCommand, CommonArgs
 
 __all__ = ["router"]
@@ -132,3 +141,32 @@ def actor_edit(
 def _fresh(form: Mapping[str, str]) -> dict[str, str]:
     # The version sent was stale: the form shows the current one instead.
     return {k: v for k, v in form.items() if k != "expected_version"}
+
+
+@router.post("/actors/new")
+def register_actor_inline(
+    request: Request, form: Posted, read_models: ReadModelsDep, app: TimelineDep
+) -> Response:
+    """Register an actor from the entry form's small dialog (`static/forms.js`):
+    `{id, name}` with 201, or `{field, detail}` with 422 (409 when already registered).
+    Without JavaScript the entry form's own "new actor" fields do this instead."""
+    writer = writer_or_refusal(request)
+    if isinstance(writer, Response):
+        return _json({"field": "", "detail": "sign in with a token of scope write"}, 403)
+    if not csrf_valid(request_secret(request), writer.session_id, form.get(FIELD)):
+        return _json({"field": "", "detail": CSRF_REFUSED[1]}, 403)
+    name = form.get("name", "").strip()
+    body = {"name": name, "kind": form.get("kind", "").strip()}
+    try:
+        result = app.register_actor(body, by=writer.name)
+    except ValidationError as error:
+        return _json({"field": error.field, "detail": error.message}, 422)
+    except AlreadyRegistered as error:
+        return _json({"field": "name", "detail": f"{error}: pick it in the actor field"}, 409)
+    # The pickers search the views: the new actor should be found at once.
+    read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
+    return _json({"id": result.id, "name": name}, 201)
+
+
+def _json(body: dict[str, str], status: int) -> Response:
+    return Response(orjson.dumps(body), status, media_type="application/json")

@@ -1,10 +1,14 @@
 """Changing an entry from the browser: correct (previewed), retract, link, cite.
 
-`/entries/{id}/edit` holds the forms. A correction goes in two steps: the
-preview shows each changed field old → new, and only its confirm button
-writes. Each form carries the version it was read at; a stale one (409) shows
-the page again with the conflict, the fields that changed meanwhile, and
-everything typed kept. Writes run the write service's own commands.
+`/entries/{id}/edit` holds the forms. A correction covers the text fields and
+the list fields (actors, topics, details: each corrected as a whole, from the
+rows the form shows), and may cite the source that supports it. It goes in two
+steps: the preview shows each changed field old → new, and only its confirm
+button writes. The form keeps what it was read from (`seen.NAME`; the list
+fields as JSON of the body they make) so that only what was changed is sent.
+Each form carries the version it was read at; a stale one (409) shows the page
+again with the conflict, the fields that changed meanwhile, and everything
+typed kept. Writes run the write service's own commands.
 """
 
 from __future__ import annotations
@@ -18,18 +22,60 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import ReadModelsDep, TimelineDep
 from api.web.csrf import FIELD, csrf_valid
+from api.web.facets import topics_in_use
+from api.web.filters import read_form
+from api.web.forms import (
+    ACTOR_ROWS,
+    COMMON,
+    LIST_FIELDS,
+    TOPIC_ROWS,
+    actor_inputs,
+    entry_body,
+    form_values,
+    inputs,
+    rows,
+)
+from api.web.forms_pickers import actor_lookup, resolve_actors
 from api.web.forms_routes import CSRF_REFUSED, Posted, refused_page, writer_or_refusal
 from api.web.render import html_page
 from api.web.session import Session, request_secret
 from domain import RELATIONS, DomainError, EntryNotFound, VersionConflict
+from domain.details import KINDS
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 
-CORRECTABLE = ("title", "summary", "occurred", "location", "note")
+CORRECTABLE = COMMON
 OPTIONAL = ("location", "note")  # left blank: unchanged (the form cannot clear them)
 SOURCE_CHOICES = 1000
+CITED = ("correction_source", "correction_quote", "correction_locator")
+
+
+def _seen_lists(entry: Mapping[str, Any]) -> dict[str, str]:
+    """`seen.actors`, `seen.topics`, `seen.details`: the list fields as the form
+    makes them from the entry, JSON, to compare the posted rows with."""
+    body = entry_body(str(entry["kind"]), form_values(entry))
+    return {f"seen.{name}": orjson.dumps(body[name]).decode() for name in LIST_FIELDS}
+
+
+def shown(name: str, value: Any) -> str:
+    """A field's value as the preview shows it: list fields a line an item."""
+    if name == "actors":
+        return "\n".join(f"{a.get('actor', '')} ({a.get('role', '')})" for a in value or [])
+    if name == "topics":
+        return ", ".join(str(t) for t in value or [])
+    if name == "details":
+        return "\n".join(f"{key}: {_shown_detail(v)}" for key, v in (value or {}).items())
+    return str(value or "")
+
+
+def _shown_detail(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_shown_detail(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_shown_detail(v)}" for k, v in value.items())
+    return str(value)
 
 
 def _entry(read_models: ReadModelsDep, entry_id: str) -> dict[str, Any] | None:
@@ -53,20 +99,31 @@ def _edit_page(
     entry = _entry(read_models, entry_id)
     if entry is None:
         return refused_page("No such entry", f"There is no entry {entry_id[:80]!r}.", 404)
-    sources = [orjson.loads(raw) for raw in read_models.queries.sources(None, SOURCE_CHOICES)]
-    current = {name: entry.get(name) or "" for name in CORRECTABLE}
+    queries = read_models.queries
+    sources = [orjson.loads(raw) for raw in queries.sources(None, SOURCE_CHOICES)]
+    actors = [orjson.loads(raw) for raw in queries.actors(None, limit=SOURCE_CHOICES)]
+    current = {**form_values(entry), **_seen_lists(entry)}
+    shown_values = values if values is not None else current
+    kind = str(entry["kind"])
     return html_page(
         "entry_edit.html",
         status=status,
         entry=entry,
         action=action,
-        values=values if values is not None else current,
+        values=shown_values,
         current=current,
         error=error,
         meanwhile=meanwhile or [],
         relations=RELATIONS,
+        actor_choices=[(a["id"], a.get("name", a["id"])) for a in actors],
         source_choices=[(s["id"], s.get("title", s["id"])) for s in sources],
+        topic_choices=[topic for topic, _ in topics_in_use(queries, read_form({}))],
         fields=CORRECTABLE,
+        lists=LIST_FIELDS,
+        kind_label=KINDS[kind].label,
+        details=inputs(kind, shown_values),
+        actor_rows=range(rows(shown_values, "actors.", ACTOR_ROWS)),
+        topic_rows=range(rows(shown_values, "topics.", TOPIC_ROWS)),
     )
 
 
@@ -93,15 +150,48 @@ def entry_edit_page(entry_id: str, request: Request, read_models: ReadModelsDep)
     return _edit_page(read_models, entry_id)
 
 
-def _changes(form: Mapping[str, str]) -> list[dict[str, str]]:
-    """Each field typed other than it was shown (`seen.NAME`): name, old, new."""
-    changed = []
+def _changes(form: Mapping[str, str], kind: str) -> list[dict[str, Any]]:
+    """Each field typed other than it was shown (`seen.NAME`): name, old and new as
+    shown, and the new value as the correction sends it. A list field counts only
+    when the form held it (its `seen.NAME`)."""
+    changed: list[dict[str, Any]] = []
     for name in CORRECTABLE:
         new = form.get(name, "").strip()
         old = form.get(f"seen.{name}", "")
         if new != old and (new or name not in OPTIONAL):
-            changed.append({"field": name, "old": old, "new": new})
+            changed.append({"field": name, "old": old, "new": new, "value": new})
+    listed = [name for name in LIST_FIELDS if f"seen.{name}" in form]
+    if listed:
+        body = entry_body(kind, form)
+        for name in listed:
+            try:
+                old_value = orjson.loads(form[f"seen.{name}"])
+            except orjson.JSONDecodeError:
+                old_value = None
+            if body[name] != old_value:
+                changed.append(
+                    {
+                        "field": name,
+                        "old": shown(name, old_value),
+                        "new": shown(name, body[name]),
+                        "value": body[name],
+                    }
+                )
     return changed
+
+
+def _resolved(form: Mapping[str, str], kind: str, read_models: ReadModelsDep) -> dict[str, str]:
+    """The form with the actors typed by name read as their ids."""
+    lookup = actor_lookup(read_models.queries)
+    return resolve_actors(form, actor_inputs(kind, form), lookup)
+
+
+def _citation(form: Mapping[str, str]) -> dict[str, str] | None:
+    """The source the correction cites, when one is given."""
+    cited = {k.removeprefix("correction_"): form.get(k, "").strip() for k in CITED}
+    if not any(cited.values()):
+        return None
+    return {k: v for k, v in cited.items() if v or k == "source"}
 
 
 @router.post("/entries/{entry_id}/edit/preview")
@@ -112,7 +202,11 @@ def correction_preview(
     writer = _checked(request, form)
     if isinstance(writer, Response):
         return writer
-    changes = _changes(form)
+    entry = _entry(read_models, entry_id)
+    if entry is None:
+        return refused_page("No such entry", f"There is no entry {entry_id[:80]!r}.", 404)
+    form = _resolved(form, str(entry["kind"]), read_models)
+    changes = _changes(form, str(entry["kind"]))
     if not changes:
         return _edit_page(
             read_models,
@@ -122,11 +216,13 @@ def correction_preview(
             error="Nothing to correct: change a field first.",
             status=422,
         )
-    entry = _entry(read_models, entry_id)
-    if entry is None:
-        return refused_page("No such entry", f"There is no entry {entry_id[:80]!r}.", 404)
     return html_page(
-        "entry_preview.html", entry=entry, changes=changes, values=form, fields=CORRECTABLE
+        "entry_preview.html",
+        entry=entry,
+        changes=changes,
+        values=form,
+        carried={k: v for k, v in form.items() if k != FIELD},
+        citation=_citation(form),
     )
 
 
@@ -158,12 +254,15 @@ def entry_edit(
     text = {k: v.strip() for k, v in form.items()}
     try:
         if action == "correct":
-            changes = {c["field"]: c["new"] for c in _changes(form)}
+            kind = str((_entry(read_models, entry_id) or {}).get("kind", ""))
+            form = _resolved(form, kind, read_models) if kind in KINDS else form
+            changes = {c["field"]: c["value"] for c in _changes(form, kind)} if kind else {}
             result = app.correct_entry(
                 entry_id,
                 expected_version=version,
                 changes=changes,
                 reason=text.get("reason", ""),
+                source=_citation(form),
                 by=writer.name,
             )
         elif action == "retract":
@@ -185,11 +284,22 @@ def entry_edit(
             return refused_page("No such change", "Expected correct, retract, link or cite.", 404)
     except VersionConflict as conflict:
         entry = _entry(read_models, entry_id) or {}
+        now = {**form_values(entry), **_seen_lists(entry)} if entry else {}
         meanwhile = [
-            {"field": name, "seen": form.get(f"seen.{name}", ""), "now": entry.get(name) or ""}
+            {"field": name, "seen": form.get(f"seen.{name}", ""), "now": now.get(name, "")}
             for name in CORRECTABLE
-            if f"seen.{name}" in form and form[f"seen.{name}"] != (entry.get(name) or "")
+            if f"seen.{name}" in form and form[f"seen.{name}"] != now.get(name, "")
         ]
+        for name in LIST_FIELDS:
+            seen = form.get(f"seen.{name}")
+            if seen is not None and now and seen != now[f"seen.{name}"]:
+                meanwhile.append(
+                    {
+                        "field": name,
+                        "seen": shown(name, orjson.loads(seen)),
+                        "now": shown(name, orjson.loads(now[f"seen.{name}"])),
+                    }
+                )
         kept = {
             k: v for k, v in form.items() if k != "expected_version" and not k.startswith("seen.")
         }
@@ -197,7 +307,7 @@ def entry_edit(
             read_models,
             entry_id,
             action=action,
-            values={**{n: str(entry.get(n) or "") for n in CORRECTABLE}, **kept},
+            values={**{n: now.get(n, "") for n in CORRECTABLE}, **kept},
             error=f"{conflict} Someone changed this entry since you opened it; your text is "
             "kept below: check it against what changed, then send it again.",
             meanwhile=meanwhile,

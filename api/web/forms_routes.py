@@ -9,6 +9,8 @@ API's routes do, recorded as the signed-in token's name.
 from __future__ import annotations
 
 import secrets
+import threading
+from collections.abc import Mapping
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
@@ -27,21 +29,29 @@ from api.web.forms import (
     COMMON,
     SOURCE_ROWS,
     TOPIC_ROWS,
+    actor_inputs,
     entry_body,
     error_for,
     inputs,
+    rows,
 )
+from api.web.forms_pickers import actor_lookup, resolve_actors, suggestions
+from api.web.forms_pickers import router as pickers_router
 from api.web.render import html_page
 from api.web.session import COOKIE, LIFETIME, Session, cookie_for, request_secret, session_of
-from domain import DomainError, ValidationError
+from api.web.sign_in_limit import SignInLimit
+from domain import AlreadyRegistered, DomainError, ValidationError
 from domain.details import KINDS
 
 __all__ = ["CSRF_REFUSED", "Posted", "refused_page", "router", "writer_or_refusal"]
 
 router = APIRouter(include_in_schema=False)
+router.include_router(pickers_router)
 
 PRESESSION_LIFETIME = 3600
 ACTOR_CHOICES = 1000  # actors offered in the datalist; more are typed by slug
+NEW_ACTOR = "new_actor."  # the inline registration's fields: new_actor.name, new_actor.kind
+ACTOR_KINDS = ("person", "organization")
 
 
 async def _posted(request: Request) -> dict[str, str]:
@@ -85,9 +95,34 @@ def sign_in_page(request: Request, next: str | None = None) -> Response:
     return response
 
 
+_LIMIT_LOCK = threading.Lock()
+
+
+def _sign_in_limit(request: Request) -> SignInLimit:
+    state = request.app.state
+    with _LIMIT_LOCK:
+        limit: SignInLimit | None = getattr(state, "sign_in_limit", None)
+        if limit is None:
+            limit = state.sign_in_limit = SignInLimit()
+    return limit
+
+
 @router.post("/sign-in")
 def sign_in(request: Request, form: Posted) -> Response:
-    """Exchange a token for a session cookie; the token itself is not kept."""
+    """Exchange a token for a session cookie; the token itself is not kept. A client
+    that keeps sending unknown tokens is answered 429 for a while (`SignInLimit`)."""
+    limit = _sign_in_limit(request)
+    client = request.client.host if request.client else ""
+    wait = limit.retry_after(client)
+    if wait is not None:
+        response = refused_page(
+            "Too many attempts",
+            f"Several unknown tokens were sent from here in the last minute: "
+            f"try again in {wait} seconds.",
+            429,
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     secret = request_secret(request)
     presession = request.cookies.get(PRESESSION_COOKIE)
     if not csrf_valid(secret, None if not presession else "pre:" + presession, form.get(FIELD)):
@@ -97,6 +132,7 @@ def sign_in(request: Request, form: Posted) -> Response:
     info = tokens.authenticate(token) if token else None
     next_page = _safe_next(form.get("next"))
     if info is None:
+        limit.failed(client)
         return html_page(
             "sign_in.html",
             status=401,
@@ -105,6 +141,7 @@ def sign_in(request: Request, form: Posted) -> Response:
             error="That token is unknown or revoked. Make one with "
             "`policy-timeline tokens create NAME --scopes read,write`.",
         )
+    limit.succeeded(client)
     response = RedirectResponse(next_page, 303)
     _set_cookie(request, response, COOKIE, cookie_for(secret, info.name, token), LIFETIME)
     response.delete_cookie(PRESESSION_COOKIE, path="/")
@@ -153,10 +190,11 @@ def writer_or_refusal(request: Request) -> Session | Response:
 def _form_page(
     read_models: ReadModelsDep,
     kind: str,
-    values: dict[str, str],
+    values: Mapping[str, str],
     errors: dict[str, str],
     status: int = 200,
     date_error: FieldError | None = None,
+    notice: str = "",
 ) -> Response:
     queries = read_models.queries
     actors = [orjson.loads(raw) for raw in queries.actors(None, limit=ACTOR_CHOICES)]
@@ -167,12 +205,14 @@ def _form_page(
         kind=kind,
         kind_label=KINDS[kind].label,
         date_error=date_error,
-        details=inputs(kind),
+        details=inputs(kind, values),
         values=values,
         errors=errors,
-        actor_rows=range(ACTOR_ROWS),
-        source_rows=range(SOURCE_ROWS),
-        topic_rows=range(TOPIC_ROWS),
+        notice=notice,
+        actor_rows=range(rows(values, "actors.", ACTOR_ROWS)),
+        source_rows=range(rows(values, "sources.", SOURCE_ROWS)),
+        topic_rows=range(rows(values, "topics.", TOPIC_ROWS)),
+        actor_kinds=ACTOR_KINDS,
         actor_choices=[(a["id"], a.get("name", a["id"])) for a in actors],
         source_choices=[(s["id"], s.get("title", s["id"])) for s in sources],
         topic_choices=[topic for topic, _ in topics_in_use(queries, read_form({}))],
@@ -196,12 +236,45 @@ def new_entry_page(request: Request, read_models: ReadModelsDep) -> Response:
     return _form_page(read_models, kind, {}, {})
 
 
+def _register_new_actor(
+    form: Mapping[str, str], app: TimelineDep, by: str
+) -> tuple[str, str, int] | dict[str, str] | None:
+    """The actor the form's "new actor" fields register, as (id, name, log position); the errors
+    beside those fields when it is refused; None when they are blank."""
+    name = form.get(NEW_ACTOR + "name", "").strip()
+    kind = form.get(NEW_ACTOR + "kind", "").strip()
+    if not name:
+        return {NEW_ACTOR + "name": "a name is needed"} if kind else None
+    try:
+        result = app.register_actor({"name": name, "kind": kind}, by=by)
+    except ValidationError as error:
+        return {NEW_ACTOR + error.field.split(".")[0]: error.message}
+    except AlreadyRegistered as error:
+        return {NEW_ACTOR + "name": f"{error}: pick it in an actor field instead"}
+    return result.id, name, result.position
+
+
+def _actor_text(error: ValidationError, field: str, form: Mapping[str, str]) -> str:
+    """The text of actor input `field` the error is about (one line of a one-a-line input)."""
+    text = form.get(field, "")
+    rest = error.field[len(field) + 1 :]
+    if rest.isdigit():  # a line of a one-a-line input: details.participants.1
+        lines = [line for line in text.splitlines() if line.strip()]
+        text = lines[int(rest)] if int(rest) < len(lines) else ""
+    return text
+
+
 @router.post("/entries/new")
 def record_entry(
     request: Request, form: Posted, read_models: ReadModelsDep, app: TimelineDep
 ) -> Response:
     """Record the entry the form describes; on a domain error, the form again with
-    the domain's message beside the field and everything typed kept."""
+    the domain's message beside the field and everything typed kept.
+
+    Actor inputs take an id or a name (`resolve_actors`). The "new actor" fields
+    register that actor first, in the same submission; its name typed in an actor
+    input then means its id. Should the entry be refused after that, the actor
+    stays registered and the form says so, its fields emptied."""
     writer = writer_or_refusal(request)
     if isinstance(writer, Response):
         return writer
@@ -217,6 +290,19 @@ def record_entry(
         return _form_page(
             read_models, kind, form, {"occurred": occurred.message}, 422, date_error=occurred
         )
+    wait = request.app.state.settings.read_wait_seconds
+    notice = ""
+    registered = _register_new_actor(form, app, writer.name)
+    if isinstance(registered, dict):
+        return _form_page(read_models, kind, form, registered, 422)
+    if registered is not None:
+        actor_id, name, position = registered
+        # The pickers' look-up reads the views: the new name must be in them.
+        read_models.wait_for(position, wait)
+        notice = f"Registered the actor {name} as {actor_id}."
+        form = {k: v for k, v in form.items() if not k.startswith(NEW_ACTOR)}
+    lookup = actor_lookup(read_models.queries)
+    form = resolve_actors(form, actor_inputs(kind, form), lookup)
     fields = dict(form, occurred=occurred.edtf)
     if occurred.basis != "as written" and not fields.get("note", "").strip():
         fields["note"] = occurred.basis
@@ -224,11 +310,13 @@ def record_entry(
         result = app.record_entry(entry_body(kind, fields), by=writer.name)
     except ValidationError as error:
         names = [*COMMON, *form.keys()]
-        return _form_page(
-            read_models, kind, form, {error_for(error.field, names): error.message}, 422
-        )
+        field = error_for(error.field, names)
+        message = error.message
+        if field in actor_inputs(kind, form):
+            message += suggestions(_actor_text(error, field, form), lookup)
+        return _form_page(read_models, kind, form, {field: message}, 422, notice=notice)
     except DomainError as error:
-        return _form_page(read_models, kind, form, {"": str(error)}, 409)
+        return _form_page(read_models, kind, form, {"": str(error)}, 409, notice=notice)
     # The entry page reads the views: let them reach the write first, as the API does.
-    read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
+    read_models.wait_for(result.position, wait)
     return RedirectResponse(f"/entries/{result.id}", 303)

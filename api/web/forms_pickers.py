@@ -1,0 +1,140 @@
+"""What an actor picker's text becomes on the server: an id, typed or found by name.
+
+With JavaScript the pickers suggest as one types (`static/forms.js`, over
+`GET /api/v1/actors?q=`) and fill in the id. Without it a person types an id
+or a name; `resolve_actors` turns a name into its actor's id when exactly one
+actor's name, alias or id reads the same once accents, case and script are set
+aside (`domain.values.search_key`: 'Zelenskyi', 'Зеленський'). Anything else is
+left as typed, for the domain to refuse in its own words; `suggestions` then
+names the actors the text could mean, to add to that message.
+
+The pickers ask `/forms/suggest/actors?q=` and `/forms/suggest/sources?q=`:
+the API's searches (`queries.actors`, `queries.sources`) behind the browser's
+session, so they answer while the server protects its API's reads too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.deps import ReadModelsDep
+from api.web.session import session_of
+from domain import ValidationError
+from domain.values import search_key
+from projections import Queries
+
+__all__ = ["Lookup", "actor_lookup", "resolve_actors", "router", "suggestions"]
+
+router = APIRouter(include_in_schema=False)
+
+# Actors found by `GET /api/v1/actors?q=` for a text, as their bodies.
+Lookup = Callable[[str], list[dict[str, Any]]]
+SUGGESTED = 5
+
+
+def _keys(actor: Mapping[str, Any]) -> set[str]:
+    names = [actor.get("id", ""), actor.get("name", ""), *(actor.get("aliases") or [])]
+    return {search_key(str(n)) for n in names if n}
+
+
+def _resolve_one(text: str, lookup: Lookup) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    try:
+        found = lookup(text)
+    except ValidationError:  # the look-up refused the text (nothing to search for)
+        return text
+    if any(actor.get("id") == text for actor in found):
+        return text
+    key = search_key(text)
+    same = [a for a in found if key and key in _keys(a)]
+    return str(same[0]["id"]) if len(same) == 1 else text
+
+
+def resolve_actors(
+    form: Mapping[str, str], names: Iterable[str], lookup: Lookup
+) -> dict[str, str]:
+    """`form` with each actor input of `names` read as an id or a name; an input
+    holding one actor a line (`details.participants`) is read line by line."""
+    resolved = dict(form)
+    for name in names:
+        text = form.get(name, "")
+        if "\n" in text.strip():
+            lines = [_resolve_one(line, lookup) for line in text.splitlines() if line.strip()]
+            resolved[name] = "\n".join(lines)
+        elif text.strip():
+            resolved[name] = _resolve_one(text, lookup)
+    return resolved
+
+
+def suggestions(text: str, lookup: Lookup) -> str:
+    """' Did you mean: …?' naming the actors `text` may mean, or '' when none."""
+    try:
+        found = lookup(text.strip())[:SUGGESTED] if text.strip() else []
+    except ValidationError:
+        return ""
+    if not found:
+        return ""
+    named = ", ".join(f"{a['id']} ({a.get('name', a['id'])})" for a in found)
+    return f" Did you mean: {named}?"
+
+
+def actor_lookup(queries: Queries, limit: int = 20) -> Lookup:
+    """The actor search of `queries` as a `Lookup`."""
+    return lambda text: [orjson.loads(raw) for raw in queries.actors(text, limit=limit)]
+
+
+Q = Annotated[str, Query(max_length=300)]
+
+
+def _suggested(request: Request, found: Callable[[], list[dict[str, str]]]) -> Response:
+    if session_of(request) is None:
+        return Response(b'{"items":[]}', 401, media_type="application/json")
+    try:
+        items = found()
+    except ValidationError:
+        items = []
+    return Response(orjson.dumps({"items": items}), media_type="application/json")
+
+
+@router.get("/forms/suggest/actors")
+def suggest_actors(request: Request, read_models: ReadModelsDep, q: Q = "") -> Response:
+    """Actors whose id, name or alias holds `q`, in any script: `{items: [{id, name,
+    hint}]}` where `hint` is the alias or id that matched when the name does not show it."""
+    lookup = actor_lookup(read_models.queries, SUGGESTED * 2)
+
+    def found() -> list[dict[str, str]]:
+        return [_suggestion(a, q) for a in lookup(q)][: SUGGESTED * 2]
+
+    return _suggested(request, found)
+
+
+def _suggestion(actor: Mapping[str, Any], q: str) -> dict[str, str]:
+    aliases = [str(a) for a in actor.get("aliases") or []]
+    key = search_key(q)
+    hint = next((a for a in aliases if key and key in search_key(a)), "")
+    return {"id": str(actor["id"]), "name": str(actor.get("name", actor["id"])), "hint": hint}
+
+
+@router.get("/forms/suggest/sources")
+def suggest_sources(request: Request, read_models: ReadModelsDep, q: Q = "") -> Response:
+    """Sources whose title or publisher holds `q`: `{items: [{id, name, hint}]}`."""
+
+    def found() -> list[dict[str, str]]:
+        raw = read_models.queries.sources(q, limit=SUGGESTED * 2)
+        return [
+            {
+                "id": str(s["id"]),
+                "name": str(s.get("title", s["id"])),
+                "hint": str(s.get("publisher", "")),
+            }
+            for s in map(orjson.loads, raw)
+        ]
+
+    return _suggested(request, found)
