@@ -3,8 +3,9 @@
 With JavaScript the pickers suggest as one types (`static/forms.js`, over
 `GET /api/v1/actors?q=`) and fill in the id. Without it a person types an id
 or a name; `resolve_actors` turns a name into its actor's id when exactly one
-actor's name, alias or id reads the same once accents, case and script are set
-aside (`domain.values.search_key`: 'Zelenskyi', 'Зеленський'). Anything else is
+actor's name or alias holds it as whole words, or its id reads the same, once
+accents, case and script are set aside (`domain.values.search_key`:
+'Zelenskyi', 'Зеленський', 'lopez obrador'; not 'lop'). Anything else is
 left as typed, for the domain to refuse in its own words; `suggestions` then
 names the actors the text could mean, to add to that message.
 
@@ -25,7 +26,7 @@ from fastapi.responses import Response
 from api.deps import ReadModelsDep
 from api.web.session import session_of
 from domain import ValidationError
-from domain.values import search_key
+from domain.values import search_key, transliterate
 from projections import Queries
 
 __all__ = ["Lookup", "actor_lookup", "resolve_actors", "router", "suggestions"]
@@ -35,11 +36,20 @@ router = APIRouter(include_in_schema=False)
 # Actors found by `GET /api/v1/actors?q=` for a text, as their bodies.
 Lookup = Callable[[str], list[dict[str, Any]]]
 SUGGESTED = 5
+MAX_WORDS = 12  # of a name whose runs of words are compared: a name is a few words
 
 
 def _keys(actor: Mapping[str, Any]) -> set[str]:
-    names = [actor.get("id", ""), actor.get("name", ""), *(actor.get("aliases") or [])]
-    return {search_key(str(n)) for n in names if n}
+    """The keys a text may have to name `actor`: its id's, and those of each run of
+    whole words of its name and aliases ('Zelenskyi', 'López Obrador', 'AMLO')."""
+    keys = {search_key(str(actor.get("id", "")))}
+    for name in [actor.get("name", ""), *(actor.get("aliases") or [])]:
+        words = transliterate(str(name)).split()[:MAX_WORDS]
+        for start in range(len(words)):
+            for end in range(start + 1, len(words) + 1):
+                keys.add(search_key(" ".join(words[start:end])))
+    keys.discard("")
+    return keys
 
 
 def _resolve_one(text: str, lookup: Lookup) -> str:
