@@ -1,6 +1,5 @@
 """The editor in the real Chromium: every kind, pickers, inline actors, list corrections."""
 
-
 from __future__ import annotations
 
 import re
