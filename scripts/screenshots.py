@@ -1,11 +1,14 @@
 """`make screenshots`: PNGs of the web pages at desktop and phone widths.
 
-    python -m scripts.screenshots [--out docs/screenshots] [--base http://127.0.0.1:8000]
+    python -m scripts.screenshots [--out docs/screenshots] [--base URL [--token TOKEN]]
 
 Without `--base` it loads the sample into a temporary SQLite store and serves
-it on a free port for the time it takes. It drives Debian's Chromium
-(`/usr/bin/chromium`, `make chromium` installs it) headless through
-Playwright; nothing is downloaded.
+it on a free port for the time it takes, with a token of scope write made for
+the pages that need one (the entry form, the correction preview). With
+`--base`, those pages are photographed only when `--token` is given; they are
+filled in and previewed, never sent, so nothing is written to that server.
+It drives Debian's Chromium (`/usr/bin/chromium`, `make chromium` installs
+it) headless through Playwright; nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,6 +51,7 @@ CROPS = {
     "timeline": [("activity", "#activity")],
     "actor": [("actor-roles", ".roles-axis"), ("actor-network", ".network")],
 }
+REFERENCE = "2023-12-28"  # the report's publication, that the date helper reads against
 COMMAND = str(Path(sys.executable).parent / "policy-timeline")
 
 
@@ -55,9 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--base", help="a running server to photograph instead of the sample")
+    parser.add_argument("--token", help="with --base: a token of scope write, for the forms")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    with _server(args.base) as base:
+    with _server(args.base) as (base, made):
+        token = args.token or made
         meeting = _entry_id(base, "Mexico City meeting")
         pages = {
             "timeline": "/",
@@ -70,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 for size, (width, height) in SIZES.items():
-                    page = browser.new_page(viewport={"width": width, "height": height})
+                    context = browser.new_context(viewport={"width": width, "height": height})
+                    page = context.new_page()
                     for name, path in pages.items():
                         page.goto(base + path)
                         if name == "timeline":
@@ -87,10 +94,67 @@ def main(argv: list[str] | None = None) -> int:
                             part = args.out / f"{crop}-{size}.png"
                             page.locator(selector).screenshot(path=str(part))
                             print(part)
-                    page.close()
+                    for name, action in _helpers(base, meeting, token):
+                        action(page)
+                        target = args.out / f"{name}-{size}.png"
+                        _photograph(page, target, width, MAX_HEIGHT[size])
+                        print(target)
+                    context.close()
             finally:
                 browser.close()
     return 0
+
+
+Step = Callable[[Page], None]
+
+
+def _helpers(base: str, meeting: str, token: str | None) -> list[tuple[str, Step]]:
+    """The pages that are typed in, each as (file name, what to do before the photo)."""
+
+    def date_helper(page: Page) -> None:
+        page.goto(base + "/dates")
+        page.get_by_label("Reference date").fill(REFERENCE)
+        page.get_by_label("Date or phrase").press_sequentially("last week")
+        page.locator("[data-date-output] [data-date-edtf]").wait_for()
+
+    def entry_form(page: Page) -> None:
+        _sign_in(page, base, token or "")
+        page.goto(base + "/entries/new?kind=meeting")
+        page.get_by_label("Title").fill("Officials meet again in Mexico City")
+        page.locator('[name="details.participants"]').fill(
+            "antony-blinken\nandres-manuel-lopez-obrador"
+        )
+        page.get_by_label("Reference date").fill(REFERENCE)
+        page.locator('[name="occurred"]').fill("2023-12-27")
+        actor = page.locator('[name="actors.0.actor"]')
+        actor.press_sequentially("obrador")
+        # The picker's suggestions, open as a person would see them.
+        page.locator(".picker-list [role=option]").first.wait_for()
+
+    def correction_preview(page: Page) -> None:
+        _sign_in(page, base, token or "")
+        page.goto(f"{base}/entries/{meeting}/edit")
+        form = page.locator("form[data-live-preview]")
+        topics = form.locator('[name^="topics."]')
+        topics.nth(topics.count() - 1).fill("asylum")
+        form.locator('[name="details.format"]').select_option("virtual")
+        form.locator('[name="reason"]').fill("the report says it was held by video")
+        page.get_by_role("button", name="Preview the correction").click()
+        page.locator(".changes-preview").wait_for()
+
+    steps: list[tuple[str, Step]] = [("date-helper", date_helper)]
+    if token:
+        steps += [("entry-form", entry_form), ("correction-preview", correction_preview)]
+    return steps
+
+
+def _sign_in(page: Page, base: str, token: str) -> None:
+    page.goto(base + "/sign-in")
+    if page.get_by_role("button", name="Sign out").count():
+        return
+    page.get_by_label("Token").fill(token)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign out").wait_for()
 
 
 def _photograph(page: Page, target: Path, width: int, limit: int) -> None:
@@ -112,13 +176,20 @@ def _entry_id(base: str, words: str) -> str:
 
 
 @contextmanager
-def _server(base: str | None) -> Iterator[str]:
+def _server(base: str | None) -> Iterator[tuple[str, str | None]]:
+    """The server's address, and a token of scope write when it is our own."""
     if base is not None:
-        yield base.rstrip("/")
+        yield base.rstrip("/"), None
         return
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/timeline.db"
         subprocess.run([COMMAND, "--db", url, "load-sample"], check=True, capture_output=True)
+        made = subprocess.run(
+            [COMMAND, "--db", url, "tokens", "create", "screenshots", "--scopes", "read,write"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("TIMELINE_")}
         process = subprocess.Popen(
@@ -130,7 +201,7 @@ def _server(base: str | None) -> Iterator[str]:
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_for(base, process)
-            yield base
+            yield base, made
         finally:
             process.terminate()
             process.wait(timeout=10)

@@ -169,11 +169,17 @@ def _changes(form: Mapping[str, str], kind: str) -> list[dict[str, Any]]:
             except orjson.JSONDecodeError:
                 old_value = None
             if body[name] != old_value:
+                before, after = old_value, body[name]
+                if name == "details" and isinstance(before, dict):
+                    # Only the details that change are shown; all of them are sent.
+                    keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+                    before = {k: before[k] for k in keys if k in before}
+                    after = {k: after[k] for k in keys if k in after}
                 changed.append(
                     {
                         "field": name,
-                        "old": shown(name, old_value),
-                        "new": shown(name, body[name]),
+                        "old": shown(name, before),
+                        "new": shown(name, after),
                         "value": body[name],
                     }
                 )

@@ -40,6 +40,7 @@ STATIC_TYPES = {
     "visual.js": "text/javascript; charset=utf-8",
     "dates.js": "text/javascript; charset=utf-8",
     "forms.js": "text/javascript; charset=utf-8",
+    "forms.css": "text/css; charset=utf-8",
     "vendor/vis-timeline/vis-timeline-graph2d.min.js": "text/javascript; charset=utf-8",
     "vendor/vis-timeline/vis-timeline-graph2d.min.css": "text/css; charset=utf-8",
 }
