@@ -10,8 +10,8 @@ left as typed, for the domain to refuse in its own words; `suggestions` then
 names the actors the text could mean, to add to that message.
 
 The pickers ask `/forms/suggest/actors?q=` and `/forms/suggest/sources?q=`:
-the API's searches (`queries.actors`, `queries.sources`) behind the browser's
-session, so they answer while the server protects its API's reads too.
+the API's searches (`queries.actors`, `queries.sources`) behind a session of
+scope write, so they answer while the server protects its API's reads too.
 """
 
 from __future__ import annotations
@@ -104,8 +104,11 @@ Q = Annotated[str, Query(max_length=300)]
 
 
 def _suggested(request: Request, found: Callable[[], list[dict[str, str]]]) -> Response:
-    if session_of(request) is None:
-        return Response(b'{"items":[]}', 401, media_type="application/json")
+    # The pickers serve the write forms: only a session that may write gets answers.
+    session = session_of(request)
+    if session is None or not session.may_write:
+        status = 401 if session is None else 403
+        return Response(b'{"items":[]}', status, media_type="application/json")
     try:
         items = found()
     except ValidationError:

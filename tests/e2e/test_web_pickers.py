@@ -125,11 +125,14 @@ def test_the_dialog_registers_an_actor_and_answers_its_id(local_seeded: Api) -> 
     assert forged.status_code == 403
 
 
-def test_the_pickers_suggest_actors_by_transliterated_names_to_the_signed_in(
+def test_the_pickers_suggest_actors_by_transliterated_names_to_writers(
     local_seeded: Api,
 ) -> None:
     client = local_seeded.client
     assert client.get("/forms/suggest/actors", params={"q": "obrador"}).status_code == 401
+    sign_in(client, token(local_seeded, "reader", ["read"]))
+    assert client.get("/forms/suggest/actors", params={"q": "obrador"}).status_code == 403
+    client.cookies.clear()
     signed_in(local_seeded)
     found = client.get("/forms/suggest/actors", params={"q": "lopez"}).json()["items"]
     assert found[0]["id"] == "andres-manuel-lopez-obrador"
