@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import BROWSER
-from tests.browser.conftest import Site
+from tests.browser.conftest import DESKTOP, Site
 
 pytestmark = BROWSER
 
@@ -20,6 +21,34 @@ SOURCE = "cbs-news-2023-12-28-mexico-meeting"
 def writable(start_site: Callable[..., Site]) -> Site:
     """A server of its own: these tests write."""
     return start_site()
+
+
+@pytest.fixture(scope="module")
+def signed_in_state(writable: Site, browser: Browser) -> Any:
+    """The cookies of one sign-in as a writer, shared by the module's tabs: each
+    token is made by the command line, which takes a second or two to start."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        sign_in(writable, context.new_page(), "web-writer-shared", "read,write")
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def writer(browser: Browser, signed_in_state: Any) -> Iterator[Page]:
+    """A tab signed in as a writer."""
+    context = browser.new_context(viewport=DESKTOP, storage_state=signed_in_state)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def bearer(writable: Site) -> str:
+    """A token of scope write, for the API calls that set a scene."""
+    return writable.token("api-writer", "write")
 
 
 def sign_in(site: Site, page: Page, name: str, scopes: str) -> None:
@@ -82,9 +111,9 @@ def test_a_writer_signs_in_and_records_a_meeting_and_a_statement(
 
 
 def test_a_refused_field_shows_the_domains_message_and_keeps_the_typing(
-    writable: Site, page: Page
+    writable: Site, writer: Page
 ) -> None:
-    sign_in(writable, page, "web-typist", "read,write")
+    page = writer
     page.goto(writable.url("/entries/new?kind=meeting"))
     fill(
         page,
@@ -112,8 +141,8 @@ def test_a_read_only_token_sees_no_forms(writable: Site, page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Token lacks scope write")
 
 
-def test_a_form_posted_without_its_csrf_token_is_refused(writable: Site, page: Page) -> None:
-    sign_in(writable, page, "web-forger", "read,write")
+def test_a_form_posted_without_its_csrf_token_is_refused(writable: Site, writer: Page) -> None:
+    page = writer
     page.goto(writable.url("/entries/new?kind=meeting"))
     page.locator('main [name="csrf_token"]').evaluate("e => e.remove()")
     fill(page, {"title": "Forged", "summary": "x", "occurred": "2023-12"})
@@ -121,8 +150,8 @@ def test_a_form_posted_without_its_csrf_token_is_refused(writable: Site, page: P
     expect(page.get_by_role("heading", level=1)).to_have_text("Form not accepted")
 
 
-def test_a_writer_adds_an_alias_from_the_actor_page(writable: Site, page: Page) -> None:
-    sign_in(writable, page, "web-keeper", "read,write")
+def test_a_writer_adds_an_alias_from_the_actor_page(writable: Site, writer: Page) -> None:
+    page = writer
     page.goto(writable.url("/actors/greg-abbott"))
     page.get_by_role("link", name="Keep up to date").click()
     page.get_by_role("textbox", name="Alias").fill("Governor Abbott")
@@ -151,9 +180,11 @@ def recorded(site: Site, bearer: str, title: str) -> str:
     return entry_id
 
 
-def test_a_correction_shows_old_and_new_before_it_is_saved(writable: Site, page: Page) -> None:
-    entry_id = recorded(writable, writable.token("api-corrector", "write"), "To be corrected")
-    sign_in(writable, page, "web-corrector", "read,write")
+def test_a_correction_shows_old_and_new_before_it_is_saved(
+    writable: Site, writer: Page, bearer: str
+) -> None:
+    page = writer
+    entry_id = recorded(writable, bearer, "To be corrected")
     page.goto(writable.url(f"/entries/{entry_id}"))
     page.get_by_role("link", name="Correct, retract, link or cite").click()
     page.locator("#f-correct-occurred").fill("2023-12-26")
@@ -166,10 +197,9 @@ def test_a_correction_shows_old_and_new_before_it_is_saved(writable: Site, page:
     expect(page.get_by_text("the report says Tuesday").first).to_be_visible()
 
 
-def test_a_stale_version_keeps_the_typed_text(writable: Site, page: Page) -> None:
-    bearer = writable.token("api-racer", "write")
+def test_a_stale_version_keeps_the_typed_text(writable: Site, writer: Page, bearer: str) -> None:
+    page = writer
     entry_id = recorded(writable, bearer, "Raced over")
-    sign_in(writable, page, "web-racer", "read,write")
     page.goto(writable.url(f"/entries/{entry_id}/edit"))
     page.locator('[name="summary"]').fill("My careful summary.")
     page.locator("#f-correct-reason").fill("clearer")
@@ -186,11 +216,12 @@ def test_a_stale_version_keeps_the_typed_text(writable: Site, page: Page) -> Non
     expect(page.locator('[name="summary"]')).to_have_value("My careful summary.")
 
 
-def test_a_writer_links_two_entries_and_retracts_one(writable: Site, page: Page) -> None:
-    bearer = writable.token("api-linker", "write")
+def test_a_writer_links_two_entries_and_retracts_one(
+    writable: Site, writer: Page, bearer: str
+) -> None:
+    page = writer
     first = recorded(writable, bearer, "The first of two")
     second = recorded(writable, bearer, "The second of two")
-    sign_in(writable, page, "web-linker", "read,write")
     page.goto(writable.url(f"/entries/{second}/edit"))
     page.get_by_label("Relation").select_option("follows")
     page.locator("#f-link-entry").fill(first)
