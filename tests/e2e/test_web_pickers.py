@@ -223,3 +223,36 @@ def test_sign_in_answers_429_after_five_unknown_tokens_a_minute(local_seeded: Ap
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert "Too many attempts" in limited.text
+
+
+def test_a_stale_list_correction_shows_the_lists_changed_meanwhile_and_keeps_the_rows(
+    local_seeded: Api,
+) -> None:
+    entry = local_seeded.record("meeting")
+    page = edit_form(local_seeded, entry)
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    form = {k: v.replace("&#34;", '"') for k, v in form.items()}
+    local_seeded.post(
+        f"/entries/{entry['id']}/corrections",
+        {"expected_version": 1, "changes": {"topics": ["asylum"]}, "reason": "meanwhile"},
+    )
+    form.update(
+        {
+            "title": entry["title"],
+            "summary": entry["summary"],
+            "occurred": entry["occurred"],
+            "topics.0": "migration",
+            "topics.1": "ukraine-aid",
+            "reason": "aid talks",
+        }
+    )
+    response = local_seeded.client.post(f"/entries/{entry['id']}/edit/correct", data=form)
+    assert response.status_code == 409
+    assert "<del>border-security, migration</del>" in response.text
+    assert "<ins>asylum</ins>" in response.text
+    assert 'name="topics.1" value="ukraine-aid"' in response.text
+    assert 'name="expected_version" value="2"' in response.text
+    # The form now compares with the topics as they stand.
+    fresh = re.search(r'name="seen.topics" value="([^"]*)"', response.text)
+    assert fresh is not None
+    assert orjson.loads(fresh.group(1).replace("&#34;", '"')) == ["asylum"]
