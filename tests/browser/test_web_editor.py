@@ -109,15 +109,22 @@ def test_a_writer_records_an_entry_of_each_kind(writable: Site, writer: Page, ki
     expect(writer).to_have_url(re.compile(r"/entries/[0-9a-f-]{36}$"))
 
 
-def test_an_actor_is_picked_as_one_types_its_name_transliterated(
-    writable: Site, writer: Page, bearer: str
-) -> None:
+@pytest.fixture(scope="module")
+def zelensky(writable: Site, bearer: str) -> str:
+    """An actor named in Cyrillic, registered through the API: its id."""
     registered = httpx.post(
         writable.url("/api/v1/actors"),
         json={"name": "Володимир Зеленський", "kind": "person"},
         headers={"Authorization": f"Bearer {bearer}"},
     )
     assert registered.status_code in (201, 202), registered.text
+    actor_id: str = registered.json()["id"]
+    return actor_id
+
+
+def test_an_actor_is_picked_as_one_types_its_name_transliterated(
+    writable: Site, writer: Page, zelensky: str
+) -> None:
     writer.goto(writable.url("/entries/new?kind=statement"))
     speaker = writer.locator('[name="details.speaker"]')
     speaker.press_sequentially("zelensky")
@@ -125,7 +132,7 @@ def test_an_actor_is_picked_as_one_types_its_name_transliterated(
     expect(option).to_be_visible()
     speaker.press("ArrowDown")
     speaker.press("Enter")
-    expect(speaker).to_have_value(registered.json()["id"])
+    expect(speaker).to_have_value(zelensky)
     fill(
         writer,
         {
@@ -139,6 +146,20 @@ def test_an_actor_is_picked_as_one_types_its_name_transliterated(
     writer.get_by_role("button", name="Record").click()
     expect(writer.get_by_role("heading", level=1)).to_have_text("Zelensky on aid")
     expect(writer.get_by_text("Володимир Зеленський").first).to_be_visible()
+
+
+def test_a_participant_is_picked_on_its_own_line(
+    writable: Site, writer: Page, zelensky: str
+) -> None:
+    writer.goto(writable.url("/entries/new?kind=call"))
+    participants = writer.locator('[name="details.participants"]')
+    participants.fill("joe-biden\n")
+    participants.press("End")
+    participants.press_sequentially("Зеленськ")
+    expect(writer.get_by_role("option", name="Володимир Зеленський")).to_be_visible()
+    participants.press("ArrowDown")
+    participants.press("Enter")
+    expect(participants).to_have_value(f"joe-biden\n{zelensky}")
 
 
 def test_an_actor_is_registered_from_the_forms_dialog(writable: Site, writer: Page) -> None:

@@ -2,8 +2,9 @@
 // "new actor" fields register an actor with the entry, the server previews a
 // correction. With it:
 // - a field the server marked as wrong takes the focus;
-// - pickers (input[data-picker]) suggest actors or sources as one types, in any
-//   script ("zelensky" finds Зеленський), and fill in the id picked;
+// - pickers ([data-picker]) suggest actors or sources as one types, in any
+//   script ("zelensky" finds Зеленський), and fill in the id picked (in a
+//   textarea of one actor a line, on the caret's line);
 // - the "new actor" fields become a small dialog that registers at once;
 // - a correction form shows its old → new as it is typed.
 (function () {
@@ -50,8 +51,37 @@
       input.removeAttribute("aria-activedescendant");
     }
 
+    // A textarea holds one actor a line: the picker reads and fills the caret's line.
+    var lines = input.tagName === "TEXTAREA";
+
+    function lineAt() {
+      var text = input.value;
+      var caret = input.selectionStart;
+      var start = text.lastIndexOf("\n", caret - 1) + 1;
+      var end = text.indexOf("\n", caret);
+      return { start: start, end: end < 0 ? text.length : end };
+    }
+
+    function typed() {
+      if (!lines) {
+        return input.value.trim();
+      }
+      var line = lineAt();
+      return input.value.slice(line.start, line.end).trim();
+    }
+
     function choose(index) {
       if (index < 0 || index >= items.length) {
+        return;
+      }
+      if (lines) {
+        var line = lineAt();
+        var text = input.value;
+        input.value = text.slice(0, line.start) + items[index].id + text.slice(line.end);
+        var caret = line.start + items[index].id.length;
+        input.setSelectionRange(caret, caret);
+        close();
+        input.dispatchEvent(new Event("change", { bubbles: true }));
         return;
       }
       input.value = items[index].id;
@@ -109,7 +139,7 @@
     }
 
     function ask() {
-      var text = input.value.trim();
+      var text = typed();
       if (!text) {
         close();
         return;
@@ -124,7 +154,7 @@
         })
         .then(function (body) {
           // An answer to an older text is dropped: only the latest counts.
-          if (asked === text && input.value.trim() === text) {
+          if (asked === text && typed() === text) {
             show(body.items || []);
           }
         })
@@ -158,7 +188,7 @@
     });
   }
 
-  Array.prototype.forEach.call(document.querySelectorAll("input[data-picker]"), picker);
+  Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), picker);
 
   // The "new actor" dialog -------------------------------------------------
 
