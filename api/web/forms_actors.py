@@ -9,6 +9,7 @@ page again with the domain's message beside that form and what was typed kept.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -164,7 +165,8 @@ def register_actor_inline(
     except AlreadyRegistered as error:
         return _json({"field": "name", "detail": f"{error}: pick it in the actor field"}, 409)
     # The pickers search the views: the new actor should be found at once.
-    read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
+    with contextlib.suppress(TimeoutError):
+        read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
     return _json({"id": result.id, "name": name}, 201)
 
 

@@ -59,14 +59,28 @@ def _seen_lists(entry: Mapping[str, Any]) -> dict[str, str]:
     return {f"seen.{name}": orjson.dumps(body[name]).decode() for name in LIST_FIELDS}
 
 
+def _loaded(text: str) -> Any:
+    """A `seen.NAME` list field's JSON; None for text that is not (sent by hand)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
 def shown(name: str, value: Any) -> str:
     """A field's value as the preview shows it: list fields a line an item."""
+    # A `seen.NAME` sent by hand may hold any JSON: what is not a list (or, for the
+    # details, an object) shows as empty.
+    items = value if isinstance(value, list) else []
     if name == "actors":
-        return "\n".join(f"{a.get('actor', '')} ({a.get('role', '')})" for a in value or [])
+        return "\n".join(
+            f"{a.get('actor', '')} ({a.get('role', '')})" for a in items if isinstance(a, dict)
+        )
     if name == "topics":
-        return ", ".join(str(t) for t in value or [])
+        return ", ".join(str(t) for t in items)
     if name == "details":
-        return "\n".join(f"{key}: {_shown_detail(v)}" for key, v in (value or {}).items())
+        details = value if isinstance(value, dict) else {}
+        return "\n".join(f"{key}: {_shown_detail(v)}" for key, v in details.items())
     return str(value or "")
 
 
@@ -164,10 +178,7 @@ def _changes(form: Mapping[str, str], kind: str) -> list[dict[str, Any]]:
     if listed:
         body = entry_body(kind, form)
         for name in listed:
-            try:
-                old_value = orjson.loads(form[f"seen.{name}"])
-            except orjson.JSONDecodeError:
-                old_value = None
+            old_value = _loaded(form[f"seen.{name}"])
             if body[name] != old_value:
                 before, after = old_value, body[name]
                 if name == "details" and isinstance(before, dict):
@@ -302,8 +313,8 @@ def entry_edit(
                 meanwhile.append(
                     {
                         "field": name,
-                        "seen": shown(name, orjson.loads(seen)),
-                        "now": shown(name, orjson.loads(now[f"seen.{name}"])),
+                        "seen": shown(name, _loaded(seen)),
+                        "now": shown(name, _loaded(now[f"seen.{name}"])),
                     }
                 )
         kept = {

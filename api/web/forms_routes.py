@@ -8,6 +8,7 @@ API's routes do, recorded as the signed-in token's name.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 from collections.abc import Mapping
@@ -297,8 +298,10 @@ def record_entry(
         return _form_page(read_models, kind, form, registered, 422)
     if registered is not None:
         actor_id, name, position = registered
-        # The pickers' look-up reads the views: the new name must be in them.
-        read_models.wait_for(position, wait)
+        # The pickers' look-up reads the views: the new name should be in them. Should
+        # they lag, the name stays as typed and the domain's message says so.
+        with contextlib.suppress(TimeoutError):
+            read_models.wait_for(position, wait)
         notice = f"Registered the actor {name} as {actor_id}."
         form = {k: v for k, v in form.items() if not k.startswith(NEW_ACTOR)}
     lookup = actor_lookup(read_models.queries)

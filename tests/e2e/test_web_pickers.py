@@ -256,3 +256,29 @@ def test_a_stale_list_correction_shows_the_lists_changed_meanwhile_and_keeps_the
     fresh = re.search(r'name="seen.topics" value="([^"]*)"', response.text)
     assert fresh is not None
     assert orjson.loads(fresh.group(1).replace("&#34;", '"')) == ["asylum"]
+
+
+def test_a_list_field_seen_as_junk_is_taken_as_empty_not_a_server_error(
+    local_seeded: Api,
+) -> None:
+    entry = local_seeded.record("meeting")
+    page = edit_form(local_seeded, entry)
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    form.update(
+        {
+            "title": entry["title"],
+            "summary": entry["summary"],
+            "occurred": entry["occurred"],
+            "seen.actors": "5",
+            "seen.topics": "{not json",
+            "seen.details": "[1, 2]",
+            "topics.0": "migration",
+            "reason": "x",
+        }
+    )
+    preview = local_seeded.client.post(f"/entries/{entry['id']}/edit/preview", data=form)
+    assert preview.status_code == 200, preview.text
+    assert "<ins>migration</ins>" in preview.text
+    stale = dict(form, expected_version="0")
+    response = local_seeded.client.post(f"/entries/{entry['id']}/edit/correct", data=stale)
+    assert response.status_code in (409, 422), response.text
