@@ -9,6 +9,7 @@ import re
 
 import orjson
 
+from domain.details import KINDS
 from tests.e2e.conftest import Api
 from tests.e2e.test_web_entry_edits import edit_form
 from tests.e2e.test_web_sessions import csrf_of, meeting_form, sign_in, token
@@ -282,3 +283,17 @@ def test_a_list_field_seen_as_junk_is_taken_as_empty_not_a_server_error(
     stale = dict(form, expected_version="0")
     response = local_seeded.client.post(f"/entries/{entry['id']}/edit/correct", data=stale)
     assert response.status_code in (409, 422), response.text
+
+
+def test_every_label_of_every_kinds_form_points_at_one_input(local_seeded: Api) -> None:
+    signed_in(local_seeded)
+    for kind in KINDS:
+        page = local_seeded.client.get(f"/entries/new?kind={kind}").text
+        ids = re.findall(r' id="([^"]+)"', page)
+        assert len(ids) == len(set(ids)), kind
+        assert set(re.findall(r'<label for="([^"]+)"', page)) <= set(ids), kind
+    entry = local_seeded.record("congressional_negotiation")
+    page = local_seeded.client.get(f"/entries/{entry['id']}/edit").text
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    assert set(re.findall(r'<label for="([^"]+)"', page)) <= set(ids)
