@@ -37,9 +37,9 @@ class Settings(BaseSettings):
 
     followers: Literal["serve", "external"] = "serve"
     """Who keeps the views up on PostgreSQL (TIMELINE_FOLLOWERS): `serve` runs
-    one supervised follower process per view beside the server; `external` leaves
-    it to `policy-timeline project` run apart. SQLite ignores it: there the server
-    always applies the events itself."""
+    the supervised follower processes (one for the views, one for the ledger)
+    beside the server; `external` leaves them to `policy-timeline project` run
+    apart. SQLite ignores it: there the server always applies the events itself."""
 
     health_max_lag: int = 1000
     """`/health` answers 503 when a view is more than this many events behind the

@@ -2,8 +2,9 @@
 
 On SQLite the library's recorder has no subscription, so the views catch up
 in the process that asks (after each write, on start, or when a reader waits
-for a position). On PostgreSQL `policy-timeline project` runs one follower
-process per view on the library's LISTEN/NOTIFY subscription. Either way a
+for a position). On PostgreSQL `policy-timeline project` runs follower
+processes on the library's LISTEN/NOTIFY subscription, each keeping a group
+of views (`scripts.followers`). Either way a
 batch of events and the tracking record commit together, so running both, or
 two of either, is harmless.
 """

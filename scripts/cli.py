@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("scripts.replay", "rebuild every view from the log and swap it in"),
     "project": (
         "scripts.project",
-        "keep the views up with the log (PostgreSQL: one process per view)",
+        "keep the views up with the log (PostgreSQL: a views process and a ledger one)",
     ),
     "import": (
         "scripts.importing",

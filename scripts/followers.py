@@ -1,12 +1,16 @@
 """The view followers as supervised child processes, for `project` and `serve`.
 
-On PostgreSQL each view is kept up by its own process on the library's
-LISTEN/NOTIFY subscription (`projections.Projector.follow`). A follower that
-dies (killed, out of memory, a lost connection it could not survive) is
-started again after a pause that doubles with each failure in a row; one that
-fails `max_failures` times in a row, none of its runs lasting `steady_seconds`,
-is given up on: the supervisor stops the others and reports which view, since
-a view that cannot apply an event must stop rather than skip it.
+On PostgreSQL the views are kept up by two follower processes on the library's
+LISTEN/NOTIFY subscription (`projections.Projector.follow`), one per group
+(`follower_groups`): every view that can be rebuilt from the log in one, which
+reads and decodes each batch of events once and applies it to all of them in
+one transaction, committed without waiting for the disk; and the ledger apart,
+whose commits wait for the disk, as a witness's must. A follower that dies
+(killed, out of memory, a lost connection it could not survive) is started
+again after a pause that doubles with each failure in a row; one that fails
+`max_failures` times in a row, none of its runs lasting `steady_seconds`, is
+given up on: the supervisor stops the others and reports which group and
+views, since a view that cannot apply an event must stop rather than skip it.
 
 The followers are forked from a fork server that has loaded the engine once
 (multiprocessing's "forkserver" start method): a follower started afresh
@@ -33,26 +37,53 @@ from domain import PostgresConfig
 from projections import VIEW_CLASSES, View
 from projections.bootstrap import SystemConfig, bootstrap
 
-__all__ = ["FollowerFailed", "Supervisor", "follow"]
+__all__ = ["FollowerFailed", "FollowerGroup", "Supervisor", "follow", "follower_groups"]
 
 logger = logging.getLogger(__name__)
 
-Target = Callable[[SystemConfig, type[View]], None]
+Target = Callable[[SystemConfig, Sequence[type[View]]], None]
+
+
+@dataclass(frozen=True)
+class FollowerGroup:
+    """Views one follower process keeps up together, a batch to a transaction."""
+
+    name: str
+    views: tuple[type[View], ...]
+
+    def __str__(self) -> str:
+        return f"{self.name} follower ({', '.join(view.name for view in self.views)})"
+
+
+def follower_groups(views: Sequence[type[View]] = VIEW_CLASSES) -> tuple[FollowerGroup, ...]:
+    """The rebuildable views as one group, `views`; each other view (the ledger) alone.
+
+    Together, the views cost one read and one decode of each batch, and one
+    commit, where a process each cost as many of all three as there are views.
+    The rebuildable views commit without waiting for the disk (a crash loses
+    nothing the log cannot give again); a view that is not rebuildable must
+    wait for it, and in a group of its own it does not hold the others back.
+    """
+    rebuildable = tuple(view for view in views if view.rebuildable)
+    groups = [FollowerGroup("views", rebuildable)] if rebuildable else []
+    groups.extend(FollowerGroup(view.name, (view,)) for view in views if not view.rebuildable)
+    return tuple(groups)
 
 
 class FollowerFailed(RuntimeError):
-    """A view's follower failed too many times in a row; the message names the view."""
+    """A follower failed too many times in a row; the message names its group and views."""
 
-    def __init__(self, view: str, failures: int, exitcode: int | None) -> None:
+    def __init__(self, group: FollowerGroup, failures: int, exitcode: int | None) -> None:
         super().__init__(
-            f"the follower of the {view} view failed {failures} times in a row "
+            f"the {group} failed {failures} times in a row "
             f"(last exit status {exitcode}); giving up"
         )
-        self.view = view
+        self.group = group.name
+        self.views = tuple(view.name for view in group.views)
 
 
-def follow(config: SystemConfig, cls: type[View]) -> None:
-    """One view's follower: apply new events as they are stored, until SIGTERM.
+def follow(config: SystemConfig, views: Sequence[type[View]]) -> None:
+    """One group's follower: apply new events to `views` as they are stored, until SIGTERM.
 
     Ctrl-C reaches the whole process group; the supervisor alone answers it, and
     stops its followers, so a follower never looks to it as if it had died.
@@ -61,7 +92,7 @@ def follow(config: SystemConfig, cls: type[View]) -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with bootstrap(_one_thread(config)) as system:
-        projector = system.projector([cls])
+        projector = system.projector(views)
         projector.create()
         projector.follow(stop)
     sys.exit(0)
@@ -83,7 +114,7 @@ def _engine_modules() -> list[str]:
 
 def _one_thread(config: SystemConfig) -> SystemConfig:
     """`config` for a follower: one thread, so one connection to each pool is enough
-    (with the one it listens on, three a view) where a server's defaults keep many."""
+    (with the one it listens on, three a group) where a server's defaults keep many."""
     if isinstance(config.store, PostgresConfig):
         return replace(config, store=replace(config.store, connections=FOLLOWER_CONNECTIONS))
     return config
@@ -91,7 +122,7 @@ def _one_thread(config: SystemConfig) -> SystemConfig:
 
 @dataclass
 class _Child:
-    view: type[View]
+    group: FollowerGroup
     process: BaseProcess | None = None
     started: float = 0.0
     failures: int = 0
@@ -100,10 +131,10 @@ class _Child:
 
 @dataclass
 class Supervisor:
-    """Runs one follower process per view and starts again any that dies."""
+    """Runs one follower process per group of views and starts again any that dies."""
 
     config: SystemConfig
-    views: Sequence[type[View]] = VIEW_CLASSES
+    groups: Sequence[FollowerGroup] = field(default_factory=follower_groups)
     target: Target = follow
     max_failures: int = 5
     """Failures in a row, each within `steady_seconds` of its start, before giving up."""
@@ -124,7 +155,7 @@ class Supervisor:
         # Each child still runs the parent's main module again (the command line),
         # which is cheap once the server has loaded what that module imports.
         context.set_forkserver_preload(_engine_modules())
-        self._children = [_Child(view) for view in self.views]
+        self._children = [_Child(group) for group in self.groups]
         try:
             for child in self._children:
                 self._start(context, child)
@@ -135,17 +166,18 @@ class Supervisor:
             self._stop_all()
 
     def pids(self) -> dict[str, int | None]:
-        """Each view's follower process id now (None while it waits to be restarted)."""
+        """Each group's follower process id now, by the group's name (None while it
+        waits to be restarted)."""
         return {
-            child.view.name: None if child.process is None else child.process.pid
+            child.group.name: None if child.process is None else child.process.pid
             for child in self._children
         }
 
     def _start(self, context: ForkServerContext, child: _Child) -> None:
         child.process = context.Process(
             target=self.target,
-            args=(self.config, child.view),
-            name=f"project-{child.view.name}",
+            args=(self.config, child.group.views),
+            name=f"project-{child.group.name}",
             daemon=False,
         )
         child.process.start()
@@ -166,12 +198,11 @@ class Supervisor:
         if now - child.started >= self.steady_seconds:
             child.failures = 0
         child.failures += 1
-        name = child.view.name
         if child.failures >= self.max_failures:
-            raise FollowerFailed(name, child.failures, exitcode)
+            raise FollowerFailed(child.group, child.failures, exitcode)
         pause = min(self.backoff * 2 ** (child.failures - 1), self.max_backoff)
         self.log(
-            f"the follower of the {name} view stopped (exit status {exitcode}); "
+            f"the {child.group} stopped (exit status {exitcode}); "
             f"starting it again in {pause:g} s ({child.failures} failures in a row)"
         )
         child.restart_at = now + pause

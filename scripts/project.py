@@ -1,11 +1,12 @@
 """`policy-timeline project`: run the view followers as their own processes.
 
-For PostgreSQL, where API processes do not apply events themselves: one
-process per view follows the log through the library's LISTEN/NOTIFY
-subscription until interrupted, supervised (`scripts.followers`): a follower
-that dies is started again, and one that keeps dying ends the command with
-status 1 naming its view. On SQLite it catches up once and exits,
-since there the views catch up in the process that writes or reads.
+For PostgreSQL, where API processes do not apply events themselves: two
+processes follow the log through the library's LISTEN/NOTIFY subscription
+until interrupted, one for the views that can be rebuilt and one for the
+ledger (`scripts.followers.follower_groups`), supervised: a follower that dies
+is started again, and one that keeps dying ends the command with status 1
+naming its group and views. On SQLite it catches up once and exits, since
+there the views catch up in the process that writes or reads.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from scripts.followers import FollowerFailed, Supervisor
 
 def add_parser(commands: Any) -> None:
     parser: argparse.ArgumentParser = commands.add_parser(
-        "project", help="keep the views up with the log (PostgreSQL: one process per view)"
+        "project",
+        help="keep the views up with the log (PostgreSQL: a views process and a ledger one)",
     )
     parser.set_defaults(run=run)
 
@@ -39,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     supervisor = Supervisor(config, log=_say)
+    groups = "; ".join(str(group) for group in supervisor.groups)
     print(
-        f"following the log with {len(supervisor.views)} view processes; Ctrl-C stops",
+        f"following the log with {len(supervisor.groups)} processes: {groups}; Ctrl-C stops",
         flush=True,
     )
     try:

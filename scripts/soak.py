@@ -5,7 +5,7 @@
 Without `--db` a throwaway PostgreSQL server is started on loopback (initdb
 and pg_ctl, as the `postgres` user when run as root) and removed afterwards.
 On it run, each as its own process: `policy-timeline project` (which
-supervises one follower process per view) and two API servers with
+supervises the followers: one process for the views, one for the ledger) and two API servers with
 `serve --followers external`. Four writer threads POST entries, each under an
 `Idempotency-Key`, alternating between the servers, and send a request that
 failed or timed out again with the same key until it is acknowledged (201,
@@ -555,7 +555,10 @@ def soak(
             servers[f"api-{number}"] = stack.enter_context(_process(command, log, env))
         for number, port in enumerate(ports, 1):
             _wait_for_server(port, folder / f"serve-{number}.log")
-        _until(lambda: len(follower_pids(project)) >= 5, 120, "the followers did not start")
+        from scripts.followers import follower_groups
+
+        groups = len(follower_groups())
+        _until(lambda: len(follower_pids(project)) >= groups, 120, "the followers did not start")
         _seed(ports[0], token)
         start = _head(url)
         if not _views_reach(url, start, 120):

@@ -1,5 +1,6 @@
 """The view followers on PostgreSQL as a deployment runs them: `project`
-supervises one process per view, and `serve` alone runs them itself."""
+supervises one process for the rebuildable views and one for the ledger, and
+`serve` alone runs them itself."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ import pytest
 from domain import TimelineApp, parse_store_url
 from projections import VIEW_CLASSES, ReadModels, TimelineFilters
 from projections.database import open_database
+from scripts.followers import follower_groups
 from scripts.soak import follower_pids
 from tests.builders import body, seed
 from tests.e2e.test_cli import COMMAND, _bearer, _token, serving
 from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
+
+GROUPS = len(follower_groups())
 
 
 def _until(condition: Callable[[], object], what: str) -> None:
@@ -32,7 +36,7 @@ def _until(condition: Callable[[], object], what: str) -> None:
         time.sleep(0.1)
 
 
-def test_project_starts_a_killed_follower_again_and_the_views_catch_up(
+def test_project_starts_killed_followers_again_and_every_view_catches_up(
     postgres: PostgresServer, tmp_path: Path
 ) -> None:
     with postgres.database() as url:
@@ -49,22 +53,26 @@ def test_project_starts_a_killed_follower_again_and_the_views_catch_up(
         read_models = ReadModels(app, open_database(config), in_process=False)
         try:
             _until(
-                lambda: len(follower_pids(project.pid)) >= len(VIEW_CLASSES),
-                "the followers never started",
+                lambda: len(follower_pids(project.pid)) >= GROUPS, "the followers never started"
             )
             _until(lambda: read_models.projector.position() == app.head_position(), "no catch-up")
-            for child in follower_pids(project.pid):
+            started = follower_pids(project.pid)
+            for child in started:
                 os.kill(child, signal.SIGKILL)
             recorded = app.record_entry(body("meeting"), by="tests")
             read_models.wait_for(recorded.position, timeout=60)
+            positions = read_models.projector.positions()
             page = read_models.queries.timeline(TimelineFilters())
         finally:
             project.send_signal(signal.SIGINT)
             output, _ = project.communicate(timeout=60)
             read_models.close()
             app.close()
+    assert len(started) == GROUPS, output
+    assert positions == {cls.name: recorded.position for cls in VIEW_CLASSES}
     assert len(page.items) == 1
-    assert "the follower of the timeline view stopped (exit status -9)" in output
+    assert "the views follower (timeline, entry_history," in output
+    assert "the ledger follower (ledger) stopped (exit status -9)" in output
     assert project.returncode == 0, output
 
 
@@ -92,11 +100,12 @@ def test_serve_alone_keeps_the_views_up_so_a_write_answers_with_its_entry(
     assert {lag["behind"] for lag in health.json()["lag"]} == {0}
 
 
-def test_project_holds_at_most_three_connections_a_view(
+def test_project_holds_at_most_three_connections_a_follower_group(
     postgres: PostgresServer, tmp_path: Path
 ) -> None:
     """Each follower is one thread: one connection to read the log, one to write its
-    view, one to listen. The library's defaults kept five to the log alone: 40 for five views."""
+    views, one to listen, however many views its group keeps. The library's
+    defaults kept five to the log alone, and a process a view made it 40."""
     with postgres.database() as url:
         config = parse_store_url(url)
         app = TimelineApp(config.env())
@@ -111,8 +120,7 @@ def test_project_holds_at_most_three_connections_a_view(
         read_models = ReadModels(app, open_database(config), in_process=False)
         try:
             _until(
-                lambda: len(follower_pids(project.pid)) >= len(VIEW_CLASSES),
-                "the followers never started",
+                lambda: len(follower_pids(project.pid)) >= GROUPS, "the followers never started"
             )
             for kind in ("meeting", "call", "statement"):
                 recorded = app.record_entry(body(kind), by="tests")
@@ -132,10 +140,10 @@ def test_project_holds_at_most_three_connections_a_view(
                     ).fetchone()
                     assert row is not None
                     counts.append(int(row[0]))
-                    if counts[-1] <= 3 * len(VIEW_CLASSES):
+                    if counts[-1] <= 3 * GROUPS:
                         break
                     time.sleep(0.2)
         finally:
             project.send_signal(signal.SIGINT)
             output, _ = project.communicate(timeout=60)
-    assert counts[-1] <= 3 * len(VIEW_CLASSES), (counts, output)
+    assert counts[-1] <= 3 * GROUPS, (counts, output)

@@ -1,6 +1,6 @@
 """The followers' supervisor: a follower that dies is started again, and one that
-keeps dying is given up on, naming its view. The followers here are stand-ins
-(real child processes that sleep or fail), so no store is needed."""
+keeps dying is given up on, naming its group and views. The followers here are
+stand-ins (real child processes that sleep or fail), so no store is needed."""
 
 from __future__ import annotations
 
@@ -8,26 +8,41 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from threading import Event, Thread
 
 import pytest
 
+from projections import VIEW_CLASSES
+from projections.audit.ledger import LedgerView
 from projections.bootstrap import SystemConfig
+from projections.views.history import EntryHistoryView
 from projections.views.timeline import TimelineView
 from projections.views.view import View
-from scripts.followers import FollowerFailed, Supervisor
+from scripts.followers import FollowerFailed, FollowerGroup, Supervisor, follower_groups
 
 CONFIG = SystemConfig.from_url("sqlite:///unused.db")
+VIEWS = FollowerGroup("views", (TimelineView, EntryHistoryView))
 
 
-def sleep_until_stopped(config: SystemConfig, cls: type[View]) -> None:
+def sleep_until_stopped(config: SystemConfig, views: Sequence[type[View]]) -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     while True:
         time.sleep(1)
 
 
-def fail_at_once(config: SystemConfig, cls: type[View]) -> None:
+def fail_at_once(config: SystemConfig, views: Sequence[type[View]]) -> None:
     sys.exit(3)
+
+
+def test_the_rebuildable_views_follow_in_one_group_and_the_ledger_in_another() -> None:
+    groups = follower_groups()
+
+    assert [group.name for group in groups] == ["views", "ledger"]
+    views, ledger = groups
+    assert set(views.views) == {cls for cls in VIEW_CLASSES if cls.rebuildable}
+    assert ledger.views == (LedgerView,)
+    assert sum(len(group.views) for group in groups) == len(VIEW_CLASSES)
 
 
 def _until(condition: object, what: str) -> None:
@@ -37,44 +52,47 @@ def _until(condition: object, what: str) -> None:
         time.sleep(0.05)
 
 
-def test_a_killed_follower_is_started_again() -> None:
+def test_a_killed_follower_group_is_started_again() -> None:
     said: list[str] = []
     supervisor = Supervisor(
-        CONFIG, views=(TimelineView,), target=sleep_until_stopped, backoff=0.01, log=said.append
+        CONFIG, groups=(VIEWS,), target=sleep_until_stopped, backoff=0.01, log=said.append
     )
     stop = Event()
     runner = Thread(target=supervisor.run, args=(stop,))
     runner.start()
     try:
-        _until(lambda: supervisor.pids().get("timeline"), "the follower never started")
-        first = supervisor.pids()["timeline"]
+        _until(lambda: supervisor.pids().get("views"), "the follower never started")
+        first = supervisor.pids()["views"]
         assert first is not None
         os.kill(first, signal.SIGKILL)
         _until(
-            lambda: supervisor.pids().get("timeline") not in (None, first),
+            lambda: supervisor.pids().get("views") not in (None, first),
             "the killed follower was not started again",
         )
     finally:
         stop.set()
         runner.join()
     assert said
-    assert "the follower of the timeline view stopped (exit status -9)" in said[0]
+    assert "the views follower (timeline, entry_history) stopped (exit status -9)" in said[0]
 
 
-def test_a_follower_that_keeps_failing_is_given_up_on_naming_its_view() -> None:
+def test_a_group_that_keeps_failing_is_given_up_on_naming_it_and_its_views() -> None:
     said: list[str] = []
     supervisor = Supervisor(
         CONFIG,
-        views=(TimelineView,),
+        groups=(VIEWS,),
         target=fail_at_once,
         max_failures=3,
         backoff=0.01,
         log=said.append,
     )
 
-    with pytest.raises(FollowerFailed, match="the timeline view failed 3 times") as failed:
+    with pytest.raises(
+        FollowerFailed, match=r"the views follower \(timeline, entry_history\) failed 3 times"
+    ) as failed:
         supervisor.run(Event())
 
-    assert failed.value.view == "timeline"
+    assert failed.value.group == "views"
+    assert failed.value.views == ("timeline", "entry_history")
     assert len(said) == 2  # two restarts before giving up
-    assert supervisor.pids() == {"timeline": None}
+    assert supervisor.pids() == {"views": None}

@@ -14,7 +14,7 @@ from tests.postgres import PostgresServer
 def test_many_processes_opening_a_new_postgresql_store_at_once_all_succeed(
     postgres: PostgresServer,
 ) -> None:
-    # `project` starts a follower per view, and API workers start together: each
+    # `project` starts its followers, and API workers start together: each
     # opens the store and runs the library's CREATE TABLE IF NOT EXISTS statements.
     for _ in range(3):
         with postgres.database() as url, ThreadPoolExecutor(8) as pool:
