@@ -2,8 +2,9 @@
 
     python -m scripts.soak --seconds 30 [--db postgresql://...] [--json soak.json]
 
-Without `--db` a throwaway PostgreSQL server is started on loopback (initdb
-and pg_ctl, as the `postgres` user when run as root) and removed afterwards.
+Without `--db` a throwaway PostgreSQL server is started on loopback
+(`scripts.throwaway_postgres`, with its default durability: commits wait for
+the disk) and removed afterwards.
 On it run, each as its own process: `policy-timeline project` (which
 supervises the followers: one process for the views, one for the ledger) and two API servers with
 `serve --followers external`. Four writer threads POST entries, each under an
@@ -29,8 +30,6 @@ import argparse
 import http.client
 import json
 import os
-import pwd
-import shutil
 import signal
 import socket
 import subprocess
@@ -42,14 +41,14 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from glob import glob
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SoakReport", "follower_pids", "main", "soak", "table", "throwaway_postgres"]
+from scripts.throwaway_postgres import HOST, free_port, throwaway_postgres
 
-HOST = "127.0.0.1"
+__all__ = ["SoakReport", "follower_pids", "main", "soak", "table"]
+
 WRITERS = 4
 PRINCIPAL_TOKEN = "soak"
 TIMEOUT = 10.0
@@ -57,6 +56,7 @@ TIMEOUT = 10.0
 TARGET_WRITES_PER_SECOND = 500.0
 TARGET_STALL_SECONDS = 2.0
 TARGET_MEMORY_RATIO = 1.5
+SERVER_SETTINGS = {"max_connections": "200"}
 ACTORS = (
     {"id": "soak-speaker", "name": "Soak Speaker", "kind": "person"},
     {"id": "soak-agency", "name": "Soak Agency", "kind": "organization"},
@@ -146,68 +146,6 @@ class SoakReport:
             "ok": self.ok,
             "targets_met": self.targets_met,
         }
-
-
-# A throwaway PostgreSQL -------------------------------------------------------
-
-
-@contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A PostgreSQL server on a free loopback port, in a temporary folder; its URL.
-
-    Stopped and removed however the block is left. initdb and pg_ctl refuse to
-    run as root, so as root they run as the `postgres` user.
-    """
-    base = Path(tempfile.mkdtemp(prefix="timeline-soak-pg-"))
-    data = base / "data"
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        os.chown(base, user.pw_uid, user.pw_gid)
-    port = _free_port()
-    try:
-        _as_postgres(
-            _pg_binary("initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C",
-            "--no-sync",
-        )
-        options = f"-p {port} -k {base} -c listen_addresses={HOST} -c max_connections=200"
-        pg_ctl = _pg_binary("pg_ctl")
-        log = str(base / "log")
-        _as_postgres(pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start")
-        try:
-            yield f"postgresql://postgres@{HOST}:{port}/postgres"
-        finally:
-            _as_postgres(pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop")
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def _pg_binary(name: str) -> str:
-    found = shutil.which(name) or next(
-        iter(sorted(glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
-    )
-    if found is None:
-        raise RuntimeError(f"PostgreSQL's {name} was not found: install PostgreSQL, or give --db")
-    return found
-
-
-def _as_postgres(*command: str) -> None:
-    if os.geteuid() == 0:
-        command = ("runuser", "-u", "postgres", "--", *command)
-    subprocess.run(command, check=True, capture_output=True, text=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 # The system's processes -------------------------------------------------------
@@ -541,7 +479,7 @@ def soak(
         check=True,
         env=env,
     ).stdout.strip()
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     with ExitStack() as stack:
         project = stack.enter_context(
             _process(_command(url, "project"), folder / "project.log", env)
@@ -882,7 +820,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     with ExitStack() as stack:
-        url = args.db or stack.enter_context(throwaway_postgres())
+        url: str = args.db
+        if url is None:
+            settings = SERVER_SETTINGS
+            server = throwaway_postgres(settings, prefix="timeline-soak-pg-")
+            url = stack.enter_context(server).url()
         if args.logs is not None:
             args.logs.mkdir(parents=True, exist_ok=True)
             folder = args.logs
