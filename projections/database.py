@@ -77,9 +77,9 @@ class Database(Protocol):
     def schema_change(self) -> Any:
         """A context manager: a write transaction no other process changes the schema in."""
 
-    def serialize(self, c: Cursor, name: str) -> None:
-        """Hold, until `c`'s transaction ends, the lock that lets one writer at a time apply
-        events to the view `name`."""
+    def serialize(self, c: Cursor, *names: str) -> None:
+        """Hold, until `c`'s transaction ends, the locks that let one writer at a time
+        apply events to each view named, taken in the order given."""
 
     def exclusive_rebuild(self) -> Any:
         """A context manager: the one rebuild of this store's views; raise RebuildRunning."""
@@ -90,7 +90,7 @@ class Database(Protocol):
 
     def announce(self, c: Cursor, view: str, position: int) -> None:
         """Tell the processes that listen, when `c`'s transaction commits, that the
-        view `view` reached `position`."""
+        view `view` (or each of several names separated by spaces) reached `position`."""
 
     def listen(self, channel: str | None = None) -> Any:
         """A new connection that receives what `announce` sends (where `announces`),
@@ -270,7 +270,7 @@ class SQLiteDatabase:
         # BEGIN IMMEDIATE already keeps every other writer out.
         return self.write()
 
-    def serialize(self, c: Cursor, name: str) -> None:
+    def serialize(self, c: Cursor, *names: str) -> None:
         """Nothing to do: BEGIN IMMEDIATE already holds the database's one write lock."""
 
     announces: ClassVar[bool] = False
@@ -422,10 +422,13 @@ class PostgresDatabase:
         with self._locked("pg_advisory_xact_lock") as cursor:
             yield cursor
 
-    def serialize(self, c: Cursor, name: str) -> None:
+    def serialize(self, c: Cursor, *names: str) -> None:
         # READ COMMITTED lets two followers read one position and apply the same
         # events; the second now waits, then reads the first one's position.
-        c.execute("SELECT pg_advisory_xact_lock(?, hashtext(?))", (VIEW_LOCKS, name))
+        # Several views' locks in one statement, taken left to right: always in
+        # the projector's order of views, so two processes cannot deadlock.
+        locks = ", ".join("pg_advisory_xact_lock(?, hashtext(?))" for _ in names)
+        c.execute(f"SELECT {locks}", [arg for name in names for arg in (VIEW_LOCKS, name)])
 
     announces: ClassVar[bool] = True
 

@@ -1,7 +1,9 @@
 """Waiting for the views on PostgreSQL: woken by their NOTIFY, not by sleeping.
 
 A follower sends `view position` on the store's channel in the transaction
-that records the view's position (`View._track`), so it arrives at commit. One
+that records the view's position (`View._track`), so it arrives at commit; a
+follower that records several views in one transaction sends their names
+together, `view view ... position` (`Projector._apply_together`). One
 thread per waiting process (`TrackingListener`) LISTENs on a connection of its
 own, keeps the latest position of each view it heard of, and wakes the waiters
 through a condition. A notification missed (while the connection was being
@@ -118,17 +120,19 @@ class TrackingListener:
                 next_poll = time.monotonic() + self.poll
 
     def _heard(self, payload: str) -> None:
-        name, _, position = payload.rpartition(" ")
+        names, _, position = payload.rpartition(" ")
         try:
             reached = int(position)
         except ValueError:
             return
         with self._changed:
             self.notifications += 1
-            if reached <= self._positions.get(name, 0):
+            moved = [name for name in names.split() if reached > self._positions.get(name, 0)]
+            if not moved:
                 return
             before = self._least()
-            self._positions[name] = reached
+            for name in moved:
+                self._positions[name] = reached
             # Every view announces every batch: waking the waiters only when the
             # slowest view moves saves each of them a wake-up per view and event.
             if self._least() > before:

@@ -186,7 +186,7 @@ class Projector:
             with self.db.write() as c:
                 if lazy:
                     c.execute("SET LOCAL synchronous_commit TO OFF")
-                self._apply(c, changes)
+                self._apply_together(c, changes)
             position = changes[-1].position
             if progress is not None:
                 progress(len(changes))
@@ -318,6 +318,49 @@ class Projector:
         tracking = Tracking(self.app.name, changes[-1].position)
         for view in self.views:
             view.process(c, changes, tracking)
+
+    def _apply_together(self, c: Cursor, changes: Sequence[Change]) -> None:
+        """As `_apply`, with the bookkeeping of the views that keep `View.process`
+        done once for all of them: their locks in one statement, their positions
+        in one read, their tracking records in one write and one announcement.
+
+        A follower keeps six views in one transaction a batch: one at a time,
+        those four statements each were most of what it sent the server.
+        """
+        plain = [view for view in self.views if type(view).process is View.process]
+        if len(plain) < 2:
+            self._apply(c, changes)
+            return
+        reached = changes[-1].position
+        self.db.serialize(c, *(view.tracking_name for view in plain))
+        names = [view.tracking_name for view in plain]
+        marks = ", ".join("?" for _ in names)
+        c.execute(
+            f"SELECT view, application, position FROM {TRACKING_TABLE} WHERE view IN ({marks})",
+            names,
+        )
+        positions = {(str(v), str(a)): int(p) for v, a, p in c.fetchall()}
+        moved: list[View] = []
+        for view in plain:
+            position = positions.get((view.tracking_name, view.application), 0)
+            fresh = [change for change in changes if change.position > position]
+            if fresh:
+                view.apply(c, fresh)
+            if reached > position:
+                moved.append(view)
+        if moved:
+            rows = ", ".join("(?, ?, ?)" for _ in moved)
+            c.execute(
+                f"INSERT INTO {TRACKING_TABLE} (view, application, position) VALUES {rows} "
+                "ON CONFLICT (view, application) DO UPDATE SET position = excluded.position",
+                [arg for view in moved for arg in (view.tracking_name, view.application, reached)],
+            )
+            # One announcement for them all: each listener wakes once, not once a view.
+            self.db.announce(c, " ".join(view.tracking_name for view in moved), reached)
+        tracking = Tracking(self.app.name, reached)
+        for view in self.views:
+            if view not in plain:
+                view.process(c, changes, tracking)
 
 
 def _beyond(payload: str, position: int) -> bool:

@@ -648,3 +648,52 @@ def test_a_read_sees_one_snapshot_though_a_write_commits_between_its_queries(
 def insert_probe(db: Database) -> None:
     with db.write() as c:
         c.execute("INSERT INTO snapshot_probe VALUES (2)")
+
+
+def test_views_applied_together_equal_views_applied_one_at_a_time_and_take_a_batch_once(
+    app: TimelineApp, store_config: StoreConfig
+) -> None:
+    """A follower keeps its group's views in one transaction a batch, their locks,
+    positions and tracking records written once for all; a batch delivered again,
+    or one that overlaps what a view holds, changes nothing."""
+    every_event(app, lambda: None)
+    db = open_database(store_config)
+    try:
+        together = Projector(app, db)
+        together.create()
+        notifications = app.recorder.select_notifications(start=1, limit=1000)
+        changes = decode(notifications)
+        # Overlapping batches, one delivered again: each view takes only what it lacks.
+        batches = [changes[:7], changes[3:12], changes[12:], changes[5:9]]
+        for batch in batches:
+            with db.write() as c:
+                together._apply_together(c, batch)
+        head = notifications[-1].id
+        assert together.positions() == {view.tracking_name: head for view in together.views}
+        assert_same_rows(together.views, rebuilt_from_scratch(db, app).views)
+    finally:
+        db.close()
+
+
+@pytest.mark.postgres
+def test_views_applied_together_are_announced_in_one_notification(
+    app: TimelineApp, store_config: StoreConfig
+) -> None:
+    models = ReadModels(app, open_database(store_config), in_process=False)
+    try:
+        if models.db.dialect.name != "postgresql":
+            pytest.skip("only PostgreSQL announces the views' positions")
+        seed(app)
+        head = app.head_position()
+        models.projector.listen_poll = 60.0  # only a notification can wake the wait
+        listener = models.projector.listener()
+        assert listener.wait(0, timeout=30) == 0  # listening, the positions read once
+        with models.db.write() as c:
+            models.projector._apply_together(
+                c, decode(app.recorder.select_notifications(start=1, limit=1000))
+            )
+        assert models.wait_for(head, timeout=30) == head
+        # One for the views kept together, one for the ledger, which keeps its own.
+        assert listener.notifications == 2
+    finally:
+        models.close()
