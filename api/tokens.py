@@ -164,13 +164,11 @@ class TokenStore:
         parts = token.split("_", 2)
         if len(parts) != 3 or parts[0] != PREFIX or len(parts[1]) != ID_CHARS:
             return None
-        with self.db.read() as c:
-            c.execute(
-                f"SELECT name, scopes, created_at, revoked_at, hash FROM {TABLE} "
-                "WHERE token_id = ?",
-                (parts[1],),
-            )
-            row = c.fetchone()
+        # On every write: one statement, one round trip (PostgreSQL), no transaction.
+        row = self.db.read_row(
+            f"SELECT name, scopes, created_at, revoked_at, hash FROM {TABLE} WHERE token_id = ?",
+            (parts[1],),
+        )
         if row is None:
             return None
         # Constant time, so the time taken says nothing of how much of a

@@ -72,6 +72,10 @@ class Database(Protocol):
     def read(self) -> Any:
         """A context manager: one consistent snapshot for a few queries."""
 
+    def read_row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of one read-only statement, run on its own (no snapshot
+        spans two statements this way): for a look-up on every request."""
+
     def table_exists(self, name: str, c: Cursor | None = None) -> bool: ...
 
     def schema_change(self) -> Any:
@@ -259,6 +263,12 @@ class SQLiteDatabase:
             finally:
                 cursor.execute("COMMIT")
 
+    def read_row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        with self.read() as c:
+            c.execute(sql, params)
+            row: Row | None = c.fetchone()
+            return row
+
     def table_exists(self, name: str, c: Cursor | None = None) -> bool:
         if c is None:
             with self.read() as c:
@@ -406,6 +416,12 @@ class PostgresDatabase:
         # client CPU than the one round trip (BEGIN's) it would save.
         with self._transaction(_BEGIN_READ, pipelined=False) as cursor:
             yield cursor
+
+    def read_row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        # In autocommit, one round trip, where `read()`'s BEGIN and COMMIT make three.
+        with self._pool.connection() as connection:
+            row: Row | None = connection.execute(_to_pyformat(sql), params).fetchone()
+            return row
 
     def table_exists(self, name: str, c: Cursor | None = None) -> bool:
         if c is None:
