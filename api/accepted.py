@@ -47,12 +47,13 @@ def answer_when_reached(
     request: Request,
     read_models: ReadModels,
     result: CommandResult,
-    location: str,
+    location: Callable[[], str],
     body: Callable[[], bytes],
     status: int,
 ) -> JSONBytes:
     """`body()` with `status` once the views reflect the write; 202 when they do not
-    within the read wait. `location` is the record's path, without a query."""
+    within the read wait. `location()` is the record's path, without a query: made
+    only for a 202 (routing it back from its name took a tenth of a write's thread)."""
     timeout: float = request.app.state.settings.read_wait_seconds
     try:
         read_models.wait_for(result.position, timeout)
@@ -65,7 +66,7 @@ def answer_when_reached(
             f"reached it within {timeout:g} s",
         )
         response = answer(accepted.model_dump(), result.position, 202)
-        response.headers["Location"] = f"{location}?min_position={result.position}"
+        response.headers["Location"] = f"{location()}?min_position={result.position}"
         response.headers["Retry-After"] = "1"
         return response
     return answer(body(), result.position, status)

@@ -69,6 +69,11 @@ def add_parser(commands: Any) -> None:
         "`policy-timeline project` run apart (also $TIMELINE_FOLLOWERS)",
     )
     parser.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="do not log each request (when a proxy in front logs them)",
+    )
+    parser.add_argument(
         "--workers",
         type=_positive,
         default=1,
@@ -99,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            access_log=not args.no_access_log,
         )
         multiprocess = _Workers(uv_config)
         serve: Callable[[], None] = multiprocess.run
@@ -110,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
                 host=args.host,
                 port=args.port,
                 timeout_graceful_shutdown=GRACEFUL_SECONDS,
+                access_log=not args.no_access_log,
             )
         )
         serve = server.run

@@ -6,20 +6,21 @@ Without `--db` a throwaway PostgreSQL server is started on loopback
 (`scripts.throwaway_postgres`, with its default durability: commits wait for
 the disk) and removed afterwards.
 On it run, each as its own process: `policy-timeline project` (which
-supervises the followers: one process for the views, one for the ledger) and two API servers with
-`serve --followers external`. Four writer threads POST entries, each under an
-`Idempotency-Key`, alternating between the servers, and send a request that
-failed or timed out again with the same key until it is acknowledged (201,
-or 202: stored, not yet visible). One reader follows `/api/v1/stream`.
-Halfway through, one follower process is killed (SIGKILL) and `project`
-starts it again.
+supervises the followers: one process for the views, one for the ledger)
+and two API servers with `serve --followers external --no-access-log`. Four
+writer threads POST entries, each under an `Idempotency-Key`, alternating
+between the servers, and send a request that failed or timed out again with
+the same key until it is acknowledged (201, or 202: stored, not yet
+visible). One reader follows `/api/v1/stream`. Halfway through, one
+follower process is killed (SIGKILL) and `project` starts it again.
 
 Then the log itself is read: every acknowledged write must be stored once
 (no write lost, none stored twice), and the stream must have carried every
 stored position once, in order. The report gives acknowledged writes a
 second, the longest time without an acknowledged write (overall, and from
 the kill on), the servers' resident memory after warm-up and at the end, the
-CPU each part used, and the machine's load average beside them.
+CPU each part used (and the soak's own), and the machine's load average
+beside them.
 Exit status 1 when a write is lost or duplicated or the stream is wrong; with
 `--strict`, also when a timing or memory target is missed.
 """
@@ -108,6 +109,9 @@ class SoakReport:
     views_caught_up: bool
     cores: dict[str, float] = field(default_factory=dict)
     """CPU cores each part of the system used while measured."""
+    client_cores: float = 0.0
+    """CPU cores the soak itself (writers, stream reader) used meanwhile, on the same
+    machine: what the system's parts could not have."""
     load: tuple[float, float] = (0.0, 0.0)
     """The machine's one-minute load average as measuring began and ended: on a
     shared machine, what else wanted the cores meanwhile."""
@@ -487,8 +491,13 @@ def soak(
         servers: dict[str, int] = {}
         for number, port in enumerate(ports, 1):
             log = folder / f"serve-{number}.log"
+            # No access log: a deployment's proxy keeps one, and uvicorn's
+            # formatting of it was a twentieth of a server's CPU a write.
             command = _command(
-                url, "serve", "--port", str(port), "--host", HOST, "--followers", "external"
+                url,
+                "serve",
+                *("--port", str(port), "--host", HOST),
+                *("--followers", "external", "--no-access-log"),
             )
             servers[f"api-{number}"] = stack.enter_context(_process(command, log, env))
         for number, port in enumerate(ports, 1):
@@ -512,6 +521,7 @@ def soak(
         time.sleep(warmup)
         rss_start = _memory(servers, project)
         cpu_start = _cpu(url, servers, project)
+        client_start = time.process_time()
         load_start = os.getloadavg()[0]
         measured_from = time.monotonic()
         kill_after = seconds / 2 if kill_at is None else kill_at
@@ -532,6 +542,7 @@ def soak(
         load_end = os.getloadavg()[0]
         rss_end = _memory(servers, project)
         cores = _cores(cpu_start, _cpu(url, servers, project), measured_to - measured_from)
+        client_cores = (time.process_time() - client_start) / (measured_to - measured_from)
         stop.set()
         for thread in threads:
             thread.join(60)
@@ -557,6 +568,7 @@ def soak(
             connections=connections,
             caught_up=caught_up,
             cores=cores,
+            client_cores=client_cores,
             load=(load_start, load_end),
         )
     raise AssertionError("unreachable")  # ExitStack may swallow; it does not here
@@ -637,6 +649,7 @@ def _report(
     connections: int | None,
     caught_up: bool,
     cores: dict[str, float],
+    client_cores: float,
     load: tuple[float, float],
 ) -> SoakReport:
     acks = sorted((ack for thread in threads for ack in thread.acks), key=lambda a: a.at)
@@ -692,6 +705,7 @@ def _report(
         connections=connections,
         views_caught_up=caught_up,
         cores=cores,
+        client_cores=client_cores,
         load=load,
         errors=errors,
     )
@@ -713,6 +727,7 @@ def table(report: SoakReport) -> str:
         return "ok" if met else "MISSED"
 
     stall = report.stall_after_kill_seconds
+    system, client = sum(report.cores.values()), report.client_cores
     start_mib = sum(report.rss_start_kib.values()) / 1024
     end_mib = sum(report.rss_end_kib.values()) / 1024
     rows = [
@@ -774,13 +789,19 @@ def table(report: SoakReport) -> str:
         ("views caught up at the end", "yes" if report.views_caught_up else "no", "", ""),
         (
             "CPU cores used (soak client apart)",
-            f"{sum(report.cores.values()):.2f} of {os.cpu_count()}",
+            f"{system:.2f} of {os.cpu_count()} ({_per_write(system, report):.1f} ms a write)",
             "",
             "",
         ),
         *(
             (f"  {name}", f"{used:.2f} ({_per_write(used, report):.1f} ms a write)", "", "")
             for name, used in report.cores.items()
+        ),
+        (
+            "soak client (writers, stream)",
+            f"{client:.2f} ({_per_write(client, report):.1f} ms a write)",
+            "",
+            "",
         ),
         ("load average, start -> end", f"{report.load[0]:.2f} -> {report.load[1]:.2f}", "", ""),
     ]

@@ -222,7 +222,7 @@ def _entry_answer(
         request,
         read_models,
         result,
-        f"{request.app.url_path_for('read_entry', entry_id=result.id)}",
+        lambda: f"{request.app.url_path_for('read_entry', entry_id=result.id)}",
         lambda: read_models.queries.entry(result.id, as_of=result.position),
         status,
     )

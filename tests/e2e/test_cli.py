@@ -263,3 +263,13 @@ def test_a_write_answers_its_position_and_a_read_asking_for_it_sees_the_write(
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(("options", "logged"), [((), True), (("--no-access-log",), False)])
+def test_serve_logs_each_request_unless_told_not_to(
+    tmp_path: Path, options: tuple[str, ...], logged: bool
+) -> None:
+    with serving(cwd=tmp_path, options=options) as base:
+        assert httpx.get(f"{base}/api/v1/timeline?limit=1").status_code == 200
+    (log,) = tmp_path.glob("serve-*.log")
+    assert ("GET /api/v1/timeline?limit=1" in log.read_text()) is logged
