@@ -207,6 +207,8 @@ class LedgerView(View):
     # A replay would hash the log as it is now and drop the checkpoints that
     # witnessed it before: tampering would be laundered. The ledger only grows.
     rebuildable: ClassVar[bool] = False
+    _kept: tuple[int, int, list[tuple[int, bytes]]] | None = None
+    """The tip this instance last grew the tree to (`_tip`'s answer), or None."""
 
     def create_statements(self, token: str) -> list[str]:
         key = self.db.dialect.integer_key
@@ -264,6 +266,7 @@ class LedgerView(View):
             h = leaf_of(last, id_bytes, change.version, topic, change.stored)
             leaves.append((last, size + len(leaves), h, timestamp(change.state)))
         growth = merkle.grow(frontier, size, [leaf[2] for leaf in leaves])
+        self._kept = (size + len(leaves), last, list(growth.frontier))
         nodes = node_rows(growth)
         c.executemany(f"INSERT INTO {self.t('ledger_leaves')} VALUES (?,?,?,?)", leaves)
         if nodes:
@@ -283,6 +286,11 @@ class LedgerView(View):
         if row is None:
             return 0, 0, []
         size, last = int(row[0]) + 1, int(row[1])
+        # A follower grows the tree batch after batch: the edge it made last time
+        # is the one stored, unless that batch rolled back or another process
+        # grew the tree since, and then the stored size or last position differs.
+        if self._kept is not None and self._kept[:2] == (size, last):
+            return self._kept
         wanted = merkle.perfect_subtrees(0, size)
         found = _StoredNodes(c, self.suffix)(wanted)
         return size, last, [(level, found[(level, index)]) for level, index in wanted]

@@ -4,7 +4,7 @@ position, a checkpoint per batch, proofs that check offline, and never rebuilt."
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import orjson
@@ -21,7 +21,7 @@ from projections.audit.proofs import (
     event_leaf_hash,
 )
 from projections.database import open_database
-from projections.views.changes import timestamp
+from projections.views.changes import Change, decode, timestamp
 from tests.builders import body, seed
 
 BY = "reporter"
@@ -329,3 +329,36 @@ def test_heads_and_proofs_of_a_larger_tree_use_its_stored_subtrees_and_agree(
         one_batch.create()
         one_batch.catch_up()
         assert one_batch.views[0].rows() == projector.views[0].rows()
+
+
+class _RolledBack(Exception):
+    """The batch's transaction ends without a commit."""
+
+
+def _apply_then_roll_back(projector: Projector, changes: Sequence[Change]) -> None:
+    with projector.db.write() as c:
+        projector._apply(c, changes)
+        raise _RolledBack
+
+
+def test_a_follower_grows_the_tree_right_after_a_batch_rolled_back_or_another_grew_it(
+    app: TimelineApp, store_config: StoreConfig
+) -> None:
+    """A follower keeps the tree's edge between batches rather than read it again:
+    what it kept is of no use once its batch rolled back, or another process
+    appended meanwhile, and every checkpoint's root is still the log's."""
+    record_some(app)
+    leaves = log_leaves(app)
+    changes = decode(app.recorder.select_notifications(start=1, limit=10_000))
+    with ledger_alone(app, store_config, page=3) as follower:
+        follower.catch_up(until=leaves[2][0])  # three leaves, their edge kept
+        with pytest.raises(_RolledBack):
+            _apply_then_roll_back(follower, changes[3:6])  # kept: six leaves; stored: three
+        other = Projector(app, follower.db, views=[LedgerView], page=2)
+        other.catch_up(until=leaves[4][0])  # five leaves now, by another hand
+        follower.catch_up()
+        checkpoints = Ledger(follower.db).checkpoints()
+
+    assert checkpoints[-1].tree_size == len(leaves)
+    for checkpoint in checkpoints:
+        assert checkpoint.root == root_of([h for _, h, _ in leaves[: checkpoint.tree_size]]).hex()
