@@ -18,14 +18,20 @@ The conventions, chosen to match what the sample chronology
 * a bare weekday ("Wednesday", "late Wednesday") is the most recent such day
   on or before the reference: news writes "Thursday" for its own day and
   "Wednesday" for the day before it;
-* a bare month ("in November") is the most recent such month not after the
-  reference's; "next January" is the first one after it;
+* a bare month ("in November", "in January") is the nearest such month to
+  the reference's, the earlier one on a tie: a report of 28 December says
+  "in November" of the month gone and "in January" of the month to come, as
+  the seed does ("will meet again ... in January"); "next January" is the
+  first one after the reference, "last January" the most recent one before;
 * "early", "mid" and "late" a month are its thirds (days 1-10, 11-20, 21 to
   the end) as a strict interval: EDTF has no such qualifier, and a `~` would
   widen the bounds by a whole month on each side;
 * "for weeks" is an interval ending on the reference whose start is the
   month before, approximate (`2023-11~/2023-12-28`, bounds from 2023-10-01):
   "weeks" means at least two and gives no start;
+* "in recent days" is an interval ending on the reference whose start is
+  about a week before (`2023-12-21~/2023-12-28`): a few days, no start given;
+* "(in just) five days last week" is the week: the days within it are not said;
 * a phrase that lies wholly after the reference ("tomorrow", "next week",
   "next January") is marked uncertain (`?`): the report announces a plan, it
   did not see it happen, as the sample marks "in January" of a future meeting.
@@ -48,10 +54,11 @@ FIELD = "phrase"
 
 PHRASES = (
     "today, yesterday, tomorrow, a weekday (Wednesday, late Wednesday), "
-    "this week, last week, next week, earlier this week, this month, last month, "
+    "this week, last week, next week, earlier this week, five days last week, "
+    "this month, last month, "
     "next month, earlier this month, this year, last year, earlier this year, "
     "N days/weeks/months/years ago (3 days ago, two weeks ago), for weeks, "
-    "a month (in November, next January), "
+    "in recent days, a month (in November, next January, last March), "
     "early/mid/late and a month (late December)"
 )
 
@@ -212,16 +219,34 @@ def _named_month(ref: date, part: str | None, name: str) -> _Found:
     # A month with its year ("November 2023") is no relative phrase: the EDTF
     # reader's refusal says to write it 2023-11.
     month = _MONTHS[name]
-    year = ref.year if month <= ref.month else ref.year - 1
-    why = f"the most recent {calendar.month_name[month]} not after publication, {year}"
+    ahead = (month - ref.month) % 12
+    later = 0 < ahead < 12 - ahead
+    if later:
+        year = ref.year if month > ref.month else ref.year + 1
+        why = (
+            f"the nearest {calendar.month_name[month]} to publication, {year}, which comes "
+            f'after it (write "last {calendar.month_name[month]}" for the one before)'
+        )
+    else:
+        year = ref.year if month <= ref.month else ref.year - 1
+        why = f"the nearest {calendar.month_name[month]} to publication, not after it, {year}"
     if part is None:
-        return f"{year:04d}-{month:02d}", why
+        return _future(f"{year:04d}-{month:02d}", later), why
     low, high = _THIRDS[part]
     high = min(high, calendar.monthrange(year, month)[1])
-    text = f"{date(year, month, low)}/{date(year, month, high)}"
+    text = _future(f"{date(year, month, low)}/{date(year, month, high)}", later)
     return text, (
         f"{why}; {part} {calendar.month_name[month]} is read as days {low} to {high}, "
         "the month's thirds being early, mid and late (EDTF has no such qualifier)"
+    )
+
+
+def _last_month_named(ref: date, name: str) -> _Found:
+    month = _MONTHS[name]
+    year = ref.year if month < ref.month else ref.year - 1
+    return (
+        f"{year:04d}-{month:02d}",
+        f"the most recent {calendar.month_name[month]} before publication, {year}",
     )
 
 
@@ -232,6 +257,19 @@ def _next_month(ref: date, name: str) -> _Found:
         f"{year:04d}-{month:02d}?",
         f"the first {calendar.month_name[month]} after publication, {year}",
     )
+
+
+def _recent_days(ref: date) -> _Found:
+    start = f"{ref - timedelta(days=7)}~"
+    return f"{start}/{ref}", (
+        "an interval ending on the day of publication; \"recent days\" are a few and "
+        f"give no start, so the start is about a week before ({start})"
+    )
+
+
+def _days_last_week(ref: date, count: str) -> _Found:
+    text, why = _week(ref, "last")
+    return text, f"{why}; the {_number(count)} days within it are not said"
 
 
 def _for_weeks(ref: date) -> _Found:
@@ -283,7 +321,10 @@ _HANDLERS: list[tuple[str, Callable[..., _Found]]] = [
     (r"earlier this year", lambda ref: _year(ref, "this", earlier=True)),
     (_COUNT + r" (days?|weeks?|months?|years?) ago", _ago),
     (r"for weeks", _for_weeks),
+    (r"(?:in )?recent days", _recent_days),
+    (r"(?:in )?(?:just )?" + _COUNT + r" days last week", _days_last_week),
     (r"(?:(early|late) )?" + _WEEKDAY, _named_day),
     (r"(?:(early|mid|late)[- ])?" + _MONTH, _named_month),
     (r"next " + _MONTH, _next_month),
+    (r"last " + _MONTH, _last_month_named),
 ]

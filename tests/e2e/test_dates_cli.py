@@ -55,7 +55,7 @@ def test_dates_resolve_passes_edtf_through(capsys: pytest.CaptureFixture[str]) -
 def test_an_unknown_phrase_exits_1_listing_the_phrases_accepted(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["dates", "resolve", "in recent days", "--reference", "2023-12-28"]) == 1
+    assert main(["dates", "resolve", "in the coming days", "--reference", "2023-12-28"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("policy-timeline dates resolve: phrase: ")

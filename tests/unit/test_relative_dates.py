@@ -1,10 +1,13 @@
 """Relative date phrases, read against the seed report's publication day.
 
-The seed report (CBS News, published Thursday 28 December 2023) dates its
-events with "Wednesday", "late Wednesday", "Thursday", "this week", "last
-week", "in just five days last week", "In November", "This month", "for weeks",
-"in recent days" and "in January"; the sample chronology records most of them
-by hand, and the helper must agree with it.
+The seed report (/work/shared/seed/, CBS News, published Thursday 28 December
+2023) dates its events with "this week", "Thursday", "in January" (a meeting
+to come), "on Wednesday", "late Wednesday", "in recent days", "Wednesday",
+"last week", "in just five days last week", "In November", "This month" and
+"for weeks"; the sample chronology records most of them by hand, and the
+helper must agree with it. "over two hours" and "in 30 days on average" are
+durations, not dates, and are refused. (The page's "Date:2025-04-18" is the
+copy's scrape date, not the publication.)
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ SEED_PHRASES = {
     "In November": ("2023-11", "2023-11-01", "2023-11-30"),
     "This month": ("2023-12", "2023-12-01", "2023-12-31"),
     "for weeks": ("2023-11~/2023-12-28", "2023-10-01", "2023-12-28"),
-    "in January": ("2023-01", "2023-01-01", "2023-01-31"),  # read as past: see below
+    "in January": ("2024-01?", "2024-01-01", "2024-01-31"),  # the nearest: to come
+    "in recent days": ("2023-12-21~/2023-12-28", "2023-12-20", "2023-12-28"),
+    "in just five days last week": ("2023-12-18/2023-12-24", "2023-12-18", "2023-12-24"),
     "next January": ("2024-01?", "2024-01-01", "2024-01-31"),
 }
 
@@ -47,8 +52,9 @@ SAMPLE_ENTRIES = {
     "In November": "entry:border-patrol-191000-2023-11",
     "This month": "entry:border-patrol-10000-daily-2023-12",
     "for weeks": "entry:congress-border-policy-aid-package-2023-12",
-    # "will meet again ... in January": a plan, which the phrase alone cannot tell.
+    "in January": "entry:washington-meeting-planned-2024-01",
     "next January": "entry:washington-meeting-planned-2024-01",
+    "in just five days last week": "entry:border-patrol-nearly-50000-five-days-2023-w51",
 }
 
 
@@ -115,7 +121,14 @@ def test_last_week_says_which_week_in_its_basis() -> None:
         ("late December", "2023-12-21/2023-12-31"),
         ("early December", "2023-12-01/2023-12-10"),
         ("mid-November", "2023-11-11/2023-11-20"),
-        ("late February", "2023-02-21/2023-02-28"),
+        ("late February", "2024-02-21?/2024-02-29?"),
+        ("late October", "2023-10-21/2023-10-31"),
+        ("in February", "2024-02?"),
+        ("in June", "2023-06"),  # six months either way: the one gone
+        ("last January", "2023-01"),
+        ("last December", "2022-12"),
+        ("recent days", "2023-12-21~/2023-12-28"),
+        ("two days last week", "2023-12-18/2023-12-24"),
         ("  LAST   week. ", "2023-12-18/2023-12-24"),
     ],
 )
@@ -141,9 +154,23 @@ def test_edtf_passes_through_as_written() -> None:
     assert (resolved.start, resolved.end) == (date(2023, 12, 20), date(2023, 12, 22))
 
 
+def test_a_bare_month_is_the_nearest_one_to_the_reference() -> None:
+    early_in_the_year = date(2024, 2, 2)
+    assert resolve("in January", early_in_the_year).edtf == "2024-01"
+    assert resolve("in November", early_in_the_year).edtf == "2023-11"
+    assert resolve("in March", early_in_the_year).edtf == "2024-03?"
+    assert 'write "last January" for the one before' in resolve("in January", PUBLISHED).basis
+
+
+@pytest.mark.parametrize("phrase", ["over two hours", "in 30 days on average"])
+def test_the_seeds_durations_are_not_taken_for_dates(phrase: str) -> None:
+    with pytest.raises(UnknownDatePhrase):
+        resolve(phrase, PUBLISHED)
+
+
 def test_an_unknown_phrase_is_refused_with_the_phrases_accepted() -> None:
     with pytest.raises(UnknownDatePhrase) as refused:
-        resolve("in recent days", PUBLISHED)
+        resolve("in the coming days", PUBLISHED)
     assert isinstance(refused.value, DomainError)
     assert refused.value.field == "phrase"
     assert "last week" in refused.value.message
