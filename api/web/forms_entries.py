@@ -35,11 +35,11 @@ from api.web.forms import (
     inputs,
     rows,
 )
-from api.web.forms_pickers import actor_lookup, resolve_actors
+from api.web.forms_pickers import actor_lookup, resolve_actors, resolve_entry
 from api.web.forms_routes import CSRF_REFUSED, Posted, refused_page, writer_or_refusal
 from api.web.render import html_page
 from api.web.session import Session, request_secret
-from domain import RELATIONS, DomainError, EntryNotFound, VersionConflict
+from domain import RELATIONS, DomainError, EntryNotFound, UnknownReference, VersionConflict
 from domain.details import KINDS
 
 __all__ = ["router"]
@@ -287,13 +287,19 @@ def entry_edit(
                 entry_id, expected_version=version, reason=text.get("reason", ""), by=writer.name
             )
         elif action == "link":
-            result = app.link_entries(
-                entry_id,
-                text.get("relation", ""),
-                text.get("entry", ""),
-                by=writer.name,
-                expected_version=version,
-            )
+            target, choices = resolve_entry(read_models.queries, text.get("entry", ""), entry_id)
+            try:
+                result = app.link_entries(
+                    entry_id,
+                    text.get("relation", ""),
+                    target,
+                    by=writer.name,
+                    expected_version=version,
+                )
+            except UnknownReference as error:
+                if choices:
+                    choices = f"{choices} Type more of its title, or its id."
+                raise UnknownReference(error.field, error.message + "." + choices) from None
         elif action == "cite":
             citation = {k: text[k] for k in ("source", "quote", "locator") if text.get(k)}
             result = app.cite_source(entry_id, citation, by=writer.name, expected_version=version)

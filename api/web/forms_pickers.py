@@ -9,6 +9,10 @@ accents, case and script are set aside (`domain.values.search_key`:
 left as typed, for the domain to refuse in its own words; `suggestions` then
 names the actors the text could mean, to add to that message.
 
+The link form's target is found the same way (`resolve_entry`): an entry's id,
+or words of its title that the timeline's search finds in exactly one other
+entry; several are named back, to pick one (`/forms/suggest/entries?q=`).
+
 The pickers ask `/forms/suggest/actors?q=` and `/forms/suggest/sources?q=`:
 the API's searches (`queries.actors`, `queries.sources`) behind a session of
 scope write, so they answer while the server protects its API's reads too.
@@ -25,11 +29,20 @@ from fastapi.responses import Response
 
 from api.deps import ReadModelsDep
 from api.web.session import session_of
-from domain import ValidationError
+from domain import EntryNotFound, ValidationError
 from domain.values import search_key, transliterate
 from projections import Queries
+from projections.queries import TimelineFilters
 
-__all__ = ["Lookup", "actor_lookup", "resolve_actors", "router", "suggestions"]
+__all__ = [
+    "Lookup",
+    "actor_lookup",
+    "entry_choices",
+    "resolve_actors",
+    "resolve_entry",
+    "router",
+    "suggestions",
+]
 
 router = APIRouter(include_in_schema=False)
 
@@ -100,6 +113,38 @@ def actor_lookup(queries: Queries, limit: int = 20) -> Lookup:
     return lambda text: [orjson.loads(raw) for raw in queries.actors(text, limit=limit)]
 
 
+def entry_choices(queries: Queries, text: str, besides: str) -> list[dict[str, str]]:
+    """Entries other than `besides` whose text holds the words of `text`, at most
+    `SUGGESTED * 2`: `{id, name, hint}`, the hint being the entry's date."""
+    try:
+        page = queries.timeline(TimelineFilters(q=text), limit=SUGGESTED * 2 + 1)
+    except ValidationError:  # no word to search for
+        return []
+    found = [orjson.loads(raw) for raw in page.items]
+    return [
+        {"id": str(e["id"]), "name": str(e.get("title", e["id"])), "hint": str(e["occurred"])}
+        for e in found
+        if e["id"] != besides
+    ][: SUGGESTED * 2]
+
+
+def resolve_entry(queries: Queries, text: str, besides: str) -> tuple[str, str]:
+    """The id `text` names (an id, or words found in one entry's text only) and,
+    when it names none or several, ' Did you mean: …?' listing the candidates."""
+    text = text.strip()
+    try:
+        queries.entry(text)
+    except (EntryNotFound, ValueError):
+        pass
+    else:
+        return text, ""
+    found = entry_choices(queries, text, besides) if text else []
+    if len(found) == 1:
+        return found[0]["id"], ""
+    named = "; ".join(f"{e['id']} ({e['name']}, {e['hint']})" for e in found[:SUGGESTED])
+    return text, f" Did you mean: {named}?" if named else ""
+
+
 Q = Annotated[str, Query(max_length=300)]
 
 
@@ -133,6 +178,15 @@ def _suggestion(actor: Mapping[str, Any], q: str) -> dict[str, str]:
     key = search_key(q)
     hint = next((a for a in aliases if key and key in search_key(a)), "")
     return {"id": str(actor["id"]), "name": str(actor.get("name", actor["id"])), "hint": hint}
+
+
+@router.get("/forms/suggest/entries")
+def suggest_entries(
+    request: Request, read_models: ReadModelsDep, q: Q = "", besides: Q = ""
+) -> Response:
+    """Entries (other than `besides`) whose text holds the words of `q`, for the
+    link form: `{items: [{id, name, hint}]}`, the hint being the entry's date."""
+    return _suggested(request, lambda: entry_choices(read_models.queries, q, besides))
 
 
 @router.get("/forms/suggest/sources")

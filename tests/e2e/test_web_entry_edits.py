@@ -104,3 +104,57 @@ def test_a_retraction_without_a_reason_says_so_beside_its_form(local_seeded: Api
     assert response.status_code == 422
     assert 'id="e-retract"' in response.text
     assert local_seeded.get(f"/entries/{entry['id']}").json()["status"] == "active"
+
+
+def test_the_link_form_finds_the_other_entry_by_words_of_its_title(local_seeded: Api) -> None:
+    first = local_seeded.record("meeting", title="Envoys meet in Oaxaca")
+    second = local_seeded.record("statement", title="Ministry praises the Oaxaca talks")
+    local_seeded.record("statement", title="Ministry criticises tariffs")
+    csrf = csrf_of(edit_form(local_seeded, first))
+    client = local_seeded.client
+    # "Oaxaca" is in both first and second: the entry being changed is left out.
+    linked = client.post(
+        f"/entries/{first['id']}/edit/link",
+        data={"csrf_token": csrf, "relation": "follows", "entry": "oaxaca"},
+        follow_redirects=False,
+    )
+    assert linked.status_code == 303, linked.text
+    now = local_seeded.get(f"/entries/{first['id']}").json()
+    assert [link["entry"] for link in now["links"]] == [second["id"]]
+
+
+def test_words_found_in_several_entries_name_them_back_and_link_nothing(
+    local_seeded: Api,
+) -> None:
+    first = local_seeded.record("meeting", title="Envoys meet in Oaxaca")
+    second = local_seeded.record("statement", title="Ministry praises the Oaxaca talks")
+    third = local_seeded.record("statement", title="Ministry criticises tariffs")
+    csrf = csrf_of(edit_form(local_seeded, first))
+    response = local_seeded.client.post(
+        f"/entries/{first['id']}/edit/link",
+        data={
+            "csrf_token": csrf,
+            "relation": "follows",
+            "entry": "ministry",
+            "expected_version": "1",
+        },
+    )
+    assert response.status_code == 422
+    assert "Did you mean:" in response.text
+    assert second["id"] in response.text
+    assert third["id"] in response.text
+    assert 'aria-describedby="h-link-entry e-link" aria-invalid="true"' in response.text
+    assert local_seeded.get(f"/entries/{first['id']}").json()["links"] == []
+
+
+def test_the_entry_picker_suggests_other_entries_as_one_types(local_seeded: Api) -> None:
+    first = local_seeded.record("meeting", title="Envoys meet in Oaxaca")
+    second = local_seeded.record("statement", title="Ministry praises the Oaxaca talks")
+    edit_form(local_seeded, first)
+    found = local_seeded.client.get(
+        "/forms/suggest/entries", params={"q": "Oaxaca", "besides": first["id"]}
+    )
+    assert found.status_code == 200
+    assert [(i["id"], i["name"]) for i in found.json()["items"]] == [
+        (second["id"], "Ministry praises the Oaxaca talks")
+    ]

@@ -145,7 +145,13 @@
         return;
       }
       asked = text;
-      fetch("/forms/suggest/" + kind + "?q=" + encodeURIComponent(text), {
+      // The link form's picker leaves out the entry being changed.
+      var besides = input.getAttribute("data-besides");
+      var query = "?q=" + encodeURIComponent(text);
+      if (besides) {
+        query += "&besides=" + encodeURIComponent(besides);
+      }
+      fetch("/forms/suggest/" + kind + query, {
         headers: { Accept: "application/json" },
         credentials: "same-origin",
       })
