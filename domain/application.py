@@ -224,6 +224,31 @@ class TimelineApp(Application[UUID]):
 
         return self._execute(RECORD_ENTRY, body, by, idempotency_key, decide)
 
+    def record_entry_with_actor(
+        self, actor: Mapping[str, Any], body: Mapping[str, Any], *, by: str
+    ) -> tuple[CommandResult, CommandResult]:
+        """Register `actor` and record the entry `body` (which may name it) in one
+        transaction: both, or neither. Raise as register_actor and record_entry do;
+        the browser's form registers an actor inline this way, so a refused entry
+        leaves no actor behind."""
+        by = _principal(by)
+        fields = parse_actor(actor)
+        if self._exists(actor_uuid(fields.slug), Actor):
+            raise AlreadyRegistered("actor", fields.slug)
+        registered = Actor.register(fields, by=by)
+        entry_fields = parse_entry(body)
+        others = [pair for pair in entry_fields.actors if pair["actor"] != fields.slug]
+        self._check_references_in(others, entry_fields.citations, body)
+        entry = Entry.record(entry_fields, id=uuid4(), by=by)
+        try:
+            recordings = self.save(registered, entry)
+        except IntegrityError:  # registered meanwhile, by another writer
+            raise AlreadyRegistered("actor", fields.slug) from None
+        return (
+            CommandResult(fields.slug, registered.version, recordings[0].notification.id),
+            CommandResult(str(entry.id), entry.version, recordings[-1].notification.id),
+        )
+
     def record_entries(
         self, bodies: Sequence[Mapping[str, Any]], *, by: str
     ) -> list[CommandResult]:

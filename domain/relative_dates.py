@@ -262,7 +262,7 @@ def _next_month(ref: date, name: str) -> _Found:
 def _recent_days(ref: date) -> _Found:
     start = f"{ref - timedelta(days=7)}~"
     return f"{start}/{ref}", (
-        "an interval ending on the day of publication; \"recent days\" are a few and "
+        'an interval ending on the day of publication; "recent days" are a few and '
         f"give no start, so the start is about a week before ({start})"
     )
 

@@ -38,6 +38,7 @@ __all__ = [
     "Lookup",
     "actor_lookup",
     "entry_choices",
+    "name_keys",
     "resolve_actors",
     "resolve_entry",
     "router",
@@ -52,7 +53,7 @@ SUGGESTED = 5
 MAX_WORDS = 12  # of a name whose runs of words are compared: a name is a few words
 
 
-def _keys(actor: Mapping[str, Any]) -> set[str]:
+def name_keys(actor: Mapping[str, Any]) -> set[str]:
     """The keys a text may have to name `actor`: its id's, and those of each run of
     whole words of its name and aliases ('Zelenskyi', 'López Obrador', 'AMLO')."""
     keys = {search_key(str(actor.get("id", "")))}
@@ -76,7 +77,7 @@ def _resolve_one(text: str, lookup: Lookup) -> str:
     if any(actor.get("id") == text for actor in found):
         return text
     key = search_key(text)
-    same = [a for a in found if key and key in _keys(a)]
+    same = [a for a in found if key and key in name_keys(a)]
     return str(same[0]["id"]) if len(same) == 1 else text
 
 

@@ -36,13 +36,15 @@ from api.web.forms import (
     inputs,
     rows,
 )
-from api.web.forms_pickers import actor_lookup, resolve_actors, suggestions
+from api.web.forms_pickers import Lookup, actor_lookup, name_keys, resolve_actors, suggestions
 from api.web.forms_pickers import router as pickers_router
 from api.web.render import html_page
 from api.web.session import COOKIE, LIFETIME, Session, cookie_for, request_secret, session_of
 from api.web.sign_in_limit import SignInLimit
 from domain import AlreadyRegistered, DomainError, ValidationError
+from domain.actors import parse_actor
 from domain.details import KINDS
+from domain.values import search_key
 
 __all__ = ["CSRF_REFUSED", "Posted", "refused_page", "router", "writer_or_refusal"]
 
@@ -237,22 +239,27 @@ def new_entry_page(request: Request, read_models: ReadModelsDep) -> Response:
     return _form_page(read_models, kind, {}, {})
 
 
-def _register_new_actor(
-    form: Mapping[str, str], app: TimelineDep, by: str
-) -> tuple[str, str, int] | dict[str, str] | None:
-    """The actor the form's "new actor" fields register, as (id, name, log position); the errors
-    beside those fields when it is refused; None when they are blank."""
+def _new_actor(form: Mapping[str, str]) -> tuple[str, str, str] | dict[str, str] | None:
+    """The actor the form's "new actor" fields describe, as (id, name, kind) checked
+    by the domain; the errors beside those fields when it is refused; None when blank.
+    It is registered with the entry, in one write (`record_entry_with_actor`)."""
     name = form.get(NEW_ACTOR + "name", "").strip()
     kind = form.get(NEW_ACTOR + "kind", "").strip()
     if not name:
         return {NEW_ACTOR + "name": "a name is needed"} if kind else None
     try:
-        result = app.register_actor({"name": name, "kind": kind}, by=by)
+        fields = parse_actor({"name": name, "kind": kind})
     except ValidationError as error:
         return {NEW_ACTOR + error.field.split(".")[0]: error.message}
-    except AlreadyRegistered as error:
-        return {NEW_ACTOR + "name": f"{error}: pick it in an actor field instead"}
-    return result.id, name, result.position
+    return fields.slug, name, kind
+
+
+def _with_new(lookup: Lookup, actor: tuple[str, str, str] | None) -> Lookup:
+    """`lookup` that also finds the actor the form registers, by its name or id."""
+    if actor is None:
+        return lookup
+    new = {"id": actor[0], "name": actor[1]}
+    return lambda text: ([new] if search_key(text) in name_keys(new) else []) + lookup(text)
 
 
 def _actor_text(error: ValidationError, field: str, form: Mapping[str, str]) -> str:
@@ -273,9 +280,9 @@ def record_entry(
     the domain's message beside the field and everything typed kept.
 
     Actor inputs take an id or a name (`resolve_actors`). The "new actor" fields
-    register that actor first, in the same submission; its name typed in an actor
-    input then means its id. Should the entry be refused after that, the actor
-    stays registered and the form says so, its fields emptied."""
+    register that actor with the entry, in one write: its name typed in an actor
+    input means its id, and should the entry be refused, neither is recorded and
+    the form comes back with everything typed, the new actor's fields too."""
     writer = writer_or_refusal(request)
     if isinstance(writer, Response):
         return writer
@@ -292,34 +299,33 @@ def record_entry(
             read_models, kind, form, {"occurred": occurred.message}, 422, date_error=occurred
         )
     wait = request.app.state.settings.read_wait_seconds
-    notice = ""
-    registered = _register_new_actor(form, app, writer.name)
-    if isinstance(registered, dict):
-        return _form_page(read_models, kind, form, registered, 422)
-    if registered is not None:
-        actor_id, name, position = registered
-        # The pickers' look-up reads the views: the new name should be in them. Should
-        # they lag, the name stays as typed and the domain's message says so.
-        with contextlib.suppress(TimeoutError):
-            read_models.wait_for(position, wait)
-        notice = f"Registered the actor {name} as {actor_id}."
-        form = {k: v for k, v in form.items() if not k.startswith(NEW_ACTOR)}
-    lookup = actor_lookup(read_models.queries)
+    new_actor = _new_actor(form)
+    if isinstance(new_actor, dict):
+        return _form_page(read_models, kind, form, new_actor, 422)
+    lookup = _with_new(actor_lookup(read_models.queries), new_actor)
     form = resolve_actors(form, actor_inputs(kind, form), lookup)
     fields = dict(form, occurred=occurred.edtf)
     if occurred.basis != "as written" and not fields.get("note", "").strip():
         fields["note"] = occurred.basis
+    body = entry_body(kind, fields)
     try:
-        result = app.record_entry(entry_body(kind, fields), by=writer.name)
+        if new_actor is None:
+            result = app.record_entry(body, by=writer.name)
+        else:
+            actor = {"name": new_actor[1], "kind": new_actor[2]}
+            _, result = app.record_entry_with_actor(actor, body, by=writer.name)
+    except AlreadyRegistered as error:
+        message = f"{error}: pick it in an actor field instead"
+        return _form_page(read_models, kind, form, {NEW_ACTOR + "name": message}, 422)
     except ValidationError as error:
         names = [*COMMON, *form.keys()]
         field = error_for(error.field, names)
         message = error.message
         if field in actor_inputs(kind, form):
             message += suggestions(_actor_text(error, field, form), lookup)
-        return _form_page(read_models, kind, form, {field: message}, 422, notice=notice)
+        return _form_page(read_models, kind, form, {field: message}, 422)
     except DomainError as error:
-        return _form_page(read_models, kind, form, {"": str(error)}, 409, notice=notice)
+        return _form_page(read_models, kind, form, {"": str(error)}, 409)
     # The entry page reads the views: let them reach the write first, as the API does.
     read_models.wait_for(result.position, wait)
     return RedirectResponse(f"/entries/{result.id}", 303)

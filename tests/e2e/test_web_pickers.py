@@ -87,8 +87,11 @@ def test_a_new_actor_refused_records_nothing_and_keeps_the_typing(local_seeded: 
     assert local_seeded.head() == head
 
 
-def test_an_entry_refused_after_its_new_actor_says_the_actor_stands(local_seeded: Api) -> None:
+def test_an_entry_refused_with_its_new_actor_records_neither_and_keeps_the_typing(
+    local_seeded: Api,
+) -> None:
     csrf = signed_in(local_seeded)
+    head = local_seeded.head()
     form = meeting_form(
         csrf,
         **{
@@ -100,11 +103,28 @@ def test_an_entry_refused_after_its_new_actor_says_the_actor_stands(local_seeded
     )
     response = local_seeded.client.post("/entries/new", data=form)
     assert response.status_code == 422
-    assert "Registered the actor Alicia Bárcena as alicia-barcena" in response.text
-    # Its fields are emptied, so sending the form again does not register it twice.
-    assert 'name="new_actor.name" value=""' in response.text
-    assert 'value="alicia-barcena"' in response.text
-    assert local_seeded.get("/actors/alicia-barcena").status_code == 200
+    assert 'id="e-summary"' in response.text
+    assert 'name="new_actor.name" value="Alicia Bárcena"' in response.text
+    assert local_seeded.get("/actors/alicia-barcena").status_code == 404
+    assert local_seeded.head() == head
+    # Sent again, put right, both are recorded.
+    form["summary"] = "They met."
+    again = local_seeded.client.post("/entries/new", data=form, follow_redirects=False)
+    assert again.status_code == 303, again.text
+    entry_id = again.headers["location"].rsplit("/", 1)[1]
+    entry = local_seeded.get(f"/entries/{entry_id}").json()
+    assert {"actor": "alicia-barcena", "role": "participant"} in entry["actors"]
+
+
+def test_a_new_actor_already_registered_is_refused_beside_its_name(local_seeded: Api) -> None:
+    csrf = signed_in(local_seeded)
+    head = local_seeded.head()
+    form = meeting_form(csrf, **{"new_actor.name": "Antony Blinken", "new_actor.kind": "person"})
+    response = local_seeded.client.post("/entries/new", data=form)
+    assert response.status_code == 422
+    assert 'aria-describedby="e-new_actor.name"' in response.text
+    assert "pick it in an actor field instead" in response.text
+    assert local_seeded.head() == head
 
 
 def test_the_dialog_registers_an_actor_and_answers_its_id(local_seeded: Api) -> None:

@@ -449,3 +449,32 @@ def test_a_write_on_postgresql_announces_the_position_it_took(postgres: Postgres
             assert heard == [str(result.position)]
         finally:
             app.close()
+
+
+def test_an_actor_and_the_entry_naming_it_are_recorded_together(seeded: TimelineApp) -> None:
+    before = seeded.head_position()
+    named = body("meeting", actors=[{"actor": "alicia-barcena", "role": "participant"}])
+    actor, entry = seeded.record_entry_with_actor(
+        {"name": "Alicia Bárcena", "kind": "person"}, named, by="reporter"
+    )
+    assert (actor.id, actor.position, entry.position) == ("alicia-barcena", before + 1, before + 2)
+    assert seeded.get_entry(entry.id).actors[0]["actor"] == "alicia-barcena"
+
+
+def test_an_entry_refused_with_its_actor_records_neither(seeded: TimelineApp) -> None:
+    before = seeded.head_position()
+    refused = body("meeting", summary="", actors=[{"actor": "alicia-barcena", "role": "x"}])
+    with pytest.raises(ValidationError, match="summary"):
+        seeded.record_entry_with_actor(
+            {"name": "Alicia Bárcena", "kind": "person"}, refused, by="r"
+        )
+    unknown = body("meeting", actors=[{"actor": "nobody-known", "role": "x"}])
+    with pytest.raises(UnknownReference):
+        seeded.record_entry_with_actor(
+            {"name": "Alicia Bárcena", "kind": "person"}, unknown, by="r"
+        )
+    with pytest.raises(AlreadyRegistered):
+        seeded.record_entry_with_actor(
+            {"name": "Antony Blinken", "kind": "person"}, body("meeting"), by="r"
+        )
+    assert seeded.head_position() == before
