@@ -31,6 +31,7 @@ from api.web.forms import (
     TOPIC_ROWS,
     actor_inputs,
     entry_body,
+    error_for,
     form_values,
     inputs,
     rows,
@@ -39,7 +40,14 @@ from api.web.forms_pickers import actor_lookup, resolve_actors, resolve_entry
 from api.web.forms_routes import CSRF_REFUSED, Posted, refused_page, writer_or_refusal
 from api.web.render import html_page
 from api.web.session import Session, request_secret
-from domain import RELATIONS, DomainError, EntryNotFound, UnknownReference, VersionConflict
+from domain import (
+    RELATIONS,
+    DomainError,
+    EntryNotFound,
+    UnknownReference,
+    ValidationError,
+    VersionConflict,
+)
 from domain.details import KINDS
 
 __all__ = ["router"]
@@ -107,6 +115,7 @@ def _edit_page(
     action: str = "",
     values: Mapping[str, str] | None = None,
     error: str = "",
+    errors: Mapping[str, str] | None = None,
     meanwhile: list[dict[str, str]] | None = None,
     status: int = 200,
 ) -> Response:
@@ -127,6 +136,7 @@ def _edit_page(
         values=shown_values,
         current=current,
         error=error,
+        errors=errors or {},
         meanwhile=meanwhile or [],
         relations=RELATIONS,
         actor_choices=[(a["id"], a.get("name", a["id"])) for a in actors],
@@ -139,6 +149,16 @@ def _edit_page(
         actor_rows=range(rows(shown_values, "actors.", ACTOR_ROWS)),
         topic_rows=range(rows(shown_values, "topics.", TOPIC_ROWS)),
     )
+
+
+def _beside(error: DomainError, names: list[str]) -> str:
+    """The input of `names` a ValidationError belongs beside ("" for none): a
+    correction's `changes.title` beside `title`, a citation's `source` beside it."""
+    if not isinstance(error, ValidationError):
+        return ""
+    path = error.field.removeprefix("changes.")
+    field = error_for(path, names)
+    return field if field in names else ""
 
 
 def _checked(request: Request, form: Mapping[str, str]) -> Session | Response:
@@ -337,8 +357,16 @@ def entry_edit(
             status=409,
         )
     except DomainError as error:
+        # A field the form shows gets the message beside it; any other, at the top.
+        field = _beside(error, [k for k in form if k not in (FIELD, "expected_version")])
         return _edit_page(
-            read_models, entry_id, action=action, values=form, error=str(error), status=422
+            read_models,
+            entry_id,
+            action=action,
+            values=form,
+            error="" if field else str(error),
+            errors={field: error.message} if isinstance(error, ValidationError) and field else {},
+            status=422,
         )
     read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
     return RedirectResponse(f"/entries/{entry_id}", 303)

@@ -8,7 +8,6 @@ API's routes do, recorded as the signed-in token's name.
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 import threading
 from collections.abc import Mapping

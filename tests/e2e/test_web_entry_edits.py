@@ -102,8 +102,20 @@ def test_a_retraction_without_a_reason_says_so_beside_its_form(local_seeded: Api
         data={"csrf_token": csrf, "expected_version": "1", "reason": ""},
     )
     assert response.status_code == 422
-    assert 'id="e-retract"' in response.text
+    assert 'aria-invalid="true" aria-describedby="e-reason"' in response.text
+    assert '<p class="field-error" id="e-reason">' in response.text
     assert local_seeded.get(f"/entries/{entry['id']}").json()["status"] == "active"
+
+
+def test_a_correction_refused_names_its_field_beside_the_input(local_seeded: Api) -> None:
+    entry = local_seeded.record("meeting")
+    csrf = csrf_of(edit_form(local_seeded, entry))
+    form = correction(entry, csrf, occurred="the other day", reason="the report says so")
+    response = local_seeded.client.post(f"/entries/{entry['id']}/edit/correct", data=form)
+    assert response.status_code == 422
+    assert re.search(r'id="f-correct-occurred"[^>]*aria-invalid="true"', response.text)
+    assert '<p class="field-error" id="e-occurred">' in response.text
+    assert 'value="the other day"' in response.text
 
 
 def test_the_link_form_finds_the_other_entry_by_words_of_its_title(local_seeded: Api) -> None:
@@ -143,7 +155,8 @@ def test_words_found_in_several_entries_name_them_back_and_link_nothing(
     assert "Did you mean:" in response.text
     assert second["id"] in response.text
     assert third["id"] in response.text
-    assert 'aria-describedby="h-link-entry e-link" aria-invalid="true"' in response.text
+    assert 'aria-invalid="true" aria-describedby="h-link-entry e-entry"' in response.text
+    assert '<p class="field-error" id="e-entry">entry: no entry' not in response.text
     assert local_seeded.get(f"/entries/{first['id']}").json()["links"] == []
 
 

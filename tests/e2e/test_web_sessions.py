@@ -266,6 +266,11 @@ def test_a_phrase_without_the_reports_date_is_refused_beside_the_date(local_seed
     assert response.status_code == 422
     assert "reference date" in response.text
     assert 'value="last week"' in response.text
+    # The empty reference date is marked, and points at the message that says why.
+    assert re.search(
+        r'name="occurred_reference"[^>]*aria-describedby="o-occurred" aria-invalid="true"',
+        response.text,
+    )
 
 
 def test_a_session_with_scope_read_reads_the_pages_while_reads_are_protected(
