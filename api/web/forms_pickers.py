@@ -192,7 +192,8 @@ def suggest_entries(
 
 @router.get("/forms/suggest/sources")
 def suggest_sources(request: Request, read_models: ReadModelsDep, q: Q = "") -> Response:
-    """Sources whose title or publisher holds `q`: `{items: [{id, name, hint}]}`."""
+    """Sources whose title or publisher holds `q`: `{items: [{id, name, hint,
+    published}]}`; the entry form reads phrases against `published`."""
 
     def found() -> list[dict[str, str]]:
         raw = read_models.queries.sources(q, limit=SUGGESTED * 2)
@@ -201,6 +202,7 @@ def suggest_sources(request: Request, read_models: ReadModelsDep, q: Q = "") -> 
                 "id": str(s["id"]),
                 "name": str(s.get("title", s["id"])),
                 "hint": str(s.get("publisher", "")),
+                "published": str(s.get("published") or ""),
             }
             for s in map(orjson.loads, raw)
         ]

@@ -8,6 +8,7 @@ API's routes do, recorded as the signed-in token's name.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Mapping
@@ -40,7 +41,7 @@ from api.web.forms_pickers import router as pickers_router
 from api.web.render import html_page
 from api.web.session import COOKIE, LIFETIME, Session, cookie_for, request_secret, session_of
 from api.web.sign_in_limit import SignInLimit
-from domain import AlreadyRegistered, DomainError, ValidationError
+from domain import AlreadyRegistered, DomainError, SourceNotFound, ValidationError
 from domain.actors import parse_actor
 from domain.details import KINDS
 from domain.values import search_key
@@ -261,6 +262,18 @@ def _with_new(lookup: Lookup, actor: tuple[str, str, str] | None) -> Lookup:
     return lambda text: ([new] if search_key(text) in name_keys(new) else []) + lookup(text)
 
 
+def _published(read_models: ReadModelsDep, source: str) -> str:
+    """The publication day (YYYY-MM-DD) of registered source `source`, or ""."""
+    if not source.strip():
+        return ""
+    try:
+        found = orjson.loads(read_models.queries.source(source.strip()))
+    except (SourceNotFound, ValueError):
+        return ""
+    published = str(found.get("published") or "")
+    return published if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published) else ""
+
+
 def _actor_text(error: ValidationError, field: str, form: Mapping[str, str]) -> str:
     """The text of actor input `field` the error is about (one line of a one-a-line input)."""
     text = form.get(field, "")
@@ -291,7 +304,11 @@ def record_entry(
     if kind is None:
         return refused_page("Unknown kind", "Choose a kind of entry first.", 422)
     # The date field takes a phrase read against the report's date, as /dates does:
-    # without JavaScript the server reads it here, the same way.
+    # without JavaScript the server reads it here, the same way. Left empty, the
+    # reference is the publication date of the first source cited, the report read.
+    if not form.get("occurred_reference", "").strip():
+        published = _published(read_models, form.get("sources.0.source", ""))
+        form = dict(form, occurred_reference=published) if published else form
     occurred = resolve_field(form.get("occurred", ""), form.get("occurred_reference"))
     if isinstance(occurred, FieldError):
         return _form_page(

@@ -235,3 +235,18 @@ def test_a_list_field_is_corrected_with_its_old_and_new_shown(
     expect(writer).to_have_url(writable.url(f"/entries/{entry_id}"))
     answer = httpx.get(writable.url(f"/api/v1/entries/{entry_id}")).json()
     assert answer["topics"] == ["migration", "asylum"]
+
+
+def test_picking_the_source_dates_the_report_the_phrases_are_read_against(
+    writable: Site, writer: Page
+) -> None:
+    writer.goto(writable.url("/entries/new?kind=meeting"))
+    source = writer.locator('[name="sources.0.source"]')
+    source.press_sequentially("CBS News")
+    expect(writer.get_by_role("option", name="White House says meeting")).to_be_visible()
+    source.press("ArrowDown")
+    source.press("Enter")
+    expect(source).to_have_value(SOURCE)
+    expect(writer.locator('[name="occurred_reference"]')).to_have_value("2023-12-28")
+    writer.locator('[name="occurred"]').press_sequentially("last week")
+    expect(writer.locator("[data-date-edtf]")).to_have_text("2023-12-18/2023-12-24")

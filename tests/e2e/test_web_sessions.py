@@ -262,15 +262,34 @@ def test_a_phrase_without_the_reports_date_is_refused_beside_the_date(local_seed
     client = local_seeded.client
     sign_in(client, token(local_seeded, "ana", ["read", "write"]))
     csrf = csrf_of(client.get("/entries/new?kind=meeting").text)
-    response = client.post("/entries/new", data=meeting_form(csrf, occurred="last week"))
+    # No reference date, and no registered source to take the publication date of.
+    form = meeting_form(csrf, occurred="last week", **{"sources.0.source": "unknown-report"})
+    response = client.post("/entries/new", data=form)
     assert response.status_code == 422
     assert "reference date" in response.text
     assert 'value="last week"' in response.text
     # The empty reference date is marked, and points at the message that says why.
     assert re.search(
-        r'name="occurred_reference"[^>]*aria-describedby="o-occurred" aria-invalid="true"',
+        r'name="occurred_reference"[^>]*'
+        r'aria-describedby="h-occurred-reference o-occurred" aria-invalid="true"',
         response.text,
     )
+
+
+def test_a_phrase_is_read_against_the_first_sources_publication_by_default(
+    local_seeded: Api,
+) -> None:
+    client = local_seeded.client
+    sign_in(client, token(local_seeded, "ana", ["read", "write"]))
+    csrf = csrf_of(client.get("/entries/new?kind=meeting").text)
+    # cbs-2023-12-28 was published on Thursday 2023-12-28.
+    form = meeting_form(csrf, occurred="last week", occurred_reference="")
+    response = client.post("/entries/new", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    entry_id = response.headers["location"].removeprefix("/entries/")
+    entry = local_seeded.get(f"/entries/{entry_id}").json()
+    assert entry["occurred"] == "2023-12-18/2023-12-24"
+    assert "in a report published 2023-12-28 (Thursday)" in entry["note"]
 
 
 def test_a_session_with_scope_read_reads_the_pages_while_reads_are_protected(

@@ -86,6 +86,12 @@
       }
       input.value = items[index].id;
       input.setAttribute("data-picked-name", items[index].name);
+      // A source picked first dates the report: its phrases are read against it.
+      var reference = input.form && input.form.querySelector("[data-date-reference]");
+      if (items[index].published && reference && !reference.value && input.name === "sources.0.source") {
+        reference.value = items[index].published.slice(0, 10);
+        reference.dispatchEvent(new Event("input", { bubbles: true }));
+      }
       close();
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }
