@@ -117,6 +117,7 @@ def _edit_page(
     error: str = "",
     errors: Mapping[str, str] | None = None,
     meanwhile: list[dict[str, str]] | None = None,
+    found: list[dict[str, str]] | None = None,
     status: int = 200,
 ) -> Response:
     entry = _entry(read_models, entry_id)
@@ -138,6 +139,7 @@ def _edit_page(
         error=error,
         errors=errors or {},
         meanwhile=meanwhile or [],
+        found=found or [],
         relations=RELATIONS,
         actor_choices=[(a["id"], a.get("name", a["id"])) for a in actors],
         source_choices=[(s["id"], s.get("title", s["id"])) for s in sources],
@@ -307,7 +309,10 @@ def entry_edit(
                 entry_id, expected_version=version, reason=text.get("reason", ""), by=writer.name
             )
         elif action == "link":
-            target, choices = resolve_entry(read_models.queries, text.get("entry", ""), entry_id)
+            # A choice among the entries found last time (the form without JavaScript)
+            # goes before the words typed.
+            typed = text.get("entry_choice") or text.get("entry", "")
+            target, found = resolve_entry(read_models.queries, typed, entry_id)
             try:
                 result = app.link_entries(
                     entry_id,
@@ -317,9 +322,21 @@ def entry_edit(
                     expected_version=version,
                 )
             except UnknownReference as error:
-                if choices:
-                    choices = f"{choices} Type more of its title, or its id."
-                raise UnknownReference(error.field, error.message + "." + choices) from None
+                if not found:
+                    raise
+                message = (
+                    f"{error.message}: {len(found)} entries hold these words. Choose "
+                    "one below, or type more of its title, or its id."
+                )
+                return _edit_page(
+                    read_models,
+                    entry_id,
+                    action=action,
+                    values=form,
+                    errors={"entry": message},
+                    found=found,
+                    status=422,
+                )
         elif action == "cite":
             citation = {k: text[k] for k in ("source", "quote", "locator") if text.get(k)}
             result = app.cite_source(entry_id, citation, by=writer.name, expected_version=version)

@@ -129,21 +129,20 @@ def entry_choices(queries: Queries, text: str, besides: str) -> list[dict[str, s
     ][: SUGGESTED * 2]
 
 
-def resolve_entry(queries: Queries, text: str, besides: str) -> tuple[str, str]:
+def resolve_entry(queries: Queries, text: str, besides: str) -> tuple[str, list[dict[str, str]]]:
     """The id `text` names (an id, or words found in one entry's text only) and,
-    when it names none or several, ' Did you mean: …?' listing the candidates."""
+    when it names none or several, the entries it may mean (`entry_choices`)."""
     text = text.strip()
     try:
         queries.entry(text)
     except (EntryNotFound, ValueError):
         pass
     else:
-        return text, ""
+        return text, []
     found = entry_choices(queries, text, besides) if text else []
     if len(found) == 1:
-        return found[0]["id"], ""
-    named = "; ".join(f"{e['id']} ({e['name']}, {e['hint']})" for e in found[:SUGGESTED])
-    return text, f" Did you mean: {named}?" if named else ""
+        return found[0]["id"], []
+    return text, found
 
 
 Q = Annotated[str, Query(max_length=300)]

@@ -250,3 +250,28 @@ def test_picking_the_source_dates_the_report_the_phrases_are_read_against(
     expect(writer.locator('[name="occurred_reference"]')).to_have_value("2023-12-28")
     writer.locator('[name="occurred"]').press_sequentially("last week")
     expect(writer.locator("[data-date-edtf]")).to_have_text("2023-12-18/2023-12-24")
+
+
+def test_without_javascript_the_link_target_is_chosen_among_the_entries_found(
+    writable: Site, browser: Browser, signed_in_state: Any, bearer: str
+) -> None:
+    first = recorded(writable, bearer, "Quetzal talks open")
+    recorded(writable, bearer, "Quetzal talks close")
+    recorded(writable, bearer, "Quetzal talks resume")
+    context = browser.new_context(
+        viewport=DESKTOP, storage_state=signed_in_state, java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(writable.url(f"/entries/{first}/edit"))
+        page.get_by_label("The other entry").fill("quetzal talks")
+        page.get_by_role("button", name="Link to another entry").click()
+        expect(page.get_by_text("2 entries hold these words")).to_be_visible()
+        expect(page.get_by_label("The other entry")).to_have_value("quetzal talks")
+        page.get_by_label("Quetzal talks resume").check()
+        page.get_by_role("button", name="Link to another entry").click()
+        expect(page).to_have_url(writable.url(f"/entries/{first}"))
+        expect(page.get_by_role("link", name="Quetzal talks resume", exact=True)).to_be_visible()
+        expect(page.get_by_role("link", name="Quetzal talks close", exact=True)).to_have_count(0)
+    finally:
+        context.close()

@@ -152,12 +152,28 @@ def test_words_found_in_several_entries_name_them_back_and_link_nothing(
         },
     )
     assert response.status_code == 422
-    assert "Did you mean:" in response.text
+    assert "2 entries hold these words" in response.text
     assert second["id"] in response.text
     assert third["id"] in response.text
     assert 'aria-invalid="true" aria-describedby="h-link-entry e-entry"' in response.text
     assert '<p class="field-error" id="e-entry">entry: no entry' not in response.text
     assert local_seeded.get(f"/entries/{first['id']}").json()["links"] == []
+    # Without JavaScript, the entries found are offered to choose from.
+    assert f'name="entry_choice" value="{third["id"]}"' in response.text
+    chosen = local_seeded.client.post(
+        f"/entries/{first['id']}/edit/link",
+        data={
+            "csrf_token": csrf,
+            "relation": "follows",
+            "entry": "ministry",
+            "entry_choice": third["id"],
+            "expected_version": "1",
+        },
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303, chosen.text
+    links = local_seeded.get(f"/entries/{first['id']}").json()["links"]
+    assert [link["entry"] for link in links] == [third["id"]]
 
 
 def test_the_entry_picker_suggests_other_entries_as_one_types(local_seeded: Api) -> None:
