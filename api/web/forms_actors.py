@@ -19,6 +19,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import ReadModelsDep, TimelineDep
 from api.web.csrf import FIELD, csrf_valid
+from api.web.forms import error_for
+from api.web.forms_pickers import Lookup, actor_lookup, resolve_actors, suggestions
 from api.web.forms_routes import CSRF_REFUSED, Posted, refused_page, writer_or_refusal
 from api.web.render import html_page
 from api.web.session import request_secret
@@ -72,6 +74,7 @@ def _edit_page(
     action: str = "",
     values: Mapping[str, str] | None = None,
     error: str = "",
+    errors: Mapping[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     try:
@@ -85,7 +88,14 @@ def _edit_page(
         action=action,
         values=values or {},
         error=error,
+        errors=errors or {},
     )
+
+
+def _others(read_models: ReadModelsDep, actor_id: str) -> Lookup:
+    """The actor search, without `actor_id`: a duplicate often bears its survivor's name."""
+    everyone = actor_lookup(read_models.queries)
+    return lambda text: [a for a in everyone(text) if a.get("id") != actor_id]
 
 
 @router.get("/actors/{actor_id}/edit")
@@ -121,6 +131,10 @@ def actor_edit(
         by=writer.name,
         idempotency_key=None,
     )
+    lookup = _others(read_models, actor_id)
+    if action == "merge":
+        # The duplicate's survivor is typed by name as often as by id.
+        form = resolve_actors(form, ["into"], lookup)
     try:
         result = app.change_actor(build(actor_id, form, common))
     except VersionConflict as conflict:
@@ -132,6 +146,21 @@ def actor_edit(
             read_models, actor_id, action=action, values=_fresh(form), error=message, status=409
         )
     except DomainError as error:
+        # A field the form shows gets the message beside it; any other, at the top.
+        names = [k for k in form if k not in (FIELD, "expected_version")]
+        field = error_for(error.field, names) if isinstance(error, ValidationError) else ""
+        if field in names and isinstance(error, ValidationError):
+            message = error.message
+            if field == "into":
+                message += suggestions(form.get("into", ""), lookup)
+            return _edit_page(
+                read_models,
+                actor_id,
+                action=action,
+                values=form,
+                errors={field: message},
+                status=422,
+            )
         return _edit_page(
             read_models, actor_id, action=action, values=form, error=str(error), status=422
         )

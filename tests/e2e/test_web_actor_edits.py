@@ -66,6 +66,32 @@ def test_a_refused_merge_says_why_beside_its_form(local_seeded: Api) -> None:
     assert 'id="e-merge"' in response.text
 
 
+def test_a_merge_into_no_one_is_refused_beside_the_field_with_guesses(local_seeded: Api) -> None:
+    csrf = signed_in(local_seeded)
+    response = local_seeded.client.post(
+        "/actors/antony-blinken/edit/merge",
+        data={"csrf_token": csrf, "into": "Obrador Lopez", "reason": "dup"},
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="f-merge-into"[^>]*aria-invalid="true"', response.text)
+    assert '<p class="field-error" id="e-into">' in response.text
+    assert 'value="Obrador Lopez"' in response.text
+
+
+def test_a_merge_finds_the_actor_it_duplicates_by_name(local_seeded: Api) -> None:
+    duplicate = local_seeded.created("/actors", {"name": "Lopez Obrador", "kind": "person"})
+    csrf = signed_in(local_seeded)
+    # "López Obrador" is the duplicate's own name too: it is not a candidate.
+    response = local_seeded.client.post(
+        f"/actors/{duplicate['id']}/edit/merge",
+        data={"csrf_token": csrf, "into": "López Obrador", "reason": "the same man"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    merged = local_seeded.get(f"/actors/{duplicate['id']}").json()
+    assert merged.get("merged_into") == "andres-manuel-lopez-obrador", merged
+
+
 def test_an_actor_form_without_its_csrf_token_is_refused(local_seeded: Api) -> None:
     signed_in(local_seeded)
     response = local_seeded.client.post(
@@ -81,5 +107,5 @@ def test_a_blank_new_name_is_refused_with_the_domains_message(local_seeded: Api)
         "/actors/antony-blinken/edit/rename", data={"csrf_token": csrf, "name": "  "}
     )
     assert response.status_code == 422
-    assert 'id="e-rename"' in response.text
+    assert '<p class="field-error" id="e-name">' in response.text
     assert local_seeded.get("/actors/antony-blinken").json()["name"] == "Antony Blinken"
