@@ -39,7 +39,15 @@ from api.web.forms import (
 from api.web.forms_pickers import Lookup, actor_lookup, name_keys, resolve_actors, suggestions
 from api.web.forms_pickers import router as pickers_router
 from api.web.render import html_page
-from api.web.session import COOKIE, LIFETIME, Session, cookie_for, request_secret, session_of
+from api.web.session import (
+    COOKIE,
+    LIFETIME,
+    Session,
+    cookie_for,
+    end_session,
+    request_secret,
+    session_of,
+)
 from api.web.sign_in_limit import SignInLimit
 from domain import AlreadyRegistered, DomainError, SourceNotFound, ValidationError
 from domain.actors import parse_actor
@@ -158,6 +166,8 @@ def sign_out(request: Request, form: Posted) -> Response:
     secret = request_secret(request)
     if session is not None and not csrf_valid(secret, session.session_id, form.get(FIELD)):
         return refused_page(*CSRF_REFUSED)
+    if session is not None:
+        end_session(request.app.state.tokens.db, session)
     response = RedirectResponse("/", 303)
     response.delete_cookie(COOKIE, path="/")
     return response

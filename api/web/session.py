@@ -7,6 +7,10 @@ restarts. Each request checks the signature and expiry, then finds the token by
 its hash among the active tokens, as a bearer token is checked: revoking the
 token ends its sessions at once, and the scopes are the token's current ones.
 
+Signing out deletes the cookie and notes its session id as ended (table
+`web_sessions_ended`, until the cookie would have expired): a copy of the
+cookie kept elsewhere no longer signs anyone in.
+
 The signing secret is `TIMELINE_SESSION_SECRET` when set; else a random secret
 made once and kept in the store's database (table `web_session_secret`), so
 every worker and every restart of one store agrees on it.
@@ -37,6 +41,7 @@ __all__ = [
     "cookie_for",
     "current_csrf",
     "current_viewer",
+    "end_session",
     "read_session",
     "secret_of",
     "session_of",
@@ -48,6 +53,7 @@ LIFETIME = 8 * 3600  # seconds: a working day, then sign in again
 SECRET_ENV = "TIMELINE_SESSION_SECRET"
 SECRET_TABLE = "web_session_secret"
 TOKENS_TABLE = "api_tokens"  # api.tokens.TABLE
+ENDED_TABLE = "web_sessions_ended"
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,14 @@ class Session:
 
 
 def secret_of(db: Database) -> bytes:
-    """The signing secret: `TIMELINE_SESSION_SECRET`, else the store's own, made once."""
+    """The signing secret: `TIMELINE_SESSION_SECRET`, else the store's own, made once.
+    Makes the table of ended sessions too, which reading a session asks."""
+    create_table(
+        db,
+        ENDED_TABLE,
+        f"CREATE TABLE IF NOT EXISTS {ENDED_TABLE} "
+        "(session_id TEXT PRIMARY KEY, expires BIGINT NOT NULL)",
+    )
     configured = os.environ.get(SECRET_ENV, "").strip()
     if configured:
         return configured.encode()
@@ -139,13 +152,26 @@ def read_session(
         return None
     with db.read() as c:
         c.execute(
-            f"SELECT name, scopes FROM {TOKENS_TABLE} WHERE hash = ? AND revoked_at IS NULL",
-            (str(digest),),
+            f"SELECT name, scopes FROM {TOKENS_TABLE} WHERE hash = ? AND revoked_at IS NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {ENDED_TABLE} WHERE session_id = ?)",
+            (str(digest), str(session_id)),
         )
         row = c.fetchone()
     if row is None or str(row[0]) != name:
         return None
     return Session(str(name), tuple(str(row[1]).split(",")), str(session_id), expires)
+
+
+def end_session(db: Database, session: Session, *, now: float | None = None) -> None:
+    """Note `session` as ended, so its cookie signs no one in again; forget the
+    sessions that have expired anyway."""
+    with db.write() as c:
+        c.execute(f"DELETE FROM {ENDED_TABLE} WHERE expires < ?", (int(now or time.time()),))
+        c.execute(
+            f"INSERT INTO {ENDED_TABLE} (session_id, expires) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (session.session_id, session.expires),
+        )
 
 
 def session_of(request: Request) -> Session | None:

@@ -107,6 +107,28 @@ def test_a_sign_in_posted_without_its_csrf_token_is_refused(local_seeded: Api) -
     assert COOKIE not in client.cookies
 
 
+def test_signing_out_clears_the_cookie_and_ends_the_session_for_good(
+    local_seeded: Api,
+) -> None:
+    client = local_seeded.client
+    sign_in(client, token(local_seeded, "ana", ["read", "write"]))
+    kept = client.cookies[COOKIE]  # a copy, as a stolen cookie would be
+    csrf = csrf_of(client.get("/").text)
+    refused = client.post("/sign-out", data={}, follow_redirects=False)
+    assert refused.status_code == 403  # a forged sign-out does not sign anyone out
+    response = client.post("/sign-out", data={"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    assert re.search(rf'{COOKIE}=""; .*Max-Age=0', response.headers["set-cookie"])
+    assert COOKIE not in client.cookies
+    assert "Sign out" not in client.get("/").text
+    client.cookies.set(COOKIE, kept)
+    assert "Sign out" not in client.get("/").text
+    assert client.get("/entries/new", follow_redirects=False).status_code == 303
+    # The token itself still signs in afresh.
+    sign_in(client, token(local_seeded, "bea", ["read", "write"]))
+    assert "Sign out" in client.get("/").text
+
+
 def test_a_tampered_cookie_is_no_session(local_seeded: Api) -> None:
     client = local_seeded.client
     sign_in(client, token(local_seeded, "ana", ["read", "write"]))
@@ -310,3 +332,8 @@ def test_the_session_secret_is_made_once_per_store_on_each_backend(api: Api) -> 
     assert secret_of(db) == secret_of(db)
     sign_in(api.client, token(api, "ana", ["read", "write"]))
     assert api.client.get("/entries/new?kind=meeting").status_code == 200
+    kept = api.client.cookies[COOKIE]
+    csrf = csrf_of(api.client.get("/").text)
+    assert api.client.post("/sign-out", data={"csrf_token": csrf}).status_code == 200
+    api.client.cookies.set(COOKIE, kept)
+    assert api.client.get("/entries/new", follow_redirects=False).status_code == 303
