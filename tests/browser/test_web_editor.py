@@ -275,3 +275,30 @@ def test_without_javascript_the_link_target_is_chosen_among_the_entries_found(
         expect(page.get_by_role("link", name="Quetzal talks close", exact=True)).to_have_count(0)
     finally:
         context.close()
+
+
+def test_suggestions_arriving_after_one_moved_on_open_no_list(
+    writable: Site, writer: Page
+) -> None:
+    writer.goto(writable.url("/entries/new?kind=meeting"))
+    participants = writer.locator('[name="details.participants"]')
+    with writer.expect_response(lambda r: "/forms/suggest/actors" in r.url):
+        participants.fill("antony-blinken")
+        writer.get_by_label("Title").focus()
+    writer.wait_for_timeout(200)  # the answer is read after the response arrives
+    expect(writer.locator(".picker-list:not([hidden])")).to_have_count(0)
+    expect(participants).to_have_attribute("aria-expanded", "false")
+
+
+def test_the_suggestion_list_opens_below_its_input_not_over_it(
+    writable: Site, writer: Page
+) -> None:
+    writer.goto(writable.url("/entries/new?kind=meeting"))
+    actor = writer.locator('[name="actors.0.actor"]')
+    actor.press_sequentially("obrador")
+    listbox = writer.locator(".picker-list:not([hidden])")
+    expect(listbox).to_have_count(1)
+    typed_in, offered = actor.bounding_box(), listbox.bounding_box()
+    assert typed_in is not None
+    assert offered is not None
+    assert offered["y"] >= typed_in["y"] + typed_in["height"] - 1

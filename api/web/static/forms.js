@@ -136,6 +136,7 @@
         list.appendChild(option);
       });
       if (found.length) {
+        list.style.top = input.offsetTop + input.offsetHeight + "px";
         list.hidden = false;
         input.setAttribute("aria-expanded", "true");
         mark(-1);
@@ -165,8 +166,9 @@
           return answer.ok ? answer.json() : { items: [] };
         })
         .then(function (body) {
-          // An answer to an older text is dropped: only the latest counts.
-          if (asked === text && typed() === text) {
+          // An answer to an older text is dropped: only the latest counts; and an
+          // answer that comes after the person moved on opens no list over the next field.
+          if (asked === text && typed() === text && document.activeElement === input) {
             show(body.items || []);
           }
         })
