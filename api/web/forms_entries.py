@@ -225,6 +225,28 @@ def _resolved(form: Mapping[str, str], kind: str, read_models: ReadModelsDep) ->
     return resolve_actors(form, actor_inputs(kind, form), lookup)
 
 
+def _after_conflict(
+    form: Mapping[str, str], entry: Mapping[str, Any], action: str
+) -> dict[str, str]:
+    """The form again after a stale version: what the person changed, as typed; every
+    other field as the entry now stands. Kept as it was shown, an untouched field
+    would be sent back and undo the change made meanwhile."""
+    kept = {k: v for k, v in form.items() if k != "expected_version" and not k.startswith("seen.")}
+    kind = str(entry.get("kind", ""))
+    if action != "correct" or kind not in KINDS:
+        now = form_values(entry) if entry else {}
+        return {**{n: now.get(n, "") for n in CORRECTABLE}, **kept}
+    typed = {change["field"] for change in _changes(form, kind)}
+    editable = {*CORRECTABLE, *LIST_FIELDS}
+
+    def owner(name: str) -> str:
+        return name.split(".", 1)[0]
+
+    now = {k: v for k, v in form_values(entry).items() if owner(k) not in typed}
+    mine = {k: v for k, v in kept.items() if owner(k) not in editable or owner(k) in typed}
+    return {**now, **mine}
+
+
 def _citation(form: Mapping[str, str]) -> dict[str, str] | None:
     """The source the correction cites, when one is given."""
     cited = {k.removeprefix("correction_"): form.get(k, "").strip() for k in CITED}
@@ -360,14 +382,11 @@ def entry_edit(
                         "now": shown(name, _loaded(now[f"seen.{name}"])),
                     }
                 )
-        kept = {
-            k: v for k, v in form.items() if k != "expected_version" and not k.startswith("seen.")
-        }
         return _edit_page(
             read_models,
             entry_id,
             action=action,
-            values={**{n: now.get(n, "") for n in CORRECTABLE}, **kept},
+            values=_after_conflict(form, entry, action),
             error=f"{conflict} Someone changed this entry since you opened it; your text is "
             "kept below: check it against what changed, then send it again.",
             meanwhile=meanwhile,

@@ -214,6 +214,12 @@ def test_a_stale_version_keeps_the_typed_text(writable: Site, writer: Page, bear
     expect(page.locator("#e-correct")).to_contain_text("version")
     expect(page.locator(".meanwhile ins")).to_have_text("Retitled meanwhile")
     expect(page.locator('[name="summary"]')).to_have_value("My careful summary.")
+    # Resolved: sent again, the correction keeps the title given meanwhile.
+    page.get_by_role("button", name="Preview the correction").click()
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page).to_have_url(writable.url(f"/entries/{entry_id}"))
+    now = httpx.get(writable.url(f"/api/v1/entries/{entry_id}")).json()
+    assert (now["title"], now["summary"]) == ("Retitled meanwhile", "My careful summary.")
 
 
 def test_a_writer_links_two_entries_and_retracts_one(

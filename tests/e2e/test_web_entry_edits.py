@@ -61,6 +61,10 @@ def test_a_stale_correction_shows_what_changed_and_keeps_the_typed_text(
     assert "My careful summary." in response.text
     assert 'value="clearer"' in response.text
     assert 'name="expected_version" value="2"' in response.text
+    # The title, which this person left alone, is the one given meanwhile: sent
+    # again, the form must not undo it.
+    assert re.search(r'id="f-correct-title"[^>]*value="Renamed meanwhile"', response.text)
+    assert 'name="seen.title" value="Renamed meanwhile"' in response.text
 
 
 def test_retract_link_and_cite_from_the_forms(local_seeded: Api) -> None:
