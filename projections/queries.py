@@ -219,7 +219,7 @@ class Queries:
             # the facet as an expression, out of reach of its index, the
             # matches' keys are left to start from.
             by_facet = "i.facet || ''"
-        where, params = self._kept(filters, position, facets[1:])
+        where, params = self._kept(filters, position, [[facet] for facet in facets[1:]])
         if filters.start:
             # The widest entry bounds how early an overlapping one may start: the
             # range keeps the ordered index's scan short.
@@ -611,7 +611,7 @@ class Queries:
         with self.db.read() as c:
             position = self._position(c, as_of)
             # Topic facets are `t:<slug>`: the range keeps to them on the facet index.
-            kept, params = self._kept(filters, position, _asked_facets(filters))
+            kept, params = self._kept(filters, position, self._carried(c, filters, position))
             where = ["i.facet >= 't:'", "i.facet < 't;'", *kept]
             c.execute(
                 f"SELECT i.facet, COUNT(*) FROM {index} i WHERE {' AND '.join(where)} "
@@ -622,12 +622,20 @@ class Queries:
             moment = AsOf(position, self._recorded_at(c, position))
         return [{"topic": str(facet)[2:], "entries": int(n)} for facet, n in rows], moment
 
+    def _carried(self, c: Cursor, filters: TimelineFilters, position: int) -> list[list[str]]:
+        """The facets an entry `filters` keep carries at `position`, each as the list of
+        those it may carry one of: the actor's, widened to every actor merged into it
+        by then, as the timeline widens it; the topic's."""
+        carried = [[f"a:{member}" for member in self._merged_group(c, filters.actor, position)]]
+        return [*filter(None, carried), *([[f"t:{filters.topic}"]] if filters.topic else [])]
+
     def _kept(
-        self, filters: TimelineFilters, position: int, facets: list[str]
+        self, filters: TimelineFilters, position: int, facets: list[list[str]]
     ) -> tuple[list[str], list[Any]]:
         """The clauses, and their parameters, keeping an index row `i` of a version
         valid at `position` that `filters` keep: kind, dates, status, words, and the
-        `facets` the entry must also carry (asked of its other index rows)."""
+        `facets` the entry must also carry, one of each list (asked of its other
+        index rows)."""
         index = self._t("timeline_index")
         where = ["i.valid_from <= ?", "i.valid_to > ?"]
         params: list[Any] = [position, position]
@@ -644,12 +652,15 @@ class Queries:
         if filters.start:
             where.append("i.occurred_end >= ?")
             params.append(parse_edtf_date(filters.start, "from").start.isoformat())
-        for facet in facets:
+        for alternatives in facets:
+            test = (
+                "= ?" if len(alternatives) == 1 else f"IN ({', '.join('?' * len(alternatives))})"
+            )
             where.append(
                 f"EXISTS (SELECT 1 FROM {index} j WHERE j.first_position = i.first_position "
-                "AND j.version = i.version AND j.facet = ?)"
+                f"AND j.version = i.version AND j.facet {test})"
             )
-            params.append(facet)
+            params.extend(alternatives)
         if filters.q is not None:
             where.append(self._search_clause())
             params.append(self._search_terms(filters.q))

@@ -99,3 +99,35 @@ def test_histories_counts_and_co_actors_match_a_count_by_hand_before_and_after_m
 def _id(item: bytes) -> str:
     found: str = orjson.loads(item)["id"]
     return found
+
+
+def test_topic_counts_for_an_actor_agree_with_its_timeline_before_and_after_a_merge(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    app.register_source(SOURCE, by=BY)
+    for slug in ("dup", "keep", "other"):
+        app.register_actor({"id": slug, "name": slug, "kind": "person"}, by=BY)
+    named = [["dup", "other"], ["dup", "other"], ["keep", "other"], ["dup", "keep"]]
+    topics = [["asylum"], ["asylum", "aid"], ["aid"], ["asylum"]]
+    for n, (actors, tagged) in enumerate(zip(named, topics, strict=True)):
+        entry: dict[str, Any] = body("call", occurred=f"2023-0{n + 1}-01", topics=tagged)
+        entry["details"]["participants"] = actors
+        app.record_entry(entry, by=BY)
+    before = app.head_position()
+    app.merge_actor("dup", "keep", by=BY, reason="duplicate")
+    read_models.written()
+    queries = read_models.queries
+
+    def by_topic(as_of: int | None) -> tuple[dict[str, int], dict[str, int]]:
+        answered, _ = queries.topics(TimelineFilters(actor="keep"), as_of=as_of)
+        page = queries.timeline(TimelineFilters(actor="keep"), as_of=as_of, limit=500)
+        counted: dict[str, int] = {}
+        for item in page.items:
+            for topic in orjson.loads(item)["topics"]:
+                counted[topic] = counted.get(topic, 0) + 1
+        return {t["topic"]: t["entries"] for t in answered}, counted
+
+    # After the merge `keep` stands for `dup` too, its entry naming both counted once.
+    assert by_topic(None) == ({"aid": 2, "asylum": 3}, {"aid": 2, "asylum": 3})
+    # Before it, as the timeline then said, `keep`'s own entries only.
+    assert by_topic(before) == ({"aid": 1, "asylum": 1}, {"aid": 1, "asylum": 1})
