@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 from eventsourcing.domain import DomainEvent
 
-from domain import ENTRY_CLASSES, Entry, evolution
+from domain import ENTRY_CLASSES, Entry, ValidationError, evolution, parse_edtf_date
 from domain.entries import ENTRY_FIELDS
 from domain.values import search_fold, transliterate
 from projections.views.changes import Change, edtf
@@ -36,6 +36,7 @@ __all__ = [
     "search_text",
     "search_words",
     "span_days",
+    "stated_month",
 ]
 
 _WORD = re.compile(r"[^\W_]+")
@@ -193,8 +194,10 @@ def recorded_item(item: bytes, first_body: bytes) -> bytes:
 
 
 def facets(body: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """The index keys an entry version is found by: all, each topic, each actor (with role)."""
-    keys: list[tuple[str, str | None]] = [("*", None)]
+    """The index keys an entry version is found by: all, the month it states it starts
+    in (`m:2023-11`, counted by the activity chart), each topic, each actor (with role)."""
+    month = stated_month(body["occurred"], body["occurred_start"])
+    keys: list[tuple[str, str | None]] = [("*", None), (f"m:{month}", None)]
     keys.extend((f"t:{topic}", None) for topic in body["topics"])
     roles: dict[str, list[str]] = {}
     for pair in body["actors"]:
@@ -245,3 +248,17 @@ def _spellings(word: str) -> tuple[str, ...]:
 def span_days(start: str, end: str) -> int:
     """How many days the occurred interval covers beyond its first: finer sorts first."""
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
+
+
+@lru_cache(maxsize=4096)
+def stated_month(text: str, start: str) -> str:
+    """The month a date says it starts in, as `2023-11`: November for
+    `2023-11~/2023-12-28`, though `~` widened its recorded lower bound `start` (ISO)
+    to 1 October; the month of `start` for a text not read without its marks."""
+    recorded = start[:7]
+    try:
+        strict = parse_edtf_date(text.replace("~", "").replace("%", ""), "occurred")
+    except ValidationError:
+        return recorded
+    # Widening only lowers the bound; max() keeps that for any form read apart.
+    return max(recorded, strict.start.isoformat()[:7])

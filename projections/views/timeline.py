@@ -28,6 +28,7 @@ from projections.views.entries import (
     recorded,
     search_text,
     span_days,
+    stated_month,
 )
 from projections.views.handlers import Handlers
 from projections.views.packing import pack, unpack
@@ -83,11 +84,14 @@ HANDLERS = Handlers[_Versions](
 class TimelineView(View):
     name = "timeline"
     events = HANDLERS
-    shape = 5
+    shape = 6
     """2: search words hold transliterations (`entries.search_words`); 3: a link
     names its other entry `entry`, as it was written (`entries.link_body`);
     4: bodies are packed (`packing.pack`); 5: the index rows know an entry by its
-    first position, not its id, and the search rows a version by its position."""
+    first position, not its id, and the search rows a version by its position;
+    6: each version is indexed by the month it states it starts in (`m:`), the
+    order index holds every column a page is filtered by, and a version is
+    found by its position, the search rows' key."""
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -141,41 +145,65 @@ class TimelineView(View):
         ]
 
     def _row_indexes(self, token: str) -> list[str]:
-        entries, index = self.t("timeline_entries"), self.t("timeline_index")
         return [
-            f"CREATE INDEX ix_{index}_order_{token} ON {index} "
-            "(facet, occurred_start, span, first_position)",
+            self._order_index(token),
             # The index's rows find their bodies by it.
-            f"CREATE INDEX ix_{entries}_first_{token} ON {entries} (first_position, version)",
+            f"CREATE INDEX ix_{self.t('timeline_entries')}_first_{token} "
+            f"ON {self.t('timeline_entries')} (first_position, version)",
+            self._from_index(token),
         ]
+
+    def _order_index(self, token: str) -> str:
+        # Every column a page or a count filters by, after the order: a page is
+        # read from the index alone, and only the bodies it keeps from the table.
+        index = self.t("timeline_index")
+        return (
+            f"CREATE INDEX ix_{index}_order_{token} ON {index} "
+            "(facet, occurred_start, span, first_position, version, valid_from, valid_to, "
+            "status, kind, occurred_end, role)"
+        )
+
+    def _from_index(self, token: str) -> str:
+        # A search row is keyed by its version's position: this finds the version.
+        entries = self.t("timeline_entries")
+        return (
+            f"CREATE INDEX ix_{entries}_from_{token} ON {entries} "
+            "(valid_from, first_position, version)"
+        )
 
     def reshape(self, c: Cursor, stored: int) -> None:
         """Bring every version's rows up from shape `stored`, in place, from its
         body alone, so the timeline need not be rebuilt from the log: index its
         words again (below 5, keyed anew), name each link's other entry `entry`
         (below 3), pack each body (below 4), key index rows by first position
-        (below 5)."""
+        (below 5), index each version by its stated month, cover the order index
+        and find versions by position (below 6)."""
         entries, index, search = (self.t(name) for name in self.tables[:3])
-        if stored < 5:
+        if stored < 6:
             token = uuid4().hex[:8]
+            # Moved to a table of the same shape: its old indexes go with the old one.
+            # Month rows are made again below (a store whose shapes were lost has some).
             c.execute(f"ALTER TABLE {index} RENAME TO {index}__reshaped")
             c.execute(self._index_table(index))
             c.execute(
                 f"INSERT INTO {index} SELECT facet, occurred_start, span, first_position, "
                 "version, valid_from, valid_to, occurred_end, kind, status, role "
-                f"FROM {index}__reshaped"
+                f"FROM {index}__reshaped WHERE facet < 'm:' OR facet >= 'm;'"
             )
             c.execute(f"DROP TABLE {index}__reshaped")
-            c.execute(f"DROP TABLE IF EXISTS {search}")
-            for statement in [
-                *self.db.dialect.search_statements(search, token),
-                *self._row_indexes(token),
-            ]:
+            statements = [self._order_index(token), self._from_index(token)]
+            if stored < 5:
+                c.execute(f"DROP TABLE IF EXISTS {search}")
+                statements = [
+                    *self.db.dialect.search_statements(search, token),
+                    *self._row_indexes(token),
+                ]
+            for statement in statements:
                 c.execute(statement)
         after: tuple[str, int] = ("", 0)
         while True:  # a page at a time: the bodies of a large store do not fit in memory
             c.execute(
-                f"SELECT entry_id, version, body, valid_from FROM {entries} "
+                f"SELECT entry_id, version, body, valid_from, first_position FROM {entries} "
                 "WHERE entry_id > ? OR (entry_id = ? AND version > ?) "
                 "ORDER BY entry_id, version LIMIT 1000",
                 (after[0], after[0], after[1]),
@@ -183,7 +211,17 @@ class TimelineView(View):
             rows = c.fetchall()
             if not rows:
                 return
-            bodies = [(e, v, p, orjson.loads(unpack(b))) for e, v, b, p in rows]
+            bodies = [(e, v, p, orjson.loads(unpack(b))) for e, v, b, p, _ in rows]
+            if stored < 6:
+                c.executemany(
+                    f"INSERT INTO {index} SELECT ?, occurred_start, span, first_position, "
+                    "version, valid_from, valid_to, occurred_end, kind, status, NULL "
+                    f"FROM {index} WHERE first_position = ? AND version = ? AND facet = '*'",
+                    [
+                        (f"m:{stated_month(body['occurred'], body['occurred_start'])}", f, v)
+                        for (_, v, _, body), (*_, f) in zip(bodies, rows, strict=True)
+                    ],
+                )
             if stored < 5:
                 c.executemany(
                     self.db.dialect.search_insert.format(table=search),

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
-from domain import ValidationError, parse_edtf_date
 from projections.presentation.dates import MONTHS
 from projections.presentation.exports.entry import ExportEntry
+from projections.views.entries import stated_month
 
 __all__ = ["WINDOW", "by_month", "heading", "stated_month"]
 
@@ -77,20 +76,6 @@ def _settle(
 
 def _stated(entry: ExportEntry) -> str:
     return stated_month(entry.occurred.text, entry.occurred.start.isoformat())
-
-
-@lru_cache(maxsize=4096)
-def stated_month(text: str, start: str) -> str:
-    """The month a date says it starts in, as `2023-11`: November for
-    `2023-11~/2023-12-28`, though `~` widened its recorded lower bound `start` (ISO)
-    to 1 October; the month of `start` for a text not read without its marks."""
-    recorded = start[:7]
-    try:
-        strict = parse_edtf_date(text.replace("~", "").replace("%", ""), "occurred")
-    except ValidationError:
-        return recorded
-    # Widening only lowers the bound; max() keeps that for any form read apart.
-    return max(recorded, strict.start.isoformat()[:7])
 
 
 def heading(key: str) -> str:
