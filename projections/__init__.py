@@ -18,7 +18,7 @@ from projections.audit.ledger import Ledger, log_table
 from projections.database import Database, RebuildRunning
 from projections.dialect import Dialect
 from projections.projector import VIEW_CLASSES, Projector, RebuildReport
-from projections.queries import AsOf, Page, Queries, TimelineFilters, ViewsBehind
+from projections.queries import AsOf, Page, Queries, Tally, TimelineFilters, ViewsBehind
 from projections.trust.checkpoints import SignedCheckpoints
 from projections.trust.signer import CheckpointSigner
 from projections.views.changes import read_changes
@@ -40,6 +40,7 @@ __all__ = [
     "RebuildReport",
     "RebuildRunning",
     "SignedCheckpoints",
+    "Tally",
     "TimelineFilters",
     "View",
     "ViewLag",

@@ -1,26 +1,26 @@
-"""Counts over every entry a timeline view keeps: by kind, by actor, by month.
+"""The entries a timeline view keeps, and its counts shaped for the pages.
 
-The timeline's facets (beside the list) and its activity over time (entries per
-month) count the same entries the timeline answers, so they are read through
-`Queries.timeline` itself, page after page at one moment, and counted here: a
-count cannot disagree with the list it sits beside, whatever the views' tables
-look like. Topics have their own query (`Queries.topics`, `GET /api/v1/topics`).
+Counts (entries per month and kind, by actor, by kind; `Queries.tally`, and
+`Queries.topics`) are asked of the store, exact at any size. The drawing of
+`/visual` and the changes page need the entries themselves: `matching` reads
+them through `Queries.timeline` itself, page after page at one moment, up to
+a cap.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from projections.presentation.exports.months import stated_month
 from projections.queries import MAX_LIMIT, AsOf, Queries, TimelineFilters
 
-__all__ = ["Activity", "Matching", "activity", "actor_counts", "kind_counts", "matching"]
+__all__ = ["Activity", "Matching", "activity", "matching", "ranked"]
 
-# Enough for a chronology of years; past it a view says it shows the first ones only.
+# Enough for a chronology of years; past it a drawing says it shows the first ones only.
 DEFAULT_CAP = 10_000
 
 
@@ -68,34 +68,18 @@ def matching(
     return Matching(entries[:cap], moment, truncated)
 
 
-def kind_counts(entries: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """How many entries of each kind, most first (then by name)."""
-    return _ranked(Counter(str(entry["kind"]) for entry in entries))
+def ranked(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """The counts most first (then by name), as the facets list them."""
+    return _ranked(Counter(counts))
 
 
-def actor_counts(entries: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    """How many entries name each actor (once an entry, whatever its roles), most first."""
-    counted: Counter[str] = Counter()
-    for entry in entries:
-        counted.update({str(part["actor"]) for part in entry.get("actors") or ()})
-    return _ranked(counted)
-
-
-def activity(entries: list[dict[str, Any]], by: str = "kind") -> Activity:
-    """Entries per month, split by `kind` or by first `topic` (an entry counts once)."""
-    counts: dict[str, Counter[str]] = {}
-    for entry in entries:
-        month = stated_month(str(entry["occurred"]), str(entry["occurred_start"]))
-        if by == "topic":
-            topics = entry.get("topics") or ["(none)"]
-            key = str(topics[0])
-        else:
-            key = str(entry["kind"])
-        counts.setdefault(month, Counter())[key] += 1
-    if not counts:
+def activity(months: Mapping[str, Mapping[str, int]]) -> Activity:
+    """Entries per month and kind (`Tally.months`), with the months none start in
+    between the first and the last."""
+    if not months:
         return Activity([], {})
-    months = _month_range(min(counts), max(counts))
-    return Activity(months, {month: counts.get(month, Counter()) for month in months})
+    span = _month_range(min(months), max(months))
+    return Activity(span, {month: Counter(months.get(month, {})) for month in span})
 
 
 def _ranked(counted: Counter[str]) -> list[tuple[str, int]]:

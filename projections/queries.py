@@ -33,7 +33,7 @@ from projections.views.entries import recorded_item, search_words
 from projections.views.packing import unpack
 from projections.views.view import FOREVER, TRACKING_TABLE
 
-__all__ = ["AsOf", "Page", "Queries", "TimelineFilters", "ViewsBehind"]
+__all__ = ["AsOf", "Page", "Queries", "Tally", "TimelineFilters", "ViewsBehind"]
 
 ORDERS = ("asc", "desc")
 MAX_LIMIT = 500
@@ -77,6 +77,28 @@ class AsOf:
 
     position: int
     recorded_at: str | None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts of the entries a timeline's filters keep, at one moment: by the month
+    each states it starts in (`2023-11`) and kind, and by actor."""
+
+    months: dict[str, dict[str, int]]
+    actors: dict[str, int]
+    as_of: AsOf
+
+    @property
+    def kinds(self) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for kinds in self.months.values():
+            for kind, n in kinds.items():
+                counted[kind] = counted.get(kind, 0) + n
+        return counted
+
+    @property
+    def total(self) -> int:
+        return sum(sum(kinds.values()) for kinds in self.months.values())
 
 
 @dataclass(frozen=True)
@@ -214,12 +236,15 @@ class Queries:
         facets = _asked_facets(filters)
         lead = facets[0] if facets else "*"
         by_facet = "i.facet"
-        if filters.q is not None and self._few_matches(c, filters.q):
+        drive = filters.q is not None and self._few_matches(c, filters.q)
+        if drive:
             # SQLite's planner cannot tell a rare word from a common one: with
             # the facet as an expression, out of reach of its index, the
             # matches' keys are left to start from.
             by_facet = "i.facet || ''"
-        where, params = self._kept(filters, position, [[facet] for facet in facets[1:]])
+        where, params = self._kept(
+            filters, position, [[facet] for facet in facets[1:]], search_drives=drive
+        )
         if filters.start:
             # The widest entry bounds how early an overlapping one may start: the
             # range keeps the ordered index's scan short.
@@ -291,11 +316,22 @@ class Queries:
         row = c.fetchone()
         return row is not None and int(row[0]) <= SEARCH_DRIVES
 
-    def _search_clause(self) -> str:
+    def _search_clause(self, drives: bool) -> str:
+        """Keep the index rows `i` of versions whose words match; when the matches
+        `drives` the query, as keys of the index's rows to look up."""
         search = self._t("timeline_search")
         match = self.db.dialect.search_match.format(table=search)
-        key = self.db.dialect.search_key
-        return f"i.valid_from IN (SELECT {key} FROM {search} WHERE {match})"
+        key, entries = self.db.dialect.search_key, self._t("timeline_entries")
+        matches = f"SELECT {key} FROM {search} WHERE {match}"
+        if not drives:
+            # Tested against each row of an index walk: the positions alone.
+            return f"i.valid_from IN ({matches})"
+        # A search row is keyed by its version's position, the index rows by
+        # (first_position, version): the entries' index by position joins them.
+        return (
+            "(i.first_position, i.version) IN (SELECT v.first_position, v.version "
+            f"FROM {entries} v WHERE v.valid_from IN ({matches}))"
+        )
 
     def _search_terms(self, q: str) -> str:
         words = search_words(q)
@@ -607,20 +643,62 @@ class Queries:
         """Every topic of the entries the timeline's `filters` keep as of `as_of`
         (or now), with how many of them carry it, by topic (with `filters.topic`:
         the topics found beside it); `order` plays no part."""
-        index = self._t("timeline_index")
         with self.db.read() as c:
             position = self._position(c, as_of)
-            # Topic facets are `t:<slug>`: the range keeps to them on the facet index.
-            kept, params = self._kept(filters, position, self._carried(c, filters, position))
-            where = ["i.facet >= 't:'", "i.facet < 't;'", *kept]
-            c.execute(
-                f"SELECT i.facet, COUNT(*) FROM {index} i WHERE {' AND '.join(where)} "
-                "GROUP BY i.facet ORDER BY i.facet",
-                params,
-            )
-            rows = c.fetchall()
+            rows = self._count_by(c, filters, position, "t", by_kind=False)
             moment = AsOf(position, self._recorded_at(c, position))
-        return [{"topic": str(facet)[2:], "entries": int(n)} for facet, n in rows], moment
+        return [{"topic": facet[2:], "entries": n} for facet, _, n in rows], moment
+
+    def tally(self, filters: TimelineFilters, *, as_of: str | int | None = None) -> Tally:
+        """How many entries the timeline's `filters` keep as of `as_of` (or now): by the
+        month each states it starts in and kind, and by actor named (as recorded,
+        once an entry). Counted in the store, whatever their number."""
+        with self.db.read() as c:
+            position = self._position(c, as_of)
+            months: dict[str, dict[str, int]] = {}
+            for facet, kind, n in self._count_by(c, filters, position, "m", by_kind=True):
+                months.setdefault(facet[2:], {})[kind] = n
+            by_actor = self._count_by(c, filters, position, "a", by_kind=False)
+            actors = {facet[2:]: n for facet, _, n in by_actor}
+            moment = AsOf(position, self._recorded_at(c, position))
+        return Tally(months, actors, moment)
+
+    def _count_by(
+        self, c: Cursor, filters: TimelineFilters, position: int, prefix: str, *, by_kind: bool
+    ) -> list[tuple[str, str, int]]:
+        """(facet, kind, versions) of the facets `<prefix>:…` of the versions `filters`
+        keep at `position`, by facet (and kind, else kind is ''), in that order."""
+        index = self._t("timeline_index")
+        carried = self._carried(c, filters, position)
+        joined = ""
+        # Facets of one sort are `<prefix>:<value>`: a range on the facet index.
+        counted = f"x.facet >= '{prefix}:' AND x.facet < '{prefix};'"
+        if not carried:
+            kept, params = self._kept(filters, position, [])
+            lead, lead_params = counted.replace("x.", "i."), []
+            row = "i.facet"
+        else:
+            # From the rows of the facet asked for (the actor's, or its group's, taking
+            # a version once), to the same version's rows of the sort counted.
+            first, *rest = carried
+            kept, params = self._kept(filters, position, rest)
+            if len(first) == 1:
+                lead, lead_params = "i.facet = ?", first
+            else:
+                lead, lead_params = self._group_clause(index, [f[2:] for f in first])
+            row = "x.facet"
+            joined = (
+                f" JOIN {index} x ON x.first_position = i.first_position "
+                f"AND x.version = i.version AND {counted}"
+            )
+        group = f"{row}, i.kind" if by_kind else row
+        kind = "i.kind" if by_kind else "''"
+        c.execute(
+            f"SELECT {row}, {kind}, COUNT(*) FROM {index} i{joined} "
+            f"WHERE {' AND '.join([lead, *kept])} GROUP BY {group} ORDER BY {group}",
+            [*lead_params, *params],
+        )
+        return [(str(facet), str(kind), int(n)) for facet, kind, n in c.fetchall()]
 
     def _carried(self, c: Cursor, filters: TimelineFilters, position: int) -> list[list[str]]:
         """The facets an entry `filters` keep carries at `position`, each as the list of
@@ -630,12 +708,18 @@ class Queries:
         return [*filter(None, carried), *([[f"t:{filters.topic}"]] if filters.topic else [])]
 
     def _kept(
-        self, filters: TimelineFilters, position: int, facets: list[list[str]]
+        self,
+        filters: TimelineFilters,
+        position: int,
+        facets: list[list[str]],
+        *,
+        search_drives: bool = False,
     ) -> tuple[list[str], list[Any]]:
         """The clauses, and their parameters, keeping an index row `i` of a version
         valid at `position` that `filters` keep: kind, dates, status, words, and the
         `facets` the entry must also carry, one of each list (asked of its other
-        index rows)."""
+        index rows). With `search_drives`, the words' matches are few enough to
+        start from."""
         index = self._t("timeline_index")
         where = ["i.valid_from <= ?", "i.valid_to > ?"]
         params: list[Any] = [position, position]
@@ -662,7 +746,7 @@ class Queries:
             )
             params.extend(alternatives)
         if filters.q is not None:
-            where.append(self._search_clause())
+            where.append(self._search_clause(search_drives))
             params.append(self._search_terms(filters.q))
         return where, params
 

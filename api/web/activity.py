@@ -1,6 +1,7 @@
 """Activity over time: entries per month, by kind, as a small SVG bar chart and a table.
 
-Drawn on the server from `projections.facets.activity`: no chart library, nothing
+Drawn on the server from the store's counts (`Queries.tally`, shaped by
+`projections.facets.activity`): no chart library, nothing
 for the browser to run. Each month is a stack of bars, one per kind, coloured as
 the kinds are on the cards (`kind-…` classes); the chart has an `aria-label`
 saying every month's count, and the table beside it says the same in full.
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
+from projections import Tally
 from projections.facets import Activity, activity
 from projections.presentation.dates import SHORT_MONTHS
 
@@ -69,9 +70,11 @@ class ActivityChart:
         return [(kind, sum(dict(bar.by_kind)[kind] for bar in self.bars)) for kind in self.kinds]
 
 
-def activity_chart(entries: list[dict[str, Any]]) -> ActivityChart | None:
-    """The chart of `entries` (None when there are none)."""
-    counted = activity(entries)
+def activity_chart(tally: Tally | None) -> ActivityChart | None:
+    """The chart of the entries `tally` counts (None when there are none)."""
+    if tally is None:
+        return None
+    counted = activity(tally.months)
     if not counted.months:
         return None
     unit = "month"

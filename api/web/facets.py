@@ -2,20 +2,19 @@
 that adds that filter to the view (or, when it is the one in use, takes it away).
 
 Topics are counted by `Queries.topics`, the query `GET /api/v1/topics` answers
-with the same filters; actors and kinds by `projections.facets` over the same
-entries the list pages through. So each count is what the list would show
-after the click.
+with the same filters; actors and kinds by `Queries.tally`, under the same
+filters, in the store. So each count is what the list would show after the
+click, however many entries match.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from api.web.filters import TimelineForm
 from domain.details import KINDS
-from projections import Queries
-from projections.facets import actor_counts, kind_counts
+from projections import Queries, Tally
+from projections.facets import ranked
 
 __all__ = ["Facet", "FacetValue", "facet_lists", "topics_in_use"]
 
@@ -52,21 +51,20 @@ class Facet:
 def facet_lists(
     queries: Queries,
     form: TimelineForm,
-    entries: list[dict[str, Any]],
+    tally: Tally | None,
     actor_names: dict[str, str],
 ) -> list[Facet]:
-    """The topic, actor and kind facets of the view `form` asks for; `entries` are all
-    it keeps. Empty when a filter is refused (the form then says why)."""
+    """The topic, actor and kind facets of the view `form` asks for; `tally` counts
+    the entries it keeps. Empty when a filter is refused (the form then says why)."""
     filters, query = form.filters(), form.query
-    if filters is None or query is None:
+    if filters is None or query is None or tally is None:
         return []
     topics, _ = queries.topics(filters, as_of=query.as_of)
-    ranked = sorted(topics, key=lambda item: (-int(item["entries"]), str(item["topic"])))
-    topic_pairs = [(str(item["topic"]), int(item["entries"])) for item in ranked]
+    topic_pairs = ranked({str(item["topic"]): int(item["entries"]) for item in topics})
     return [
         _facet(form, "topic", "Topics", topic_pairs, {}),
-        _facet(form, "actor", "Actors", actor_counts(entries), actor_names),
-        _facet(form, "kind", "Kinds", kind_counts(entries), _kind_labels()),
+        _facet(form, "actor", "Actors", ranked(tally.actors), actor_names),
+        _facet(form, "kind", "Kinds", ranked(tally.kinds), _kind_labels()),
     ]
 
 

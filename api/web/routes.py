@@ -51,7 +51,7 @@ from api.web.roles_axis import roles_axis
 from api.web.session import current_viewer, viewer_context
 from api.web.visual import LANES, VISUAL_CAP, lane_key, visual_data, visual_headers
 from domain import ActorNotFound, EntryNotFound, TimelineApp, ValidationError
-from projections import Page, Queries, ReadModels, TimelineFilters, ViewsBehind
+from projections import Page, Queries, ReadModels, Tally, TimelineFilters, ViewsBehind
 from projections.facets import Matching, matching
 
 __all__ = ["router"]
@@ -128,12 +128,11 @@ def timeline_page(
     as_of = page.as_of if page is not None and form.values.get("as_of") else None
     at = as_of.position if as_of is not None else now  # whose names the page shows
     cards = _cards(request, read_models, app, entries, now, at=at)
-    # The chart counts every entry the filters keep, not this page's only.
-    found = _matching(read_models, app, form, directory.names, directory.complete, VISUAL_CAP)
-    everything = found if isinstance(found, Matching) else None
-    matched = everything.entries if everything is not None else []
+    # The chart and the facets count every entry the filters keep, in the store.
+    counted = _tally(read_models, app, form, directory.names, directory.complete)
+    tally = counted if isinstance(counted, Tally) else None
     facet_names = (
-        names.actor_names_at(read_models, now, at, actor_slugs(matched)) if matched else {}
+        names.actor_names_at(read_models, now, at, tally.actors) if tally is not None else {}
     )
     return html_page(
         "timeline.html",
@@ -152,10 +151,8 @@ def timeline_page(
         # A refused filter would only be refused again by the export: no links then.
         exports=[] if form.errors else [(lab, form.export_url(f)) for f, lab in EXPORT_FORMATS],
         topic_url=lambda topic: form.url(topic=topic),
-        activity=activity_chart(matched),
-        # Past the cap the chart and the actor and kind facets are partial: say so.
-        counted_up_to=VISUAL_CAP if everything is not None and everything.truncated else None,
-        facets=facet_lists(queries, form, matched, facet_names),
+        activity=activity_chart(tally),
+        facets=facet_lists(queries, form, tally, facet_names),
         topics=topics_in_use(queries, form),
         visual_url=_visual_url(form, LANES[0], order=None, limit=None),
     )
@@ -189,6 +186,9 @@ def visual_page(
     data, groups = visual_data(
         entries, lanes, names.actor_names_at(read_models, now, at, shown - {""}) if shown else {}
     )
+    # The chart and the count say every entry the filters keep, drawn or not.
+    counted = _tally(read_models, app, form, directory.names, directory.complete)
+    tally = counted if isinstance(counted, Tally) else None
     return html_page(
         "visual.html",
         status=422 if form.errors else 200,
@@ -200,14 +200,14 @@ def visual_page(
         lane_choices=LANES,
         groups=groups,
         data=data,
-        count=len(entries),
+        count=tally.total if tally is not None else len(entries),
         truncated=found is not None and found.truncated,
         cap=VISUAL_CAP,
         actors=directory.choices() if directory.complete else None,
         as_of=as_of,
         as_of_moment=display_moment(as_of.recorded_at) if as_of is not None else None,
         list_url=form.url(),
-        activity=activity_chart(entries),
+        activity=activity_chart(tally),
         visual_url=lambda **changes: _visual_url(form, lanes, **changes),
     )
 
@@ -265,6 +265,23 @@ def _matching(
         known,
         complete,
         lambda filters, query: matching(read_models.queries, filters, as_of=query.as_of, cap=cap),
+    )
+
+
+def _tally(
+    read_models: ReadModels,
+    app: TimelineApp,
+    form: TimelineForm,
+    known: dict[str, str],
+    complete: bool,
+) -> Tally | Response | None:
+    """The counts of every entry the form's filters keep, as `_timeline` reads a page."""
+    return _read(
+        app,
+        form,
+        known,
+        complete,
+        lambda filters, query: read_models.queries.tally(filters, as_of=query.as_of),
     )
 
 
@@ -361,7 +378,7 @@ def actor_page(
         for pair in actor["co_actors"]
     ]
     # The chart counts all the actor's entries, as the timeline filtered by the actor does.
-    found = _matching(read_models, app, read_form({"actor": actor_id}), {}, False, VISUAL_CAP)
+    counted = _tally(read_models, app, read_form({"actor": actor_id}), {}, False)
     base = f"/actors/{actor_id}"
     kept = {"order": order} if order != "asc" else {}
     more = None
@@ -374,8 +391,7 @@ def actor_page(
         actor=actor,
         roles=roles,
         axis=roles_axis(roles, datetime.now(UTC).date()),
-        activity=activity_chart(found.entries) if isinstance(found, Matching) else None,
-        counted_up_to=VISUAL_CAP if isinstance(found, Matching) and found.truncated else None,
+        activity=activity_chart(counted if isinstance(counted, Tally) else None),
         co_actors=co_actors,
         network=co_actor_network(actor["name"], co_actors),
         merged_into=_named(actor["merged_into"], names),

@@ -1,4 +1,4 @@
-"""The drawing's items, the activity chart and the facet counts, shaped from entries."""
+"""The drawing's items from entries, the activity chart and the facet lists from counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import orjson
 
 from api.web.activity import activity_chart
 from api.web.visual import visual_data
-from projections.facets import activity, actor_counts, kind_counts
+from projections import AsOf, Tally
+from projections.facets import activity, ranked
 
 
 def _entry(n: int, occurred: str, start: str, end: str, **fields: Any) -> dict[str, Any]:
@@ -73,43 +74,25 @@ def test_lanes_are_the_first_topic_or_actor_busiest_first_with_names() -> None:
     ]
 
 
-def test_activity_counts_each_entry_once_under_the_month_it_says_it_starts_in() -> None:
-    entries = [
-        # `~` widened the bound to October; the date says November.
-        _entry(1, "2023-11~/2023-12-28", "2023-10-01", "2023-12-28"),
-        _entry(2, "2024-02", "2024-02-01", "2024-02-29", kind="meeting"),
-        _entry(3, "2023-11-03", "2023-11-03", "2023-11-03"),
-    ]
-    counted = activity(entries)
+def test_activity_runs_from_the_first_month_to_the_last_without_gaps() -> None:
+    counted = activity({"2024-02": {"meeting": 1}, "2023-11": {"statement": 2}})
     assert counted.months == ["2023-11", "2023-12", "2024-01", "2024-02"]
     assert counted.counts["2023-11"]["statement"] == 2
     assert sum(counted.counts["2023-12"].values()) == 0
-    assert counted.counts["2024-02"]["meeting"] == 1
     assert counted.total == 3
 
 
 def test_a_span_of_more_than_ten_years_is_charted_by_year() -> None:
-    entries = [
-        _entry(1, "2001-05", "2001-05-01", "2001-05-31"),
-        _entry(2, "2019-01-02", "2019-01-02", "2019-01-02"),
-        _entry(3, "2019-07", "2019-07-01", "2019-07-31", kind="meeting"),
-    ]
-    chart = activity_chart(entries)
+    months = {"2001-05": {"statement": 1}, "2019-01": {"statement": 1}, "2019-07": {"meeting": 1}}
+    chart = activity_chart(Tally(months, {}, AsOf(0, None)))
     assert chart is not None
     assert chart.unit == "year"
     assert [bar.key for bar in chart.bars] == [str(year) for year in range(2001, 2020)]
     assert chart.total == 3
     assert dict(chart.kind_totals) == {"meeting": 1, "statement": 2}
     assert chart.summary.startswith("Entries per year, 3 in all. 2001: 1, 2002: 0")
-    assert activity_chart([]) is None
+    assert activity_chart(Tally({}, {}, AsOf(0, None))) is None
 
 
-def test_facet_counts_count_an_entry_once_per_actor_most_first() -> None:
-    twice = [{"actor": "a", "role": "speaker"}, {"actor": "a", "role": "subject"}]
-    entries = [
-        _entry(1, "2023", "2023-01-01", "2023-12-31", actors=twice),
-        _entry(2, "2023", "2023-01-01", "2023-12-31", actors=[{"actor": "b", "role": "x"}]),
-        _entry(3, "2023", "2023-01-01", "2023-12-31", kind="call", actors=twice),
-    ]
-    assert actor_counts(entries) == [("a", 2), ("b", 1)]
-    assert kind_counts(entries) == [("statement", 2), ("call", 1)]
+def test_facet_counts_are_listed_most_first_then_by_name() -> None:
+    assert ranked({"b": 1, "a": 2, "c": 2}) == [("a", 2), ("c", 2), ("b", 1)]
