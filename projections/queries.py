@@ -43,6 +43,8 @@ MAX_LIMIT = 500
 # facet (100,000 entries: 0.2 ms against 400 ms). More common words find a page
 # early in the walk, and looking each match up would cost more.
 SEARCH_DRIVES = 500
+# Actor groups kept in memory (a slug and a position each): a few hundred KB.
+GROUPS_KEPT = 4096
 
 
 class ViewsBehind(Exception):
@@ -121,6 +123,11 @@ class Queries:
         # most pages are asked "now", at the same head, many times over. It is
         # the log's, so a replay of the views does not change it.
         self._moment: tuple[int, str | None] = (-1, None)
+        # The widest interval as read when the views were at a position: it only
+        # grows, so what was read then bounds every answer as of that position.
+        self._widest_at: tuple[int, int] = (-1, 0)
+        # Merges by a position never change: the groups asked lately, by position.
+        self._groups: dict[tuple[str, int], list[str]] = {}
 
     # The timeline ---------------------------------------------------------
 
@@ -251,7 +258,7 @@ class Queries:
             start = parse_edtf_date(filters.start, "from").start
             where.append("i.occurred_start >= ?")
             # No earlier than year 1: `from=0001` would otherwise overflow the date.
-            widest = min(self._widest(c), (start - date.min).days)
+            widest = min(self._widest(c, position), (start - date.min).days)
             params.append((start - timedelta(days=widest)).isoformat())
         descending = filters.order == "desc"
         if after is not None:
@@ -300,10 +307,15 @@ class Queries:
         union = " UNION ALL ".join(parts)
         return f"SELECT * FROM ({union}) u " + order("u"), [*merged_params, limit]
 
-    def _widest(self, c: Cursor) -> int:
+    def _widest(self, c: Cursor, position: int) -> int:
+        """The widest occurred interval of any version valid at `position` or since."""
+        if self._widest_at[0] == position:
+            return self._widest_at[1]
         c.execute(f"SELECT span FROM {self._t('timeline_widest')}")
         row = c.fetchone()
-        return 0 if row is None else int(row[0])
+        widest = 0 if row is None else int(row[0])
+        self._widest_at = (position, widest)
+        return widest
 
     def _few_matches(self, c: Cursor, q: str) -> bool:
         """Whether at most `SEARCH_DRIVES` versions match `q`: counted no further."""
@@ -565,6 +577,8 @@ class Queries:
         `position`; sorted, so a query names them in one order."""
         if slug is None:
             return []
+        if (known := self._groups.get((slug, position))) is not None:
+            return known
         merges = self._t("actor_merges")
         group, frontier = {slug}, [slug]
         while frontier:
@@ -575,7 +589,10 @@ class Queries:
             )
             frontier = [str(row[0]) for row in c.fetchall() if row[0] not in group]
             group.update(frontier)
-        return sorted(group)
+        if len(self._groups) >= GROUPS_KEPT:
+            self._groups.clear()
+        self._groups[slug, position] = found = sorted(group)
+        return found
 
     @staticmethod
     def _group_clause(index: str, group: list[str]) -> tuple[str, list[Any]]:
