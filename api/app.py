@@ -39,6 +39,7 @@ from api.routes import (
     topics,
     trust,
 )
+from api.routes.timeline import TimelineShortcut
 from api.settings import Settings
 from api.tokens import TokenStore
 from api.web import router as web_pages
@@ -110,6 +111,9 @@ def create_app(
     # The last added runs first: BodyLimit, then the cross-origin allowance (a
     # preflight needs nothing further), the cache headers (which see /embed/...
     # as asked), the embeds, and the duplicate-key check, which never holds more.
+    # Innermost: the timeline's plain pages are answered here, inside every other
+    # middleware (cache headers, cross-origin reads) and before FastAPI's routing.
+    app.add_middleware(TimelineShortcut, path=f"{API_PREFIX}/timeline")
     app.add_middleware(RefuseDuplicateKeys)
     app.add_middleware(Embedding, ancestors=frame_ancestors(parse_origins(settings.embed_origins)))
     app.add_middleware(

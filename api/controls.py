@@ -27,7 +27,12 @@ from fastapi.responses import Response
 from api.problems import problem
 from api.web.render import html_page
 
-__all__ = ["ControlCharacter", "refuse_control_characters", "refused_control_character"]
+__all__ = [
+    "ControlCharacter",
+    "refuse_control_characters",
+    "refused_control_character",
+    "refuses_nothing",
+]
 
 API_PATH = "/api/"
 _IN_ID = re.compile(r"[\x00-\x1f]")
@@ -65,12 +70,16 @@ async def refuse_control_characters(request: Request) -> None:
     for name, value in request.path_params.items():
         if isinstance(value, str) and _IN_ID.search(value):
             raise ControlCharacter(["path", name])
-    query = request.scope.get("query_string", b"")
-    if b"%" not in query and not _IN_TEXT.search(query.decode("latin-1")):
+    if refuses_nothing(request.scope.get("query_string", b"")):
         return  # the common case: nothing escaped, so nothing to decode
     for name, value in request.query_params.multi_items():
         if _IN_TEXT.search(name) or _IN_TEXT.search(value):
             raise ControlCharacter(["query", name])
+
+
+def refuses_nothing(query: bytes) -> bool:
+    """Whether a query string is plain: nothing escaped, no control character in it."""
+    return b"%" not in query and not _IN_TEXT.search(query.decode("latin-1"))
 
 
 async def refused_control_character(request: Request, error: Exception) -> Response:

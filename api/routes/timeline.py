@@ -1,4 +1,12 @@
-"""The timeline: entries in occurred order, filtered, paged, as of any moment."""
+"""The timeline: entries in occurred order, filtered, paged, as of any moment.
+
+The page most asked for, so it has a shortcut besides its route: `TimelineShortcut`
+answers the plain case (reads open, no token, no `min_position`, a query string
+of plain parameters that validates and reads without a refusal) before FastAPI
+routes and solves dependencies for it, which cost more than the page's query.
+Anything else goes on to the route, which answers the same bytes and every
+refusal, so the contract is the route's whatever path a request takes.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +14,21 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
+from pydantic import ValidationError as SchemaError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.controls import refuses_nothing
 from api.reads import READ, ReadModelsForRead, query_model, query_parameters
 from api.responses import JSONBytes, answer, page_body
 from api.schemas import TimelinePage, TimelineQuery
+from domain import ValidationError
+from projections import Page, ReadModels, ViewsBehind
+
+__all__ = ["TimelineShortcut", "router"]
 
 router = APIRouter(prefix="/timeline", tags=["timeline"])
 
@@ -25,6 +41,8 @@ router = APIRouter(prefix="/timeline", tags=["timeline"])
 # never waits behind one.
 _PAGES = ThreadPoolExecutor(1, thread_name_prefix="timeline-pages")
 _SEARCHES = ThreadPoolExecutor(1, thread_name_prefix="timeline-searches")
+# What sends a request to the route: a token, a position to wait for.
+_ROUTED_HEADERS = frozenset((b"authorization", b"min-log-position"))
 
 
 @router.get(
@@ -41,6 +59,11 @@ async def timeline(
     """Entries whose occurred interval overlaps `from`..`to`, ordered by occurred date,
     finer precision first, then log position. Pages stay stable while entries arrive:
     a cursor carries the position its first page reflected."""
+    page = await _page(read_models, query)
+    return answer(page_body(page), page.as_of.position)
+
+
+async def _page(read_models: ReadModels, query: TimelineQuery) -> Page:
     filters = query.filters()
     queries = read_models.queries
     # `async def`: a page already served at the views' head comes from memory
@@ -67,4 +90,41 @@ async def timeline(
             head=read_models.head,
         )
         page = await asyncio.get_running_loop().run_in_executor(lane, ask)
-    return answer(page_body(page), page.as_of.position)
+    return page
+
+
+class TimelineShortcut:
+    """ASGI middleware answering a plain `GET path` (the timeline's) as its route
+    would, without FastAPI's routing and dependencies; passing on anything else."""
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path and scope["method"] == "GET":
+            response = await self._answer(scope)
+            if response is not None:
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(self, scope: Scope) -> Response | None:
+        state = scope["app"].state
+        raw: bytes = scope["query_string"]
+        if (
+            state.settings.protect_reads
+            or not refuses_nothing(raw)
+            or b"min_position" in raw
+            or any(name in _ROUTED_HEADERS for name, _ in scope["headers"])
+        ):
+            return None
+        try:
+            # As the route reads its query string: the last of repeated names.
+            query = TimelineQuery.model_validate(
+                dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+            )
+            page = await _page(state.read_models, query)
+        except (SchemaError, ValidationError, ViewsBehind):
+            return None  # the route says why, as it always has
+        return answer(page_body(page), page.as_of.position)
