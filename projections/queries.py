@@ -11,7 +11,7 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -84,11 +84,12 @@ class AsOf:
 @dataclass(frozen=True)
 class Tally:
     """Counts of the entries a timeline's filters keep, at one moment: by the month
-    each states it starts in (`2023-11`) and kind, and by actor."""
+    each states it starts in (`2023-11`) and kind, by actor, and by topic when asked."""
 
     months: dict[str, dict[str, int]]
     actors: dict[str, int]
     as_of: AsOf
+    topics: dict[str, int] = field(default_factory=dict)
 
     @property
     def kinds(self) -> dict[str, int]:
@@ -666,10 +667,13 @@ class Queries:
             moment = AsOf(position, self._recorded_at(c, position))
         return [{"topic": facet[2:], "entries": n} for facet, _, n in rows], moment
 
-    def tally(self, filters: TimelineFilters, *, as_of: str | int | None = None) -> Tally:
+    def tally(
+        self, filters: TimelineFilters, *, as_of: str | int | None = None, topics: bool = False
+    ) -> Tally:
         """How many entries the timeline's `filters` keep as of `as_of` (or now): by the
-        month each states it starts in and kind, and by actor named (as recorded,
-        once an entry). Counted in the store, whatever their number."""
+        month each states it starts in and kind, by actor named (as recorded, once an
+        entry) and, with `topics`, by topic as `topics()` counts them. Counted in the
+        store, whatever their number."""
         with self.db.read() as c:
             position = self._position(c, as_of)
             months: dict[str, dict[str, int]] = {}
@@ -677,8 +681,9 @@ class Queries:
                 months.setdefault(facet[2:], {})[kind] = n
             by_actor = self._count_by(c, filters, position, "a", by_kind=False)
             actors = {facet[2:]: n for facet, _, n in by_actor}
+            by_topic = self._count_by(c, filters, position, "t", by_kind=False) if topics else []
             moment = AsOf(position, self._recorded_at(c, position))
-        return Tally(months, actors, moment)
+        return Tally(months, actors, moment, {facet[2:]: n for facet, _, n in by_topic})
 
     def _count_by(
         self, c: Cursor, filters: TimelineFilters, position: int, prefix: str, *, by_kind: bool

@@ -55,27 +55,32 @@ def facet_lists(
     actor_names: dict[str, str],
 ) -> list[Facet]:
     """The topic, actor and kind facets of the view `form` asks for; `tally` counts
-    the entries it keeps. Empty when a filter is refused (the form then says why)."""
+    the entries it keeps, topics included. Empty when a filter is refused (the form
+    then says why)."""
     filters, query = form.filters(), form.query
     if filters is None or query is None or tally is None:
         return []
-    topics, _ = queries.topics(filters, as_of=query.as_of)
-    topic_pairs = ranked({str(item["topic"]): int(item["entries"]) for item in topics})
     return [
-        _facet(form, "topic", "Topics", topic_pairs, {}),
+        _facet(form, "topic", "Topics", ranked(tally.topics), {}),
         _facet(form, "actor", "Actors", ranked(tally.actors), actor_names),
         _facet(form, "kind", "Kinds", ranked(tally.kinds), _kind_labels()),
     ]
 
 
-def topics_in_use(queries: Queries, form: TimelineForm) -> list[tuple[str, int]]:
+def topics_in_use(
+    queries: Queries, form: TimelineForm, tally: Tally | None = None
+) -> list[tuple[str, int]]:
     """The topics the view's other filters leave, for the topic filter to choose from
-    (by name); with the chosen topic among them even when no entry carries it."""
+    (by name); with the chosen topic among them even when no entry carries it.
+    `tally`, the view's counts with topics, answers when no topic is chosen."""
     filters, query = form.filters(), form.query
     if filters is None or query is None:
         return []
-    topics, _ = queries.topics(replace(filters, topic=None), as_of=query.as_of)
-    pairs = [(str(item["topic"]), int(item["entries"])) for item in topics]
+    if tally is not None and filters.topic is None:
+        pairs = sorted(tally.topics.items())
+    else:
+        topics, _ = queries.topics(replace(filters, topic=None), as_of=query.as_of)
+        pairs = [(str(item["topic"]), int(item["entries"])) for item in topics]
     chosen = form.values.get("topic")
     if chosen and chosen not in {topic for topic, _ in pairs}:
         pairs = sorted([*pairs, (chosen, 0)])

@@ -129,7 +129,7 @@ def timeline_page(
     at = as_of.position if as_of is not None else now  # whose names the page shows
     cards = _cards(request, read_models, app, entries, now, at=at)
     # The chart and the facets count every entry the filters keep, in the store.
-    counted = _tally(read_models, app, form, directory.names, directory.complete)
+    counted = _tally(read_models, app, form, directory.names, directory.complete, topics=True)
     tally = counted if isinstance(counted, Tally) else None
     facet_names = (
         names.actor_names_at(read_models, now, at, tally.actors) if tally is not None else {}
@@ -153,7 +153,7 @@ def timeline_page(
         topic_url=lambda topic: form.url(topic=topic),
         activity=activity_chart(tally),
         facets=facet_lists(queries, form, tally, facet_names),
-        topics=topics_in_use(queries, form),
+        topics=topics_in_use(queries, form, tally),
         visual_url=_visual_url(form, LANES[0], order=None, limit=None),
     )
 
@@ -274,14 +274,19 @@ def _tally(
     form: TimelineForm,
     known: dict[str, str],
     complete: bool,
+    *,
+    topics: bool = False,
 ) -> Tally | Response | None:
-    """The counts of every entry the form's filters keep, as `_timeline` reads a page."""
+    """The counts of every entry the form's filters keep (`topics`: by topic too), as
+    `_timeline` reads a page."""
     return _read(
         app,
         form,
         known,
         complete,
-        lambda filters, query: read_models.queries.tally(filters, as_of=query.as_of),
+        lambda filters, query: read_models.queries.tally(
+            filters, as_of=query.as_of, topics=topics
+        ),
     )
 
 

@@ -70,9 +70,11 @@ def test_tallies_agree_with_the_timeline_under_each_filter_before_and_after_a_me
 
     for as_of in (None, before):
         for filters in FILTERS:
-            tally = queries.tally(filters, as_of=as_of)
+            tally = queries.tally(filters, as_of=as_of, topics=True)
             months, actors = by_hand(queries, filters, as_of)
             assert (tally.months, tally.actors) == (months, actors), (filters, as_of)
+            topics, _ = queries.topics(filters, as_of=as_of)
+            assert tally.topics == {t["topic"]: t["entries"] for t in topics}
             assert tally.total == sum(sum(kinds.values()) for kinds in months.values())
     everything = queries.tally(TimelineFilters())
     # An approximate November interval is counted in November, as the list shows it.
