@@ -43,10 +43,11 @@ MAX_LIMIT = 500
 # facet (100,000 entries: 0.2 ms against 400 ms). More common words find a page
 # early in the walk, and looking each match up would cost more.
 SEARCH_DRIVES = 500
-# Past this many matches a word's positions are not kept in memory (a few MB).
+# Past this many matches a word's positions are not kept in memory. The bound is
+# on the positions kept for all words together, since a position costs about
+# 60 bytes in a frozenset (300,000: 18 MB measured) and memory must stay bounded
+# by bytes, not by a count of words.
 COMMON_MATCHES = 300_000
-# Words whose matches are kept.
-MATCHES_KEPT = 16
 # Actor groups kept in memory (a slug and a position each): a few hundred KB.
 GROUPS_KEPT = 4096
 
@@ -375,7 +376,8 @@ class Queries:
             found = found.union(int(row[0]) for row in c.fetchall())
             if len(found) > COMMON_MATCHES:
                 return False, None  # too many to keep: tested in SQL, as ever
-            if len(self._matches) >= MATCHES_KEPT:
+            others = sum(len(kept) for word, (_, kept) in self._matches.items() if word != terms)
+            if others + len(found) > COMMON_MATCHES:
                 self._matches.clear()
             self._matches[terms] = (position, found)
         return False, found

@@ -186,6 +186,27 @@ def test_a_search_pages_alike_from_its_few_matches_or_along_the_ordered_index(
     assert [len(p) for p in from_matches] == [3, 3, 1, 1, 2]
 
 
+def test_the_positions_kept_for_common_words_stay_within_one_bound(
+    app: TimelineApp, read_models: ReadModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Memory is bounded by what is kept for all words together, not by a count of
+    # words: with room for 3 positions, "lopez" and "obrador" (2 each) cannot both
+    # stay, and a page answers the same whichever is kept.
+    seed(app)
+    for kind in ("meeting", "statement", "policy_action"):
+        app.record_entry(body(kind), by=BY)
+    read_models.written()
+    q = read_models.queries
+    expected = {words: ids(q.timeline(TimelineFilters(q=words))) for words in ("lopez", "obrador")}
+    assert [len(found) for found in expected.values()] == [2, 2]
+    monkeypatch.setattr("projections.queries.SEARCH_DRIVES", 0)
+    monkeypatch.setattr("projections.queries.COMMON_MATCHES", 3)
+    for words in ("lopez", "obrador", "lopez", "obrador"):
+        assert ids(q.timeline(TimelineFilters(q=words))) == expected[words]
+        kept = sum(len(positions) for _, positions in q._matches.values())
+        assert kept == 2  # one word's two positions: the other's were let go
+
+
 def test_search_splits_words_alike_on_both_backends(
     app: TimelineApp, read_models: ReadModels
 ) -> None:
