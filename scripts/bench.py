@@ -2,16 +2,19 @@
 
 Every row times the engine and a plain baseline doing the same storage work
 on the same machine, now, and prints their ratio. The stores are fresh
-SQLite files in a temporary folder, whatever --db says, so runs compare.
+SQLite files in a temporary folder, whatever --db says, so runs compare;
+with `--store postgresql` the rows that apply to a server run again on
+fresh PostgreSQL databases, beside the same baselines done on PostgreSQL
+(scripts/bench_postgres.py), each section naming its store.
 """
 
 from __future__ import annotations
 
 import argparse
-import sqlite3
+import dataclasses
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +26,16 @@ from rich.progress import Progress
 from domain import TimelineApp
 from domain.import_formats import count_lines
 from domain.importing import BATCH_SIZE, import_file
+from projections import Projector
 from projections.bootstrap import System, SystemConfig, bootstrap
 from projections.presentation.exports import FORMATS
-from scripts.bench_export import ExportFigure, build_store, export_figures, export_table
+from scripts.bench_export import ExportFigure, export_figures, export_table
 from scripts.bench_http import HttpFigure, http_row, wrk_available
 from scripts.bench_import import write_synthetic_file
+from scripts.bench_postgres import postgres_server
 from scripts.bench_report import Section, write_json
 from scripts.bench_startup import StartupFigure, startup_figures
+from scripts.bench_stores import EventRow, SQLiteStores, Stores
 from scripts.bench_tables import (
     Figure,
     StorageFigure,
@@ -42,18 +48,9 @@ from scripts.bench_tables import (
 )
 from scripts.bench_trust import trust_rows
 from scripts.bench_verify import VerifyFigure, verify_store
-from scripts.bench_views import (
-    QueryFigure,
-    make_store,
-    query_figures,
-    raw_copy,
-    replay,
-    store_bytes,
-)
+from scripts.bench_views import QueryFigure, query_figures, replay
 
-__all__ = ["add_parser", "import_row", "run", "synthetic_entries"]
-
-Row = tuple[str, str, str, bytes]
+__all__ = ["add_parser", "build", "import_row", "run", "synthetic_entries"]
 
 
 def add_parser(commands: Any) -> None:
@@ -126,6 +123,22 @@ def add_parser(commands: Any) -> None:
         "runs it alone)",
     )
     parser.add_argument(
+        "--store",
+        nargs="+",
+        choices=("sqlite", "postgresql"),
+        default=["sqlite"],
+        help="the backends to measure on, in turn, each row beside its baseline on the "
+        "same backend (default: sqlite; the signed-checkpoint rows are SQLite's only)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        metavar="URL",
+        default=None,
+        help="the PostgreSQL server for --store postgresql, as a URL whose user may create "
+        "databases: the bench makes a fresh one per store and drops it (default: a "
+        "throwaway server started for the run, with PostgreSQL's initdb)",
+    )
+    parser.add_argument(
         "--json",
         type=Path,
         metavar="FILE",
@@ -149,6 +162,49 @@ def run(args: argparse.Namespace) -> int:
     elif http_seconds > 0 and not sizes:
         http_seconds = 0
         console.print("The HTTP row is skipped: it serves the largest of --replay-entries.")
+    sections: list[Section] = []
+    engine_errors: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
+        for backend in dict.fromkeys(args.store):  # each once, in the order given
+            with _stores(backend, Path(folder), args.postgres_url) as stores:
+                measured, errors = _measure(
+                    stores, args, sizes, http_seconds, Path(folder), console
+                )
+            sections += measured
+            if errors:
+                engine_errors[stores.label] = errors
+    for section in sections:
+        console.print(section.table())
+        if section.note:
+            console.print(section.note)
+    if args.json is not None:
+        write_json(args.json, sections, _settings(args))
+    for label, errors in engine_errors.items():
+        console.print(
+            f"The engine on {label} answered {errors:,} requests with an error or none: "
+            "its HTTP figures are not valid."
+        )
+    return 1 if engine_errors else 0
+
+
+@contextmanager
+def _stores(backend: str, folder: Path, postgres_url: str | None) -> Iterator[Stores]:
+    if backend == "sqlite":
+        yield SQLiteStores(folder)
+        return
+    with postgres_server(postgres_url) as server:
+        yield server
+
+
+def _measure(
+    stores: Stores,
+    args: argparse.Namespace,
+    sizes: list[int],
+    http_seconds: int,
+    folder: Path,
+    console: Console,
+) -> tuple[list[Section], int]:
+    """Every row on the backend of `stores`; its sections, and the engine's HTTP errors."""
     figures: list[Figure] = []
     latencies: list[QueryFigure] = []
     exports: list[ExportFigure] = []
@@ -157,53 +213,47 @@ def run(args: argparse.Namespace) -> int:
     stored: list[StorageFigure] = []
     trusted: list[Figure] = []
     started: list[StartupFigure] = []
-    with tempfile.TemporaryDirectory(prefix="timeline-bench-") as folder:
-        if args.startup_runs > 0:
-            store = Path(folder) / "startup.db"
-            build_store(store, 1_000, console)
+    if args.startup_runs > 0:
+        with stores.store("startup") as url:
+            build(stores, url, 1_000, console)
             with console.status("start-up, --help and export's first byte", spinner="dots"):
-                started = startup_figures(store, args.startup_runs)
-        if args.trust_entries > 0:
-            with console.status(
-                f"signed checkpoints, {args.trust_entries:,} entries", spinner="dots"
-            ):
-                bodies = list(synthetic_entries(args.trust_entries))
-                trusted = list(trust_rows(Path(folder), args.trust_entries, bodies, seed))
-        if args.entries > 0:
-            figures.extend(record_rows(Path(folder), args.entries, args.batch_size, console))
-        imported = args.entries * 10 if args.import_entries is None else args.import_entries
-        if imported > 0:
-            figures.append(import_row(Path(folder), imported, console))
-        for entries in sizes:
-            path = Path(folder) / f"views-{entries}.db"
-            replayed = replay_row(path, entries, console)
+                started = startup_figures(url, args.startup_runs, folder / "startup-bytecode")
+    # Signing writes checkpoints to files beside a SQLite store: those rows are SQLite's.
+    if args.trust_entries > 0 and isinstance(stores, SQLiteStores):
+        with console.status(f"signed checkpoints, {args.trust_entries:,} entries", spinner="dots"):
+            bodies = list(synthetic_entries(args.trust_entries))
+            trusted = list(trust_rows(folder, args.trust_entries, bodies, seed))
+    if args.entries > 0:
+        figures.extend(record_rows(stores, args.entries, args.batch_size, console))
+    imported = args.entries * 10 if args.import_entries is None else args.import_entries
+    if imported > 0:
+        figures.append(import_row(stores, folder, imported, console))
+    for entries in sizes:
+        with stores.store(f"views-{entries}") as url:
+            replayed = replay_row(stores, url, entries, console)
             figures.append(replayed)
-            stored.append(StorageFigure(entries, *store_bytes(path)))
+            stored.append(StorageFigure(entries, *stores.store_bytes(url)))
             # The replay left every view at the head, the ledger included.
             if args.verify_rounds > 0:
                 with console.status(f"verify, {entries:,} entries", spinner="dots"):
-                    verified.append(
-                        verify_store(f"sqlite:///{path}", entries, rounds=args.verify_rounds)
-                    )
+                    verified.append(verify_store(url, entries, rounds=args.verify_rounds))
             if args.export_formats:
                 with console.status(f"exports, {entries:,} entries", spinner="dots"):
-                    exports += export_figures(path, entries, args.export_formats)
+                    exports += export_figures(url, entries, args.export_formats)
             if entries == sizes[-1]:
                 # The largest store, views built, serves the read rows: no second build.
                 if args.queries > 0:
-                    latencies = list(query_figures(path, replayed.count, args.queries))
+                    latencies = list(query_figures(url, replayed.count, args.queries))
                 if http_seconds > 0:
                     with console.status(
                         f"wrk, {args.http_rounds} x {http_seconds} s a server", spinner="dots"
                     ):
-                        http = http_row(path, http_seconds, args.http_rounds)
-            for leftover in Path(folder).glob(f"views-{entries}.db*"):
-                leftover.unlink()
+                        http = http_row(url, http_seconds, args.http_rounds)
     sections: list[Section] = []
     if figures:
-        sections.append(rate_table(figures, args.entries))
+        sections.append(rate_table(figures, args.entries, stores.label))
     if trusted:
-        sections.append(rate_table(trusted, args.trust_entries))
+        sections.append(rate_table(trusted, args.trust_entries, stores.label))
     if stored:
         sections.append(storage_table(stored))
     if started:
@@ -216,19 +266,31 @@ def run(args: argparse.Namespace) -> int:
         sections.append(latency_table(latencies, sizes[-1]))
     if http is not None:
         sections.append(http_table(http, sizes[-1], args.http_rounds))
-    for section in sections:
-        console.print(section.table())
-        if section.note:
-            console.print(section.note)
-    if args.json is not None:
-        write_json(args.json, sections, _settings(args))
-    if http is not None and http.engine_errors:
-        console.print(
-            f"The engine answered {http.engine_errors:,} requests with an error or none: "
-            "its HTTP figures are not valid."
-        )
-        return 1
-    return 0
+    return [_on(stores, section) for section in sections], (
+        http.engine_errors if http is not None else 0
+    )
+
+
+def _on(stores: Stores, section: Section) -> Section:
+    """`section` as measured on `stores`' backend, its title naming it (SQLite's tables
+    say so where it matters, as they did before there was a second backend)."""
+    title = section.title
+    if stores.name != "sqlite" and stores.label not in title:
+        title = f"{stores.label}: {title}"
+    return dataclasses.replace(section, title=title, store=stores.name)
+
+
+def build(stores: Stores, url: str, entries: int, console: Console) -> int:
+    """The synthetic log of `entries` entries in the fresh store at `url`, every view
+    caught up; the head."""
+    with _progress(console, f"writing a log of {entries:,} entries", entries) as tick:
+        head = stores.make_store(url, entries, tick)
+    with bootstrap(SystemConfig.from_url(url)) as system:
+        projector = Projector(system.app, system.db, page=10_000)
+        projector.create()
+        with _progress(console, f"catching the views up to {head:,}", head) as tick:
+            projector.catch_up(progress=tick)
+    return head
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -238,19 +300,20 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in vars(args).items() if k not in skipped and not callable(v)}
 
 
-def replay_row(path: Path, entries: int, console: Console) -> Figure:
-    """Replay a synthetic log into the views at `path`, beside a raw copy; count events."""
+def replay_row(stores: Stores, url: str, entries: int, console: Console) -> Figure:
+    """Replay a synthetic log into the views of the fresh store at `url`, beside a raw
+    copy; count events."""
     with _progress(console, f"writing a {entries:,}-entry log", entries) as tick:
-        head = make_store(path, entries, tick)
+        head = stores.make_store(url, entries, tick)
     with _progress(console, f"replaying {head:,} events", head) as tick:
-        replayed = replay(path, tick)
+        replayed = replay(url, tick)
     with _progress(console, f"raw copy of {head:,} events", head) as tick:
-        raw = raw_copy(path, path.with_name(path.name + ".copy"), tick)
+        raw = stores.raw_copy(url, tick)
     return Figure(
         f"replay {entries:,} entries, events",
         head,
         replayed,
-        "raw copy: SQL scan, orjson, executemany, 1,000 a transaction",
+        stores.copy_baseline,
         raw,
         unit="events/s",
     )
@@ -298,7 +361,7 @@ def seed(app: TimelineApp) -> None:
     )
 
 
-def record_rows(folder: Path, count: int, batch: int, console: Console) -> Iterator[Figure]:
+def record_rows(stores: Stores, count: int, batch: int, console: Console) -> Iterator[Figure]:
     bodies = list(synthetic_entries(count))
 
     def one_at_a_time(app: TimelineApp, tick: Callable[[int], None]) -> None:
@@ -312,55 +375,61 @@ def record_rows(folder: Path, count: int, batch: int, console: Console) -> Itera
             tick(min(batch, count - start))
 
     single = _timed_engine(
-        folder / "single.db", one_at_a_time, count, console, "one command at a time"
+        stores, "single", one_at_a_time, count, console, "one command at a time"
     )
+    with stores.store("single-raw") as url:
+        baseline = stores.insert_rows(url, single.rows, 1)
     yield Figure(
         "record entries, one command each",
         count,
         single.seconds,
-        "sqlite3, one row per transaction",
-        _baseline(folder / "single-raw.db", single.rows, 1),
+        stores.single_baseline,
+        baseline,
     )
-    batched = _timed_engine(folder / "batch.db", in_batches, count, console, f"batches of {batch}")
+    batched = _timed_engine(stores, "batch", in_batches, count, console, f"batches of {batch}")
+    with stores.store("batch-raw") as url:
+        baseline = stores.insert_rows(url, batched.rows, batch)
     yield Figure(
         f"record entries, batches of {batch}",
         count,
         batched.seconds,
-        f"sqlite3 executemany, {batch} a transaction",
-        _baseline(folder / "batch-raw.db", batched.rows, batch),
+        stores.batch_baseline.format(batch=batch),
+        baseline,
     )
 
 
-def import_row(folder: Path, entries: int, console: Console) -> Figure:
+def import_row(stores: Stores, folder: Path, entries: int, console: Console) -> Figure:
     """`policy-timeline import` of a synthetic NDJSON file, beside executemany of its rows."""
     path = folder / "import.ndjson"
     write_synthetic_file(path, entries)
-    store = folder / "import.db"
-    system = bootstrap(SystemConfig.from_url(f"sqlite:///{store}"))
-    try:
-        app = system.app
-        with _progress(console, f"importing {entries:,} entries", count_lines(path)) as tick:
-            reached = 0
+    with stores.store("import") as url:
+        system = bootstrap(SystemConfig.from_url(url))
+        try:
+            app = system.app
+            with _progress(console, f"importing {entries:,} entries", count_lines(path)) as tick:
+                reached = 0
 
-            def advance(line: int) -> None:
-                nonlocal reached
-                tick(line - reached)
-                reached = line
+                def advance(line: int) -> None:
+                    nonlocal reached
+                    tick(line - reached)
+                    reached = line
 
-            started = time.perf_counter()
-            report = import_file(app, path, by="bench", on_progress=advance)
-            seconds = time.perf_counter() - started
-    finally:
-        system.close()
-    if report.bad:
-        raise RuntimeError(f"the synthetic file had bad records: {report.problem_lines()[:3]}")
-    rows = _stored_rows(store, 1)
+                started = time.perf_counter()
+                report = import_file(app, path, by="bench", on_progress=advance)
+                seconds = time.perf_counter() - started
+        finally:
+            system.close()
+        if report.bad:
+            raise RuntimeError(f"the synthetic file had bad records: {report.problem_lines()[:3]}")
+        rows = stores.stored_rows(url, 1)
+    with stores.store("import-raw") as url:
+        baseline = stores.insert_rows(url, rows, BATCH_SIZE)
     return Figure(
         f"import {entries:,}-entry NDJSON, events",
         len(rows),
         seconds,
-        f"sqlite3 executemany, {BATCH_SIZE} a transaction",
-        _baseline(folder / "import-raw.db", rows, BATCH_SIZE),
+        stores.batch_baseline.format(batch=BATCH_SIZE),
+        baseline,
         unit="events/s",
     )
 
@@ -368,56 +437,26 @@ def import_row(folder: Path, entries: int, console: Console) -> Figure:
 @dataclass(frozen=True)
 class _Run:
     seconds: float
-    rows: list[Row]
+    rows: list[EventRow]
 
 
 def _timed_engine(
-    path: Path,
+    stores: Stores,
+    name: str,
     work: Callable[[TimelineApp, Callable[[int], None]], None],
     count: int,
     console: Console,
     label: str,
 ) -> _Run:
-    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
-        app = seed_store(system)
-        first = app.head_position() + 1
-        with _progress(console, label, count) as tick:
-            started = time.perf_counter()
-            work(app, tick)
-            seconds = time.perf_counter() - started
-    return _Run(seconds, _stored_rows(path, first))
-
-
-def _stored_rows(path: Path, first: int) -> list[Row]:
-    with sqlite3.connect(path) as db:
-        return db.execute(
-            "SELECT originator_id, originator_version, topic, state FROM stored_events "
-            "WHERE rowid >= ? ORDER BY rowid",
-            (first,),
-        ).fetchall()
-
-
-def _baseline(path: Path, rows: Sequence[Row], batch: int) -> float:
-    """Insert the engine's own stored payloads with plain sqlite3, as the library's table."""
-    db = sqlite3.connect(path, isolation_level=None)
-    try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute(
-            "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, "
-            "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
-        )
-        statement = "INSERT INTO stored_events VALUES (?,?,?,?)"
-        started = time.perf_counter()
-        for start in range(0, len(rows), batch):
-            db.execute("BEGIN")
-            if batch == 1:
-                db.execute(statement, rows[start])
-            else:
-                db.executemany(statement, rows[start : start + batch])
-            db.execute("COMMIT")
-        return time.perf_counter() - started
-    finally:
-        db.close()
+    with stores.store(name) as url:
+        with bootstrap(SystemConfig.from_url(url)) as system:
+            app = seed_store(system)
+            first = app.head_position() + 1
+            with _progress(console, label, count) as tick:
+                started = time.perf_counter()
+                work(app, tick)
+                seconds = time.perf_counter() - started
+        return _Run(seconds, stores.stored_rows(url, first))
 
 
 @contextmanager

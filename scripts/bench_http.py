@@ -44,7 +44,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -58,7 +58,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from scripts.bench_views import ACTORS, TOPICS
+from domain import PostgresConfig, parse_store_url
+from scripts.bench_views import ACTORS, TOPICS, store_url
 
 __all__ = [
     "MIX",
@@ -188,24 +189,31 @@ def wrk_available() -> bool:
 
 
 def http_row(
-    store: Path,
+    store: Path | str,
     seconds: int,
     rounds: int,
     target: str = TARGET,
     mix: int = MIX,
     workers: int = WORKERS,
 ) -> HttpFigure:
-    """Serve `store` and the bare routes, run wrk against each `rounds` times.
+    """Serve `store` (a SQLite file whose views are built, or a store URL) and the bare
+    routes, run wrk against each `rounds` times.
 
+    On PostgreSQL `policy-timeline project` runs throughout, as it does beside a
+    deployment's servers, and `serve` leaves the followers to it.
     Raises RuntimeError when a server does not start or the engine's page is
     not a 200, and FileNotFoundError when wrk is not installed.
     """
     loop = "uvloop" if find_spec("uvloop") else "asyncio"
     http = "httptools" if find_spec("httptools") else "h11"
-    db = {"TIMELINE_DB": f"sqlite:///{store}"}
+    url = store_url(store)
+    on_postgres = isinstance(parse_store_url(url), PostgresConfig)
+    db = {"TIMELINE_DB": url}
     uncached_env = {**db, "TIMELINE_PAGE_CACHE_BYTES": "0"}
+    serve_env = {**uncached_env, "TIMELINE_FOLLOWERS": "external"} if on_postgres else uncached_env
     with (
         _sigterm_unwinds(),
+        _followers(url) if on_postgres else nullcontext(),
         tempfile.TemporaryDirectory(prefix="timeline-bench-http-") as folder,
         _server(_uvicorn(ENGINE_FACTORY, loop, http), db) as engine,
         _server(_uvicorn(ENGINE_FACTORY, loop, http), uncached_env) as uncached,
@@ -235,8 +243,8 @@ def http_row(
             }
             if workers > 1:  # 0 (or 1) leaves the serve rows out
                 for name, count in (("serve", 1), ("workers", workers)):
-                    url = servers.enter_context(_server(_serve(count), uncached_env))
-                    plan[name] = (url, "/", walk)
+                    served = servers.enter_context(_server(_serve(count), serve_env))
+                    plan[name] = (served, "/", walk)
             # Warm them all (the engine's page cache, every process's code paths) unmeasured.
             for url, path, script in plan.values():
                 _wrk(url + path, min(seconds, 2), script)
@@ -430,6 +438,45 @@ def _serve(workers: int) -> Command:
 
 
 @contextmanager
+def _followers(url: str) -> Iterator[None]:
+    """`policy-timeline project` on the PostgreSQL store at `url`, until the block ends.
+
+    It runs in a session of its own, so its followers are stopped with it
+    should it have to be killed.
+    """
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.cli", "--db", url, "project"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while b"following the log" not in _read_all(log):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "policy-timeline project did not start:\n"
+                        + _read_all(log).decode(errors="replace")[-2000:]
+                    )
+                time.sleep(0.1)
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _read_all(log: IO[bytes]) -> bytes:
+    log.seek(0)
+    return log.read()
+
+
+@contextmanager
 def _server(command: Command, env: Mapping[str, str]) -> Iterator[str]:
     """A server process started by `command` on a free loopback port; its base URL.
 
@@ -515,7 +562,11 @@ def _sigterm_unwinds() -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     """Run the row alone on a store whose views are built, printing every round."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("store", type=Path, help="SQLite file with its views built")
+    parser.add_argument(
+        "store",
+        type=lambda given: given if "://" in given else Path(given),
+        help="a SQLite file with its views built, or a PostgreSQL store URL",
+    )
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--target", default=TARGET)

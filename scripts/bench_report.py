@@ -3,7 +3,8 @@
 Every row of `policy-timeline bench` is a `Row` (a name, its figures and
 their unit, the baseline it is measured beside and that baseline's
 figures, the ratio, a target if it has one) in a `Section`, a printed
-table whose columns name the row fields they show. `--json FILE` writes the
+table whose columns name the row fields they show, on one store (SQLite or
+PostgreSQL: engine and baseline run on the same one). `--json FILE` writes the
 same sections, rows as data, with the machine the run was on.
 """
 
@@ -92,6 +93,9 @@ class Section:
     columns: tuple[Column, ...]
     rows: list[Row]
     note: str | None = None
+    store: str = "sqlite"
+    """The backend its rows were measured on, engine and baseline alike: `sqlite` or
+    `postgresql`, as `GET /health` names it."""
 
     def table(self) -> Table:
         table = Table(title=self.title)
@@ -102,10 +106,12 @@ class Section:
         return table
 
     def as_json(self) -> dict[str, Any]:
+        # Each row names its store too, so rows read on their own still say where.
         return {
             "title": self.title,
             "note": self.note,
-            "rows": [dataclasses.asdict(row) for row in self.rows],
+            "store": self.store,
+            "rows": [{**dataclasses.asdict(row), "store": self.store} for row in self.rows],
         }
 
 

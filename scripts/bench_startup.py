@@ -35,6 +35,7 @@ from pathlib import Path
 from rich.console import Console
 
 from scripts.bench_export import build_store
+from scripts.bench_views import store_url
 
 __all__ = ["TARGET_SECONDS", "StartupFigure", "first_byte", "main", "startup_figures"]
 
@@ -77,13 +78,19 @@ def first_byte(command: Sequence[str], env: Mapping[str, str] | None = None) -> 
     return seconds
 
 
-def startup_figures(store: Path, runs: int = 5) -> list[StartupFigure]:
-    """`--help` and an ndjson export of `store` beside `python -c pass`, `runs`
-    times each in turn after one warm-up round; medians. The bytecode goes
-    into a folder beside `store`."""
+def startup_figures(
+    store: Path | str, runs: int = 5, bytecode: Path | None = None
+) -> list[StartupFigure]:
+    """`--help` and an ndjson export of `store` (a SQLite file or a store URL) beside
+    `python -c pass`, `runs` times each in turn after one warm-up round; medians.
+    The bytecode goes into the folder `bytecode` (default: beside a SQLite file)."""
+    if bytecode is None:
+        if not isinstance(store, Path):
+            raise ValueError("a store given by URL needs a folder for the bytecode")
+        bytecode = store.parent / "startup-bytecode"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(store.parent / "startup-bytecode")
-    cli = [sys.executable, "-m", "scripts.cli", "--db", f"sqlite:///{store}"]
+    env["PYTHONPYCACHEPREFIX"] = str(bytecode)
+    cli = [sys.executable, "-m", "scripts.cli", "--db", store_url(store)]
     commands = {
         BASELINE: [sys.executable, "-c", "pass"],
         "policy-timeline --help": [*cli, "--help"],

@@ -99,9 +99,9 @@ _RATE_COLUMNS = (
 )
 
 
-def rate_table(figures: list[Figure], entries: int) -> Section:
+def rate_table(figures: list[Figure], entries: int, store: str = "SQLite, WAL") -> Section:
     return Section(
-        f"policy-timeline bench ({entries:,} entries, SQLite, WAL)",
+        f"policy-timeline bench ({entries:,} entries, {store})",
         (Column("row", "name"), *_RATE_COLUMNS),
         [f.row() for f in figures],
     )

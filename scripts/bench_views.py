@@ -31,6 +31,9 @@ __all__ = [
     "raw_copy",
     "replay",
     "store_bytes",
+    "store_url",
+    "synthetic_rows",
+    "write_template",
 ]
 
 ACTORS = 500
@@ -41,23 +44,13 @@ Tick = Callable[[int], None]
 
 def make_store(path: Path, entries: int, tick: Tick, seed: int = 7) -> int:
     """A fresh SQLite store at `path` with `entries` synthetic entries; return the head."""
-    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
-        app = system.app
-        for i in range(ACTORS):
-            app.register_actor(
-                {"id": f"actor-{i}", "name": f"Actor Número {i}", "kind": "person"}, by="bench"
-            )
-        app.register_source({"id": "bench", "title": "Bench", "publisher": "Bench"}, by="bench")
-        first = app.record_entry(_template_body(), by="bench")
-        template_state = app.recorder.select_notifications(start=first.position, limit=1)[0]
-        template: dict[str, Any] = orjson.loads(template_state.state)
-        topic = template_state.topic
+    template, topic = write_template(f"sqlite:///{path}")
     rng = random.Random(seed)
     db = sqlite3.connect(path, isolation_level=None)
     try:
         batch = 10_000
         for start in range(0, entries - 1, batch):
-            rows = [_row(template, topic, rng) for _ in range(min(batch, entries - 1 - start))]
+            rows = synthetic_rows(template, topic, rng, min(batch, entries - 1 - start))
             db.execute("BEGIN")
             db.executemany(
                 "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
@@ -70,6 +63,34 @@ def make_store(path: Path, entries: int, tick: Tick, seed: int = 7) -> int:
     finally:
         db.close()
     return head
+
+
+def write_template(url: str) -> tuple[dict[str, Any], str]:
+    """Register the actors and the source at the fresh store at `url`, record one entry
+    through the engine; that entry's stored state (decoded) and topic, to vary."""
+    with bootstrap(SystemConfig.from_url(url)) as system:
+        app = system.app
+        for i in range(ACTORS):
+            app.register_actor(
+                {"id": f"actor-{i}", "name": f"Actor Número {i}", "kind": "person"}, by="bench"
+            )
+        app.register_source({"id": "bench", "title": "Bench", "publisher": "Bench"}, by="bench")
+        first = app.record_entry(_template_body(), by="bench")
+        stored = app.recorder.select_notifications(start=first.position, limit=1)[0]
+        template: dict[str, Any] = orjson.loads(stored.state)
+        return template, stored.topic
+
+
+def synthetic_rows(
+    template: dict[str, Any], topic: str, rng: random.Random, count: int
+) -> list[tuple[str, str, bytes]]:
+    """`count` first events of entries varied from `template`: (id in hex, topic, state)."""
+    return [_row(template, topic, rng) for _ in range(count)]
+
+
+def store_url(store: Path | str) -> str:
+    """The URL of `store`: a SQLite file's path, or a store URL as it is."""
+    return f"sqlite:///{store}" if isinstance(store, Path) else store
 
 
 def _template_body() -> dict[str, Any]:
@@ -116,9 +137,10 @@ def _row(template: dict[str, Any], topic: str, rng: random.Random) -> tuple[str,
     return uuid.uuid4().hex, topic, orjson.dumps(state)
 
 
-def replay(path: Path, tick: Tick) -> float:
-    """Seconds to rebuild every view from position 0 and swap it in."""
-    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+def replay(store: Path | str, tick: Tick) -> float:
+    """Seconds to rebuild every view of `store` (a SQLite file or a store URL) from
+    position 0 and swap it in."""
+    with bootstrap(SystemConfig.from_url(store_url(store))) as system:
         projector = Projector(system.app, system.db)
         projector.create()
         started = time.perf_counter()
@@ -204,9 +226,12 @@ class QueryFigure:
         return self.samples[min(len(self.samples) - 1, int(len(self.samples) * 0.99))] * 1000
 
 
-def query_figures(path: Path, head: int, queries: int, seed: int = 11) -> Iterator[QueryFigure]:
-    """p50/p99 of a topic-filtered page of 50, now and as of a position mid-log."""
-    with bootstrap(SystemConfig.from_url(f"sqlite:///{path}")) as system:
+def query_figures(
+    store: Path | str, head: int, queries: int, seed: int = 11
+) -> Iterator[QueryFigure]:
+    """p50/p99 of a topic-filtered page of 50, now and as of a position mid-log, on
+    `store` (a SQLite file or a store URL)."""
+    with bootstrap(SystemConfig.from_url(store_url(store))) as system:
         ask = Queries(system.db)
         rng = random.Random(seed)
         plans = [
