@@ -16,6 +16,11 @@ engine answered for it, looked up by its query string. Last, `policy-timeline
 serve --workers 2` beside `serve` with one worker on the same mix, page cache
 off: what a second process buys on this machine.
 
+On PostgreSQL (a store URL) the same rows run with `policy-timeline project`
+following the log throughout, as beside a deployment's servers, and `serve`
+leaving the followers to it (TIMELINE_FOLLOWERS=external); the bare routes
+are the same, so the ratios say what the engine costs on each backend.
+
 Parameters, for a 2-core box where wrk and the server share the cores: one
 wrk thread (wrk in C needs a fraction of a core to saturate one Python
 process, so it leaves the other core to the server); 16 connections, enough
@@ -254,7 +259,7 @@ def http_row(
                     runs[name].append(_wrk(url + path, seconds, script))
     return HttpFigure(
         target,
-        f"uvicorn, {loop}, {http}",
+        f"uvicorn, {loop}, {http}" + (", `project` running" if on_postgres else ""),
         seconds,
         runs["engine"],
         runs["bare"],
