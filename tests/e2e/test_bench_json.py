@@ -82,7 +82,11 @@ def test_bench_json_holds_every_printed_row_with_its_ratio_and_the_machine(
     assert all(machine["packages"].values())
     assert document["settings"]["replay_entries"] == [200]
 
+    # Without --store, every row ran on SQLite, and says so.
+    assert document["settings"]["store"] == ["sqlite"]
+    assert {section["store"] for section in document["sections"]} == {"sqlite"}
     rows = [row for section in document["sections"] for row in section["rows"]]
+    assert {row["store"] for row in rows} == {"sqlite"}
     # Two record rows, the import, the replay, five of signed checkpoints, the
     # store's bytes, two of start-up (--help, export), verify, three of exports
     # (start-up, raw scan, csv) and two queries.
