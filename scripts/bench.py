@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 from rich.progress import Progress
@@ -297,7 +298,15 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The options the run was given, so runs with the same can be compared (not --db:
     the bench makes its own stores)."""
     skipped = ("run", "json", "db", "command")
-    return {k: v for k, v in vars(args).items() if k not in skipped and not callable(v)}
+    settings = {k: v for k, v in vars(args).items() if k not in skipped and not callable(v)}
+    if settings.get("postgres_url"):
+        # A report is shared: the server's address, never its password.
+        parts = urlsplit(settings["postgres_url"])
+        if parts.password:
+            host = parts.netloc.rpartition("@")[2]
+            netloc = f"{parts.username}:***@{host}"
+            settings["postgres_url"] = urlunsplit(parts._replace(netloc=netloc))
+    return settings
 
 
 def replay_row(stores: Stores, url: str, entries: int, console: Console) -> Figure:
