@@ -25,6 +25,7 @@ from projections.audit.ledger import LedgerView
 from projections.database import Cursor, Database
 from projections.dialect import POSTGRESQL
 from projections.listening import POLL_SECONDS, TrackingListener
+from projections.rebuild import bulk_load
 from projections.views.actor_versions import ActorVersionsView
 from projections.views.actors import ActorDirectoryView
 from projections.views.changes import Change, read_changes
@@ -276,7 +277,7 @@ class Projector:
             if progress is not None:
                 progress(n)
 
-        reached = rebuilt.catch_up(progress=counted)
+        reached = bulk_load(self.app, self.db, rebuilt.views, progress=counted)
         with self.db.schema_change() as c:
             for view in fresh_views:
                 view.create_read_indexes(c)

@@ -31,6 +31,7 @@ __all__ = [
     "Change",
     "UnreadableEvent",
     "decode",
+    "decode_row",
     "edtf",
     "read_changes",
     "timestamp",
@@ -171,25 +172,34 @@ def decode(notifications: Sequence[Notification]) -> list[Change]:
 
 
 def _decoded(n: Notification) -> Change:
+    return decode_row(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+
+
+def decode_row(
+    position: int, originator_id: str, version: int, topic: str, stored: bytes
+) -> Change:
+    """Decode one event from its columns (its id already as `str(UUID)`); raise UnreadableEvent."""
     try:
-        state = orjson.loads(n.state)
+        state = orjson.loads(stored)
     except orjson.JSONDecodeError as error:
-        raise UnreadableEvent(n.id, f"its state is not JSON: {error}") from None
+        raise UnreadableEvent(position, f"its state is not JSON: {error}") from None
     if type(state) is not dict:
-        raise UnreadableEvent(n.id, f"its state is JSON {type(state).__name__}, not an object")
-    if n.topic in _CLASS_VERSIONS:
-        _upcast(n.id, n.topic, state)
+        raise UnreadableEvent(
+            position, f"its state is JSON {type(state).__name__}, not an object"
+        )
+    if topic in _CLASS_VERSIONS:
+        _upcast(position, topic, state)
     # A topic the domain has no class for still decodes: the ledger takes every
     # event whole, and a view asking for its class gets UnreadableEvent then.
-    expected = _STORED_FIELDS.get(n.topic)
+    expected = _STORED_FIELDS.get(topic)
     if expected is not None and not expected <= state.keys():
         missing = ", ".join(sorted(expected - state.keys()))
-        raise UnreadableEvent(n.id, f"its state lacks {missing}")
+        raise UnreadableEvent(position, f"its state lacks {missing}")
     try:
         timestamp(state)
     except (KeyError, TypeError):
-        raise UnreadableEvent(n.id, "its timestamp is not a recorded time") from None
-    return Change(n.id, str(n.originator_id), n.originator_version, n.topic, state, n.state)
+        raise UnreadableEvent(position, "its timestamp is not a recorded time") from None
+    return Change(position, originator_id, version, topic, state, stored)
 
 
 def _upcast(position: int, topic: str, state: dict[str, Any]) -> None:

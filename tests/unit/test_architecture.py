@@ -52,6 +52,7 @@ READ_SIDE = [
     ["presentation"],
     ["trust"],
     ["projector", "queries"],
+    ["rebuild"],
     ["audit"],
     ["views"],
     ["database", "page_cache"],
