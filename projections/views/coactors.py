@@ -93,7 +93,8 @@ class CoActorView(View):
         for entry, actors in after.items():
             delta.subtract(permutations(before[entry], 2))
             delta.update(permutations(actors, 2))
-        changed = [(a, b, n) for (a, b), n in delta.items() if n]
+        # Rows in key order: each B-tree page is visited once.
+        changed = sorted((a, b, n) for (a, b), n in delta.items() if n)
         if changed:
             c.executemany(
                 f"INSERT INTO {pairs} VALUES (?, ?, ?) ON CONFLICT (actor, other) "
@@ -105,7 +106,7 @@ class CoActorView(View):
                 c.executemany(
                     f"DELETE FROM {pairs} WHERE actor = ? AND other = ? AND entries = 0", fallen
                 )
-        rows = [(entry, orjson.dumps(actors).decode()) for entry, actors in after.items()]
+        rows = sorted((entry, orjson.dumps(actors).decode()) for entry, actors in after.items())
         new = [row for row in rows if row[0] not in known]
         if new:
             c.executemany(f"INSERT INTO {entries} VALUES (?, ?)", new)

@@ -43,6 +43,7 @@ _WORD = re.compile(r"[^\W_]+")
 KIND_OF_CLASS: dict[type[DomainEvent], str] = {
     cls.Recorded: kind for kind, cls in ENTRY_CLASSES.items()
 }
+_KINDS: dict[str, str] = {}  # each `Recorded` topic's kind, found once
 # The body's names for the fields the domain calls otherwise.
 _BODY_NAMES = {"citations": "sources"}
 
@@ -75,8 +76,11 @@ RECORDED_FIELDS = ENTRY_FIELDS
 def recorded_fields(change: Change) -> dict[str, Any]:
     """What a `Recorded` event said, as an entry body's fields: the first history item."""
     state = change.state
+    kind = _KINDS.get(change.topic)
+    if kind is None:
+        kind = _KINDS[change.topic] = lookup(KIND_OF_CLASS, change.event_class)
     return {
-        "kind": lookup(KIND_OF_CLASS, change.event_class),
+        "kind": kind,
         "title": state["title"],
         "summary": state["summary"],
         "occurred": edtf(state["occurred"])["text"],
@@ -197,20 +201,23 @@ def facets(body: dict[str, Any]) -> list[tuple[str, str | None]]:
     """The index keys an entry version is found by: all, the month it states it starts
     in (`m:2023-11`, counted by the activity chart), each topic, each actor (with role)."""
     month = stated_month(body["occurred"], body["occurred_start"])
-    keys: list[tuple[str, str | None]] = [("*", None), (f"m:{month}", None)]
-    keys.extend((f"t:{topic}", None) for topic in body["topics"])
+    keys: list[tuple[str, str | None]] = [("*", None), ("m:" + month, None)]
+    keys += [("t:" + topic, None) for topic in body["topics"]]
     roles: dict[str, list[str]] = {}
     for pair in body["actors"]:
-        roles.setdefault(pair["actor"], []).append(pair["role"])
-    keys.extend((f"a:{actor}", ", ".join(held)) for actor, held in roles.items())
+        held = roles.get(pair["actor"])
+        if held is None:
+            roles[pair["actor"]] = [pair["role"]]
+        else:
+            held.append(pair["role"])
+    keys += [("a:" + actor, ", ".join(held)) for actor, held in roles.items()]
     return keys
 
 
 def search_text(body: dict[str, Any]) -> str:
     """The words of the title, summary and every quote (of the details and of the citations)."""
-    parts = [body["title"], body["summary"]]
-    parts.extend(body["details"].get("quotes", ()))
-    parts.extend(c["quote"] for c in body["sources"] if c.get("quote"))
+    parts = [body["title"], body["summary"], *body["details"].get("quotes", ())]
+    parts += [quote for c in body["sources"] if (quote := c.get("quote"))]
     return " ".join(search_words("\n".join(parts)))
 
 

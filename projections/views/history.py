@@ -8,6 +8,7 @@ the history is read (`entries.recorded_item`), so a store keeps them once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -26,6 +27,7 @@ from projections.views.view import View
 __all__ = ["EntryHistoryView"]
 
 Rows = list[tuple[Any, ...]]
+_key = itemgetter(0, 1)
 
 
 def _row(change: Change, item: dict[str, Any]) -> tuple[Any, ...]:
@@ -105,4 +107,7 @@ class EntryHistoryView(View):
         for change in changes:
             HANDLERS(rows, change)
         if rows:
+            # In key order: each B-tree page is visited once however the entries
+            # interleave in the log (a replay inserts every entry id at random).
+            rows.sort(key=_key)
             c.executemany(f"INSERT INTO {self.t('entry_history')} VALUES (?,?,?,?)", rows)

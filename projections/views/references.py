@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -27,6 +28,8 @@ from projections.views.handlers import Handlers
 from projections.views.view import View
 
 __all__ = ["ReferencesView", "source_body"]
+
+_key = itemgetter(0, 1)
 
 
 def source_body(change: Change) -> dict[str, Any]:
@@ -151,6 +154,9 @@ class ReferencesView(View):
         if batch.sources:
             c.executemany(f"INSERT INTO {sources} VALUES (?, ?, ?)", batch.sources)
         if batch.citations:
+            # In key order, each B-tree page visited once; stable, so of two
+            # rows for one key the first stays the one kept.
+            batch.citations.sort(key=_key)
             # A correction may cite again what the entry already cites.
             c.executemany(
                 f"INSERT INTO {citations} VALUES (?, ?, ?) "

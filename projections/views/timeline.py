@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 from uuid import uuid4
 
@@ -35,6 +36,8 @@ from projections.views.packing import pack, unpack
 from projections.views.view import FOREVER, View
 
 __all__ = ["TimelineView"]
+
+_key = itemgetter(0, 1)
 
 
 @dataclass
@@ -279,6 +282,8 @@ class TimelineView(View):
                 closing_index,
             )
         if entry_rows:
+            # In key order: each B-tree page of the entries' key is visited once.
+            entry_rows.sort(key=_key)
             c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?,?,?,?,?)", entry_rows)
             c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?)", index_rows)
             span = max(row[2] for row in index_rows)
@@ -293,8 +298,10 @@ class TimelineView(View):
         reached = "" if row is None else str(row[0])
         rows = []
         for change in changes:
-            reached = max(reached, change.recorded_at)
-            rows.append((change.position, change.recorded_at, reached))
+            at = change.recorded_at
+            if at > reached:
+                reached = at
+            rows.append((change.position, at, reached))
         return rows
 
     def _current(self, c: Cursor, table: str, change: Change) -> tuple[dict[str, Any], int]:
@@ -324,6 +331,7 @@ class TimelineView(View):
             body["status"],
         )
         span = span_days(start, end)
+        append = index_rows.append
         entry_rows.append(
             (
                 entry,
@@ -339,7 +347,7 @@ class TimelineView(View):
             )
         )
         for facet, role in facets(body):
-            index_rows.append(
+            append(
                 (
                     facet,
                     start,
