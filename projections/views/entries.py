@@ -40,6 +40,8 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"[^\W_]+")
+# Every byte but an ASCII letter or digit as a space: what `_WORD` splits ASCII at.
+_ASCII_SEPARATORS = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 KIND_OF_CLASS: dict[type[DomainEvent], str] = {
     cls.Recorded: kind for kind, cls in ENTRY_CLASSES.items()
 }
@@ -218,7 +220,13 @@ def search_text(body: dict[str, Any]) -> str:
     """The words of the title, summary and every quote (of the details and of the citations)."""
     parts = [body["title"], body["summary"], *body["details"].get("quotes", ())]
     parts += [quote for c in body["sources"] if (quote := c.get("quote"))]
-    return " ".join(search_words("\n".join(parts)))
+    text = "\n".join(parts)
+    folded = search_fold(text)
+    if folded.isascii():
+        # `search_words` of ASCII text, the words of most bodies, a replay's hot
+        # path: runs of letters and digits, each byte else a separator.
+        return b" ".join(folded.encode().translate(_ASCII_SEPARATORS).split()).decode()
+    return " ".join(search_words(text))
 
 
 def search_words(text: str) -> list[str]:
