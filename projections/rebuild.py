@@ -100,39 +100,31 @@ def bulk_load(
     *,
     until: int | None = None,
     progress: Callable[[int], None] | None = None,
+    page: int = PAGE,
+    transaction: int = TRANSACTION,
 ) -> int:
-    """Apply every event after the views' position (up to `until`) to `views`; return
-    the position reached. Each view skips what it already holds, as in a catch-up."""
+    """Apply every event after the views' position (up to `until`) to `views`, `page`
+    events at a time, `transaction` or so a commit; return the position reached.
+    Each view skips what it already holds, as in a catch-up. Raise UnreadableEvent
+    at an event altered outside the engine past reading."""
     scan = LogScan(app, db)
     with db.read() as c:
         position = min(view._position(c) for view in views)
     with _collector_paused():
-        return _load(app, db, views, scan, position, until, progress)
-
-
-def _load(
-    app: TimelineApp,
-    db: Database,
-    views: Sequence[View],
-    scan: LogScan,
-    position: int,
-    until: int | None,
-    progress: Callable[[int], None] | None,
-) -> int:
-    while True:
-        with db.write() as c:
-            held = 0
-            while held < TRANSACTION:
-                changes = scan.page(c, position, PAGE, until)
-                if not changes:
-                    return position
-                tracking = Tracking(app.name, changes[-1].position)
-                for view in views:
-                    view.process(c, changes, tracking)
-                position = changes[-1].position
-                held += len(changes)
-                if progress is not None:
-                    progress(len(changes))
+        while True:
+            with db.write() as c:
+                held = 0
+                while held < transaction:
+                    changes = scan.page(c, position, page, until)
+                    if not changes:
+                        return position
+                    tracking = Tracking(app.name, changes[-1].position)
+                    for view in views:
+                        view.process(c, changes, tracking)
+                    position = changes[-1].position
+                    held += len(changes)
+                    if progress is not None:
+                        progress(len(changes))
 
 
 @contextmanager

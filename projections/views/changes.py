@@ -184,9 +184,7 @@ def decode_row(
     except orjson.JSONDecodeError as error:
         raise UnreadableEvent(position, f"its state is not JSON: {error}") from None
     if type(state) is not dict:
-        raise UnreadableEvent(
-            position, f"its state is JSON {type(state).__name__}, not an object"
-        )
+        raise UnreadableEvent(position, f"its state is JSON {type(state).__name__}, not an object")
     if topic in _CLASS_VERSIONS:
         _upcast(position, topic, state)
     # A topic the domain has no class for still decodes: the ledger takes every

@@ -1,0 +1,64 @@
+"""A replay's bulk load (`projections.rebuild`): the log read with plain SQL, in pages,
+gives the rows a catch-up gives, and stops where a catch-up stops."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from domain import TimelineApp, parse_store_url
+from projections import Projector, ReadModels
+from projections.database import open_database
+from projections.rebuild import LogScan, bulk_load
+from projections.views.changes import UnreadableEvent, read_changes
+from tests.builders import body, seed
+from tests.integration.test_read_models import assert_same_rows, every_event
+
+
+@pytest.mark.parametrize(("page", "transaction"), [(1000, 20_000), (3, 7)])
+def test_a_bulk_load_gives_the_rows_of_a_catch_up_however_its_pages_cut_the_log(
+    app: TimelineApp, read_models: ReadModels, page: int, transaction: int
+) -> None:
+    every_event(app, read_models.written)
+    live = read_models.projector
+    loaded = Projector(app, read_models.db, suffix="__bulk")
+    loaded.create(read_indexes=False)
+
+    reached = bulk_load(app, read_models.db, loaded.views, page=page, transaction=transaction)
+
+    assert reached == app.head_position() == loaded.position()
+    assert_same_rows(live.views, loaded.views)
+
+
+def test_the_log_scan_decodes_each_event_as_the_recorder_does(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    every_event(app, read_models.written)
+    with read_models.db.read() as c:
+        scanned = LogScan(app, read_models.db).page(c, 2, 10)
+    assert scanned == read_changes(app.recorder, 2, 10)
+
+
+def test_a_bulk_load_stops_at_the_event_a_catch_up_stops_at(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    config = parse_store_url(f"sqlite:///{path}")
+    app = TimelineApp(config.env())
+    db = open_database(config)
+    try:
+        seed(app)
+        app.record_entry(body("meeting"), by="tests")
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE stored_events SET originator_id = 'not-a-uuid' WHERE rowid = 3")
+        views = Projector(app, db, suffix="__bulk")
+        views.create()
+        with pytest.raises(UnreadableEvent) as by_recorder:
+            views.catch_up()
+        with pytest.raises(UnreadableEvent) as by_scan:
+            bulk_load(app, db, views.views)
+    finally:
+        db.close()
+        app.close()
+    assert by_scan.value.position == by_recorder.value.position == 3
+    assert str(by_scan.value) == str(by_recorder.value)
