@@ -49,8 +49,8 @@ def test_a_bulk_load_stops_at_the_event_a_catch_up_stops_at(tmp_path: Path) -> N
     try:
         seed(app)
         app.record_entry(body("meeting"), by="tests")
-        with sqlite3.connect(path) as db:
-            db.execute("UPDATE stored_events SET originator_id = 'not-a-uuid' WHERE rowid = 3")
+        with sqlite3.connect(path) as raw:
+            raw.execute("UPDATE stored_events SET originator_id = 'not-a-uuid' WHERE rowid = 3")
         views = Projector(app, db, suffix="__bulk")
         views.create()
         with pytest.raises(UnreadableEvent) as by_recorder:
