@@ -277,7 +277,7 @@ class Projector:
             if progress is not None:
                 progress(n)
 
-        reached = bulk_load(self.app, self.db, rebuilt.views, progress=counted)
+        reached = bulk_load(self.app, self.db, rebuilt.views, progress=counted, fresh=fresh_views)
         with self.db.schema_change() as c:
             for view in fresh_views:
                 view.create_read_indexes(c)

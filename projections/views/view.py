@@ -53,6 +53,10 @@ class View(TrackingRecorder, ABC):
     the same events; stores made before then are brought up to it by `reshape`."""
     rebuildable: ClassVar[bool] = True
     """Whether `Projector.rebuild` may rebuild this view from the log and swap it in."""
+    appended: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(table, its key's columns) of each table `apply` only inserts into, never
+    reads. A bulk load (`projections.rebuild`) of fresh tables fills such a table in
+    log order, without its key, and puts it in the key's order once at the end."""
     events: ClassVar[EventTable | None] = None
     """The view's handler table: which of the domain's event classes it handles and
     which it ignores. None for a view that takes every event whole, as stored."""
@@ -160,7 +164,12 @@ class View(TrackingRecorder, ABC):
         """Apply the changes this view has not seen and record `tracking`, in one transaction."""
         self.db.serialize(c, self.tracking_name)
         position = self._position(c)
-        fresh = [change for change in changes if change.position > position]
+        # Changes come in log order: most often all of them are new.
+        fresh = (
+            changes
+            if changes and changes[0].position > position
+            else [change for change in changes if change.position > position]
+        )
         if fresh:
             self.apply(c, fresh)
         if tracking.notification_id > position:

@@ -26,10 +26,18 @@ def test_a_bulk_load_gives_the_rows_of_a_catch_up_however_its_pages_cut_the_log(
     loaded = Projector(app, read_models.db, suffix="__bulk")
     loaded.create(read_indexes=False)
 
-    reached = bulk_load(app, read_models.db, loaded.views, page=page, transaction=transaction)
+    reached = bulk_load(
+        app,
+        read_models.db,
+        loaded.views,
+        page=page,
+        transaction=transaction,
+        fresh=loaded.views,
+    )
 
     assert reached == app.head_position() == loaded.position()
     assert_same_rows(live.views, loaded.views)
+    assert not read_models.db.table_exists("entry_history__bulk__keyed")
 
 
 def test_the_log_scan_decodes_each_event_as_the_recorder_does(
