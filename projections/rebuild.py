@@ -11,20 +11,23 @@ differs is how the events reach them:
   so is decoded by `changes.decode_row`, as the recorder's would be; a page
   that does not decode so is read again through the recorder, so an event
   altered outside the engine stops the rebuild with the same error.
-- One transaction holds many pages (`TRANSACTION` events): few commits, few
-  tracking writes. A page itself stays small (`PAGE`), so the events alive
-  at once stay few.
+- One transaction holds many pages (`TRANSACTION` events, or what
+  `TRANSACTION_SECONDS` allow): few commits, few tracking writes. A page
+  itself stays small (`PAGE`), so the events alive at once stay few.
 - The cyclic garbage collector is paused meanwhile. Each decoded event is a
   dozen dicts and lists, and the collector walked every one alive each time
   it ran: a third of the decoding at ten thousand events a page, a fifth at
   a thousand. What the load makes is freed by reference counting; it makes
   no cycles for the collector to find.
+- A table a view only appends to (`View.appended`) is filled unkeyed, in log
+  order, and copied into its key's order once at the end (`_unkeyed`).
 """
 
 from __future__ import annotations
 
 import gc
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -43,12 +46,16 @@ from projections.views.changes import (
 )
 from projections.views.view import View
 
-__all__ = ["PAGE", "TRANSACTION", "LogScan", "bulk_load"]
+__all__ = ["PAGE", "TRANSACTION", "TRANSACTION_SECONDS", "LogScan", "bulk_load"]
 
 PAGE = 1000
 """Events read, decoded and applied to the views at a time."""
 TRANSACTION = 20_000
 """Events a transaction of the bulk load holds: its pages commit together."""
+TRANSACTION_SECONDS = 4.0
+"""How long a transaction of the bulk load may run before it commits, whatever it
+holds: on SQLite it holds the store's one write lock, which a write waits for
+(10 s by default, `SQLITE_LOCK_TIMEOUT`), on a machine however busy."""
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _KEYED = "__keyed"  # the suffix of an appended table's keyed table during a load
@@ -119,8 +126,8 @@ def bulk_load(
     with _collector_paused(), _unkeyed(db, fresh):
         while True:
             with db.write() as c:
-                held = 0
-                while held < transaction:
+                held, began = 0, time.monotonic()
+                while held < transaction and time.monotonic() - began < TRANSACTION_SECONDS:
                     changes = scan.page(c, position, page, until)
                     if not changes:
                         return position
