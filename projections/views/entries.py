@@ -266,6 +266,7 @@ def span_days(start: str, end: str) -> int:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)  # a replay asks it of every version; most share their dates
 def stated_month(text: str, start: str) -> str:
     """The month a date says it starts in, as `2023-11`: November for
     `2023-11~/2023-12-28`, though `~` widened its recorded lower bound `start` (ISO)
