@@ -11,8 +11,9 @@ import orjson
 import pytest
 
 from domain import TimelineApp, parse_store_url
-from projections import VIEW_CLASSES, ReadModels, TimelineFilters
+from projections import ReadModels, TimelineFilters
 from projections.database import open_database
+from scripts.followers import follower_groups
 from tests.builders import BODIES, body, seed
 from tests.e2e.test_cli import COMMAND
 from tests.postgres import PostgresServer
@@ -96,7 +97,7 @@ def test_project_follows_the_postgresql_log_in_processes_of_its_own(
             app.close()
         assert not stalled, f"not at {recorded.position} after 60 s: {stalled}\n{output}"
         assert follower.returncode == 0, output
-        assert f"following the log with {len(VIEW_CLASSES)} view processes" in output
+        assert f"following the log with {len(follower_groups())} processes" in output
 
 
 def test_replay_compare_exits_1_and_names_a_view_that_went_wrong(tmp_path: Path) -> None:
