@@ -8,9 +8,9 @@ copied into a plain table, `pg_total_relation_size`. Every store is a
 database of its own, made for its rows and dropped after them.
 
 The server is a throwaway one unless `--postgres-url` names one whose user
-may create databases. The throwaway server runs as `tests/postgres.py`
-starts one (initdb and pg_ctl, as the `postgres` user when run as root, in
-a temporary folder, on a free loopback port) but keeps PostgreSQL's durable
+may create databases. The throwaway server is the tests' and the soak's
+(`scripts.throwaway_postgres`: initdb and pg_ctl in a temporary folder, on a
+free loopback port) but keeps PostgreSQL's durable
 defaults (fsync, synchronous commit, full page writes) as a deployment does:
 the tests turn them off for speed, which would flatter every write row.
 """
@@ -18,19 +18,11 @@ the tests turn them off for speed, which would flatter every write row.
 from __future__ import annotations
 
 import functools
-import glob
-import os
-import pwd
 import random
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
@@ -41,10 +33,10 @@ from projections.audit.ledger import log_table
 from projections.bootstrap import SystemConfig, bootstrap
 from scripts.bench_stores import EventRow, Tick
 from scripts.bench_views import synthetic_rows, write_template
+from scripts.throwaway_postgres import throwaway_postgres
 
 __all__ = ["PostgresStores", "postgres_server"]
 
-HOST = "127.0.0.1"
 # The HTTP rows hold six servers' pools, `project`'s seven followers and the
 # bench's own connections at once: more than the default 100.
 MAX_CONNECTIONS = 300
@@ -209,65 +201,10 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit(parts._replace(path=f"/{database}", query=""))
 
 
-# A throwaway server, as tests/postgres.py and scripts/soak.py start theirs: to be
-# one shared module under scripts/ once that lands on main.
-
-
 @contextmanager
 def _throwaway() -> Iterator[str]:
-    base = Path(tempfile.mkdtemp(prefix="timeline-bench-pg-"))
-    data = base / "data"
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        os.chown(base, user.pw_uid, user.pw_gid)
-    port = _free_port()
-    try:
-        _as_postgres(
-            _binary("initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C",
-            "--no-sync",  # the cluster's own files; the bench's writes are durable
-        )
-        options = (
-            f"-p {port} -k {base} -c listen_addresses={HOST} -c max_connections={MAX_CONNECTIONS}"
-        )
-        pg_ctl = _binary("pg_ctl")
-        log = str(base / "log")
-        _as_postgres(pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start")
-        try:
-            yield f"postgresql://postgres@{HOST}:{port}/postgres"
-        finally:
-            _as_postgres(pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop")
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def _binary(name: str) -> str:
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
-    )
-    if found is None:
-        raise RuntimeError(
-            f"PostgreSQL's {name} was not found: install PostgreSQL 15 (Debian: "
-            "postgresql-15), or give --postgres-url"
-        )
-    return found
-
-
-def _as_postgres(*command: str) -> None:
-    # initdb and pg_ctl refuse to run as root.
-    if os.geteuid() == 0:
-        command = ("runuser", "-u", "postgres", "--", *command)
-    subprocess.run(command, check=True, capture_output=True, text=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    # No settings but the connections: the server keeps PostgreSQL's durable
+    # defaults (fsync, synchronous commit, full page writes), as a deployment does.
+    settings = {"max_connections": str(MAX_CONNECTIONS)}
+    with throwaway_postgres(settings, prefix="timeline-bench-pg-") as server:
+        yield server.url()
