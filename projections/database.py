@@ -339,15 +339,25 @@ def _to_pyformat(sql: str) -> str:
 
 
 class _PostgresCursor:
-    """A psycopg cursor that takes the `?` placeholders the views are written with."""
+    """psycopg cursors that take the `?` placeholders the views are written with.
 
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
+    Each statement runs on a psycopg cursor of its own. In a pipeline, an answer
+    reaches whichever cursor sent its statement, whenever it arrives: on a cursor
+    shared by all, the answer to an earlier statement that nobody fetches (a
+    view's INSERT) can arrive as a later one is sent, and be read as that one's
+    result ("the last operation didn't produce records (INSERT 0 1)").
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._cursor: Any = None
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
+        self._cursor = self._connection.cursor()
         return self._cursor.execute(_to_pyformat(sql), params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any:
+        self._cursor = self._connection.cursor()
         return self._cursor.executemany(_to_pyformat(sql), rows)
 
     def fetchone(self) -> Row | None:
@@ -506,12 +516,11 @@ class PostgresDatabase:
         from psycopg.pq import TransactionStatus
 
         with self._pool.connection() as connection:
-            cursor = connection.cursor()
             try:
                 with connection.pipeline() if pipelined else nullcontext():
-                    cursor.execute(begin, prepare=False)
-                    yield _PostgresCursor(cursor)
-                    cursor.execute("COMMIT", prepare=False)
+                    connection.execute(begin, prepare=False)
+                    yield _PostgresCursor(connection)
+                    connection.execute("COMMIT", prepare=False)
             except BaseException:
                 # A connection that cannot roll back is broken: the pool discards
                 # it, and the error that ended the transaction is the one to raise.
@@ -519,8 +528,6 @@ class PostgresDatabase:
                     with suppress(Error):
                         connection.rollback()
                 raise
-            finally:
-                cursor.close()
 
     def close(self) -> None:
         self._pool.close()
