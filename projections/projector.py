@@ -281,6 +281,8 @@ class Projector:
         with self.db.schema_change() as c:
             for view in fresh_views:
                 view.create_read_indexes(c)
+        with self.db.write() as c:
+            self.db.analyze(c, [view.t(table) for view in fresh_views for table in view.tables])
         seconds = time.perf_counter() - started
         if compare:
             # Digests agree only at one position: the live views may lag the log
