@@ -8,10 +8,10 @@ API's routes do, recorded as the signed-in token's name.
 
 from __future__ import annotations
 
-import re
 import secrets
 import threading
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
@@ -281,7 +281,11 @@ def _published(read_models: ReadModelsDep, source: str) -> str:
     except (SourceNotFound, ValueError):
         return ""
     published = str(found.get("published") or "")
-    return published if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published) else ""
+    try:
+        # A day only: a source published "2023-12" gives no reference day.
+        return published if date.fromisoformat(published).isoformat() == published else ""
+    except ValueError:
+        return ""
 
 
 def _actor_text(error: ValidationError, field: str, form: Mapping[str, str]) -> str:
