@@ -132,9 +132,11 @@ class ReferencesView(View):
 
     def read_index_statements(self, token: str) -> list[str]:
         citations, links = self.t("source_citations"), self.t("entry_links")
+        # A source's count of active citing entries, read from the index alone. A
+        # clustered table (SQLite) holds the same columns in the same order: no index.
+        count = f"CREATE INDEX ix_{citations}_count_{token} ON {citations} (source, active)"
         return [
-            # A source's count of active citing entries, read from the index alone.
-            f"CREATE INDEX ix_{citations}_count_{token} ON {citations} (source, active)",
+            *([] if self.clustered else [count]),
             f"CREATE INDEX ix_{links}_from_{token} ON {links} (from_entry, position)",
             f"CREATE INDEX ix_{links}_to_{token} ON {links} (to_entry, position)",
         ]

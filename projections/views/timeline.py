@@ -38,6 +38,9 @@ from projections.views.view import FOREVER, View
 __all__ = ["TimelineView"]
 
 _key = itemgetter(0, 1)
+_index_order = itemgetter(0, 1, 2, 3, 4)
+_ORDER_KEY = "facet, occurred_start, span, first_position, version"
+_POSITION_KEY = "first_position, version, facet"
 
 
 @dataclass
@@ -87,14 +90,16 @@ HANDLERS = Handlers[_Versions](
 class TimelineView(View):
     name = "timeline"
     events = HANDLERS
-    shape = 6
+    shape = 7
     """2: search words hold transliterations (`entries.search_words`); 3: a link
     names its other entry `entry`, as it was written (`entries.link_body`);
     4: bodies are packed (`packing.pack`); 5: the index rows know an entry by its
     first position, not its id, and the search rows a version by its position;
     6: each version is indexed by the month it states it starts in (`m:`), the
     order index holds every column a page is filtered by, and a version is
-    found by its position, the search rows' key."""
+    found by its position, the search rows' key; 7: SQLite keeps the index rows
+    in page order, keyed by the order index's columns, and finds a version's rows
+    by a narrow index on its position, not by a second copy of every column."""
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -137,8 +142,15 @@ class TimelineView(View):
             "first_position BIGINT NOT NULL, version INTEGER NOT NULL, "
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
             f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
-            f"PRIMARY KEY (first_position, version, facet)){self.clustered}"
+            f"PRIMARY KEY ({self._index_key})){self.clustered}"
         )
+
+    @property
+    def _index_key(self) -> str:
+        # A clustered table (SQLite) is its own covering order index: a page walks
+        # the table's key, and a version's rows are found by `_position_index`.
+        # PostgreSQL keeps its heap keyed by position and covers the order in an index.
+        return _ORDER_KEY if self.clustered else _POSITION_KEY
 
     def read_index_statements(self, token: str) -> list[str]:
         clock = self.t("timeline_clock")
@@ -157,13 +169,16 @@ class TimelineView(View):
         ]
 
     def _order_index(self, token: str) -> str:
+        index = self.t("timeline_index")
+        if self.clustered:
+            # The rows are in page order already; this finds a version's rows, its
+            # facets only (all a query's EXISTS asks), the order key's rest from the key.
+            return f"CREATE INDEX ix_{index}_position_{token} ON {index} ({_POSITION_KEY})"
         # Every column a page or a count filters by, after the order: a page is
         # read from the index alone, and only the bodies it keeps from the table.
-        index = self.t("timeline_index")
         return (
             f"CREATE INDEX ix_{index}_order_{token} ON {index} "
-            "(facet, occurred_start, span, first_position, version, valid_from, valid_to, "
-            "status, kind, occurred_end, role)"
+            f"({_ORDER_KEY}, valid_from, valid_to, status, kind, occurred_end, role)"
         )
 
     def _from_index(self, token: str) -> str:
@@ -180,21 +195,25 @@ class TimelineView(View):
         words again (below 5, keyed anew), name each link's other entry `entry`
         (below 3), pack each body (below 4), key index rows by first position
         (below 5), index each version by its stated month, cover the order index
-        and find versions by position (below 6)."""
+        and find versions by position (below 6), key SQLite's index rows by their
+        order (below 7)."""
         entries, index, search = (self.t(name) for name in self.tables[:3])
-        if stored < 6:
+        if stored < 6 or (stored < 7 and self.clustered):
             token = uuid4().hex[:8]
             # Moved to a table of the same shape: its old indexes go with the old one.
             # Month rows are made again below (a store whose shapes were lost has some).
+            months = "WHERE facet < 'm:' OR facet >= 'm;'" if stored < 6 else ""
             c.execute(f"ALTER TABLE {index} RENAME TO {index}__reshaped")
             c.execute(self._index_table(index))
             c.execute(
                 f"INSERT INTO {index} SELECT facet, occurred_start, span, first_position, "
                 "version, valid_from, valid_to, occurred_end, kind, status, role "
-                f"FROM {index}__reshaped WHERE facet < 'm:' OR facet >= 'm;'"
+                f"FROM {index}__reshaped {months} ORDER BY {_ORDER_KEY}"
             )
             c.execute(f"DROP TABLE {index}__reshaped")
-            statements = [self._order_index(token), self._from_index(token)]
+            statements = [self._order_index(token)]
+            if stored < 6:
+                statements.append(self._from_index(token))
             if stored < 5:
                 c.execute(f"DROP TABLE IF EXISTS {search}")
                 statements = [
@@ -203,6 +222,8 @@ class TimelineView(View):
                 ]
             for statement in statements:
                 c.execute(statement)
+        if stored >= 6:
+            return  # the bodies hold nothing the rows above 6 lack
         after: tuple[str, int] = ("", 0)
         while True:  # a page at a time: the bodies of a large store do not fit in memory
             c.execute(
@@ -262,12 +283,12 @@ class TimelineView(View):
         index_rows: list[tuple[Any, ...]] = []
         search_rows: list[tuple[Any, ...]] = []
         closing: list[tuple[int, str, int]] = []
-        closing_index: list[tuple[int, int, int]] = []
+        closing_index: list[tuple[Any, ...]] = []
         for entry, bodies in versions.items():
             start = 0
             if entry in loaded:
                 closing.append((bodies[1]["position"], entry, bodies[0]["version"]))
-                closing_index.append((bodies[1]["position"], first[entry], bodies[0]["version"]))
+                closing_index.extend(_closing(bodies[0], bodies[1]["position"], first[entry]))
                 start = 1
             for i in range(start, len(bodies)):
                 body = bodies[i]
@@ -277,14 +298,19 @@ class TimelineView(View):
             c.executemany(
                 f"UPDATE {entries} SET valid_to = ? WHERE entry_id = ? AND version = ?", closing
             )
+            # By the whole key, from the closed body: no index but the table's is needed,
+            # which a replay's load has alone until its read indexes are made.
+            closing_index.sort(key=itemgetter(1, 2, 3, 4, 5))
             c.executemany(
-                f"UPDATE {index} SET valid_to = ? WHERE first_position = ? AND version = ?",
+                f"UPDATE {index} SET valid_to = ? WHERE facet = ? AND occurred_start = ? "
+                "AND span = ? AND first_position = ? AND version = ?",
                 closing_index,
             )
         if entry_rows:
             # In key order: each B-tree page of the entries' key is visited once.
             entry_rows.sort(key=_key)
             c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?,?,?,?,?)", entry_rows)
+            index_rows.sort(key=_index_order)
             c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?)", index_rows)
             span = max(row[2] for row in index_rows)
             c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
@@ -363,3 +389,13 @@ class TimelineView(View):
                 )
             )
         search_rows.append((valid_from, search_text(body)))
+
+
+def _closing(body: dict[str, Any], valid_to: int, first_position: int) -> list[tuple[Any, ...]]:
+    """The UPDATE parameters that end `body`'s index rows at `valid_to`, by their key."""
+    start = body["occurred_start"]
+    span = span_days(start, body["occurred_end"])
+    return [
+        (valid_to, facet, start, span, first_position, body["version"])
+        for facet, _ in facets(body)
+    ]

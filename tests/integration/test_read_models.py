@@ -186,11 +186,13 @@ def test_a_rebuild_makes_the_indexes_only_queries_read_once_its_rows_are_in(
 
     # Index names keep the table name they were made on: the rebuild's.
     names = index_names(read_models.db)
+    # SQLite's clustered tables are in their order already: a narrower index, or none.
+    clustered = read_models.db.dialect.name == "sqlite"
     for made in (
-        "timeline_index__rebuild_order_",
+        "timeline_index__rebuild_position_" if clustered else "timeline_index__rebuild_order_",
         "timeline_entries__rebuild_first_",
         "timeline_clock__rebuild_time_",
-        "source_citations__rebuild_count_",
+        *([] if clustered else ["source_citations__rebuild_count_"]),
         "entry_links__rebuild_from_",
         "entry_links__rebuild_to_",
         "actor_merges__rebuild_survivor_",
