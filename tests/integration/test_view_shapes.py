@@ -7,7 +7,9 @@ import orjson
 
 from domain import TimelineApp
 from projections import Projector, ReadModels
+from projections.queries import TimelineFilters
 from projections.views.history import EntryHistoryView
+from projections.views.timeline import TimelineView
 from projections.views.view import View
 from tests.builders import ACTORS, SOURCE, body
 
@@ -93,3 +95,48 @@ def test_a_recorded_item_keeps_no_copy_of_the_entry_and_an_older_one_drops_it_in
     }  # fmt: skip
     assert history.rows() == before
     assert read_models.queries.entry_history(entry) == served
+
+
+def test_a_timeline_index_of_shape_6_is_keyed_by_its_order_in_place(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed_names(app, read_models)
+    entry = app.record_entry(body("call", title="Keyed anew"), by=BY).id
+    read_models.written()
+    projector = read_models.projector
+    timeline = projector.view(TimelineView)
+    before, page = timeline.rows(), read_models.queries.timeline(TimelineFilters())
+    with read_models.db.write() as c:
+        if read_models.db.dialect.name == "sqlite":  # PostgreSQL's tables are as they were
+            # As shape 6 keeps them: by position, with a covering index of every column.
+            c.execute("ALTER TABLE timeline_index RENAME TO old_index")
+            c.execute(
+                "CREATE TABLE timeline_index (facet TEXT NOT NULL, occurred_start TEXT NOT "
+                "NULL, span INTEGER NOT NULL, first_position BIGINT NOT NULL, version INTEGER "
+                "NOT NULL, valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, occurred_end "
+                "TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, PRIMARY "
+                "KEY (first_position, version, facet)) WITHOUT ROWID"
+            )
+            c.execute("INSERT INTO timeline_index SELECT * FROM old_index")
+            c.execute("DROP TABLE old_index")
+        c.execute("UPDATE projection_shapes SET shape = 6 WHERE view = 'timeline'")
+
+    Projector(app, read_models.db).create()
+
+    assert timeline.rows() == before
+    assert read_models.queries.timeline(TimelineFilters()) == page
+    if read_models.db.dialect.name == "sqlite":
+        with read_models.db.read() as c:
+            c.execute(
+                "SELECT name FROM pragma_table_info('timeline_index') WHERE pk > 0 ORDER BY pk"
+            )
+            key = [str(row[0]) for row in c.fetchall()]
+        assert key == ["facet", "occurred_start", "span", "first_position", "version"]
+    # A version closed after the reshape is found by the new key.
+    app.correct_entry(
+        entry, expected_version=None, changes={"title": "Keyed again"}, reason="r", by=BY
+    )
+    read_models.written()
+    built = timeline.rows()
+    projector.rebuild()
+    assert timeline.rows() == built
