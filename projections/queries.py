@@ -794,10 +794,15 @@ class Queries:
         joined = ""
         # Facets of one sort are `<prefix>:<value>`: a range on the facet index.
         counted = f"x.facet >= '{prefix}:' AND x.facet < '{prefix};'"
+        row, alone = "x.facet", counted.replace("x.", "i.")
+        if prefix == "m":
+            # A version's month is a column of its `*` row, found by that row's whole key.
+            counted = "x.facet = '*' AND x.occurred_start = i.occurred_start AND x.span = i.span"
+            row, alone = "x.month", "i.facet = '*'"
         if not carried:
             kept, params = self._kept(filters, position, [])
-            lead, lead_params = counted.replace("x.", "i."), []
-            row = "i.facet"
+            lead, lead_params = alone, []
+            row = row.replace("x.", "i.")
         else:
             # From the rows of the facet asked for (the actor's, or its group's, taking
             # a version once), to the same version's rows of the sort counted.
@@ -807,7 +812,6 @@ class Queries:
                 lead, lead_params = "i.facet = ?", first
             else:
                 lead, lead_params = self._group_clause(index, [f[2:] for f in first])
-            row = "x.facet"
             joined = (
                 f" JOIN {index} x ON x.first_position = i.first_position "
                 f"AND x.version = i.version AND {counted}"
@@ -819,7 +823,10 @@ class Queries:
             f"WHERE {' AND '.join([lead, *kept])} GROUP BY {group} ORDER BY {group}",
             [*lead_params, *params],
         )
-        return [(str(facet), str(kind), int(n)) for facet, kind, n in c.fetchall()]
+        found = c.fetchall()
+        if prefix == "m":  # 202311 -> m:2023-11, as the facet was
+            return [(f"m:{m // 100:04d}-{m % 100:02d}", str(k), int(n)) for m, k, n in found]
+        return [(str(facet), str(kind), int(n)) for facet, kind, n in found]
 
     def _carried(self, c: Cursor, filters: TimelineFilters, position: int) -> list[list[str]]:
         """The facets an entry `filters` keep carries at `position`, each as the list of

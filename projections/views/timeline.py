@@ -26,10 +26,10 @@ from projections.views.entries import (
     evolve,
     facets,
     link_body,
+    month_number,
     recorded,
     search_text,
     span_days,
-    stated_month,
 )
 from projections.views.handlers import Handlers
 from projections.views.packing import pack, unpack
@@ -142,7 +142,8 @@ class TimelineView(View):
             "first_position BIGINT NOT NULL, version INTEGER NOT NULL, "
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
             f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
-            f"PRIMARY KEY ({self._index_key})){self.clustered}"
+            # The month the version states it starts in (`month_number`), on its `*` row.
+            f"month INTEGER, PRIMARY KEY ({self._index_key})){self.clustered}"
         )
 
     @property
@@ -178,7 +179,7 @@ class TimelineView(View):
         # read from the index alone, and only the bodies it keeps from the table.
         return (
             f"CREATE INDEX ix_{index}_order_{token} ON {index} "
-            f"({_ORDER_KEY}, valid_from, valid_to, status, kind, occurred_end, role)"
+            f"({_ORDER_KEY}, valid_from, valid_to, status, kind, occurred_end, role, month)"
         )
 
     def _from_index(self, token: str) -> str:
@@ -194,21 +195,20 @@ class TimelineView(View):
         body alone, so the timeline need not be rebuilt from the log: index its
         words again (below 5, keyed anew), name each link's other entry `entry`
         (below 3), pack each body (below 4), key index rows by first position
-        (below 5), index each version by its stated month, cover the order index
-        and find versions by position (below 6), key SQLite's index rows by their
-        order (below 7)."""
+        (below 5), find versions by position (below 6), key SQLite's index rows by
+        their order and give each version's `*` row its stated month (below 7)."""
         entries, index, search = (self.t(name) for name in self.tables[:3])
-        if stored < 6 or (stored < 7 and self.clustered):
+        if stored < 7:
             token = uuid4().hex[:8]
-            # Moved to a table of the same shape: its old indexes go with the old one.
-            # Month rows are made again below (a store whose shapes were lost has some).
-            months = "WHERE facet < 'm:' OR facet >= 'm;'" if stored < 6 else ""
+            # Moved to a table of the new shape: its old indexes go with the old one.
+            # Month rows (`m:`, 6) become the `*` rows' month, filled from the bodies below.
             c.execute(f"ALTER TABLE {index} RENAME TO {index}__reshaped")
             c.execute(self._index_table(index))
             c.execute(
                 f"INSERT INTO {index} SELECT facet, occurred_start, span, first_position, "
-                "version, valid_from, valid_to, occurred_end, kind, status, role "
-                f"FROM {index}__reshaped {months} ORDER BY {_ORDER_KEY}"
+                "version, valid_from, valid_to, occurred_end, kind, status, role, NULL "
+                f"FROM {index}__reshaped WHERE facet < 'm:' OR facet >= 'm;' "
+                f"ORDER BY {_ORDER_KEY}"
             )
             c.execute(f"DROP TABLE {index}__reshaped")
             statements = [self._order_index(token)]
@@ -222,8 +222,8 @@ class TimelineView(View):
                 ]
             for statement in statements:
                 c.execute(statement)
-        if stored >= 6:
-            return  # the bodies hold nothing the rows above 6 lack
+        if stored >= 7:
+            return  # the bodies hold nothing the rows of 7 lack
         after: tuple[str, int] = ("", 0)
         while True:  # a page at a time: the bodies of a large store do not fit in memory
             c.execute(
@@ -236,16 +236,14 @@ class TimelineView(View):
             if not rows:
                 return
             bodies = [(e, v, p, orjson.loads(unpack(b))) for e, v, b, p, _ in rows]
-            if stored < 6:
-                c.executemany(
-                    f"INSERT INTO {index} SELECT ?, occurred_start, span, first_position, "
-                    "version, valid_from, valid_to, occurred_end, kind, status, NULL "
-                    f"FROM {index} WHERE first_position = ? AND version = ? AND facet = '*'",
-                    [
-                        (f"m:{stated_month(body['occurred'], body['occurred_start'])}", f, v)
-                        for (_, v, _, body), (*_, f) in zip(bodies, rows, strict=True)
-                    ],
-                )
+            c.executemany(
+                f"UPDATE {index} SET month = ? "
+                "WHERE first_position = ? AND version = ? AND facet = '*'",
+                [
+                    (month_number(body), f, v)
+                    for (_, v, _, body), (*_, f) in zip(bodies, rows, strict=True)
+                ],
+            )
             if stored < 5:
                 c.executemany(
                     self.db.dialect.search_insert.format(table=search),
@@ -311,7 +309,7 @@ class TimelineView(View):
             entry_rows.sort(key=_key)
             c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?,?,?,?,?)", entry_rows)
             index_rows.sort(key=_index_order)
-            c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?)", index_rows)
+            c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
             span = max(row[2] for row in index_rows)
             c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
             c.executemany(self.db.dialect.search_insert.format(table=search), search_rows)
@@ -372,6 +370,7 @@ class TimelineView(View):
                 pack(orjson.dumps(body)),
             )
         )
+        month: int | None = month_number(body)
         for facet, role in facets(body):
             append(
                 (
@@ -386,8 +385,10 @@ class TimelineView(View):
                     kind,
                     status,
                     role,
+                    month,
                 )
             )
+            month = None  # on the first row, `*`, alone
         search_rows.append((valid_from, search_text(body)))
 
 

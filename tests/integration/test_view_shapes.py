@@ -97,35 +97,47 @@ def test_a_recorded_item_keeps_no_copy_of_the_entry_and_an_older_one_drops_it_in
     assert read_models.queries.entry_history(entry) == served
 
 
-def test_a_timeline_index_of_shape_6_is_keyed_by_its_order_in_place(
+def test_a_timeline_index_of_shape_6_is_keyed_by_its_order_with_months_in_place(
     app: TimelineApp, read_models: ReadModels
 ) -> None:
     seed_names(app, read_models)
-    entry = app.record_entry(body("call", title="Keyed anew"), by=BY).id
+    entry = app.record_entry(body("call", title="Keyed anew", occurred="2023-11~"), by=BY).id
     read_models.written()
-    projector = read_models.projector
+    projector, queries = read_models.projector, read_models.queries
     timeline = projector.view(TimelineView)
-    before, page = timeline.rows(), read_models.queries.timeline(TimelineFilters())
+    before, page = timeline.rows(), queries.timeline(TimelineFilters())
+    tally = queries.tally(TimelineFilters())
+    clustered = " WITHOUT ROWID" if read_models.db.dialect.name == "sqlite" else ""
     with read_models.db.write() as c:
-        if read_models.db.dialect.name == "sqlite":  # PostgreSQL's tables are as they were
-            # As shape 6 keeps them: by position, with a covering index of every column.
-            c.execute("ALTER TABLE timeline_index RENAME TO old_index")
-            c.execute(
-                "CREATE TABLE timeline_index (facet TEXT NOT NULL, occurred_start TEXT NOT "
-                "NULL, span INTEGER NOT NULL, first_position BIGINT NOT NULL, version INTEGER "
-                "NOT NULL, valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, occurred_end "
-                "TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, PRIMARY "
-                "KEY (first_position, version, facet)) WITHOUT ROWID"
-            )
-            c.execute("INSERT INTO timeline_index SELECT * FROM old_index")
-            c.execute("DROP TABLE old_index")
+        # As shape 6 keeps them: by position, a row per version for its month (`m:`).
+        c.execute("ALTER TABLE timeline_index RENAME TO old_index")
+        c.execute(
+            "CREATE TABLE timeline_index (facet TEXT NOT NULL, occurred_start TEXT NOT "
+            "NULL, span INTEGER NOT NULL, first_position BIGINT NOT NULL, version INTEGER "
+            "NOT NULL, valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, occurred_end "
+            "TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, PRIMARY "
+            f"KEY (first_position, version, facet)){clustered}"
+        )
+        columns = (
+            "occurred_start, span, first_position, version, valid_from, valid_to, "
+            "occurred_end, kind, status"
+        )
+        c.execute(f"INSERT INTO timeline_index SELECT facet, {columns}, role FROM old_index")
+        c.execute(
+            "INSERT INTO timeline_index SELECT 'm:' || CAST(month / 100 AS TEXT) || '-' || "
+            "SUBSTR(CAST(100 + month - month / 100 * 100 AS TEXT), 2), "
+            f"{columns}, NULL FROM old_index WHERE facet = '*'"
+        )
+        c.execute("DROP TABLE old_index")
         c.execute("UPDATE projection_shapes SET shape = 6 WHERE view = 'timeline'")
 
     Projector(app, read_models.db).create()
 
     assert timeline.rows() == before
-    assert read_models.queries.timeline(TimelineFilters()) == page
-    if read_models.db.dialect.name == "sqlite":
+    assert queries.timeline(TimelineFilters()) == page
+    assert queries.tally(TimelineFilters()).months == tally.months
+    assert tally.months["2023-11"] == {"call": 1}
+    if clustered:
         with read_models.db.read() as c:
             c.execute(
                 "SELECT name FROM pragma_table_info('timeline_index') WHERE pk > 0 ORDER BY pk"
