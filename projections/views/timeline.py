@@ -41,6 +41,10 @@ _key = itemgetter(0, 1)
 _index_order = itemgetter(0, 1, 2, 3, 4)
 _ORDER_KEY = "facet, occurred_start, span, first_position, version"
 _POSITION_KEY = "first_position, version, facet"
+_UNREAD = (
+    *(("timeline_entries", c) for c in ("kind", "status", "occurred_start", "occurred_end")),
+    ("timeline_clock", "recorded_at"),
+)
 
 
 @dataclass
@@ -99,7 +103,9 @@ class TimelineView(View):
     order index holds every column a page is filtered by, and a version is
     found by its position, the search rows' key; 7: SQLite keeps the index rows
     in page order, keyed by the order index's columns, and finds a version's rows
-    by a narrow index on its position, not by a second copy of every column."""
+    by a narrow index on its position, not by a second copy of every column; a
+    version's stated month is a column of its `*` row, not a row of its own; the
+    entries and the clock keep no column nothing reads."""
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -120,15 +126,16 @@ class TimelineView(View):
             f"CREATE TABLE {entries} ("
             "entry_id TEXT NOT NULL, version INTEGER NOT NULL, "
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
-            "first_position BIGINT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, "
-            f"occurred_start {iso} NOT NULL, occurred_end {iso} NOT NULL, "
-            f"body {self.blob} NOT NULL, PRIMARY KEY (entry_id, version))",
+            # Kind, status and dates are the index rows' to filter by: here, the body's.
+            f"first_position BIGINT NOT NULL, body {self.blob} NOT NULL, "
+            "PRIMARY KEY (entry_id, version))",
             self._index_table(index),
             # `reached_at`: the latest recorded time up to the position. Events are
             # stamped before they wait for the write lock, so times can step back;
             # "as of a time" is the longest stretch of the log recorded by then.
+            # The time each was recorded at is its own event's, not kept here.
             f"CREATE TABLE {clock} (position {self.db.dialect.integer_key} PRIMARY KEY, "
-            f"recorded_at {iso} NOT NULL, reached_at {iso} NOT NULL)",
+            f"reached_at {iso} NOT NULL)",
         ]
         return statements + self.db.dialect.search_statements(search, token)
 
@@ -196,7 +203,8 @@ class TimelineView(View):
         words again (below 5, keyed anew), name each link's other entry `entry`
         (below 3), pack each body (below 4), key index rows by first position
         (below 5), find versions by position (below 6), key SQLite's index rows by
-        their order and give each version's `*` row its stated month (below 7)."""
+        their order, give each version's `*` row its stated month and drop the
+        columns nothing reads (below 7)."""
         entries, index, search = (self.t(name) for name in self.tables[:3])
         if stored < 7:
             token = uuid4().hex[:8]
@@ -222,6 +230,10 @@ class TimelineView(View):
                 ]
             for statement in statements:
                 c.execute(statement)
+            # Columns nothing reads (6 and before): the body has them, the index rows filter.
+            for table, column in _UNREAD:
+                if column in self._columns(c, self.t(table)):  # shapes may have been lost
+                    c.execute(f"ALTER TABLE {self.t(table)} DROP COLUMN {column}")
         if stored >= 7:
             return  # the bodies hold nothing the rows of 7 lack
         after: tuple[str, int] = ("", 0)
@@ -256,6 +268,17 @@ class TimelineView(View):
                     [(pack(orjson.dumps(_relinked(body))), e, v) for e, v, _, body in bodies],
                 )
             after = (str(rows[-1][0]), int(rows[-1][1]))
+
+    def _columns(self, c: Cursor, table: str) -> set[str]:
+        if self.db.dialect.name == "sqlite":
+            c.execute("SELECT name FROM pragma_table_info(?)", (table,))
+        else:
+            c.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ?",
+                (table,),
+            )
+        return {str(row[0]) for row in c.fetchall()}
 
     def ordered_tables(self) -> list[tuple[str, str]]:
         return [
@@ -307,16 +330,16 @@ class TimelineView(View):
         if entry_rows:
             # In key order: each B-tree page of the entries' key is visited once.
             entry_rows.sort(key=_key)
-            c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?,?,?,?,?)", entry_rows)
+            c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?)", entry_rows)
             index_rows.sort(key=_index_order)
             c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
             span = max(row[2] for row in index_rows)
             c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
             c.executemany(self.db.dialect.search_insert.format(table=search), search_rows)
-        c.executemany(f"INSERT INTO {clock} VALUES (?, ?, ?)", self._clock(c, clock, changes))
+        c.executemany(f"INSERT INTO {clock} VALUES (?, ?)", self._clock(c, clock, changes))
 
     @staticmethod
-    def _clock(c: Cursor, clock: str, changes: Sequence[Change]) -> list[tuple[int, str, str]]:
+    def _clock(c: Cursor, clock: str, changes: Sequence[Change]) -> list[tuple[int, str]]:
         c.execute(f"SELECT reached_at FROM {clock} ORDER BY position DESC LIMIT 1")
         row = c.fetchone()
         reached = "" if row is None else str(row[0])
@@ -325,7 +348,7 @@ class TimelineView(View):
             at = change.recorded_at
             if at > reached:
                 reached = at
-            rows.append((change.position, at, reached))
+            rows.append((change.position, reached))
         return rows
 
     def _current(self, c: Cursor, table: str, change: Change) -> tuple[dict[str, Any], int]:
@@ -363,10 +386,6 @@ class TimelineView(View):
                 valid_from,
                 valid_to,
                 first_position,
-                kind,
-                status,
-                start,
-                end,
                 pack(orjson.dumps(body)),
             )
         )

@@ -109,7 +109,8 @@ def test_a_timeline_index_of_shape_6_is_keyed_by_its_order_with_months_in_place(
     tally = queries.tally(TimelineFilters())
     clustered = " WITHOUT ROWID" if read_models.db.dialect.name == "sqlite" else ""
     with read_models.db.write() as c:
-        # As shape 6 keeps them: by position, a row per version for its month (`m:`).
+        # As shape 6 keeps them: by position, a row per version for its month (`m:`),
+        # and columns nothing reads.
         c.execute("ALTER TABLE timeline_index RENAME TO old_index")
         c.execute(
             "CREATE TABLE timeline_index (facet TEXT NOT NULL, occurred_start TEXT NOT "
@@ -129,6 +130,12 @@ def test_a_timeline_index_of_shape_6_is_keyed_by_its_order_with_months_in_place(
             f"{columns}, NULL FROM old_index WHERE facet = '*'"
         )
         c.execute("DROP TABLE old_index")
+        for table, column in (
+            *(("timeline_entries", c) for c in ("kind", "status", "occurred_start")),
+            ("timeline_entries", "occurred_end"),
+            ("timeline_clock", "recorded_at"),
+        ):
+            c.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
         c.execute("UPDATE projection_shapes SET shape = 6 WHERE view = 'timeline'")
 
     Projector(app, read_models.db).create()
