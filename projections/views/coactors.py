@@ -69,6 +69,7 @@ HANDLERS = Handlers[_Actors](
 class CoActorView(View):
     name = "co_actors"
     tables = ("co_actors", "co_actor_entries")
+    packed = tables
     events = HANDLERS
 
     def create_statements(self, token: str) -> list[str]:

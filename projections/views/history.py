@@ -60,6 +60,7 @@ class EntryHistoryView(View):
     name = "entry_history"
     tables = ("entry_history",)
     appended = (("entry_history", "entry_id, version"),)
+    packed = ("entry_history",)
     events = HANDLERS
     shape = 3
     """2: a `linked` item's link names its other entry `entry` (`entries.link_body`);

@@ -106,6 +106,7 @@ class TimelineView(View):
     by a narrow index on its position, not by a second copy of every column; a
     version's stated month is a column of its `*` row, not a row of its own; the
     entries and the clock keep no column nothing reads."""
+    packed = ("timeline_index",)
     tables = (
         "timeline_entries",
         "timeline_index",

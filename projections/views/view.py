@@ -57,6 +57,10 @@ class View(TrackingRecorder, ABC):
     """(table, its key's columns) of each table `apply` only inserts into, never
     reads. A bulk load (`projections.rebuild`) of fresh tables fills such a table in
     log order, without its key, and puts it in the key's order once at the end."""
+    packed: ClassVar[tuple[str, ...]] = ()
+    """Tables a bulk load of fresh tables fills at random places of their clustered
+    key (SQLite), with no index of their own: copied whole once at the end, into
+    full pages (`projections.rebuild`)."""
     events: ClassVar[EventTable | None] = None
     """The view's handler table: which of the domain's event classes it handles and
     which it ignores. None for a view that takes every event whole, as stored."""
