@@ -157,7 +157,7 @@ class TimelineView(View):
     @property
     def _index_key(self) -> str:
         # A clustered table (SQLite) is its own covering order index: a page walks
-        # the table's key, and a version's rows are found by `_position_index`.
+        # the table's key, and a version's rows are found by the index `_order_index` makes.
         # PostgreSQL keeps its heap keyed by position and covers the order in an index.
         return _ORDER_KEY if self.clustered else _POSITION_KEY
 
