@@ -40,10 +40,12 @@ from api.routes import (
     trust,
 )
 from api.routes.timeline import TimelineShortcut
+from api.schemas import ActorIn, EntryIn
 from api.settings import Settings
 from api.tokens import TokenStore
 from api.web import router as web_pages
 from api.web.docs import router as docs_page
+from api.write_lane import Lane, WriteLane
 from projections.bootstrap import bootstrap
 
 __all__ = ["create_app"]
@@ -129,6 +131,15 @@ def create_app(
         closed=(f"{API_PREFIX}/audit", f"{API_PREFIX}/log"),
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Outermost: the writes sent most skip the rest when they are the plain case.
+    app.add_middleware(
+        WriteLane,
+        lanes={
+            f"{API_PREFIX}/entries": Lane(EntryIn, entries.recorded),
+            f"{API_PREFIX}/actors": Lane(ActorIn, actors.registered),
+        },
+        limit=settings.max_body_bytes,
+    )
     # The timeline first: routes are matched in order, and it is the page most asked for.
     for module in (timeline, health, actors, sources, entries, topics, stream, log, audit, trust):
         app.include_router(module.router, prefix=API_PREFIX, responses=PROBLEMS)

@@ -9,7 +9,14 @@ from fastapi import Depends, Header, Query, Request
 from domain import TimelineApp
 from projections import ReadModels
 
-__all__ = ["AsOfQuery", "IdempotencyKey", "ReadModelsDep", "TimelineDep"]
+__all__ = [
+    "IDEMPOTENCY_KEY_LENGTH",
+    "IDEMPOTENCY_KEY_PATTERN",
+    "AsOfQuery",
+    "IdempotencyKey",
+    "ReadModelsDep",
+    "TimelineDep",
+]
 
 
 # These two only read app.state, so they are `async def`: FastAPI would run a
@@ -30,13 +37,18 @@ async def get_read_models(request: Request) -> ReadModels:
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 
 
+# Something besides spaces, and no control character (api.controls refuses
+# them first, naming the header; the pattern says so in the document).
+IDEMPOTENCY_KEY_PATTERN = (
+    r"^[^\x00-\x08\x0a-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0a-\x1f\x7f]*$"
+)
+IDEMPOTENCY_KEY_LENGTH = 255
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        # Something besides spaces, and no control character (api.controls refuses
-        # them first, naming the header; the pattern says so in the document).
-        pattern=r"^[^\x00-\x08\x0a-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0a-\x1f\x7f]*$",
-        max_length=255,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        max_length=IDEMPOTENCY_KEY_LENGTH,
         description="Any text up to 255 characters, unique per command: a retry with the "
         "same key and body answers as the first time and stores nothing; the same key "
         "with another body is refused with 422",

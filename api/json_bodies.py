@@ -23,7 +23,14 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["DuplicateKey", "NotJson", "RefuseDuplicateKeys", "duplicate_key_in", "json_problem"]
+__all__ = [
+    "DuplicateKey",
+    "NotJson",
+    "RefuseDuplicateKeys",
+    "duplicate_key_in",
+    "json_object",
+    "json_problem",
+]
 
 MESSAGE = "this key appears more than once in its object; send it once"
 """What a DuplicateKey's problem says of the key it names."""
@@ -98,6 +105,15 @@ def duplicate_key_in(body: bytes) -> list[str | int] | None:
     except ValueError:  # not JSON, or not UTF-8
         return None
     return None
+
+
+def json_object(body: bytes) -> Any:
+    """`body` read as JSON, as the routes read it; ValueError when it is not JSON or
+    repeats a key in one object (RecursionError when it nests too deep)."""
+    try:
+        return json.loads(body, object_pairs_hook=_flag)
+    except _Repeated:
+        raise ValueError("a key is repeated in one object") from None
 
 
 def _where(node: Any, loc: list[str | int]) -> list[str | int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Protocol
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.auth import WriterDep
@@ -42,12 +42,19 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
     summary="Register an actor",
 )
 def register_actor(
+    request: Request,
     body: ActorIn,
-    app: TimelineDep,
     by: WriterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Register a person or organisation; 409 when its id is taken."""
+    return registered(request, body, by, idempotency_key)
+
+
+def registered(request: Request, body: ActorIn, by: str, idempotency_key: str | None) -> Response:
+    """Register the actor `body` and answer as POST /actors does: the route's body,
+    and the short way's (`api.write_lane`)."""
+    app: TimelineApp = request.app.state.timeline
     result = app.register_actor(
         body.model_dump(exclude_none=True), by=by, idempotency_key=idempotency_key
     )

@@ -41,14 +41,19 @@ ENTRY = {"model": EntryOut, "description": "The entry as it stands after the com
 def record_entry(
     request: Request,
     body: Annotated[EntryIn, Body()],
-    app: TimelineDep,
-    read_models: ReadModelsDep,
     by: WriterDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Record an entry of any kind. With `Idempotency-Key`, a retry answers as the first time."""
-    result = app.record_entry(_plain(body), by=by, idempotency_key=idempotency_key)
-    return _entry_answer(request, read_models, result, 201)
+    return recorded(request, body, by, idempotency_key)
+
+
+def recorded(request: Request, body: EntryIn, by: str, idempotency_key: str | None) -> Response:
+    """Record the entry `body` and answer as POST /entries does: the route's body,
+    and the short way's (`api.write_lane`)."""
+    state = request.app.state
+    result = state.timeline.record_entry(_plain(body), by=by, idempotency_key=idempotency_key)
+    return _entry_answer(request, state.read_models, result, 201)
 
 
 @router.get(
