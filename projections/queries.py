@@ -43,11 +43,14 @@ MAX_LIMIT = 500
 # facet (100,000 entries: 0.2 ms against 400 ms). More common words find a page
 # early in the walk, and looking each match up would cost more.
 SEARCH_DRIVES = 500
-# Past this many matches a word's positions are not kept in memory. The bound is
-# on the positions kept for all words together, since a position costs about
-# 60 bytes in a frozenset (300,000: 18 MB measured) and memory must stay bounded
-# by bytes, not by a count of words.
-COMMON_MATCHES = 300_000
+# The bytes the positions of common words' matches may take in memory, all words
+# together: memory is bounded by bytes, not by a count of words. A position costs
+# about 60 bytes in a frozenset (300,000: 18 MB measured), a bit of the log in a
+# bitmap; each word is kept the cheaper way. Four words in a quarter of a
+# million-entry log each (250,000 matches, 15 MB as sets, 125 KB as bitmaps) once
+# pushed one another out, each page of one reading its matches again (200 ms).
+COMMON_BYTES = 18_000_000
+_SET_BYTES = 60
 # Actor groups kept in memory (a slug and a position each): a few hundred KB.
 GROUPS_KEPT = 4096
 
@@ -135,7 +138,7 @@ class Queries:
         # Merges by a position never change: the groups asked lately, by position.
         self._groups: dict[tuple[str, int], list[str]] = {}
         # The positions each common search matches, by its terms, up to a position.
-        self._matches: dict[str, tuple[int, frozenset[int]]] = {}
+        self._matches: dict[str, _Matches] = {}
 
     # The timeline ---------------------------------------------------------
 
@@ -347,10 +350,10 @@ class Queries:
 
     def _searched(
         self, c: Cursor, q: str | None, position: int
-    ) -> tuple[bool | None, frozenset[int] | None]:
+    ) -> tuple[bool | None, _Matches | None]:
         """Whether `q` matches few versions (None: not asked), and the positions of the
         versions whose words match it, up to `position`, when they are more than
-        `SEARCH_DRIVES` and at most `COMMON_MATCHES` (else None).
+        `SEARCH_DRIVES` and fit in `COMMON_BYTES` (else None).
 
         Tested against the ordered index row by row in SQL, such a list is built
         again for each page (a word in a quarter of 100,000 entries: 4 to 25 ms);
@@ -363,24 +366,24 @@ class Queries:
         if known is None:
             if self._few_matches(c, q):
                 return True, None
-            known = (0, frozenset())
-        reached, found = known
-        if reached < position:
+            known = _Matches(0, frozenset())
+        if known.reached < position:
             search = self._t("timeline_search")
             key = self.db.dialect.search_key
             match = self.db.dialect.search_match.format(table=search)
             c.execute(
                 f"SELECT {key} FROM {search} WHERE {match} AND {key} > ? AND {key} <= ?",
-                (terms, reached, position),
+                (terms, known.reached, position),
             )
-            found = found.union(int(row[0]) for row in c.fetchall())
-            if len(found) > COMMON_MATCHES:
+            known = known.extended(position, [int(row[0]) for row in c.fetchall()])
+            if known.size > COMMON_BYTES:
+                self._matches.pop(terms, None)
                 return False, None  # too many to keep: tested in SQL, as ever
-            others = sum(len(kept) for word, (_, kept) in self._matches.items() if word != terms)
-            if others + len(found) > COMMON_MATCHES:
+            others = sum(kept.size for word, kept in self._matches.items() if word != terms)
+            if others + known.size > COMMON_BYTES:
                 self._matches.clear()
-            self._matches[terms] = (position, found)
-        return False, found
+            self._matches[terms] = known
+        return False, known
 
     def _walk(
         self,
@@ -389,7 +392,7 @@ class Queries:
         position: int,
         after: tuple[str, int, int] | None,
         limit: int,
-        matches: frozenset[int],
+        matches: _Matches,
     ) -> list[tuple[Any, ...]]:
         """The rows of a page of a common word: the ordered index walked without the
         words, a stretch at a time, each version kept when its position matches;
@@ -934,6 +937,43 @@ class Queries:
 
     def _t(self, table: str) -> str:
         return table + self.suffix
+
+
+@dataclass(frozen=True)
+class _Matches:
+    """The positions of the versions a common search matches, up to `reached`: a set,
+    or a bitmap of the log (a bit a position) once that is smaller. Never changed
+    in place: a page being read elsewhere keeps the one it was given."""
+
+    reached: int
+    positions: frozenset[int] | bytes
+
+    def __contains__(self, position: int) -> bool:
+        if isinstance(self.positions, frozenset):
+            return position in self.positions
+        byte = position >> 3
+        return byte < len(self.positions) and bool(self.positions[byte] >> (position & 7) & 1)
+
+    @property
+    def size(self) -> int:
+        """The bytes it takes, about."""
+        if isinstance(self.positions, frozenset):
+            return _SET_BYTES * len(self.positions)
+        return len(self.positions)
+
+    def extended(self, reached: int, found: list[int]) -> _Matches:
+        """These and the positions `found` after them, up to `reached`."""
+        positions = self.positions
+        if isinstance(positions, frozenset):
+            if _SET_BYTES * (len(positions) + len(found)) <= reached // 8 + 1:
+                return _Matches(reached, positions.union(found))
+            found = [*positions, *found]
+            positions = b""
+        bits = bytearray(positions)
+        bits.extend(bytes(max(0, reached // 8 + 1 - len(bits))))
+        for position in found:
+            bits[position >> 3] |= 1 << (position & 7)
+        return _Matches(reached, bytes(bits))
 
 
 def _survivor(slug: str, survivor_of: dict[str, str]) -> str:

@@ -11,7 +11,7 @@ from uuid import uuid4
 import pytest
 
 from domain import ActorNotFound, EntryNotFound, NotFound, TimelineApp, ValidationError
-from projections import Page, ReadModels, TimelineFilters
+from projections import Page, Queries, ReadModels, TimelineFilters
 from tests.builders import BODIES, SOURCE, body, seed
 from tests.pages import ids, items, loads
 
@@ -189,9 +189,9 @@ def test_a_search_pages_alike_from_its_few_matches_or_along_the_ordered_index(
 def test_the_positions_kept_for_common_words_stay_within_one_bound(
     app: TimelineApp, read_models: ReadModels, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Memory is bounded by what is kept for all words together, not by a count of
-    # words: with room for 3 positions, "lopez" and "obrador" (2 each) cannot both
-    # stay, and a page answers the same whichever is kept.
+    # Memory is bounded by the bytes kept for all words together, not by a count of
+    # words: with room for one word's bitmap of the log, "lopez" and "obrador" cannot
+    # both stay, and a page answers the same whichever is kept.
     seed(app)
     for kind in ("meeting", "statement", "policy_action"):
         app.record_entry(body(kind), by=BY)
@@ -200,11 +200,52 @@ def test_the_positions_kept_for_common_words_stay_within_one_bound(
     expected = {words: ids(q.timeline(TimelineFilters(q=words))) for words in ("lopez", "obrador")}
     assert [len(found) for found in expected.values()] == [2, 2]
     monkeypatch.setattr("projections.queries.SEARCH_DRIVES", 0)
-    monkeypatch.setattr("projections.queries.COMMON_MATCHES", 3)
+    one_bitmap = q.position() // 8 + 1
+    monkeypatch.setattr("projections.queries.COMMON_BYTES", one_bitmap)
     for words in ("lopez", "obrador", "lopez", "obrador"):
         assert ids(q.timeline(TimelineFilters(q=words))) == expected[words]
-        kept = sum(len(positions) for _, positions in q._matches.values())
-        assert kept == 2  # one word's two positions: the other's were let go
+        assert len(q._matches) == 1  # the other word's positions were let go
+        assert sum(kept.size for kept in q._matches.values()) <= one_bitmap
+    # With room for both, both stay: asking one after the other reads neither again.
+    monkeypatch.setattr("projections.queries.COMMON_BYTES", 2 * one_bitmap)
+    for words in ("lopez", "obrador", "lopez"):
+        assert ids(q.timeline(TimelineFilters(q=words))) == expected[words]
+    assert len(q._matches) == 2
+
+
+def test_a_common_word_pages_alike_from_a_set_or_a_bitmap_of_its_matches(
+    app: TimelineApp, read_models: ReadModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A word's matches are kept as a set while that is smaller than a bitmap of the
+    # log (a few matches in a long log), else as the bitmap: pages are the same.
+    seed(app)
+    for kind in ("meeting", "statement", "policy_action"):
+        app.record_entry(body(kind), by=BY)
+    read_models.written()
+    monkeypatch.setattr("projections.queries.SEARCH_DRIVES", 0)
+    asked = [
+        TimelineFilters(q="lopez"),
+        TimelineFilters(q="obrador", order="desc"),
+        TimelineFilters(q="lopez", topic="sanctions"),
+    ]
+
+    def pages() -> list[list[list[str]]]:
+        q = Queries(read_models.queries.db)  # nothing kept from before
+        found = []
+        for filters in asked:
+            page, walked = q.timeline(filters, limit=1), []
+            while True:
+                walked.append(ids(page))
+                if page.next_cursor is None:
+                    break
+                page = q.timeline(filters, limit=1, cursor=page.next_cursor)
+            found.append(walked)
+        return found
+
+    as_bitmaps = pages()
+    monkeypatch.setattr("projections.queries._SET_BYTES", 0)  # a set is always smaller
+    assert pages() == as_bitmaps
+    assert [len(p) for p in as_bitmaps] == [2, 2, 1]
 
 
 def test_search_splits_words_alike_on_both_backends(
