@@ -871,9 +871,15 @@ class Queries:
             test = (
                 "= ?" if len(alternatives) == 1 else f"IN ({', '.join('?' * len(alternatives))})"
             )
+            # A version's rows share its start and span: probed along the ordered
+            # index, the facet's rows are met in the order the walk asks for them,
+            # on pages just read, where the primary key's probes land all over the
+            # table (an actor's page of a topic at a million entries: 2 ms, not 5).
+            # `+` keeps the version out of reach of the key, which would win.
             where.append(
-                f"EXISTS (SELECT 1 FROM {index} j WHERE j.first_position = i.first_position "
-                f"AND j.version = i.version AND j.facet {test})"
+                f"EXISTS (SELECT 1 FROM {index} j WHERE j.facet {test} "
+                "AND j.occurred_start = i.occurred_start AND j.span = i.span "
+                "AND j.first_position = i.first_position AND +j.version = i.version)"
             )
             params.extend(alternatives)
         if filters.q is not None:

@@ -327,6 +327,47 @@ def test_filters_by_topic_actor_and_kind_alone_and_together(
     assert found(topic="no-such-topic") == []
 
 
+def test_an_actor_and_a_topic_together_keep_the_versions_carrying_both_as_of_any_position(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    # The topic is looked for among the rows of the same version, found by its date
+    # along the ordered index: corrections that move an entry's date or change its
+    # topics must leave each moment's page what the actor's page holds of the topic.
+    seed(app)
+    topics = [["migration"], ["border-security"], ["migration", "border-security"]]
+    recorded = [
+        app.record_entry(
+            body("meeting", occurred=f"2023-{month:02d}-1{month % 3}", topics=topics[month % 3]),
+            by=BY,
+        ).id
+        for month in range(1, 10)
+    ]
+    before = app.head_position()
+    for n, entry in enumerate(recorded[::2]):
+        changes = {"occurred": f"2022-0{n + 1}", "topics": topics[(n + 1) % 3]}
+        app.correct_entry(entry, expected_version=1, changes=changes, reason="r", by=BY)
+    read_models.written()
+    q = read_models.queries
+
+    def pages(filters: TimelineFilters, as_of: int | None) -> list[str]:
+        found, cursor = [], None
+        while True:
+            page = q.timeline(filters, as_of=as_of, limit=2, cursor=cursor)
+            found += ids(page)
+            if (cursor := page.next_cursor) is None:
+                return found
+
+    for as_of in (before, None):
+        for order in ("asc", "desc"):
+            actor = TimelineFilters(actor="antony-blinken", order=order)
+            everything = items(q.timeline(actor, as_of=as_of, limit=500))
+            for topic in ("migration", "border-security"):
+                both = TimelineFilters(actor="antony-blinken", topic=topic, order=order)
+                expected = [item["id"] for item in everything if topic in item["topics"]]
+                assert pages(both, as_of) == expected, (topic, order, as_of)
+                assert expected
+
+
 def test_an_actor_history_lists_its_entries_in_occurred_order_with_its_role(
     read_models: ReadModels, recorded: dict[str, str]
 ) -> None:
