@@ -255,20 +255,22 @@ class Queries:
         c: Cursor,
         *,
         keys: bool = False,
-        few: bool | None = None,
+        few: list[tuple[int, int]] | bool | None = None,
     ) -> tuple[str, list[Any]]:
         """The query of a page: rows of (body, role, occurred_start, span,
         first_position); with `keys`, (valid_from, role, occurred_start, span,
-        first_position, version), from the index alone. `few`: whether the words
-        match few versions, when known."""
+        first_position, version), from the index alone. `few`, when known: the
+        (first_position, position) of the versions the words match when few, else
+        False."""
         index, entries = self._t("timeline_index"), self._t("timeline_entries")
         facets = _asked_facets(filters)
         lead = facets[0] if facets else "*"
         by_facet = "i.facet"
-        if few is None:
-            few = filters.q is not None and self._few_matches(c, filters.q)
-        drive = few
-        if drive:
+        if few is None and filters.q is not None:
+            found = self._few_matches(c, filters.q)
+            few = False if found is None else found
+        drive = few if isinstance(few, list) else None
+        if drive is not None:
             # SQLite's planner cannot tell a rare word from a common one: with
             # the facet as an expression, out of reach of its index, the
             # matches' keys are left to start from.
@@ -350,10 +352,10 @@ class Queries:
 
     def _searched(
         self, c: Cursor, q: str | None, position: int
-    ) -> tuple[bool | None, _Matches | None]:
-        """Whether `q` matches few versions (None: not asked), and the positions of the
-        versions whose words match it, up to `position`, when they are more than
-        `SEARCH_DRIVES` and fit in `COMMON_BYTES` (else None).
+    ) -> tuple[list[tuple[int, int]] | bool | None, _Matches | None]:
+        """The positions of the versions `q` matches when they are few, else False
+        (None: not asked); and the positions of those up to `position`, when they
+        are more than `SEARCH_DRIVES` and fit in `COMMON_BYTES` (else None).
 
         Tested against the ordered index row by row in SQL, such a list is built
         again for each page (a word in a quarter of 100,000 entries: 4 to 25 ms);
@@ -364,8 +366,8 @@ class Queries:
         terms = self._search_terms(q)
         known = self._matches.get(terms)
         if known is None:
-            if self._few_matches(c, q):
-                return True, None
+            if (few := self._few_matches(c, q)) is not None:
+                return few, None
             known = _Matches(0, frozenset())
         if known.reached < position:
             search = self._t("timeline_search")
@@ -420,33 +422,55 @@ class Queries:
         bodies = {(int(f), int(v)): body for f, v, body in c.fetchall()}
         return [(bodies[int(row[4]), int(row[5])], *row[1:5]) for row in kept]
 
-    def _few_matches(self, c: Cursor, q: str) -> bool:
-        """Whether at most `SEARCH_DRIVES` versions match `q`: counted no further."""
+    def _few_matches(self, c: Cursor, q: str) -> list[tuple[int, int]] | None:
+        """The (first_position, position) of the versions `q` matches, when at most
+        `SEARCH_DRIVES`: read no further."""
         search = self._t("timeline_search")
+        key = self.db.dialect.search_key
         match = self.db.dialect.search_match.format(table=search)
         c.execute(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {search} WHERE {match} LIMIT ?) m",
+            f"SELECT {key} FROM {search} WHERE {match} LIMIT ?",
             (self._search_terms(q), SEARCH_DRIVES + 1),
         )
-        row = c.fetchone()
-        return row is not None and int(row[0]) <= SEARCH_DRIVES
-
-    def _search_clause(self, drives: bool) -> str:
-        """Keep the index rows `i` of versions whose words match; when the matches
-        `drives` the query, as keys of the index's rows to look up."""
-        search = self._t("timeline_search")
-        match = self.db.dialect.search_match.format(table=search)
-        key, entries = self.db.dialect.search_key, self._t("timeline_entries")
-        matches = f"SELECT {key} FROM {search} WHERE {match}"
-        if not drives:
-            # Tested against each row of an index walk: the positions alone.
-            return f"i.valid_from IN ({matches})"
-        # A search row is keyed by its version's position, the index rows by
-        # (first_position, version): the entries' index by position joins them.
-        return (
-            "(i.first_position, i.version) IN (SELECT v.first_position, v.version "
-            f"FROM {entries} v WHERE v.valid_from IN ({matches}))"
+        found = [int(row[0]) for row in c.fetchall()]
+        if len(found) > SEARCH_DRIVES:
+            return None
+        if not found:
+            return []
+        # A search row is keyed by its version's position: the entries' index finds it.
+        c.execute(
+            f"SELECT first_position, valid_from FROM {self._t('timeline_entries')} "
+            f"WHERE valid_from IN ({', '.join('?' * len(found))})",
+            found,
         )
+        return [(int(first), int(position)) for first, position in c.fetchall()]
+
+    def _search_clause(
+        self, drives: list[tuple[int, int]] | None, q: str
+    ) -> tuple[str, list[Any]]:
+        """Keep the index rows `i` of versions whose words match `q`; when the matches
+        `drives` the query (their (first_position, position)), as keys of the
+        index's rows to look up."""
+        if drives is None:
+            # Tested against each row of an index walk: the positions alone.
+            search = self._t("timeline_search")
+            match = self.db.dialect.search_match.format(table=search)
+            matches = f"SELECT {self.db.dialect.search_key} FROM {search} WHERE {match}"
+            return f"i.valid_from IN ({matches})", [self._search_terms(q)]
+        if not drives:
+            return "1 = 0", []
+        # The keys are given, not asked of the words in a subquery: PostgreSQL,
+        # not knowing they are few, hashed every entry against them (100,000
+        # entries: 20 to 35 ms a page).
+        # A version is known by its position: the entries' first positions lead
+        # to their index rows, the versions' positions keep the matching ones.
+        # (Not `(first_position, version) IN (VALUES …)`: SQLite 3.40 answers
+        # nothing for a single pair beside an IN on the first position.)
+        marks = ", ".join("?" * len(drives))
+        return f"i.first_position IN ({marks}) AND i.valid_from IN ({marks})", [
+            *(first for first, _ in drives),
+            *(position for _, position in drives),
+        ]
 
     def _search_terms(self, q: str) -> str:
         words = search_words(q)
@@ -844,13 +868,13 @@ class Queries:
         position: int,
         facets: list[list[str]],
         *,
-        search_drives: bool = False,
+        search_drives: list[tuple[int, int]] | None = None,
     ) -> tuple[list[str], list[Any]]:
         """The clauses, and their parameters, keeping an index row `i` of a version
         valid at `position` that `filters` keep: kind, dates, status, words, and the
         `facets` the entry must also carry, one of each list (asked of its other
-        index rows). With `search_drives`, the words' matches are few enough to
-        start from."""
+        index rows). With `search_drives`, the keys of the versions the words
+        match, few enough to start from."""
         index = self._t("timeline_index")
         where = ["i.valid_from <= ?", "i.valid_to > ?"]
         params: list[Any] = [position, position]
@@ -883,8 +907,9 @@ class Queries:
             )
             params.extend(alternatives)
         if filters.q is not None:
-            where.append(self._search_clause(search_drives))
-            params.append(self._search_terms(filters.q))
+            clause, words = self._search_clause(search_drives, filters.q)
+            where.append(clause)
+            params.extend(words)
         return where, params
 
     # The clock ------------------------------------------------------------

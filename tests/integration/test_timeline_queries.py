@@ -186,6 +186,57 @@ def test_a_search_pages_alike_from_its_few_matches_or_along_the_ordered_index(
     assert [len(p) for p in from_matches] == [3, 3, 1, 1, 2]
 
 
+def test_a_rare_word_pages_alike_from_its_matches_keys_or_tested_in_sql(
+    app: TimelineApp, read_models: ReadModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rare word's versions are found first, by key, and the page read from their
+    # index rows; tested in SQL against each row, the same pages come back, for
+    # every filter, at each moment, across corrections and a retraction.
+    seed(app)
+    entries = [
+        app.record_entry(body(kind, summary=f"Ports {kind} reopen"), by=BY).id
+        for kind in ("meeting", "statement", "policy_action", "call")
+    ]
+    before = app.head_position()
+    app.correct_entry(
+        entries[0], expected_version=1, changes={"occurred": "2022-05"}, reason="r", by=BY
+    )
+    app.correct_entry(
+        entries[1], expected_version=1, changes={"summary": "Closed"}, reason="r", by=BY
+    )
+    app.retract_entry(entries[2], expected_version=1, reason="wrong", by=BY)
+    read_models.written()
+    asked = [
+        TimelineFilters(q="ports"),
+        TimelineFilters(q="ports", order="desc", include_retracted=True),
+        TimelineFilters(q="ports reopen", kind="meeting"),
+        TimelineFilters(q="ports", topic="migration", start="2023-12", end="2023-12"),
+        TimelineFilters(q="ports", actor="antony-blinken", start="2022"),
+        TimelineFilters(q="ports call"),
+        TimelineFilters(q="nowhere"),
+    ]
+
+    def pages(q: Queries) -> list[list[list[str]]]:
+        found = []
+        for filters in asked:
+            for as_of in (before, None):
+                page, walked = q.timeline(filters, as_of=as_of, limit=1), []
+                while True:
+                    walked.append(ids(page))
+                    if page.next_cursor is None:
+                        break
+                    page = q.timeline(filters, limit=1, cursor=page.next_cursor)
+                found.append(walked)
+        return found
+
+    by_key = pages(Queries(read_models.db))
+    in_sql = Queries(read_models.db)
+    monkeypatch.setattr(in_sql, "_searched", lambda c, q, position: (False, None))
+    assert pages(in_sql) == by_key
+    assert [len(walked) for walked in by_key[:4]] == [4, 2, 4, 3]
+    assert by_key[-1] == [[]]
+
+
 def test_the_positions_kept_for_common_words_stay_within_one_bound(
     app: TimelineApp, read_models: ReadModels, monkeypatch: pytest.MonkeyPatch
 ) -> None:
