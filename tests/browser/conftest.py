@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from scripts.screenshots import CHROMIUM, CHROMIUM_ARGS
 
@@ -138,6 +139,60 @@ class _Server:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+
+# Writing from the browser: a server of a module's own, one sign-in shared by its tabs.
+
+
+@pytest.fixture(scope="module")
+def writable(start_site: Callable[..., Site]) -> Site:
+    """A server of its own: these tests write."""
+    return start_site()
+
+
+@pytest.fixture(scope="module")
+def signed_in_state(writable: Site, browser: Browser) -> Any:
+    """The cookies of one sign-in as a writer, shared by the module's tabs: each
+    token is made by the command line, which takes a second or two to start."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        sign_in(writable, context.new_page(), "web-writer-shared", "read,write")
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def writer(browser: Browser, signed_in_state: Any) -> Iterator[Page]:
+    """A tab signed in as a writer."""
+    context = browser.new_context(viewport=DESKTOP, storage_state=signed_in_state)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def bearer(writable: Site) -> str:
+    """A token of scope write, for the API calls that set a scene."""
+    return writable.token("api-writer", "write")
+
+
+def sign_in(site: Site, page: Page, name: str, scopes: str) -> None:
+    page.goto(site.url("/"))
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Token").fill(site.token(name, scopes))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def fill(page: Page, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        field = page.locator(f'[name="{name}"]')
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
 
 
 def _free_port() -> int:

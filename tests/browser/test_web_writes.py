@@ -2,70 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
-
 import httpx
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser import BROWSER
-from tests.browser.conftest import DESKTOP, Site
+from tests.browser.conftest import Site, fill, sign_in
 
 pytestmark = BROWSER
 
 SOURCE = "cbs-news-2023-12-28-mexico-meeting"
-
-
-@pytest.fixture(scope="module")
-def writable(start_site: Callable[..., Site]) -> Site:
-    """A server of its own: these tests write."""
-    return start_site()
-
-
-@pytest.fixture(scope="module")
-def signed_in_state(writable: Site, browser: Browser) -> Any:
-    """The cookies of one sign-in as a writer, shared by the module's tabs: each
-    token is made by the command line, which takes a second or two to start."""
-    context = browser.new_context(viewport=DESKTOP)
-    try:
-        sign_in(writable, context.new_page(), "web-writer-shared", "read,write")
-        return context.storage_state()
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def writer(browser: Browser, signed_in_state: Any) -> Iterator[Page]:
-    """A tab signed in as a writer."""
-    context = browser.new_context(viewport=DESKTOP, storage_state=signed_in_state)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def bearer(writable: Site) -> str:
-    """A token of scope write, for the API calls that set a scene."""
-    return writable.token("api-writer", "write")
-
-
-def sign_in(site: Site, page: Page, name: str, scopes: str) -> None:
-    page.goto(site.url("/"))
-    page.get_by_role("link", name="Sign in").click()
-    page.get_by_label("Token").fill(site.token(name, scopes))
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-
-def fill(page: Page, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        field = page.locator(f'[name="{name}"]')
-        if field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(value)
-        else:
-            field.fill(value)
 
 
 def test_a_writer_signs_in_and_records_a_meeting_and_a_statement(
