@@ -90,6 +90,10 @@ class Dialect:
     search_terms: Callable[[list[str]], str]
     """The `?` of `search_match` for these words, all of which must match."""
 
+    table_columns: str
+    """A query of the names of the columns of the table named by its one `?`, as the
+    store has it now (a reshape asks which columns an older shape left)."""
+
     def search_statements(self, table: str, token: str) -> list[str]:
         """The statements creating the full-text table `table`."""
         create = [self.search_table.format(table=table, token=token)]
@@ -118,6 +122,7 @@ SQLITE = Dialect(
     search_insert="INSERT INTO {table} (rowid, words) VALUES (?, ?)",
     search_match="{table} MATCH ?",
     search_terms=lambda words: " ".join(f'"{word}"' for word in words),
+    table_columns="SELECT name FROM pragma_table_info(?)",
 )
 
 POSTGRESQL = Dialect(
@@ -137,6 +142,10 @@ POSTGRESQL = Dialect(
     search_insert="INSERT INTO {table} (position, words) VALUES (?, to_tsvector('simple', ?))",
     search_match="words @@ plainto_tsquery('simple', ?)",
     search_terms=" ".join,
+    table_columns=(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ?"
+    ),
 )
 
 

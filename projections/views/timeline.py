@@ -271,14 +271,7 @@ class TimelineView(View):
             after = (str(rows[-1][0]), int(rows[-1][1]))
 
     def _columns(self, c: Cursor, table: str) -> set[str]:
-        if self.db.dialect.name == "sqlite":
-            c.execute("SELECT name FROM pragma_table_info(?)", (table,))
-        else:
-            c.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = current_schema() AND table_name = ?",
-                (table,),
-            )
+        c.execute(self.db.dialect.table_columns, (table,))
         return {str(row[0]) for row in c.fetchall()}
 
     def ordered_tables(self) -> list[tuple[str, str]]:
