@@ -28,6 +28,7 @@ from api.problems import problem
 from api.web.render import html_page
 
 __all__ = [
+    "READ_HEADERS",
     "ControlCharacter",
     "refuse_control_characters",
     "refused_control_character",
@@ -39,7 +40,7 @@ _IN_ID = re.compile(r"[\x00-\x1f]")
 _IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _IN_HEADER = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # The headers some route reads, by the name ASGI gives them, with the name to report.
-_READ_HEADERS = {
+READ_HEADERS = {
     name.lower().encode(): name
     for name in ("Authorization", "Idempotency-Key", "Last-Event-ID", "Min-Log-Position")
 }
@@ -65,8 +66,8 @@ async def refuse_control_characters(request: Request) -> None:
     once the route is matched, so a path parameter is named, and before any
     other dependency reads one."""
     for name, value in request.scope["headers"]:
-        if name in _READ_HEADERS and _IN_HEADER.search(value):
-            raise ControlCharacter(["header", _READ_HEADERS[name]], HEADER_MESSAGE)
+        if name in READ_HEADERS and _IN_HEADER.search(value):
+            raise ControlCharacter(["header", READ_HEADERS[name]], HEADER_MESSAGE)
     for name, value in request.path_params.items():
         if isinstance(value, str) and _IN_ID.search(value):
             raise ControlCharacter(["path", name])

@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import require_scope
+from api.controls import READ_HEADERS
 from api.deps import IDEMPOTENCY_KEY_LENGTH, IDEMPOTENCY_KEY_PATTERN
 from api.json_bodies import json_object
 
@@ -39,9 +40,6 @@ __all__ = ["Lane", "WriteLane"]
 _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 # Any control character in a header some route reads: api.controls refuses most of
 # them and says so; those it lets through (a tab) go the whole way too.
-_READ_HEADERS = frozenset(
-    (b"authorization", b"idempotency-key", b"last-event-id", b"min-log-position")
-)
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 
 
@@ -146,7 +144,7 @@ def _headers(scope: Scope) -> tuple[str, str | None]:
     authorization: bytes | None = None
     key: bytes | None = None
     for name, value in scope["headers"]:
-        if name in _READ_HEADERS and _CONTROL.search(value):
+        if name in READ_HEADERS and _CONTROL.search(value):
             raise _Whole
         if name == b"authorization":
             if authorization is not None:
