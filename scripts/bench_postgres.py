@@ -31,7 +31,7 @@ import psycopg
 
 from projections.audit.ledger import log_table
 from projections.bootstrap import SystemConfig, bootstrap
-from scripts.bench_stores import EventRow, Tick
+from scripts.bench_stores import EventRow, Tick, spin
 from scripts.bench_views import synthetic_rows, write_template
 from scripts.throwaway_postgres import throwaway_postgres
 
@@ -103,7 +103,9 @@ class PostgresStores:
                 (first,),
             ).fetchall()
 
-    def insert_rows(self, url: str, rows: Sequence[EventRow], batch: int) -> float:
+    def insert_rows(
+        self, url: str, rows: Sequence[EventRow], batch: int, work: float = 0.0
+    ) -> float:
         statement = (
             "INSERT INTO stored_events (originator_id, originator_version, topic, state) "
             "VALUES (%s, %s, %s, %s)"
@@ -113,6 +115,7 @@ class PostgresStores:
             db.execute(_LOG_INDEX)
             started = time.perf_counter()
             for start in range(0, len(rows), batch):
+                spin(work)
                 with db.transaction():
                     if batch == 1:
                         db.execute(statement, rows[start])

@@ -19,7 +19,7 @@ from typing import Protocol
 
 from scripts.bench_views import make_store, raw_copy, store_bytes
 
-__all__ = ["EventRow", "SQLiteStores", "Stores"]
+__all__ = ["EventRow", "SQLiteStores", "Stores", "spin"]
 
 # originator id, version, topic, state: a stored event as the engine wrote it.
 EventRow = tuple[object, int, str, bytes]
@@ -59,9 +59,12 @@ class Stores(Protocol):
     def stored_rows(self, url: str, first: int) -> list[EventRow]:
         """The stored events of `url` from log position `first` on, in order."""
 
-    def insert_rows(self, url: str, rows: Sequence[EventRow], batch: int) -> float:
+    def insert_rows(
+        self, url: str, rows: Sequence[EventRow], batch: int, work: float = 0.0
+    ) -> float:
         """Seconds to insert `rows` plainly into a table shaped as the library's, in the
-        fresh store at `url`, `batch` rows a transaction (1: one INSERT each)."""
+        fresh store at `url`, `batch` rows a transaction (1: one INSERT each), with
+        `work` seconds of CPU spent before each transaction (counted in)."""
 
     def raw_copy(self, url: str, tick: Tick) -> float:
         """Seconds to copy the log of `url` into one plain table, which is then removed."""
@@ -102,7 +105,9 @@ class SQLiteStores:
                 (first,),
             ).fetchall()
 
-    def insert_rows(self, url: str, rows: Sequence[EventRow], batch: int) -> float:
+    def insert_rows(
+        self, url: str, rows: Sequence[EventRow], batch: int, work: float = 0.0
+    ) -> float:
         db = sqlite3.connect(_path(url), isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
@@ -113,6 +118,7 @@ class SQLiteStores:
             statement = "INSERT INTO stored_events VALUES (?,?,?,?)"
             started = time.perf_counter()
             for start in range(0, len(rows), batch):
+                spin(work)
                 db.execute("BEGIN")
                 if batch == 1:
                     db.execute(statement, rows[start])
@@ -129,6 +135,16 @@ class SQLiteStores:
 
     def store_bytes(self, url: str) -> tuple[int, int]:
         return store_bytes(_path(url))
+
+
+def spin(seconds: float) -> None:
+    """Keep the CPU busy for `seconds`, as a command's own work before its commit does:
+    a sleep would leave the core idle, which is not what is being modelled."""
+    if seconds <= 0:
+        return
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
 
 
 def _path(url: str) -> Path:

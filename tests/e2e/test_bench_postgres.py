@@ -44,6 +44,9 @@ TINY = [
 ]
 ROWS = {
     "record entries, one command each": "psycopg, one INSERT per transaction",
+    "record entries, one command each, beside paced commits": (
+        "psycopg, one INSERT per transaction, 0.2 ms of CPU before each"
+    ),
     "record entries, batches of 10": "psycopg executemany, 10 a transaction",
     "import 40-entry NDJSON, events": "psycopg executemany, 1000 a transaction",
     "replay 100 entries, events": "raw copy: SQL scan, orjson, executemany, 1,000 a transaction",

@@ -171,7 +171,7 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     rows = [line for line in lines if re.search(r"record entries,|import 2,000|replay 300", line)]
-    assert len(rows) == 4, done.stdout
+    assert len(rows) == 5, done.stdout
     signing = r"checkpoint read|a new signed|notes signed|signer: proof|witness checks"
     trusted = [line for line in lines if re.search(signing, line)]
     assert len(trusted) == 5, done.stdout
@@ -179,7 +179,7 @@ def test_bench_prints_each_row_beside_its_baseline(tmp_path: Path) -> None:
     latencies = [line for line in lines if "topic filter" in line]
     assert len(latencies) == 2, done.stdout
     rows += [line for line in lines if "verify the log against the ledger" in line]
-    assert len(rows) == 10, done.stdout
+    assert len(rows) == 11, done.stdout
     exported = [line for line in lines if re.match(r"│ (csv|raw scan|start-up) ", line)]
     assert len(exported) == 3, done.stdout
     assert re.search(r"│ csv\s+│\s+300 │", done.stdout), done.stdout
