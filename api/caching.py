@@ -26,6 +26,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -34,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.responses import POSITION_HEADER
 
-__all__ = ["Caching", "cache_key"]
+__all__ = ["Asked", "CacheRules", "Caching", "cache_key"]
 
 FOREVER = "max-age=31536000, immutable"
 # Reads that show the record as of `as_of`, and so may be pinned by it. A route
@@ -51,12 +53,32 @@ FORMAT = "1"
 AS_OF_LENGTH = 64
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a read asks, as its cache headers see it: its key, its `as_of`, and
+    whether its answer may be pinned by it (a path that reads as of `as_of`)."""
+
+    key: str
+    as_of: str
+    pinnable: bool
+
+
 def cache_key(path: str, query: str, store: str = "") -> str:
     """A digest of the question asked of the store `store` names: the path and the
     query, its parameters sorted, so `?a=1&b=2` and `?b=2&a=1` share their answer."""
     items = sorted(parse_qsl(query, keep_blank_values=True))
     raw = f"{FORMAT}\n{store}\n{path}\n{urlencode(items)}".encode()
     return hashlib.sha256(raw).hexdigest()[:20]
+
+
+# The same few questions are asked again and again: each is read once.
+@lru_cache(maxsize=4096)
+def _asked(path: str, raw_query: bytes, store: str) -> Asked:
+    query = raw_query.decode("latin-1")
+    as_of = dict(parse_qsl(query)).get("as_of", "").strip()
+    # Past the longest `as_of` the reads take, the answer is a refusal anyway.
+    pinnable = 0 < len(as_of) <= AS_OF_LENGTH and PINNABLE.match(path) is not None
+    return Asked(cache_key(path, query, store), as_of, pinnable)
 
 
 def _is_position(text: str) -> bool:
@@ -71,8 +93,9 @@ def _tags(header: str | None) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",")}
 
 
-class Caching:
-    """Tag GET and HEAD answers that carry `Log-Position`; answer 304 to a match.
+class CacheRules:
+    """What the cache headers of a read are, shared by `Caching` and the timeline's
+    shortcut (`api.routes.timeline`), which answers its plain pages outside it.
 
     `views_position` gives the position the views have reached: an answer as of
     a time is pinned only once the views hold an event after it, since until
@@ -83,65 +106,40 @@ class Caching:
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
         views_position: Callable[[Scope], int],
         store: Callable[[Scope], str],
         private: bool,
         uncached: Iterable[str] = UNCACHED,
     ) -> None:
-        self.app = app
         self.views_position = views_position
         self.store = store
         self._store_name = ""  # asked until the log has a first event, then kept
         self.scope_word = "private" if private else "public"
         self.uncached = tuple(uncached)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if (
-            scope["type"] != "http"
-            or scope["method"] not in ("GET", "HEAD")
-            or path.startswith(self.uncached)
-        ):
-            await self.app(scope, receive, send)
-            return
-        query = scope.get("query_string", b"").decode("latin-1")
-        key = cache_key(path, query, await self._store(scope))
-        as_of = dict(parse_qsl(query)).get("as_of", "").strip()
-        # Past the longest `as_of` the reads take, the answer is a refusal anyway.
-        pinnable = 0 < len(as_of) <= AS_OF_LENGTH and PINNABLE.match(path) is not None
-        held = _tags(Headers(scope=scope).get("if-none-match"))
-        if pinnable and _is_position(as_of) and self.scope_word == "public":
-            tag = f'"{key}-{int(as_of)}"'
-            if tag in held:
-                # Pinned to a position: the answer held is the answer, no read needed.
-                await self._not_modified(send, {}, tag, pinned=True)
-                return
-        started: Message | None = None
+    def applies(self, scope: Scope) -> bool:
+        """Whether the answer to `scope` is tagged (a GET or HEAD of a cached path)."""
+        return (
+            scope["type"] == "http"
+            and scope["method"] in ("GET", "HEAD")
+            and not scope.get("path", "").startswith(self.uncached)
+        )
 
-        async def tagging(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                position = headers.get(POSITION_HEADER, "")
-                if message["status"] != 200 or not _is_position(position):
-                    await send(message)
-                    return
-                pinned = pinnable and await self._pinned(scope, as_of, int(position))
-                tag = f'"{key}-{position}"'
-                if tag in held:
-                    started = message
-                    await self._not_modified(send, headers, tag, pinned=pinned)
-                    return
-                headers["ETag"] = f"W/{tag}"
-                headers["Cache-Control"] = self._control(pinned)
-                await send(message)
-            elif started is None:
-                await send(message)
-            # After a 304 the body is dropped: the client holds it already.
+    async def ask(self, scope: Scope) -> Asked:
+        """The request's key, its `as_of` and whether its answer may be pinned by it."""
+        store = await self._store(scope)
+        return _asked(scope.get("path", ""), scope.get("query_string", b""), store)
 
-        await self.app(scope, receive, tagging)
+    async def tags(self, scope: Scope, asked: Asked, position: int) -> tuple[str, str]:
+        """The entity tag (unquoted, not yet weak) and Cache-Control of a 200 answer
+        to `asked` reflecting `position`."""
+        pinned = asked.pinnable and await self._pinned(scope, asked.as_of, position)
+        return f'"{asked.key}-{position}"', self.control(pinned)
+
+    def control(self, pinned: bool) -> str:
+        """Cache-Control of an answer, pinned or not."""
+        return f"{self.scope_word}, {FOREVER}" if pinned else "no-cache"
 
     async def _store(self, scope: Scope) -> str:
         if not self._store_name:
@@ -156,18 +154,61 @@ class Caching:
         head = await run_in_threadpool(self.views_position, scope)
         return position < head
 
-    def _control(self, pinned: bool) -> str:
-        return f"{self.scope_word}, {FOREVER}" if pinned else "no-cache"
+
+class Caching:
+    """Tag GET and HEAD answers that carry `Log-Position`, by `rules`; answer 304 to
+    a match."""
+
+    def __init__(self, app: ASGIApp, *, rules: CacheRules) -> None:
+        self.app = app
+        self.rules = rules
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rules = self.rules
+        if not rules.applies(scope):
+            await self.app(scope, receive, send)
+            return
+        asked = await rules.ask(scope)
+        held = _tags(Headers(scope=scope).get("if-none-match"))
+        if asked.pinnable and _is_position(asked.as_of) and rules.scope_word == "public":
+            tag = f'"{asked.key}-{int(asked.as_of)}"'
+            if tag in held:
+                # Pinned to a position: the answer held is the answer, no read needed.
+                await self._not_modified(send, {}, tag, rules.control(pinned=True))
+                return
+        started: Message | None = None
+
+        async def tagging(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                position = headers.get(POSITION_HEADER, "")
+                if message["status"] != 200 or not _is_position(position):
+                    await send(message)
+                    return
+                tag, control = await rules.tags(scope, asked, int(position))
+                if tag in held:
+                    started = message
+                    await self._not_modified(send, headers, tag, control)
+                    return
+                headers["ETag"] = f"W/{tag}"
+                headers["Cache-Control"] = control
+                await send(message)
+            elif started is None:
+                await send(message)
+            # After a 304 the body is dropped: the client holds it already.
+
+        await self.app(scope, receive, tagging)
 
     async def _not_modified(
-        self, send: Send, headers: MutableHeaders | dict[str, str], tag: str, *, pinned: bool
+        self, send: Send, headers: MutableHeaders | dict[str, str], tag: str, control: str
     ) -> None:
         kept = {
             name: headers[name]
             for name in ("Log-Position", "Vary", "Access-Control-Allow-Origin")
             if name in headers
         }
-        kept |= {"ETag": f"W/{tag}", "Cache-Control": self._control(pinned)}
+        kept |= {"ETag": f"W/{tag}", "Cache-Control": control}
         raw = [(name.lower().encode(), value.encode()) for name, value in kept.items()]
         await send({"type": "http.response.start", "status": 304, "headers": raw})
         await send({"type": "http.response.body", "body": b""})

@@ -1,19 +1,27 @@
 """The timeline: entries in occurred order, filtered, paged, as of any moment.
 
-The page most asked for, so it has a shortcut besides its route: `TimelineShortcut`
-answers the plain case (reads open, no token, no `min_position`, a query string
-of plain parameters that validates and reads without a refusal) before FastAPI
-routes and solves dependencies for it, which cost more than the page's query.
-Anything else goes on to the route, which answers the same bytes and every
-refusal, so the contract is the route's whatever path a request takes.
+The page most asked for, so it has a shortcut besides its route:
+`TimelineShortcut` answers the plain case (reads open, no token, no
+`min_position`, a query string of plain parameters that validates and reads
+without a refusal) before FastAPI routes and solves dependencies for it, which
+cost more than the page's query. It is called twice over: by the app itself
+(`api.app`), before any middleware, for a GET with none of the headers a
+middleware acts on (cross-origin, a revalidation, a body), which it answers
+with the cache headers `api.caching` gives; and as the innermost middleware,
+for the rest. Anything else goes on to the route, which answers the same bytes
+and every refusal, so the contract is the route's whatever path a request takes.
 """
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from typing import Annotated
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from functools import lru_cache
+from queue import SimpleQueue
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends
@@ -21,14 +29,66 @@ from fastapi.responses import Response
 from pydantic import ValidationError as SchemaError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.controls import refuses_nothing
+from api.caching import CacheRules
+from api.controls import READ_HEADERS, refuses_nothing
 from api.reads import READ, ReadModelsForRead, query_model, query_parameters
-from api.responses import JSONBytes, answer, page_body
+from api.responses import POSITION_HEADER, JSONBytes, answer, page_body
 from api.schemas import TimelinePage, TimelineQuery
 from domain import ValidationError
-from projections import Page, ReadModels, ViewsBehind
+from projections import Page, ReadModels, TimelineFilters, ViewsBehind
 
 __all__ = ["TimelineShortcut", "router"]
+
+T = TypeVar("T")
+
+
+class _Lane:
+    """One thread answering calls from event loops, in turn.
+
+    As `loop.run_in_executor` on a pool of one, without its two futures and
+    their chaining per call, which under load cost the event loop more than a
+    page's query."""
+
+    def __init__(self, name: str) -> None:
+        self._calls: SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any]]] = SimpleQueue()
+        self._name = name
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    async def run(self, call: Callable[[], T]) -> T:
+        """`call()`, on the lane's thread; its result, or its exception raised here."""
+        if self._thread is None:
+            self._start()
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._calls.put((call, done))
+        return await done
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
+                self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            call, done = self._calls.get()
+            try:
+                result, error = call(), None
+            except BaseException as exc:  # handed to the awaiting request, as an executor does
+                result, error = None, exc
+            # RuntimeError: its loop is closed, and nobody waits for the answer.
+            with suppress(RuntimeError):
+                done.get_loop().call_soon_threadsafe(_settle, done, result, error)
+
+
+def _settle(done: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if done.cancelled():
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        done.set_result(result)
+
 
 router = APIRouter(prefix="/timeline", tags=["timeline"])
 
@@ -39,10 +99,20 @@ router = APIRouter(prefix="/timeline", tags=["timeline"])
 # pooled connection each, make the pool close and open connections under load.
 # Word searches, which can scan far, have a lane of their own: an ordinary page
 # never waits behind one.
-_PAGES = ThreadPoolExecutor(1, thread_name_prefix="timeline-pages")
-_SEARCHES = ThreadPoolExecutor(1, thread_name_prefix="timeline-searches")
-# What sends a request to the route: a token, a position to wait for.
-_ROUTED_HEADERS = frozenset((b"authorization", b"min-log-position"))
+_PAGES = _Lane("timeline-pages")
+_SEARCHES = _Lane("timeline-searches")
+# What sends a request to the route: a header some route reads (a token, a
+# position to wait for), which the route checks for control characters.
+_ROUTED_HEADERS = frozenset(READ_HEADERS)
+# What a middleware acts on in a GET: a cross-origin read, a revalidation, a body.
+# Before the middlewares, a request with any of these is left to them.
+_MIDDLEWARE_HEADERS = _ROUTED_HEADERS | {
+    b"origin",
+    b"if-none-match",
+    b"content-length",
+    b"transfer-encoding",
+}
+_JSON = (b"content-type", b"application/json")
 
 
 @router.get(
@@ -59,43 +129,40 @@ async def timeline(
     """Entries whose occurred interval overlaps `from`..`to`, ordered by occurred date,
     finer precision first, then log position. Pages stay stable while entries arrive:
     a cursor carries the position its first page reflected."""
-    page = await _page(read_models, query)
+    page = await _page(read_models, query.filters(), query.as_of, query.limit, query.cursor)
     return answer(page_body(page), page.as_of.position)
 
 
-async def _page(read_models: ReadModels, query: TimelineQuery) -> Page:
-    filters = query.filters()
+async def _page(
+    read_models: ReadModels,
+    filters: TimelineFilters,
+    as_of: str | None,
+    limit: int,
+    cursor: str | None,
+) -> Page:
     queries = read_models.queries
     # `async def`: a page already served at the views' head comes from memory
     # with no I/O, and the event loop answers it without a thread hop, which
     # under load costs more than the page. Anything that needs the store goes
     # to a query thread.
     page = None
-    if read_models.head is not None:
-        page = queries.cached_timeline(
-            filters,
-            head=read_models.head,
-            as_of=query.as_of,
-            limit=query.limit,
-            cursor=query.cursor,
-        )
+    head = read_models.head
+    # With no page cache (max_bytes 0) there is nothing to look up.
+    if head is not None and queries.pages.max_bytes:
+        page = queries.cached_timeline(filters, head=head, as_of=as_of, limit=limit, cursor=cursor)
     if page is None:
         lane = _PAGES if filters.q is None else _SEARCHES
-        ask = partial(
-            queries.timeline,
-            filters,
-            as_of=query.as_of,
-            limit=query.limit,
-            cursor=query.cursor,
-            head=read_models.head,
+        page = await lane.run(
+            lambda: queries.timeline(filters, as_of=as_of, limit=limit, cursor=cursor, head=head)
         )
-        page = await asyncio.get_running_loop().run_in_executor(lane, ask)
     return page
 
 
 class TimelineShortcut:
     """ASGI middleware answering a plain `GET path` (the timeline's) as its route
-    would, without FastAPI's routing and dependencies; passing on anything else."""
+    would, without FastAPI's routing and dependencies; passing on anything else.
+
+    `before_middlewares` answers the plainest of those before any middleware."""
 
     def __init__(self, app: ASGIApp, path: str) -> None:
         self.app = app
@@ -103,28 +170,78 @@ class TimelineShortcut:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == self.path and scope["method"] == "GET":
-            response = await self._answer(scope)
-            if response is not None:
-                await response(scope, receive, send)
+            page = await _plain_page(scope, _ROUTED_HEADERS)
+            if page is not None:
+                await answer(page_body(page), page.as_of.position)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    async def _answer(self, scope: Scope) -> Response | None:
-        state = scope["app"].state
-        raw: bytes = scope["query_string"]
-        if (
-            state.settings.protect_reads
-            or not refuses_nothing(raw)
-            or b"min_position" in raw
-            or any(name in _ROUTED_HEADERS for name, _ in scope["headers"])
-        ):
-            return None
+    @staticmethod
+    async def before_middlewares(scope: Scope, send: Send, rules: CacheRules) -> bool:
+        """Answer a plain GET of the timeline, with none of the headers a middleware
+        acts on, as the app with its middlewares would (its cache headers by
+        `rules`); whether it did. Anything else (False) is for the app."""
         try:
-            # As the route reads its query string: the last of repeated names.
-            query = TimelineQuery.model_validate(
-                dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
-            )
-            page = await _page(state.read_models, query)
-        except (SchemaError, ValidationError, ViewsBehind):
-            return None  # the route says why, as it always has
-        return answer(page_body(page), page.as_of.position)
+            page = await _plain_page(scope, _MIDDLEWARE_HEADERS)
+            if page is None:
+                return False
+            position = page.as_of.position
+            etag, control = await rules.tags(scope, await rules.ask(scope), position)
+            body = page_body(page)
+        except Exception:
+            # Nothing sent yet: the app, its error handlers included, answers it.
+            return False
+        # The headers in the order the route's response and `Caching` give them.
+        headers = [
+            (POSITION_HEADER.lower().encode(), b"%d" % position),
+            (b"content-length", b"%d" % len(body)),
+            _JSON,
+            (b"etag", b"W/" + etag.encode()),
+            (b"cache-control", control.encode()),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A page's question, as the route's model reads it from a query string."""
+
+    filters: TimelineFilters
+    as_of: str | None
+    limit: int
+    cursor: str | None
+
+
+# The same few query strings come again and again: each is read once.
+@lru_cache(maxsize=4096)
+def _plain_query(raw: bytes) -> _Asked | None:
+    """The question a plain query string asks, validated by the route's model; None
+    when it is not plain (escaped, or waiting for a position) or the model refuses it."""
+    if not refuses_nothing(raw) or b"min_position" in raw:
+        return None
+    try:
+        # As the route reads its query string: the last of repeated names.
+        query = TimelineQuery.model_validate(
+            dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
+        )
+    except (SchemaError, ValidationError):
+        return None
+    return _Asked(query.filters(), query.as_of, query.limit, query.cursor)
+
+
+async def _plain_page(scope: Scope, routed: frozenset[bytes]) -> Page | None:
+    """The page a plain request asks for; None when it is not plain (reads
+    protected, a header of `routed`, a query string the route has to refuse)."""
+    state = scope["app"].state
+    if state.settings.protect_reads or any(name in routed for name, _ in scope["headers"]):
+        return None
+    asked = _plain_query(scope["query_string"])
+    if asked is None:
+        return None
+    try:
+        read_models = state.read_models
+        return await _page(read_models, asked.filters, asked.as_of, asked.limit, asked.cursor)
+    except (ValidationError, ViewsBehind):
+        return None  # the route says why, as it always has
