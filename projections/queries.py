@@ -139,6 +139,10 @@ class Queries:
         self._groups: dict[tuple[str, int], list[str]] = {}
         # The positions each common search matches, by its terms, up to a position.
         self._matches: dict[str, _Matches] = {}
+        # Kinds no version has up to a position (by kind: that position), and kinds
+        # some version has from a position on (by kind: that position).
+        self._absent_kinds: dict[str, int] = {}
+        self._present_kinds: dict[str, int] = {}
 
     # The timeline ---------------------------------------------------------
 
@@ -227,7 +231,9 @@ class Queries:
             if (cached := self.pages.get(key)) is not None:
                 return cached
             few, matches = self._searched(c, filters.q, position)
-            if matches is not None:
+            if self._kind_absent(c, filters, position):
+                rows = []
+            elif matches is not None:
                 rows = self._walk(c, filters, position, after, limit + 1, matches)
             else:
                 sql, params = self._timeline_sql(filters, position, after, limit + 1, c, few=few)
@@ -245,6 +251,45 @@ class Queries:
         page = Page(items, next_cursor, moment)
         self.pages.put(key, page)
         return page
+
+    def _kind_absent(self, c: Cursor, filters: TimelineFilters, position: int) -> bool:
+        """Whether `filters` ask for a kind no version valid from `position` or before
+        has: the page is empty, and the ordered index need not be walked to find so
+        (a kind with no entries walked the whole facet: 300 ms at a million entries).
+
+        Known once per kind and extended as the views move on, from the versions
+        since (by the entries' index on `valid_from`): a version's kind never changes.
+        """
+        kind = filters.kind
+        if kind is None:
+            return False
+        self._kept(filters, position, [])  # refuses a kind, or dates, as the page would
+        absent_to = self._absent_kinds.get(kind)
+        if absent_to is not None and absent_to >= position:
+            return True
+        index = self._t("timeline_index")
+        if absent_to is None:
+            if self._present_kinds.get(kind, FOREVER + 1) <= position:
+                return False
+            c.execute(
+                f"SELECT 1 FROM {index} WHERE facet = '*' AND kind = ? AND valid_from <= ? "
+                "LIMIT 1",
+                (kind, position),
+            )
+        else:
+            c.execute(
+                f"SELECT 1 FROM {self._t('timeline_entries')} e JOIN {index} i "
+                "ON i.first_position = e.first_position AND i.version = e.version "
+                "AND i.facet = '*' WHERE e.valid_from > ? AND e.valid_from <= ? AND i.kind = ? "
+                "LIMIT 1",
+                (absent_to, position, kind),
+            )
+        if c.fetchone() is not None:
+            self._absent_kinds.pop(kind, None)
+            self._present_kinds[kind] = min(position, self._present_kinds.get(kind, position))
+            return False
+        self._absent_kinds[kind] = position
+        return True
 
     def _timeline_sql(
         self,

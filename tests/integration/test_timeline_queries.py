@@ -531,3 +531,30 @@ def test_bad_query_input_is_a_validation_error_naming_the_field(
     for error, ask in missing:
         with pytest.raises(error):
             ask()
+
+
+def test_a_kind_with_no_entries_is_an_empty_page_until_one_is_recorded_then_as_of_before(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    seed(app)
+    app.record_entry(body("meeting"), by=BY)
+    read_models.written()
+    queries = read_models.queries
+    before = queries.position()
+
+    def found(kind: str, **asked: Any) -> list[str]:
+        return kinds(queries.timeline(TimelineFilters(kind=kind), **asked))
+
+    assert found("statistic") == []
+    assert found("statistic") == []  # known absent now: answered without a walk
+    app.record_entry(body("meeting"), by=BY)
+    read_models.written()
+    assert found("statistic") == []  # extended over the new versions
+    app.record_entry(body("statistic"), by=BY)
+    read_models.written()
+
+    assert found("statistic") == ["statistic"]
+    assert found("statistic", as_of=before) == []
+    assert found("meeting", as_of=before) == ["meeting"]
+    with pytest.raises(ValidationError):
+        found("nope")
