@@ -37,6 +37,7 @@ from api.responses import POSITION_HEADER, JSONBytes, answer, page_body
 from api.schemas import TimelinePage, TimelineQuery
 from domain import ValidationError
 from projections import Page, ReadModels, TimelineFilters, ViewsBehind
+from projections.database import SQLiteDatabase
 
 __all__ = ["TimelineShortcut", "router"]
 
@@ -172,7 +173,13 @@ async def _page(
     # Known to be quick, on a store of this process's (SQLite: `head` is known), a
     # page is read here, on the event loop: handing it to a thread and back costs
     # the process more than such a page (measured: 0.08 ms a page, a third of it).
-    if head is not None and _TOOK.get(shape, INLINE_SECONDS) < INLINE_SECONDS:
+    # Only while a connection is to be had at once: the loop never waits for one.
+    if (
+        head is not None
+        and _TOOK.get(shape, INLINE_SECONDS) < INLINE_SECONDS
+        and isinstance(db := queries.db, SQLiteDatabase)
+        and db.open_connections < db.max_connections
+    ):
         return read()
     return await (_PAGES if filters.q is None else _SEARCHES).run(read)
 
