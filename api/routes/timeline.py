@@ -14,15 +14,10 @@ and every refusal, so the contract is the route's whatever path a request takes.
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
-from queue import SimpleQueue
 from time import perf_counter
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends
@@ -32,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.caching import CacheRules
 from api.controls import READ_HEADERS, refuses_nothing
+from api.lanes import Lane
 from api.reads import READ, ReadModelsForRead, query_model, query_parameters
 from api.responses import POSITION_HEADER, JSONBytes, answer, page_body
 from api.schemas import TimelinePage, TimelineQuery
@@ -41,68 +37,17 @@ from projections.database import SQLiteDatabase
 
 __all__ = ["TimelineShortcut", "router"]
 
-T = TypeVar("T")
-
-
-class _Lane:
-    """One thread answering calls from event loops, in turn.
-
-    As `loop.run_in_executor` on a pool of one, without its two futures and
-    their chaining per call, which under load cost the event loop more than a
-    page's query."""
-
-    def __init__(self, name: str) -> None:
-        self._calls: SimpleQueue[tuple[Callable[[], Any], asyncio.Future[Any]]] = SimpleQueue()
-        self._name = name
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    async def run(self, call: Callable[[], T]) -> T:
-        """`call()`, on the lane's thread; its result, or its exception raised here."""
-        if self._thread is None:
-            self._start()
-        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._calls.put((call, done))
-        return await done
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name=self._name, daemon=True)
-                self._thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            call, done = self._calls.get()
-            try:
-                result, error = call(), None
-            except BaseException as exc:  # handed to the awaiting request, as an executor does
-                result, error = None, exc
-            # RuntimeError: its loop is closed, and nobody waits for the answer.
-            with suppress(RuntimeError):
-                done.get_loop().call_soon_threadsafe(_settle, done, result, error)
-
-
-def _settle(done: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if done.cancelled():
-        return
-    if error is not None:
-        done.set_exception(error)
-    else:
-        done.set_result(result)
-
-
 router = APIRouter(prefix="/timeline", tags=["timeline"])
 
-# A page's query runs on a thread of its own, not on the server's shared pool of
-# forty: SQLite lets go of the GIL while it steps, so one thread beside the
-# event loop already uses the second core, and more threads only contend for the
-# GIL (measured: a third more CPU a page with two than with one) and, holding a
-# pooled connection each, make the pool close and open connections under load.
-# Word searches, which can scan far, have a lane of their own: an ordinary page
-# never waits behind one.
-_PAGES = _Lane("timeline-pages")
-_SEARCHES = _Lane("timeline-searches")
+# A page not known to be quick runs on a thread of its own, not on the server's
+# shared pool of forty: SQLite lets go of the GIL while it steps, so one thread
+# beside the event loop already uses the second core, and more threads only
+# contend for the GIL (measured: a third more CPU a page with two than with one)
+# and, holding a pooled connection each, make the pool close and open
+# connections under load. Word searches, which can scan far, have a lane of
+# their own: an ordinary page never waits behind one.
+_PAGES = Lane("timeline-pages")
+_SEARCHES = Lane("timeline-searches")
 # A page whose question (its filters and length: a cursor or `as_of` changes little)
 # took less than this last time is read on the event loop, which it holds that long.
 # A question never asked, or slower, goes to its thread; how long each took is kept.
@@ -151,8 +96,7 @@ async def _page(
     queries = read_models.queries
     # `async def`: a page already served at the views' head comes from memory
     # with no I/O, and the event loop answers it without a thread hop, which
-    # under load costs more than the page. Anything that needs the store goes
-    # to a query thread.
+    # under load costs more than the page; so does a page known to be quick.
     page = None
     head = read_models.head
     # With no page cache (max_bytes 0) there is nothing to look up.
