@@ -114,13 +114,13 @@ async def _page(
         _TOOK[shape] = perf_counter() - started
         return page
 
-    # Known to be quick, on a store of this process's (SQLite: `head` is known), a
-    # page is read here, on the event loop: handing it to a thread and back costs
-    # the process more than such a page (measured: 0.08 ms a page, a third of it).
-    # Only while a connection is to be had at once: the loop never waits for one.
+    # Known to be quick, on SQLite (a file beside the process, not a server across
+    # a network), a page is read here, on the event loop: handing it to a thread
+    # and back costs the process more than such a page (measured: 0.08 ms a page,
+    # a third of it). Only while a connection is to be had at once: the loop
+    # never waits for one.
     if (
-        head is not None
-        and _TOOK.get(shape, INLINE_SECONDS) < INLINE_SECONDS
+        _TOOK.get(shape, INLINE_SECONDS) < INLINE_SECONDS
         and isinstance(db := queries.db, SQLiteDatabase)
         and db.open_connections < db.max_connections
     ):
