@@ -184,9 +184,21 @@ class _Asked:
     cursor: str | None
 
 
-# The same few query strings come again and again: each is read once.
-@lru_cache(maxsize=4096)
+# The same few query strings come again and again: each is read once, and kept
+# when short, so the cache holds at most _KEPT_QUERIES x _KEPT_QUERY_BYTES of
+# strings (2 MiB) whatever a client sends; a longer one is read each time.
+_KEPT_QUERIES = 4096
+_KEPT_QUERY_BYTES = 512
+
+
 def _plain_query(raw: bytes) -> _Asked | None:
+    """The question a plain query string asks (see `_read_query`)."""
+    if len(raw) > _KEPT_QUERY_BYTES:
+        return _read_query(raw)
+    return _kept_query(raw)
+
+
+def _read_query(raw: bytes) -> _Asked | None:
     """The question a plain query string asks, validated by the route's model; None
     when it is not plain (escaped, or waiting for a position) or the model refuses it."""
     if not refuses_nothing(raw) or b"min_position" in raw:
@@ -199,6 +211,9 @@ def _plain_query(raw: bytes) -> _Asked | None:
     except (SchemaError, ValidationError):
         return None
     return _Asked(query.filters(), query.as_of, query.limit, query.cursor)
+
+
+_kept_query = lru_cache(maxsize=_KEPT_QUERIES)(_read_query)
 
 
 async def _plain_page(scope: Scope, routed: frozenset[bytes]) -> Page | None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.routes import timeline
 from api.schemas import TimelineQuery
 from tests.e2e.conftest import BASE, PROBLEM, Api
 
@@ -150,3 +151,15 @@ def test_a_cursor_from_the_shortcut_continues_on_the_route(three: Api) -> None:
 
     assert second.status_code == 200, second.text
     assert len(first["items"]) + len(second.json()["items"]) == 3
+
+
+def test_a_long_query_string_is_answered_alike_and_not_kept(three: Api) -> None:
+    # Long, plain and valid: a search of words the entries have, and repeated
+    # names, of which the last counts.
+    words = "+".join(["migration"] * 40)
+    query = f"?q={words}{'&order=asc' * 15}&limit=2&order=desc"
+    assert len(query) > timeline._KEPT_QUERY_BYTES
+    kept_before = timeline._kept_query.cache_info().currsize
+
+    assert _same_as_the_route(three, query) == 200
+    assert timeline._kept_query.cache_info().currsize == kept_before
