@@ -76,6 +76,10 @@ class Database(Protocol):
         """The first row of one read-only statement, run on its own (no snapshot
         spans two statements this way): for a look-up on every request."""
 
+    def read_rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of one read-only statement, run on its own, as `read_row`: one
+        statement is one snapshot, which a read asked on every write can be."""
+
     def table_exists(self, name: str, c: Cursor | None = None) -> bool: ...
 
     def schema_change(self) -> Any:
@@ -272,6 +276,11 @@ class SQLiteDatabase:
             row: Row | None = c.fetchone()
             return row
 
+    def read_rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.read() as c:
+            c.execute(sql, params)
+            return c.fetchall()
+
     def table_exists(self, name: str, c: Cursor | None = None) -> bool:
         if c is None:
             with self.read() as c:
@@ -439,6 +448,12 @@ class PostgresDatabase:
         with self._pool.connection() as connection:
             row: Row | None = connection.execute(_to_pyformat(sql), params).fetchone()
             return row
+
+    def read_rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        # As `read_row`: in autocommit, one round trip, and one snapshot all the same.
+        with self._pool.connection() as connection:
+            rows: list[Row] = connection.execute(_to_pyformat(sql), params).fetchall()
+            return rows
 
     def table_exists(self, name: str, c: Cursor | None = None) -> bool:
         if c is None:

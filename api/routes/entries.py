@@ -69,9 +69,8 @@ def read_entry(
     as_of: AsOfQuery = None,
 ) -> Response:
     """The entry's current state, or as it stood at `as_of` (position or ISO time)."""
-    queries = read_models.queries
-    position = queries.position(as_of)
-    return answer(queries.entry(_canonical(entry_id), as_of=position), position)
+    body, position = read_models.queries.entry_at(_canonical(entry_id), as_of=as_of)
+    return answer(body, position)
 
 
 @router.get(
