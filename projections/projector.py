@@ -53,6 +53,9 @@ Progress = Callable[[int], None]
 
 
 STALL_CHECK_SECONDS = 1.0
+_ELSEWHERE = "22012"
+"""The SQLSTATE (division by zero) of a batch whose views were not where its follower
+left them (`Projector._apply_together`'s `left_at`)."""
 
 
 @dataclass(frozen=True)
@@ -180,14 +183,27 @@ class Projector:
         # all, and the follower applies those events again. Other readers see a
         # commit at once all the same. A witness (the ledger) keeps what it wrote.
         lazy = self.db.dialect is POSTGRESQL and all(view.rebuildable for view in self.views)
+        # Only PostgreSQL fails a division by zero (SQLite answers NULL).
+        asserted = self.db.dialect is POSTGRESQL
         while True:
             changes = self._read(position, None)
             if not changes:
                 return position
-            with self.db.write() as c:
-                if lazy:
-                    c.execute("SET LOCAL synchronous_commit TO OFF")
-                self._apply_together(c, changes)
+            try:
+                with self.db.write() as c:
+                    if lazy:
+                        c.execute("SET LOCAL synchronous_commit TO OFF")
+                    self._apply_together(c, changes, left_at=position if asserted else 0)
+            except Exception as error:
+                if getattr(error, "sqlstate", None) != _ELSEWHERE:
+                    raise
+                # Another process moved the views (a rebuild swapped them in, a second
+                # follower ran): read where they are, and skip what they hold.
+                logger.info("the views are not at %d, where this follower left them", position)
+                with self.db.write() as c:
+                    if lazy:
+                        c.execute("SET LOCAL synchronous_commit TO OFF")
+                    self._apply_together(c, changes)
             position = changes[-1].position
             if progress is not None:
                 progress(len(changes))
@@ -322,10 +338,15 @@ class Projector:
         for view in self.views:
             view.process(c, changes, tracking)
 
-    def _apply_together(self, c: Cursor, changes: Sequence[Change]) -> None:
+    def _apply_together(self, c: Cursor, changes: Sequence[Change], *, left_at: int = 0) -> None:
         """As `_apply`, with the bookkeeping of the views that keep `View.process`
         done once for all of them: their locks in one statement, their positions
         in one read, their tracking records in one write and one announcement.
+
+        With `left_at` (PostgreSQL), the position this follower left every one of
+        those views at, their positions are not read but asserted: should any
+        view be elsewhere, the statement fails (`_ELSEWHERE`) and the transaction
+        with it, and the caller applies the batch again without `left_at`.
 
         A follower keeps six views in one transaction a batch: one at a time,
         those four statements each were most of what it sent the server.
@@ -338,11 +359,28 @@ class Projector:
         self.db.serialize(c, *(view.tracking_name for view in plain))
         names = [view.tracking_name for view in plain]
         marks = ", ".join("?" for _ in names)
-        c.execute(
-            f"SELECT view, application, position FROM {TRACKING_TABLE} WHERE view IN ({marks})",
-            names,
-        )
-        positions = {(str(v), str(a)): int(p) for v, a, p in c.fetchall()}
+        if left_at:
+            # Asserted, not fetched: the views' first statement that reads (the
+            # timeline's clock) then waits for the server once for both. Any view
+            # elsewhere ends the transaction here, with a division by zero.
+            keys = " OR ".join("(view = ? AND application = ?)" for _ in plain)
+            c.execute(
+                "SELECT 1 / (CASE WHEN COUNT(*) = ? THEN 1 ELSE 0 END) "
+                f"FROM {TRACKING_TABLE} WHERE position = ? AND ({keys})",
+                [
+                    len(plain),
+                    left_at,
+                    *(arg for view in plain for arg in (view.tracking_name, view.application)),
+                ],
+            )
+            positions = {(view.tracking_name, view.application): left_at for view in plain}
+        else:
+            c.execute(
+                f"SELECT view, application, position FROM {TRACKING_TABLE} "
+                f"WHERE view IN ({marks})",
+                names,
+            )
+            positions = {(str(v), str(a)): int(p) for v, a, p in c.fetchall()}
         moved: list[View] = []
         for view in plain:
             position = positions.get((view.tracking_name, view.application), 0)
