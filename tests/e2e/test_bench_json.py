@@ -87,10 +87,10 @@ def test_bench_json_holds_every_printed_row_with_its_ratio_and_the_machine(
     assert {section["store"] for section in document["sections"]} == {"sqlite"}
     rows = [row for section in document["sections"] for row in section["rows"]]
     assert {row["store"] for row in rows} == {"sqlite"}
-    # Two record rows, the import, the replay, five of signed checkpoints, the
+    # Three record rows (one paced), the import, the replay, five of signed checkpoints, the
     # store's bytes, two of start-up (--help, export), verify, three of exports
     # (start-up, raw scan, csv) and two queries.
-    assert len(rows) == 18, done.stdout
+    assert len(rows) == 19, done.stdout
     printed = done.stdout.splitlines()
     for row in rows:
         # A long name wraps in the table: its start begins the row's first line.
