@@ -146,26 +146,39 @@ def bulk_load(
 
 @contextmanager
 def _unkeyed(db: Database, views: Sequence[View]) -> Iterator[None]:
-    """Let `views` insert into their `appended` tables in log order, unkeyed; then
-    copy each into its keyed table in the key's order, in one pass.
+    """Let `views` insert into their `appended` tables in log order, unkeyed, and
+    into their `rekeyed` tables under the key `View.load_statements` gives; then
+    copy each into its own table in the key's order, in one pass.
 
     Keyed by entry, such a table took each row at a random place of its B-tree,
     and each commit wrote most of the tree's pages again: at a million entries,
     gigabytes through the WAL. A table left so by a load that failed is dropped
     by the next rebuild, with the view's other tables.
     """
-    tables = [(view.t(table), key) for view in views for table, key in view.appended]
+    tables: list[tuple[str, str, list[str]]] = [
+        (view.t(table), key, []) for view in views for table, key in view.appended
+    ]
+    tables += [
+        (view.t(table), key, statements)
+        for view in views
+        for table, key in view.rekeyed
+        if (statements := view.load_statements(table, view.t(table)))
+    ]
     if not tables:
         yield
         return
     with db.schema_change() as c:
-        for table, _ in tables:
+        for table, _, statements in tables:
             c.execute(f"DROP TABLE IF EXISTS {table}{_KEYED}")
             c.execute(f"ALTER TABLE {table} RENAME TO {table}{_KEYED}")
-            c.execute(f"CREATE TABLE {table} AS SELECT * FROM {table}{_KEYED} WHERE 1 = 0")
+            # An appended table: the same columns, no key.
+            for statement in statements or [
+                f"CREATE TABLE {table} AS SELECT * FROM {table}{_KEYED} WHERE 1 = 0"
+            ]:
+                c.execute(statement)
     yield
     with db.schema_change() as c:
-        for table, key in tables:
+        for table, key, _ in tables:
             c.execute(f"INSERT INTO {table}{_KEYED} SELECT * FROM {table} ORDER BY {key}")
             c.execute(f"DROP TABLE {table}")
             c.execute(f"ALTER TABLE {table}{_KEYED} RENAME TO {table}")

@@ -107,6 +107,7 @@ class TimelineView(View):
     version's stated month is a column of its `*` row, not a row of its own; the
     entries and the clock keep no column nothing reads."""
     packed = ("timeline_index",)
+    rekeyed = (("timeline_index", _ORDER_KEY),)
     tables = (
         "timeline_entries",
         "timeline_index",
@@ -140,7 +141,15 @@ class TimelineView(View):
         ]
         return statements + self.db.dialect.search_statements(search, token)
 
-    def _index_table(self, index: str) -> str:
+    def load_statements(self, table: str, name: str) -> list[str]:
+        # SQLite's index rows are kept in page order, where a replay inserts each
+        # at random; keyed by position meanwhile, as PostgreSQL's are, it appends
+        # them, and a version's rows are closed by the same statement, by key.
+        if table != "timeline_index" or not self.clustered:
+            return []
+        return [self._index_table(name, key=_POSITION_KEY)]
+
+    def _index_table(self, index: str, key: str | None = None) -> str:
         # An entry is known here by its first position, not its text id: the key
         # is a tenth of the size, and a replay appends to it in key order.
         iso = self.db.dialect.sortable_text
@@ -151,7 +160,7 @@ class TimelineView(View):
             "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
             f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, role TEXT, "
             # The month the version states it starts in (`month_number`), on its `*` row.
-            f"month INTEGER, PRIMARY KEY ({self._index_key})){self.clustered}"
+            f"month INTEGER, PRIMARY KEY ({key or self._index_key})){self.clustered}"
         )
 
     @property

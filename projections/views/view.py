@@ -57,6 +57,12 @@ class View(TrackingRecorder, ABC):
     """(table, its key's columns) of each table `apply` only inserts into, never
     reads. A bulk load (`projections.rebuild`) of fresh tables fills such a table in
     log order, without its key, and puts it in the key's order once at the end."""
+    rekeyed: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """(table, its key's columns) of each table a bulk load of fresh tables fills in
+    the form `load_statements` gives it (keyed in log order, say, where `apply`
+    inserts at random places of the table's own key), and copies into the table
+    in its key's order once at the end (`projections.rebuild`). `apply`'s
+    statements must read and write the one as the other."""
     packed: ClassVar[tuple[str, ...]] = ()
     """Tables a bulk load of fresh tables fills at random places of their clustered
     key (SQLite), with no index of their own: copied whole once at the end, into
@@ -156,6 +162,12 @@ class View(TrackingRecorder, ABC):
 
     def read_index_statements(self, token: str) -> list[str]:
         """CREATE INDEX statements of the indexes only queries read, never `apply`."""
+        return []
+
+    def load_statements(self, table: str, name: str) -> list[str]:
+        """CREATE statements of `name`, which stands in for `table` (one of `rekeyed`)
+        during a bulk load: its columns in its order, under another key; none to
+        load `table` as it is. Index names start with `ix_{name}`."""
         return []
 
     # Events ---------------------------------------------------------------

@@ -96,3 +96,46 @@ def test_a_bulk_load_leaves_the_pages_of_its_sqlite_tables_keyed_at_random_full(
         empty = float(c.fetchone()[0])
     assert empty < 0.08, empty  # 0.11 without the copy
     assert not read_models.db.table_exists("timeline_index__bulk__sparse")
+
+
+def test_a_rebuild_after_one_stopped_midway_keys_the_index_rows_by_page_order_again(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.db"
+    config = parse_store_url(f"sqlite:///{path}")
+    app = TimelineApp(config.env())
+    db = open_database(config)
+    try:
+        seed(app)
+        for n in range(40):  # dates out of log order: page order is not log order
+            day = f"{2000 + n * 7 % 23}-{1 + n * 5 % 12:02d}-{1 + n * 3 % 28:02d}"
+            app.record_entry(body("meeting", occurred=day, title=f"Meeting {n}"), by="tests")
+        live = Projector(app, db)
+        live.create()
+        live.catch_up()
+        with sqlite3.connect(path) as raw:
+            (state,) = raw.execute("SELECT state FROM stored_events WHERE rowid = 30").fetchone()
+            raw.execute("UPDATE stored_events SET state = CAST('no' AS BLOB) WHERE rowid = 30")
+        with pytest.raises(UnreadableEvent):
+            live.rebuild()  # leaves the load's index rows keyed by position
+        with sqlite3.connect(path) as raw:
+            raw.execute("UPDATE stored_events SET state = ? WHERE rowid = 30", (state,))
+
+        live.rebuild()
+
+        fresh = Projector(app, db, suffix="__x")
+        fresh.create()
+        fresh.catch_up()
+        assert_same_rows(live.views, fresh.views)
+        with db.read() as c:
+            c.execute("SELECT sql FROM sqlite_master WHERE name = 'timeline_index'")
+            definition = str(c.fetchall()[0][0])
+            c.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%rebuild%'"
+            )
+            left = c.fetchall()
+    finally:
+        db.close()
+        app.close()
+    assert "PRIMARY KEY (facet, occurred_start, span, first_position, version)" in definition
+    assert left == []
