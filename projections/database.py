@@ -170,6 +170,7 @@ class SQLiteDatabase:
         self._open = 0
         self._available = threading.Condition()
         self._rebuilding = False
+        self._large: set[sqlite3.Connection] = set()  # given the rebuild's cache
 
     @property
     def open_connections(self) -> int:
@@ -207,6 +208,9 @@ class SQLiteDatabase:
             raise
 
     def _release(self, connection: sqlite3.Connection) -> None:
+        if connection in self._large and not self._rebuilding:
+            self._large.discard(connection)
+            connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         with self._available:
             if len(self._idle) < self.idle_connections:
                 self._idle.append(connection)
@@ -214,6 +218,7 @@ class SQLiteDatabase:
                 return
             self._open -= 1
             self._available.notify()
+        self._large.discard(connection)
         connection.close()
 
     def _connect(self) -> sqlite3.Connection:
@@ -244,21 +249,20 @@ class SQLiteDatabase:
     def write(self) -> Iterator[sqlite3.Cursor]:
         with self._connection() as connection:
             cursor = connection.cursor()
-            rebuilding = self._rebuilding
-            if rebuilding:
-                # A rebuild inserts all over its B-trees: one writer, a large cache.
+            if self._rebuilding and connection not in self._large:
+                # A rebuild inserts all over its B-trees: one writer, a large cache,
+                # kept from one of its transactions to the next (a smaller one
+                # drops the pages above it), and given back when a write or
+                # read ends after the rebuild (`_release`, `exclusive_rebuild`).
                 cursor.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+                self._large.add(connection)
+            cursor.execute("BEGIN IMMEDIATE")
             try:
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cursor
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    raise
-                cursor.execute("COMMIT")
-            finally:
-                if rebuilding:
-                    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Cursor]:
@@ -316,6 +320,11 @@ class SQLiteDatabase:
                 yield
             finally:
                 self._rebuilding = False
+                with self._available:
+                    idle = [c for c in self._idle if c in self._large]
+                    for connection in idle:  # nobody else holds an idle connection
+                        self._large.discard(connection)
+                        connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
 
     @contextmanager
     def _exclusive_rebuild(self) -> Iterator[None]:
@@ -346,6 +355,7 @@ class SQLiteDatabase:
             self._open -= len(idle)
             self.idle_connections = 0
         for connection in idle:
+            self._large.discard(connection)
             connection.close()
 
 

@@ -158,12 +158,12 @@ def _unkeyed(db: Database, views: Sequence[View]) -> Iterator[None]:
     tables: list[tuple[str, str, list[str]]] = [
         (view.t(table), key, []) for view in views for table, key in view.appended
     ]
-    tables += [
-        (view.t(table), key, statements)
-        for view in views
-        for table, key in view.rekeyed
-        if (statements := view.load_statements(table, view.t(table)))
-    ]
+    loading = []
+    for view in views:
+        for table, key in view.rekeyed:
+            if statements := view.load_statements(table, view.t(table)):
+                tables.append((view.t(table), key, statements))
+                loading.append(view)
     if not tables:
         yield
         return
@@ -176,7 +176,13 @@ def _unkeyed(db: Database, views: Sequence[View]) -> Iterator[None]:
                 f"CREATE TABLE {table} AS SELECT * FROM {table}{_KEYED} WHERE 1 = 0"
             ]:
                 c.execute(statement)
-    yield
+    for view in loading:
+        view.loading = True
+    try:
+        yield
+    finally:
+        for view in loading:
+            view.loading = False
     with db.schema_change() as c:
         for table, key, _ in tables:
             c.execute(f"INSERT INTO {table}{_KEYED} SELECT * FROM {table} ORDER BY {key}")

@@ -266,7 +266,6 @@ def span_days(start: str, end: str) -> int:
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
 
 
-@lru_cache(maxsize=4096)
 @lru_cache(maxsize=16_384)  # a replay asks it of every version; most share their dates
 def stated_month(text: str, start: str) -> str:
     """The month a date says it starts in, as `2023-11`: November for
@@ -284,5 +283,10 @@ def stated_month(text: str, start: str) -> str:
 def month_number(body: dict[str, Any]) -> int:
     """The month `body` states it starts in (`stated_month`) as 202311: three bytes
     in a SQLite row, where `2023-11` took eight."""
-    month = stated_month(body["occurred"], body["occurred_start"])
+    return _month_number(body["occurred"], body["occurred_start"])
+
+
+@lru_cache(maxsize=16_384)
+def _month_number(text: str, start: str) -> int:
+    month = stated_month(text, start)
     return int(month[:4]) * 100 + int(month[5:7])

@@ -334,7 +334,8 @@ class TimelineView(View):
             # In key order: each B-tree page of the entries' key is visited once.
             entry_rows.sort(key=_key)
             c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?)", entry_rows)
-            index_rows.sort(key=_index_order)
+            if not self.loading:  # else keyed by position, where new rows go last
+                index_rows.sort(key=_index_order)
             c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
             span = max(row[2] for row in index_rows)
             c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))

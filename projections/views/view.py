@@ -75,6 +75,8 @@ class View(TrackingRecorder, ABC):
         self.db = db
         self.suffix = suffix
         self._token = ""  # the suffix of the index names of the tables `_create` made
+        self.loading = False
+        """Whether a bulk load fills the `rekeyed` tables in their `load_statements` form."""
 
     @property
     def tracking_name(self) -> str:
