@@ -113,3 +113,26 @@ def test_a_memory_database_outlives_its_readers_threads(tmp_path: Path) -> None:
         assert db.table_exists("t")
     finally:
         db.close()
+
+
+def test_a_rebuild_keeps_its_large_cache_between_its_writes_and_gives_it_back_after(
+    tmp_path: Path,
+) -> None:
+    db, _ = database(tmp_path)
+
+    def cache_kib() -> int:
+        with db.read() as c:  # the most recently used connection: the writer's
+            return -int(c.execute("PRAGMA cache_size").fetchone()[0])
+
+    try:
+        small = cache_kib()
+        with db.exclusive_rebuild():
+            for n in range(3):
+                with db.write() as c:
+                    c.execute("INSERT INTO t VALUES (?)", (n,))
+                during = cache_kib()
+                assert during > small
+        after = cache_kib()
+    finally:
+        db.close()
+    assert after == small
