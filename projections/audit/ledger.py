@@ -39,6 +39,7 @@ from projections.audit.proofs import (
     topic_field,
 )
 from projections.database import Cursor, Database, Row
+from projections.dialect import POSTGRESQL
 from projections.views.changes import Change, timestamp
 from projections.views.view import TRACKING_TABLE, View
 
@@ -226,9 +227,30 @@ class LedgerView(View):
         # Checkpoints fall where batches end, which differs between two builds.
         return [("ledger_leaves", "position"), ("ledger_nodes", "node")]
 
+    asserts_its_tip = False
+    """Whether a batch that follows this instance's last one asserts the tip it kept
+    rather than read it (PostgreSQL). Only for a caller that applies a batch again
+    when it fails with a division by zero (`Projector._follow_from`): a follower."""
+
     def process(self, c: Cursor, changes: Sequence[Change], tracking: Tracking) -> None:
         """As `View.process`, checking first that the tree ends where the position says."""
         self.db.serialize(c, self.tracking_name)
+        kept = self._kept
+        if (
+            self.asserts_its_tip
+            and kept is not None
+            and changes
+            and changes[0].position > kept[1]
+            and self.db.dialect is POSTGRESQL
+        ):
+            # The tree and the position are where this instance left them unless
+            # another process moved them: asserted, not read, so the batch waits on
+            # the server once, at COMMIT. Moved, it fails with a division by zero,
+            # and the retry (its first change not after the tip kept) reads them.
+            self._assert_tip(c, kept[0], kept[1])
+            self._append(c, changes, kept[1], kept)
+            self._track(c, tracking.notification_id)
+            return
         position = self._position(c)
         fresh = [change for change in changes if change.position > position]
         if fresh:
@@ -239,8 +261,26 @@ class LedgerView(View):
     def apply(self, c: Cursor, changes: Sequence[Change]) -> None:
         self._append(c, changes, None)
 
-    def _append(self, c: Cursor, changes: Sequence[Change], position: int | None) -> None:
-        size, last, frontier = self._tip(c)
+    def _assert_tip(self, c: Cursor, size: int, last: int) -> None:
+        """Fail the transaction (SQLSTATE 22012) unless the position is `last` and
+        the tree's last leaf, number `size - 1`, is at `last`."""
+        c.execute(
+            "SELECT 1 / (CASE WHEN "
+            f"(SELECT position FROM {TRACKING_TABLE} WHERE view = ? AND application = ?) = ? "
+            f"AND (SELECT leaf FROM {self.t('ledger_leaves')} WHERE position = ?) = ? "
+            f"AND NOT EXISTS (SELECT 1 FROM {self.t('ledger_leaves')} WHERE position > ?) "
+            "THEN 1 ELSE 0 END)",
+            (self.tracking_name, self.application, last, last, size - 1, last),
+        )
+
+    def _append(
+        self,
+        c: Cursor,
+        changes: Sequence[Change],
+        position: int | None,
+        tip: tuple[int, int, list[tuple[int, bytes]]] | None = None,
+    ) -> None:
+        size, last, frontier = self._tip(c) if tip is None else tip
         if position is not None and last != position:
             raise LookupError(
                 f"the ledger's position is {position} but its last leaf is at {last}: "
