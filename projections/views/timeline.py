@@ -340,20 +340,26 @@ class TimelineView(View):
             span = max(row[2] for row in index_rows)
             c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
             c.executemany(self.db.dialect.search_insert.format(table=search), search_rows)
-        c.executemany(f"INSERT INTO {clock} VALUES (?, ?)", self._clock(c, clock, changes))
+        self._clock(c, clock, changes)
 
     @staticmethod
-    def _clock(c: Cursor, clock: str, changes: Sequence[Change]) -> list[tuple[int, str]]:
-        c.execute(f"SELECT reached_at FROM {clock} ORDER BY position DESC LIMIT 1")
-        row = c.fetchone()
-        reached = "" if row is None else str(row[0])
-        rows = []
-        for change in changes:
-            at = change.recorded_at
-            if at > reached:
-                reached = at
-            rows.append((change.position, reached))
-        return rows
+    def _clock(c: Cursor, clock: str, changes: Sequence[Change]) -> None:
+        # Each row's time is the latest up to its position: the batch's own running
+        # latest, then raised to the clock's last row before the batch where that is
+        # later. Raised by the server, in a statement that needs no answer, rather
+        # than read first: a follower's batch would wait for that answer.
+        if not changes:
+            return
+        c.executemany(f"INSERT INTO {clock} VALUES (?, ?)", _running_latest(changes))
+        before = (
+            f"(SELECT reached_at FROM {clock} WHERE position < ? ORDER BY position DESC LIMIT 1)"
+        )
+        first = changes[0].position
+        c.execute(
+            f"UPDATE {clock} SET reached_at = {before} "
+            f"WHERE position >= ? AND reached_at < {before}",
+            (first, first, first),
+        )
 
     def _current(self, c: Cursor, table: str, change: Change) -> tuple[dict[str, Any], int]:
         row = self.fetch_state(
@@ -423,3 +429,15 @@ def _closing(body: dict[str, Any], valid_to: int, first_position: int) -> list[t
         (valid_to, facet, start, span, first_position, body["version"])
         for facet, _ in facets(body)
     ]
+
+
+def _running_latest(changes: Sequence[Change]) -> list[tuple[int, str]]:
+    """(position, the latest recorded time of `changes` up to it) of each change."""
+    reached = ""
+    rows = []
+    for change in changes:
+        at = change.recorded_at
+        if at > reached:
+            reached = at
+        rows.append((change.position, reached))
+    return rows
