@@ -360,9 +360,9 @@ class Projector:
         names = [view.tracking_name for view in plain]
         marks = ", ".join("?" for _ in names)
         if left_at:
-            # Asserted, not fetched: the views' first statement that reads (the
-            # timeline's clock) then waits for the server once for both. Any view
-            # elsewhere ends the transaction here, with a division by zero.
+            # Asserted, not fetched: nothing waits for its answer but the batch's
+            # first statement that reads (a correction's), or else its COMMIT. Any
+            # view elsewhere ends the transaction there, with a division by zero.
             keys = " OR ".join("(view = ? AND application = ?)" for _ in plain)
             c.execute(
                 "SELECT 1 / (CASE WHEN COUNT(*) = ? THEN 1 ELSE 0 END) "
