@@ -53,8 +53,23 @@ def test_the_ics_export_of_a_fixed_chronology_is_the_golden_file(
     app: TimelineApp, read_models: ReadModels
 ) -> None:
     record_chronology(app)
-    for text in TIMES:
-        app.record_entry(body("call", occurred=text, title=f"Call at {text}"), by="t")
+    calls = [
+        app.record_entry(body("call", occurred=text, title=f"Call at {text}"), by="t").id
+        for text in TIMES
+    ]
+    # Text the fast paths leave to icalendar: a backslash, carriage returns, a line
+    # ending in one; and a note and a link, which no other entry has.
+    noted = app.record_entry(
+        body(
+            "meeting",
+            title="A path C:\\temp; a \\N that is no newline",
+            summary="Ends in a carriage return\r",
+            note="Noted\r\nacross lines, with ; and ,\r",
+            location="Zürich, \\ Genève",
+        ),
+        by="t",
+    )
+    app.link_entries(str(noted.id), "follows", str(calls[0]), by="t", expected_version=1)
     read_models.written()
     raw = b"".join(export(open_chronology(read_models, EVERYTHING), "ics"))
     written = _normalised(raw)

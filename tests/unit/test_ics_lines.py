@@ -3,10 +3,12 @@ escaping and folding to the bytes `icalendar`'s own Event writes for the same va
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from icalendar import Event, vText
 
-from projections.presentation.exports.ics import _fold, _text
+from projections.presentation.exports.ics import _fold, _moment, _text, _value
 
 TRICKY_TEXT = [
     "plain",
@@ -44,3 +46,32 @@ def test_a_line_is_escaped_and_folded_where_icalendar_folds_it(value: str) -> No
     folded = _fold(b"SUMMARY:" + _text(value))
     assert folded == _icalendar_line("summary", value)
     assert all(len(piece) <= 75 for piece in folded.split(b"\r\n"))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        date(2024, 1, 2),
+        date(1, 1, 1),
+        date(9999, 12, 31),
+        datetime(2023, 12, 27, 10, 15, tzinfo=UTC),
+        datetime(2023, 12, 27, 9, 15, 30),
+    ],
+)
+def test_a_date_or_time_is_written_as_icalendar_writes_it(value: date) -> None:
+    assert _fold(b"DTSTART" + _value(value)) == _icalendar_line("dtstart", value)
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        "2024-01-02T10:15:07+00:00",
+        "2024-01-02T10:15:07.123456+00:00",
+        "2024-01-02T23:15:07-05:00",
+        "2024-01-02T10:15:07Z",
+        "2024-01-02T10:15:07.5+00:00",
+    ],
+)
+def test_a_recorded_time_is_stamped_as_icalendar_stamps_it(recorded: str) -> None:
+    moment = datetime.fromisoformat(recorded).astimezone(UTC).replace(microsecond=0)
+    assert f"DTSTAMP:{_moment(recorded)}\r\n".encode() == _icalendar_line("dtstamp", moment)

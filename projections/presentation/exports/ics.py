@@ -166,15 +166,18 @@ def _dated(text: str, start: str, end: str) -> _Dated:
         ]
     else:
         when = [(b"DTSTART", occurred.start), (b"DTEND", occurred.last_day_exclusive)]
-    marks = [(b"X-EDTF", occurred.text), (b"X-DATE-PRECISION", occurred.precision)]
+    # Precision and qualifier come from a handful of words: their lines are kept.
+    marks = _fold(b"X-EDTF:" + _text(occurred.text)) + _mark(
+        b"X-DATE-PRECISION", occurred.precision
+    )
     if (qualifier := occurred.qualifier) is not None:
-        marks.append((b"X-DATE-QUALIFIER", qualifier))
+        marks += _mark(b"X-DATE-QUALIFIER", qualifier)
     described = f"Date: {occurred.label()} (EDTF {occurred.text})"
     if (span := occurred.span_note()) is not None:
         described += f"; the event spans {span}"
     return _Dated(
         when=b"".join(_fold(name + _value(value)) for name, value in when),
-        marks=b"".join(_fold(name + b":" + _text(text)) for name, text in marks),
+        marks=marks,
         summary_mark="" if qualifier is None else f" ({qualifier} date)",
         status=b"STATUS:TENTATIVE\r\n" + _TRANSP if occurred.uncertain else _CONFIRMED,
         description=described,
@@ -213,9 +216,29 @@ def _categories(topics: tuple[str, ...]) -> bytes:
     return _fold(b"CATEGORIES:" + vCategory(list(topics)).to_ical())
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
+def _mark(name: bytes, text: str) -> bytes:
+    """An X- line of a date's precision or qualifier, folded and ended."""
+    return _fold(name + b":" + _text(text))
+
+
 def _value(value: date) -> bytes:
-    """`;VALUE=DATE:20240102` or `:20240102T101500Z`: the parameters, a colon, the value."""
+    """`;VALUE=DATE:20240102` or `:20240102T101500Z`: the parameters, a colon, the value.
+
+    A date (an export's every all-day event, two a date, most of them new: it
+    comes date by date) gets the parameters `vDDDTypes` gives every date and
+    the digits `vDate` writes; making a `vDDDTypes` and its parameters for each
+    was half the cost of a new date. tests/unit/test_ics_lines.py holds the two
+    to the same bytes.
+    """
+    if type(value) is date:
+        return b"%s%04d%02d%02d" % (_DATE_PARAMS, value.year, value.month, value.day)
+    return _typed_value(value)
+
+
+@lru_cache(maxsize=4096)
+def _typed_value(value: date) -> bytes:
+    """`_value` through `vDDDTypes`: its parameters, a colon, its value."""
     typed = vDDDTypes(value)
     written: bytes = typed.to_ical()
     if typed.params:
@@ -303,3 +326,7 @@ def _moment(text: str) -> str:
 
 # `2024-01-02T10:15:00+00:00`, and with microseconds `2024-01-02T10:15:00.123456+00:00`.
 _UTC_LENGTHS = frozenset({25, 32})
+
+
+_DATE_PARAMS = _typed_value(date(2000, 1, 1)).removesuffix(b"20000101")
+"""`;VALUE=DATE:`, as `vDDDTypes` writes a date's parameters and the colon."""
