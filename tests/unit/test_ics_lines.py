@@ -34,7 +34,7 @@ def _values() -> list[str]:
     return values
 
 
-def _icalendar_line(name: str, value: str) -> bytes:
+def _icalendar_line(name: str, value: str | date) -> bytes:
     event = Event()
     event.add(name, value)
     written: bytes = event.to_ical(sorted=False)
