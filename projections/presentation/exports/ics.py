@@ -130,10 +130,11 @@ def _event(entry: ExportEntry, export: bytes) -> bytes:
     if topics := body["topics"]:
         pieces.append(_categories(tuple(topics)))
     pieces.append(_RETRACTED if retracted else dated.status)
-    url = next((c.source.url for c in entry.citations if c.source.url), None)
-    if url is not None:
-        # A URI value: written as it is, nothing escaped (icalendar's vUri).
-        pieces.append(_fold(b"URL:" + url.encode()))
+    for citation in entry.citations:
+        if url := citation.source.url:
+            # A URI value: written as it is, nothing escaped (icalendar's vUri).
+            pieces.append(_fold(b"URL:" + url.encode()))
+            break
     pieces += [
         dated.marks,
         _kind(entry.kind),
@@ -284,23 +285,34 @@ def _fold(line: bytes) -> bytes:
 def _description(entry: ExportEntry, date: str) -> str:
     """The description up to its last line, the export's, which follows the newline
     this ends with."""
-    lines = [entry.summary, "", date, f"Kind: {kind_label(entry.kind)}"]
+    body = entry.body
+    lines = [entry.summary, "", date, _kind_line(entry.kind)]
     if (retraction := entry.retraction_line()) is not None:
         lines.append(retraction)
-    if entry.actors:
-        lines.append("Actors: " + "; ".join(f"{a.name} ({a.role})" for a in entry.actors))
-    if entry.topics:
-        lines.append("Topics: " + ", ".join(entry.topics))
+    if actors := entry.actors:
+        lines.append("Actors: " + "; ".join([f"{a.name} ({a.role})" for a in actors]))
+    if topics := entry.topics:
+        lines.append("Topics: " + ", ".join(topics))
+    # Most entries have no quotes, links or note: no list made for them.
     lines += [f"{label}: {text}" for label, text in detail_items(entry)]
-    lines += [f"Quote: “{quote}”" for quote in entry.quotes]
-    lines += [f"Link: {link['relation']} {link['target']}" for link in entry.body["links"]]
-    if entry.body.get("note"):
-        lines.append(f"Note: {entry.body['note']}")
+    if quotes := entry.quotes:
+        lines += [f"Quote: “{quote}”" for quote in quotes]
+    if links := body["links"]:
+        lines += [f"Link: {link['relation']} {link['target']}" for link in links]
+    if note := body.get("note"):
+        lines.append(f"Note: {note}")
     lines.append(f"Record: {entry.status_line()}")
-    lines += ["", "Sources:"]
+    lines.append("")
+    lines.append("Sources:")
     lines += [citation_text(citation) for citation in entry.citations]
-    lines += ["", ""]
+    lines.append("\n")
     return "\n".join(lines)
+
+
+@lru_cache(maxsize=256)
+def _kind_line(kind: str) -> str:
+    """The description's `Kind: Congressional negotiation` line."""
+    return f"Kind: {kind_label(kind)}"
 
 
 def _export_line(meta: ExportMeta) -> str:
