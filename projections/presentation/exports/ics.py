@@ -2,13 +2,15 @@
 
 The VCALENDAR's head is built and serialised by the `icalendar` package and
 cut before its END line. Each VEVENT's values are formatted and escaped by
-`icalendar`'s own value types (`vText`, `vDDDTypes`, `vCategory`, ...), but
-its content lines are written here, in the order a component would write
-them, and folded by `_fold`, which cuts where `icalendar` does: a Component
-per entry, and `icalendar`'s folding a character at a time, cost 0.8 ms an
-entry, a million entries thirteen minutes (tests/unit/test_ics_lines.py
-holds the lines to `icalendar`'s own, tests/integration/test_exports.py the
-whole calendar).
+`icalendar`'s own value types (`vText`, `vDDDTypes`, `vCategory`, ...), or
+in fewer steps where those would change nothing (`_escaped`, `_value`,
+`_moment`), but its content lines are written here, in the order a
+component would write them, and folded by `_fold`, which cuts where
+`icalendar` does: a Component per entry, and `icalendar`'s folding a
+character at a time, cost 0.8 ms an entry, a million entries thirteen
+minutes (tests/unit/test_ics_lines.py holds the lines to `icalendar`'s own,
+tests/integration/test_exports.py the whole calendar, and
+tests/integration/test_ics_golden.py a fixed chronology to its bytes).
 
 Dates: DTSTART and DTEND are DATE values spanning the entry's recorded
 bounds, DTEND exclusive (the day after). A day is a one-day event; an
