@@ -24,6 +24,7 @@ from projections.dialect import POSTGRESQL, SQLITE, Dialect
 __all__ = [
     "Cursor",
     "Database",
+    "LazyRead",
     "PostgresDatabase",
     "RebuildRunning",
     "SQLiteDatabase",
@@ -61,6 +62,15 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Row]: ...
 
 
+class LazyRead(Cursor, Protocol):
+    """A read's cursor whose snapshot is taken by its first statement: the
+    statements sent with `execute` share one transaction, begun with the first;
+    a read whose only statement is `last` runs it on its own, in no transaction."""
+
+    def last(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """The rows of the read's last statement; no statement may follow it."""
+
+
 class Database(Protocol):
     @property
     def dialect(self) -> Dialect:
@@ -71,6 +81,10 @@ class Database(Protocol):
 
     def read(self) -> Any:
         """A context manager: one consistent snapshot for a few queries."""
+
+    def read_lazily(self) -> Any:
+        """A context manager: a `LazyRead`, one consistent snapshot for a few queries,
+        where a read that turns out to be one statement costs no BEGIN and COMMIT."""
 
     def read_row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         """The first row of one read-only statement, run on its own (no snapshot
@@ -274,6 +288,16 @@ class SQLiteDatabase:
             finally:
                 cursor.execute("COMMIT")
 
+    @contextmanager
+    def read_lazily(self) -> Iterator[LazyRead]:
+        with self._connection() as connection:
+            reader = _SQLiteLazyRead(connection.cursor())
+            try:
+                yield reader
+            finally:
+                if reader.begun:
+                    reader.cursor.execute("COMMIT")
+
     def read_row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with self.read() as c:
             c.execute(sql, params)
@@ -359,6 +383,46 @@ class SQLiteDatabase:
             connection.close()
 
 
+class _SQLiteLazyRead:
+    """`LazyRead` on a SQLite connection in autocommit: one statement is consistent
+    on its own, and BEGIN and COMMIT are two more for the library and the VFS."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.cursor = cursor
+        self.begun = False
+        self._ended = False
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
+        self._begin()
+        return self.cursor.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any:
+        self._begin()
+        return self.cursor.executemany(sql, rows)
+
+    def fetchone(self) -> Row | None:
+        row: Row | None = self.cursor.fetchone()
+        return row
+
+    def fetchall(self) -> list[Row]:
+        return self.cursor.fetchall()
+
+    def last(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if not self.begun:
+            self._ended = True
+        self.cursor.execute(sql, params)
+        return self.cursor.fetchall()
+
+    def _begin(self) -> None:
+        if self.begun:
+            return
+        if self._ended:
+            # Its snapshot would not be the one `last` read.
+            raise RuntimeError("a statement after the last one of a lazy read")
+        self.cursor.execute("BEGIN")
+        self.begun = True
+
+
 @lru_cache(maxsize=1024)
 def _to_pyformat(sql: str) -> str:
     return sql.replace("?", "%s")
@@ -393,6 +457,38 @@ class _PostgresCursor:
     def fetchall(self) -> list[Row]:
         rows: list[Row] = self._cursor.fetchall()
         return rows
+
+
+class _PostgresLazyRead(_PostgresCursor):
+    """`LazyRead` on a pooled connection in autocommit: a page read in one statement
+    takes one round trip, where BEGIN and COMMIT around it make three."""
+
+    def __init__(self, connection: Any) -> None:
+        super().__init__(connection)
+        self.begun = False
+        self._ended = False
+
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
+        self._begin()
+        return super().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any:
+        self._begin()
+        return super().executemany(sql, rows)
+
+    def last(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        if not self.begun:
+            self._ended = True
+        super().execute(sql, params)
+        return self.fetchall()
+
+    def _begin(self) -> None:
+        if self.begun:
+            return
+        if self._ended:
+            raise RuntimeError("a statement after the last one of a lazy read")
+        self._connection.execute(_BEGIN_READ, prepare=False)
+        self.begun = True
 
 
 class PostgresDatabase:
@@ -452,6 +548,23 @@ class PostgresDatabase:
         # client CPU than the one round trip (BEGIN's) it would save.
         with self._transaction(_BEGIN_READ, pipelined=False) as cursor:
             yield cursor
+
+    @contextmanager
+    def read_lazily(self) -> Iterator[LazyRead]:
+        from psycopg import Error
+        from psycopg.pq import TransactionStatus
+
+        with self._pool.connection() as connection:
+            reader = _PostgresLazyRead(connection)
+            try:
+                yield reader
+                if reader.begun:
+                    connection.execute("COMMIT", prepare=False)
+            except BaseException:
+                if connection.info.transaction_status != TransactionStatus.IDLE:
+                    with suppress(Error):
+                        connection.rollback()
+                raise
 
     def read_row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         # In autocommit, one round trip, where `read()`'s BEGIN and COMMIT make three.

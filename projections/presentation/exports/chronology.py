@@ -20,7 +20,7 @@ import orjson
 
 from projections import ReadModels
 from projections.audit import LedgerBehind
-from projections.database import Database, SQLiteDatabase
+from projections.database import Cursor, Database, LazyRead, SQLiteDatabase
 from projections.presentation.exports.entry import ExportEntry
 from projections.presentation.exports.references import References
 from projections.queries import Page, Queries, TimelineFilters
@@ -219,10 +219,21 @@ class _ScanDatabase(SQLiteDatabase):
     @contextmanager
     def read(self) -> Iterator[sqlite3.Cursor]:
         with super().read() as c:
-            # Inside a deferred BEGIN nothing is read yet, so both take effect now.
-            c.execute("PRAGMA mmap_size=0")
-            c.execute(f"PRAGMA cache_size=-{SCAN_CACHE_KIB}")
+            _scan_settings(c)
             yield c
+
+    @contextmanager
+    def read_lazily(self) -> Iterator[LazyRead]:
+        # The settings are statements: the page's query shares their transaction.
+        with super().read_lazily() as c:
+            _scan_settings(c)
+            yield c
+
+
+def _scan_settings(c: Cursor) -> None:
+    # Inside a deferred BEGIN nothing is read yet, so both take effect now.
+    c.execute("PRAGMA mmap_size=0")
+    c.execute(f"PRAGMA cache_size=-{SCAN_CACHE_KIB}")
 
 
 def _scan_database(db: Database) -> Database | None:
