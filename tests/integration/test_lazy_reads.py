@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from domain import StoreConfig
-from projections.database import Database, open_database
+from domain import StoreConfig, TimelineApp
+from projections import Queries, ReadModels, TimelineFilters
+from projections.database import Database, SQLiteDatabase, open_database
 from projections.views.packing import pack, unpack, unpack_all
+from tests.builders import BODIES, body, seed
 
 
 @pytest.fixture
@@ -71,3 +73,29 @@ def test_unpacking_a_page_at_once_gives_each_body_as_unpacking_it_alone() -> Non
     assert unpack_all([*stored[:2], memoryview(stored[2]), *stored[3:]]) == bodies
     assert unpack_all(stored) == [unpack(body) for body in stored]
     assert unpack_all([]) == []
+
+
+def test_a_timeline_page_at_the_head_is_one_statement_in_no_transaction(
+    app: TimelineApp, read_models: ReadModels
+) -> None:
+    db = read_models.db
+    if not isinstance(db, SQLiteDatabase):
+        pytest.skip("PostgreSQL's statements are not traced here")
+    seed(app)
+    for kind in BODIES:
+        app.record_entry(body(kind), by="reporter")
+    read_models.written()
+    queries = Queries(db)  # no page cache: the page is read each time
+    head = queries.position()
+    first = queries.timeline(TimelineFilters(), head=head, limit=2)  # the clock, remembered
+    statements: list[str] = []
+    with db._connection() as connection:  # the one the next read is given: the last used
+        connection.set_trace_callback(statements.append)
+    try:
+        again = queries.timeline(TimelineFilters(), head=head, limit=2)
+    finally:
+        connection.set_trace_callback(None)
+    assert again == first
+    assert len(again.items) == 2
+    assert len(statements) == 1
+    assert statements[0].startswith("SELECT")
