@@ -551,20 +551,11 @@ class PostgresDatabase:
 
     @contextmanager
     def read_lazily(self) -> Iterator[LazyRead]:
-        from psycopg import Error
-        from psycopg.pq import TransactionStatus
-
-        with self._pool.connection() as connection:
+        with self._pool.connection() as connection, _rolled_back_on_error(connection):
             reader = _PostgresLazyRead(connection)
-            try:
-                yield reader
-                if reader.begun:
-                    connection.execute("COMMIT", prepare=False)
-            except BaseException:
-                if connection.info.transaction_status != TransactionStatus.IDLE:
-                    with suppress(Error):
-                        connection.rollback()
-                raise
+            yield reader
+            if reader.begun:
+                connection.execute("COMMIT", prepare=False)
 
     def read_row(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         # In autocommit, one round trip, where `read()`'s BEGIN and COMMIT make three.
@@ -664,22 +655,14 @@ class PostgresDatabase:
         the transaction is rolled back here, so a view's rows and its tracking
         record are kept together or not at all, and a NOTIFY is never sent.
         """
-        from psycopg import Error
-        from psycopg.pq import TransactionStatus
-
-        with self._pool.connection() as connection:
-            try:
-                with connection.pipeline() if pipelined else nullcontext():
-                    connection.execute(begin, prepare=False)
-                    yield _PostgresCursor(connection)
-                    connection.execute("COMMIT", prepare=False)
-            except BaseException:
-                # A connection that cannot roll back is broken: the pool discards
-                # it, and the error that ended the transaction is the one to raise.
-                if connection.info.transaction_status != TransactionStatus.IDLE:
-                    with suppress(Error):
-                        connection.rollback()
-                raise
+        with (
+            self._pool.connection() as connection,
+            _rolled_back_on_error(connection),
+            connection.pipeline() if pipelined else nullcontext(),
+        ):
+            connection.execute(begin, prepare=False)
+            yield _PostgresCursor(connection)
+            connection.execute("COMMIT", prepare=False)
 
     def close(self) -> None:
         self._pool.close()
@@ -687,6 +670,23 @@ class PostgresDatabase:
 
 _BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 _BEGIN_WRITE = "BEGIN"  # the server's default isolation, READ COMMITTED
+
+
+@contextmanager
+def _rolled_back_on_error(connection: Any) -> Iterator[None]:
+    """Roll back the transaction open on `connection` (a psycopg one) when the block
+    fails. A connection that cannot roll back is broken: the pool discards it, and
+    the error that ended the transaction is the one raised."""
+    from psycopg import Error
+    from psycopg.pq import TransactionStatus
+
+    try:
+        yield
+    except BaseException:
+        if connection.info.transaction_status != TransactionStatus.IDLE:
+            with suppress(Error):
+                connection.rollback()
+        raise
 
 
 def _use_wal(connection: sqlite3.Connection, attempts: int = 100) -> None:
