@@ -56,7 +56,7 @@ def answer_when_reached(
     only for a 202 (routing it back from its name took a tenth of a write's thread)."""
     timeout: float = request.app.state.settings.read_wait_seconds
     try:
-        read_models.wait_for(result.position, timeout)
+        read_models.wait_for(result.position, timeout, ledger=False)
     except TimeoutError:
         accepted = Accepted(
             id=result.id,

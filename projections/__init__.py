@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -181,12 +182,32 @@ class ReadModels:
             self._saw(self.projector.catch_up())
         return self.projector.position()
 
-    def wait_for(self, position: int, timeout: float = 5.0) -> int:
-        """Block until the views reflect `position`; raise TimeoutError."""
-        reached = self.projector.wait_for(position, timeout, in_process=self.in_process)
+    def wait_for(self, position: int, timeout: float = 5.0, *, ledger: bool = True) -> int:
+        """Block until the views reflect `position` (without `ledger`, the views a
+        read answers from, the audit ledger apart); raise TimeoutError."""
+        reached = self.projector.wait_for(
+            position, timeout, in_process=self.in_process, ledger=ledger
+        )
         if self.in_process:
             self._saw(reached)
         return reached
+
+    def witnessed(self, position: int | None = None, timeout: float = 0.0) -> None:
+        """Bring the audit ledger up to `position` before it is asked about it.
+
+        In process (SQLite) every view catches up, whatever `position`. Otherwise
+        the ledger's follower is waited for, up to `timeout` s, when `position` is
+        one the log holds: a write's answer does not wait for the ledger, so a
+        proof asked for just after it may find the ledger a moment behind. On a
+        timeout, or without `position`, the ledger answers as far as it has got.
+        """
+        if self.in_process:
+            self.reached()
+            return
+        if position is None or position > self.projector.app.head_position():
+            return
+        with suppress(TimeoutError):
+            self.wait_for(position, timeout)
 
     def lag(self) -> list[ViewLag]:
         """Each view's position and how far, in events and seconds, it is behind the log.

@@ -33,6 +33,8 @@ __all__ = [
 ]
 
 Row = tuple[Any, ...]
+Statement = tuple[str, Sequence[Any]]
+"""One statement and its parameters."""
 _MEMORY_REBUILDS: dict[str, threading.Lock] = {}
 # Per SQLite connection, times at most MAX_CONNECTIONS of them: a timeline page's
 # rows and the indexes above them fit many times over in the cache.
@@ -45,6 +47,7 @@ IDLE_CONNECTIONS = 2  # kept open between transactions; the others close
 SCHEMA_LOCK = 0x7469_6D65  # "time": the advisory lock key for view schema changes
 REBUILD_LOCK = 0x7265_6275  # "rebu": held by the one rebuild of a store's views
 VIEW_LOCKS = 0x7669  # "vi": with a view's name hashed, the two-key lock of one view
+_VIEW_LOCK = "pg_advisory_xact_lock(?, hashtext(?))"
 TRACKING_CHANNEL = "projection_tracking"  # NOTIFY channel (per schema) of views' positions
 
 
@@ -76,8 +79,14 @@ class Database(Protocol):
     def dialect(self) -> Dialect:
         """The backend's differences: the few non-portable statements and types."""
 
-    def write(self) -> Any:
-        """A context manager: one transaction holding the write lock, committed on exit."""
+    def write(self, *, serialize: Sequence[str] = (), durable: bool = True) -> Any:
+        """A context manager: one transaction holding the write lock, committed on exit.
+
+        `serialize` takes the views' locks at once, as `serialize` would; without
+        `durable` the commit does not wait for the disk, where the backend can say so
+        (PostgreSQL): for views that can be rebuilt from the log, never for the log
+        or the ledger. Both go out with the transaction's first statement.
+        """
 
     def read(self) -> Any:
         """A context manager: one consistent snapshot for a few queries."""
@@ -113,9 +122,13 @@ class Database(Protocol):
     def announces(self) -> bool:
         """Whether `announce` reaches other processes, so a waiter can `listen` for it."""
 
-    def announce(self, c: Cursor, view: str, position: int) -> None:
+    def announce(
+        self, c: Cursor, view: str, position: int, *, along: Statement | None = None
+    ) -> None:
         """Tell the processes that listen, when `c`'s transaction commits, that the
-        view `view` (or each of several names separated by spaces) reached `position`."""
+        view `view` (or each of several names separated by spaces) reached `position`.
+        `along` is a statement that records it (a tracking write), run with the
+        announcement: in one statement where the backend allows (PostgreSQL)."""
 
     def listen(self, channel: str | None = None) -> Any:
         """A new connection that receives what `announce` sends (where `announces`),
@@ -260,7 +273,11 @@ class SQLiteDatabase:
         return connection
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Cursor]:
+    def write(
+        self, *, serialize: Sequence[str] = (), durable: bool = True
+    ) -> Iterator[sqlite3.Cursor]:
+        # BEGIN IMMEDIATE holds the one write lock, every view's; a commit keeps
+        # the connection's synchronous setting, the store's durability.
         with self._connection() as connection:
             cursor = connection.cursor()
             if self._rebuilding and connection not in self._large:
@@ -330,8 +347,12 @@ class SQLiteDatabase:
     announces: ClassVar[bool] = False
     """The views catch up in the process that waits: there is nobody to tell."""
 
-    def announce(self, c: Cursor, view: str, position: int) -> None:
-        """Nothing to do: the process that waits applies the events itself."""
+    def announce(
+        self, c: Cursor, view: str, position: int, *, along: Statement | None = None
+    ) -> None:
+        """Nothing to announce: the process that waits applies the events itself."""
+        if along is not None:
+            c.execute(*along)
 
     def listen(self, channel: str | None = None) -> Any:
         raise NotImplementedError("SQLite has no notifications; the views catch up in process")
@@ -441,6 +462,8 @@ class _PostgresCursor:
     def __init__(self, connection: Any) -> None:
         self._connection = connection
         self._cursor: Any = None
+        self.held: set[str] = set()
+        """The views whose locks this transaction holds (`PostgresDatabase.serialize`)."""
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
         self._cursor = self._connection.cursor()
@@ -535,10 +558,18 @@ class PostgresDatabase:
         )
 
     @contextmanager
-    def write(self) -> Iterator[_PostgresCursor]:
+    def write(
+        self, *, serialize: Sequence[str] = (), durable: bool = True
+    ) -> Iterator[_PostgresCursor]:
         # Shared with every other writer, exclusive to a schema change: a follower
-        # never reads its position just before a swap renames its tables.
-        with self._locked("pg_advisory_xact_lock_shared") as cursor:
+        # never reads its position just before a swap renames its tables. The
+        # views' locks and the commit's durability go in the same statement: a
+        # follower's batch sent three where it now sends one.
+        extra = "" if durable else ", set_config('synchronous_commit', 'off', true)"
+        extra += "".join(f", {_VIEW_LOCK}" for _ in serialize)
+        args = [arg for name in serialize for arg in (VIEW_LOCKS, name)]
+        with self._locked("pg_advisory_xact_lock_shared", extra, args) as cursor:
+            cursor.held.update(serialize)
             yield cursor
 
     @contextmanager
@@ -588,9 +619,15 @@ class PostgresDatabase:
         # READ COMMITTED lets two followers read one position and apply the same
         # events; the second now waits, then reads the first one's position.
         # Several views' locks in one statement, taken left to right: always in
-        # the projector's order of views, so two processes cannot deadlock.
-        locks = ", ".join("pg_advisory_xact_lock(?, hashtext(?))" for _ in names)
+        # the projector's order of views, so two processes cannot deadlock. A
+        # lock the transaction took as it began (`write(serialize=...)`) is held.
+        held: set[str] = getattr(c, "held", set())
+        names = tuple(name for name in names if name not in held)
+        if not names:
+            return
+        locks = ", ".join(_VIEW_LOCK for _ in names)
         c.execute(f"SELECT {locks}", [arg for name in names for arg in (VIEW_LOCKS, name)])
+        held.update(names)
 
     def analyze(self, c: Cursor, tables: Sequence[str]) -> None:
         # Tables made and filled by a rebuild have no statistics until autovacuum
@@ -601,10 +638,18 @@ class PostgresDatabase:
 
     announces: ClassVar[bool] = True
 
-    def announce(self, c: Cursor, view: str, position: int) -> None:
+    def announce(
+        self, c: Cursor, view: str, position: int, *, along: Statement | None = None
+    ) -> None:
         # NOTIFY inside the transaction is sent at its commit, and not at all on a
-        # rollback: a listener hears of a position only once it can be read.
-        c.execute("SELECT pg_notify(?, ?)", (self.channel, f"{view} {position}"))
+        # rollback: a listener hears of a position only once it can be read. A
+        # statement in WITH runs once, whether or not the rest reads it.
+        notify = "SELECT pg_notify(?, ?)"
+        args: list[Any] = [self.channel, f"{view} {position}"]
+        if along is not None:
+            notify = f"WITH recorded AS ({along[0]}) {notify}"
+            args = [*along[1], *args]
+        c.execute(notify, args)
 
     def listen(self, channel: str | None = None) -> Any:
         """A connection of its own (not the pool's), in autocommit, LISTENing on the
@@ -634,11 +679,13 @@ class PostgresDatabase:
                 connection.execute("SELECT pg_advisory_unlock(%s)", (REBUILD_LOCK,))
 
     @contextmanager
-    def _locked(self, lock: str) -> Iterator[_PostgresCursor]:
+    def _locked(
+        self, lock: str, extra: str = "", args: Sequence[Any] = ()
+    ) -> Iterator[_PostgresCursor]:
         # The lock, held to the end of the transaction, is queued behind BEGIN and
         # waited for with the caller's first fetch (a view's position).
         with self._transaction(_BEGIN_WRITE) as cursor:
-            cursor.execute(f"SELECT {lock}(?)", (SCHEMA_LOCK,))
+            cursor.execute(f"SELECT {lock}(?){extra}", (SCHEMA_LOCK, *args))
             yield cursor
 
     @contextmanager

@@ -44,6 +44,7 @@ class TrackingListener:
         self._positions: dict[str, int] = {}
         self._changed = threading.Condition()
         self._ready = False  # the first read, after LISTEN, is done
+        self._waiting: dict[tuple[str, ...], int] = {}  # the groups of views waited for
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -61,23 +62,32 @@ class TrackingListener:
                 )
                 self._thread.start()
 
-    def wait(self, position: int, timeout: float) -> int:
-        """Block until every view has reached `position`; return the least of their
-        positions; raise TimeoutError after `timeout` s."""
+    def wait(self, position: int, timeout: float, names: Iterable[str] | None = None) -> int:
+        """Block until every view of `names` (default: all this listener hears of)
+        has reached `position`; return the least of their positions; raise
+        TimeoutError after `timeout` s."""
         self.start()
+        group = self.names if names is None else tuple(names)
         deadline = time.monotonic() + timeout
         with self._changed:
-            while True:
-                if self._ready:
-                    reached = self._least()
-                    if reached >= position:
-                        return reached
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(
-                        f"the views have not reached log position {position} within {timeout:g} s"
-                    )
-                self._changed.wait(left)
+            self._waiting[group] = self._waiting.get(group, 0) + 1
+            try:
+                while True:
+                    if self._ready:
+                        reached = self._least(group)
+                        if reached >= position:
+                            return reached
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError(
+                            f"the views have not reached log position {position} "
+                            f"within {timeout:g} s"
+                        )
+                    self._changed.wait(left)
+            finally:
+                self._waiting[group] -= 1
+                if not self._waiting[group]:
+                    del self._waiting[group]
 
     def close(self) -> None:
         self._stopping.set()
@@ -130,16 +140,17 @@ class TrackingListener:
             moved = [name for name in names.split() if reached > self._positions.get(name, 0)]
             if not moved:
                 return
-            before = self._least()
+            before = {group: self._least(group) for group in self._waiting}
             for name in moved:
                 self._positions[name] = reached
-            # Every view announces every batch: waking the waiters only when the
-            # slowest view moves saves each of them a wake-up per view and event.
-            if self._least() > before:
+            # The views announce each batch together, the ledger apart: waking the
+            # waiters only when the slowest view they wait for moves saves each of
+            # them a wake-up per announcement.
+            if any(self._least(group) > least for group, least in before.items()):
                 self._changed.notify_all()
 
-    def _least(self) -> int:
-        return min(self._positions.get(name, 0) for name in self.names)
+    def _least(self, names: Iterable[str]) -> int:
+        return min(self._positions.get(name, 0) for name in names)
 
     def _refresh(self) -> None:
         positions = self._read()

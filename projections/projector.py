@@ -33,7 +33,7 @@ from projections.views.coactors import CoActorView
 from projections.views.history import EntryHistoryView
 from projections.views.references import ReferencesView
 from projections.views.timeline import TimelineView
-from projections.views.view import TRACKING_TABLE, View, create_tracking_table
+from projections.views.view import TRACKING_TABLE, View, create_tracking_table, track
 
 __all__ = ["VIEW_CLASSES", "Projector", "RebuildReport"]
 
@@ -185,14 +185,14 @@ class Projector:
         lazy = self.db.dialect is POSTGRESQL and all(view.rebuildable for view in self.views)
         # Only PostgreSQL fails a division by zero (SQLite answers NULL).
         asserted = self.db.dialect is POSTGRESQL
+        # Every view's lock, taken as the transaction begins, in the views' order.
+        locks = [view.tracking_name for view in self.views]
         while True:
             changes = self._read(position, None)
             if not changes:
                 return position
             try:
-                with self.db.write() as c:
-                    if lazy:
-                        c.execute("SET LOCAL synchronous_commit TO OFF")
+                with self.db.write(serialize=locks, durable=not lazy) as c:
                     self._apply_together(c, changes, left_at=position if asserted else 0)
             except Exception as error:
                 if getattr(error, "sqlstate", None) != _ELSEWHERE:
@@ -200,9 +200,7 @@ class Projector:
                 # Another process moved the views (a rebuild swapped them in, a second
                 # follower ran): read where they are, and skip what they hold.
                 logger.info("the views are not at %d, where this follower left them", position)
-                with self.db.write() as c:
-                    if lazy:
-                        c.execute("SET LOCAL synchronous_commit TO OFF")
+                with self.db.write(serialize=locks, durable=not lazy) as c:
                     self._apply_together(c, changes)
             position = changes[-1].position
             if progress is not None:
@@ -210,25 +208,30 @@ class Projector:
             if len(changes) < self.page:
                 return position
 
-    def wait_for(self, position: int, timeout: float = 5.0, *, in_process: bool = True) -> int:
+    def wait_for(
+        self, position: int, timeout: float = 5.0, *, in_process: bool = True, ledger: bool = True
+    ) -> int:
         """Block until the views reach `position`; raise TimeoutError after `timeout` s.
 
         With `in_process` the caller catches up itself, as on SQLite; otherwise
         it waits for the follower processes: where they announce their positions
         (PostgreSQL), woken by the announcement (`projections.listening`), else by
-        polling.
+        polling. Without `ledger`, only the views a read answers from are waited
+        for, not the audit ledger (on PostgreSQL a follower of its own, whose
+        commits wait for the disk): a write's answer needs no more.
         """
+        views = [view for view in self.views if ledger or view.rebuildable]
         if not in_process and self.db.announces:
             # The listener knows the views' positions without asking the database:
             # a write's wait costs no round trip when the followers are ahead of it.
-            return self.listener().wait(position, timeout)
+            return self.listener().wait(position, timeout, [view.tracking_name for view in views])
         deadline = time.monotonic() + timeout
         reached = self.position()
         if reached >= position:
             return reached
         if in_process:
             reached = self.catch_up()
-        for view in self.views:
+        for view in views:
             view.wait(view.application, position, max(deadline - time.monotonic(), 0.0))
         return max(reached, self.position())
 
@@ -390,14 +393,8 @@ class Projector:
             if reached > position:
                 moved.append(view)
         if moved:
-            rows = ", ".join("(?, ?, ?)" for _ in moved)
-            c.execute(
-                f"INSERT INTO {TRACKING_TABLE} (view, application, position) VALUES {rows} "
-                "ON CONFLICT (view, application) DO UPDATE SET position = excluded.position",
-                [arg for view in moved for arg in (view.tracking_name, view.application, reached)],
-            )
             # One announcement for them all: each listener wakes once, not once a view.
-            self.db.announce(c, " ".join(view.tracking_name for view in moved), reached)
+            track(moved, c, reached)
         tracking = Tracking(self.app.name, reached)
         for view in self.views:
             if view not in plain:

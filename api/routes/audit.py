@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, NoReturn
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.auth import AuditorDep
@@ -81,7 +81,7 @@ def replay(read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
     responses={200: {"model": VerifyOut, "description": "What the recomputation found"}},
     summary="Verify the whole log against the audit ledger",
 )
-def verify(read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
+def verify(request: Request, read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
     """Recompute every stored event's leaf hash and the Merkle tree from the log as
     stored now, and compare them with what the ledger witnessed: every leaf, every
     stored subtree and every checkpoint.
@@ -92,7 +92,7 @@ def verify(read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
     counted in `unattested`, not failures. A tampered log is a 200 with `ok: false`:
     the check itself succeeded.
     """
-    _witness(read_models)
+    _witness(request, read_models)
     report = verify_log(read_models.db, read_models.log_table)
     return answer(report.to_json(), report.head_position)
 
@@ -104,6 +104,7 @@ def verify(read_models: ReadModelsDep, _auditor: AuditorDep) -> Response:
     summary="Prove that one event is in the ledger's latest checkpoint",
 )
 def proof(
+    request: Request,
     read_models: ReadModelsDep,
     _auditor: AuditorDep,
     position: Annotated[int, Query(ge=1, description="The event's log position")],
@@ -122,7 +123,7 @@ def proof(
     409 when its row was altered past reading; 422 when `against` is before
     `position` or beyond the log.
     """
-    _witness(read_models)
+    _witness(request, read_models, against or position)
     ledger = read_models.ledger
     try:
         found = ledger.inclusion_proof(position, against=against)
@@ -150,6 +151,7 @@ def proof(
     summary="Prove that the log only grew between two tree heads",
 )
 def consistency(
+    request: Request,
     read_models: ReadModelsDep,
     first: Annotated[
         int, Query(ge=0, description="The earlier tree's size (a tree head's `tree_size`)")
@@ -166,7 +168,7 @@ def consistency(
     Check it offline with `policy-timeline verify --consistency FILE`. 422 unless
     `first` <= `second` <= the ledger's tree size.
     """
-    _witness(read_models)
+    _witness(request, read_models)
     ledger = read_models.ledger
     size = ledger.latest_checkpoint().tree_size if second is None else second
     try:
@@ -187,11 +189,11 @@ def _refuse_sizes(first: int, second: int | None, size: int) -> NoReturn:
     raise ValidationError("query.first", f"{first} is beyond the ledger's tree size, {size}")
 
 
-def _witness(read_models: ReadModels) -> None:
+def _witness(request: Request, read_models: ReadModels, position: int | None = None) -> None:
     # On SQLite this process keeps the views, the ledger among them: bring it up
     # to the log's head first, so the answer covers every write made until now.
-    if read_models.in_process:
-        read_models.reached()
+    # On PostgreSQL wait (a little) for the ledger to witness `position`.
+    read_models.witnessed(position, request.app.state.settings.read_wait_seconds)
 
 
 def _refuse_beyond(read_models: ReadModels, field: str, error: LedgerBehind) -> NoReturn:

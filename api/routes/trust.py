@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -112,6 +112,7 @@ def key(read_models: ReadModelsDep) -> Response:
     summary="An event, its inclusion proof and the signed checkpoint, in one file",
 )
 def receipt(
+    request: Request,
     read_models: ReadModelsDep,
     _auditor: AuditorDep,
     position: Annotated[int, Query(ge=1, description="The event's log position")],
@@ -123,6 +124,8 @@ def receipt(
     for a row altered past reading, 503 without a signing key or while the signer
     refuses.
     """
+    # The ledger may be a moment behind a write just answered (PostgreSQL).
+    read_models.witnessed(position, request.app.state.settings.read_wait_seconds)
     signed = _latest(read_models)
     try:
         proof = read_models.ledger.inclusion_proof(position, against=signed.checkpoint.position)

@@ -164,7 +164,9 @@ def actor_edit(
         return _edit_page(
             read_models, actor_id, action=action, values=form, error=str(error), status=422
         )
-    read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
+    read_models.wait_for(
+        result.position, request.app.state.settings.read_wait_seconds, ledger=False
+    )
     return RedirectResponse(f"/actors/{actor_id}", 303)
 
 
@@ -195,7 +197,9 @@ def register_actor_inline(
         return _json({"field": "name", "detail": f"{error}: pick it in the actor field"}, 409)
     # The pickers search the views: the new actor should be found at once.
     with contextlib.suppress(TimeoutError):
-        read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
+        read_models.wait_for(
+            result.position, request.app.state.settings.read_wait_seconds, ledger=False
+        )
     return _json({"id": result.id, "name": name}, 201)
 
 

@@ -404,5 +404,7 @@ def entry_edit(
             errors={field: error.message} if isinstance(error, ValidationError) and field else {},
             status=422,
         )
-    read_models.wait_for(result.position, request.app.state.settings.read_wait_seconds)
+    read_models.wait_for(
+        result.position, request.app.state.settings.read_wait_seconds, ledger=False
+    )
     return RedirectResponse(f"/entries/{entry_id}", 303)

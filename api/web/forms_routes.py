@@ -357,5 +357,5 @@ def record_entry(
     except DomainError as error:
         return _form_page(read_models, kind, form, {"": str(error)}, 409)
     # The entry page reads the views: let them reach the write first, as the API does.
-    read_models.wait_for(result.position, wait)
+    read_models.wait_for(result.position, wait, ledger=False)
     return RedirectResponse(f"/entries/{result.id}", 303)

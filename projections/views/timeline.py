@@ -338,7 +338,8 @@ class TimelineView(View):
                 index_rows.sort(key=_index_order)
             c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
             span = max(row[2] for row in index_rows)
-            c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
+            if span > 0:  # it starts at 0: a day's entries (most) never widen it
+                c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
             c.executemany(self.db.dialect.search_insert.format(table=search), search_rows)
         self._clock(c, clock, changes)
 

@@ -244,13 +244,8 @@ class View(TrackingRecorder, ABC):
         return 0 if row is None else int(row[0])
 
     def _track(self, c: Cursor, position: int) -> None:
-        c.execute(
-            f"INSERT INTO {TRACKING_TABLE} (view, application, position) VALUES (?, ?, ?) "
-            "ON CONFLICT (view, application) DO UPDATE SET position = excluded.position",
-            (self.tracking_name, self.application, position),
-        )
-        # Sent at commit (PostgreSQL): a write waiting for this view wakes then.
-        self.db.announce(c, self.tracking_name, position)
+        # Announced at commit (PostgreSQL): a write waiting for this view wakes then.
+        track([self], c, position)
 
     def insert_tracking(self, tracking: Tracking) -> None:
         with self.db.write() as c:
@@ -275,3 +270,19 @@ class View(TrackingRecorder, ABC):
 def _plain(value: object) -> object:
     # PostgreSQL returns bytes columns as memoryview; compare them as bytes.
     return bytes(value) if isinstance(value, memoryview) else value
+
+
+def track(views: Sequence[View], c: Cursor, position: int) -> None:
+    """Record that `views` (of one database) reached `position`, and announce it to
+    the processes that wait for them: one statement, one announcement for them all."""
+    rows = ", ".join("(?, ?, ?)" for _ in views)
+    views[0].db.announce(
+        c,
+        " ".join(view.tracking_name for view in views),
+        position,
+        along=(
+            f"INSERT INTO {TRACKING_TABLE} (view, application, position) VALUES {rows} "
+            "ON CONFLICT (view, application) DO UPDATE SET position = excluded.position",
+            [arg for view in views for arg in (view.tracking_name, view.application, position)],
+        ),
+    )

@@ -27,6 +27,7 @@ class CountingCursor:
     def __init__(self, cursor: Any, fetches: list[str]) -> None:
         self._cursor = cursor
         self._fetches = fetches
+        self.held: set[str] = getattr(cursor, "held", set())  # the views' locks taken as it began
 
     def execute(self, sql: str, params: Sequence[Any] = (), /) -> Any:
         return self._cursor.execute(sql, params)
@@ -50,8 +51,8 @@ def counting(db: Database, fetches: list[str]) -> Iterator[None]:
     write = db.write
 
     @contextmanager
-    def counted() -> Iterator[CountingCursor]:
-        with write() as c:
+    def counted(**options: Any) -> Iterator[CountingCursor]:
+        with write(**options) as c:
             yield CountingCursor(c, fetches)
 
     db.write = counted  # type: ignore[method-assign]

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from domain import TimelineApp, parse_store_url
-from projections import Projector, ReadModels
-from projections.database import PostgresDatabase, open_database
+from projections import VIEW_CLASSES, Projector, ReadModels, View
+from projections.audit.ledger import LedgerView
+from projections.database import Cursor, PostgresDatabase, Statement, open_database
 from tests.builders import body, seed
 from tests.pages import loads
 from tests.postgres import PostgresServer
@@ -42,7 +43,14 @@ def _apply_later(app: TimelineApp, url: str, *, announce: bool) -> threading.Thr
         db = open_database(parse_store_url(url))
         assert isinstance(db, PostgresDatabase)
         if not announce:
-            db.announce = lambda c, view, position: None  # type: ignore[method-assign]
+            # The tracking record is written as ever; only the NOTIFY is left out.
+            def recorded_silently(
+                c: Cursor, view: str, position: int, *, along: Statement | None = None
+            ) -> None:
+                if along is not None:
+                    c.execute(*along)
+
+            db.announce = recorded_silently  # type: ignore[method-assign]
         try:
             Projector(app, db).catch_up()
         finally:
@@ -110,5 +118,47 @@ def test_the_listener_ignores_a_payload_it_cannot_read(
         assert listener.notifications == 0
         assert isinstance(models.db, PostgresDatabase)
         assert models.db.channel.endswith(f".{models.db.schema}")
+    finally:
+        models.close()
+
+
+def _apply_views_later(app: TimelineApp, url: str, views: list[type[View]]) -> threading.Thread:
+    """A follower of `views` alone, as the views' or the ledger's process is."""
+
+    def run() -> None:
+        db = open_database(parse_store_url(url))
+        try:
+            Projector(app, db, views=views).catch_up()
+        finally:
+            db.close()
+
+    timer = threading.Timer(0.2, run)
+    timer.start()
+    return timer
+
+
+@pytest.mark.postgres
+def test_a_write_waits_for_the_views_it_is_read_from_not_for_the_ledger(
+    pg_app: tuple[TimelineApp, str],
+) -> None:
+    """The ledger's follower commits waiting for the disk: a write's answer, read
+    from the other views, need not wait for it; a proof asked for waits for it."""
+    app, url = pg_app
+    models = _models(app, url, poll=60.0)
+    read_views = [view for view in VIEW_CLASSES if view is not LedgerView]
+    try:
+        seed(app)
+        result = app.record_entry(body("meeting"), by=BY)
+        _apply_views_later(app, url, read_views).join()
+
+        assert models.wait_for(result.position, timeout=10, ledger=False) >= result.position
+        with pytest.raises(TimeoutError):  # the ledger has not witnessed it
+            models.wait_for(result.position, timeout=0.3)
+        assert models.ledger.position() < result.position
+
+        applier = _apply_views_later(app, url, [LedgerView])
+        models.witnessed(result.position, timeout=10)  # as a proof's route does
+        assert models.ledger.position() >= result.position
+        applier.join()
     finally:
         models.close()
