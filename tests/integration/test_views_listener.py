@@ -4,7 +4,7 @@ a notification missed is covered by the listener's fallback read."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -35,9 +35,15 @@ def _models(app: TimelineApp, url: str, poll: float) -> ReadModels:
     return models
 
 
-def _apply_later(app: TimelineApp, url: str, *, announce: bool) -> threading.Thread:
+def _apply_later(
+    app: TimelineApp,
+    url: str,
+    *,
+    announce: bool = True,
+    views: Sequence[type[View]] = VIEW_CLASSES,
+) -> threading.Thread:
     """A follower of its own (another pool, as another process would be) that
-    catches the views up shortly, with or without announcing it."""
+    catches `views` up shortly, with or without announcing it."""
 
     def run() -> None:
         db = open_database(parse_store_url(url))
@@ -52,7 +58,7 @@ def _apply_later(app: TimelineApp, url: str, *, announce: bool) -> threading.Thr
 
             db.announce = recorded_silently  # type: ignore[method-assign]
         try:
-            Projector(app, db).catch_up()
+            Projector(app, db, views=views).catch_up()
         finally:
             db.close()
 
@@ -122,21 +128,6 @@ def test_the_listener_ignores_a_payload_it_cannot_read(
         models.close()
 
 
-def _apply_views_later(app: TimelineApp, url: str, views: list[type[View]]) -> threading.Thread:
-    """A follower of `views` alone, as the views' or the ledger's process is."""
-
-    def run() -> None:
-        db = open_database(parse_store_url(url))
-        try:
-            Projector(app, db, views=views).catch_up()
-        finally:
-            db.close()
-
-    timer = threading.Timer(0.2, run)
-    timer.start()
-    return timer
-
-
 @pytest.mark.postgres
 def test_a_write_waits_for_the_views_it_is_read_from_not_for_the_ledger(
     pg_app: tuple[TimelineApp, str],
@@ -149,14 +140,14 @@ def test_a_write_waits_for_the_views_it_is_read_from_not_for_the_ledger(
     try:
         seed(app)
         result = app.record_entry(body("meeting"), by=BY)
-        _apply_views_later(app, url, read_views).join()
+        _apply_later(app, url, views=read_views).join()
 
         assert models.wait_for(result.position, timeout=10, ledger=False) >= result.position
         with pytest.raises(TimeoutError):  # the ledger has not witnessed it
             models.wait_for(result.position, timeout=0.3)
         assert models.ledger.position() < result.position
 
-        applier = _apply_views_later(app, url, [LedgerView])
+        applier = _apply_later(app, url, views=[LedgerView])
         models.witnessed(result.position, timeout=10)  # as a proof's route does
         assert models.ledger.position() >= result.position
         applier.join()
