@@ -155,14 +155,17 @@ def _unkeyed(db: Database, views: Sequence[View]) -> Iterator[None]:
     gigabytes through the WAL. A table left so by a load that failed is dropped
     by the next rebuild, with the view's other tables.
     """
-    tables: list[tuple[str, str, list[str]]] = [
-        (view.t(table), key, []) for view in views for table, key in view.appended
-    ]
+    # (table, the statement that copies it into its keyed table, its load form's statements)
+    tables: list[tuple[str, str, list[str]]] = []
     loading = []
     for view in views:
+        for table, key in view.appended:
+            name = view.t(table)
+            tables.append((name, View.load_copy(view, table, name, name + _KEYED, key), []))
         for table, key in view.rekeyed:
-            if statements := view.load_statements(table, view.t(table)):
-                tables.append((view.t(table), key, statements))
+            name = view.t(table)
+            if statements := view.load_statements(table, name):
+                tables.append((name, view.load_copy(table, name, name + _KEYED, key), statements))
                 loading.append(view)
     if not tables:
         yield
@@ -184,8 +187,8 @@ def _unkeyed(db: Database, views: Sequence[View]) -> Iterator[None]:
         for view in loading:
             view.loading = False
     with db.schema_change() as c:
-        for table, key, _ in tables:
-            c.execute(f"INSERT INTO {table}{_KEYED} SELECT * FROM {table} ORDER BY {key}")
+        for table, copy, _ in tables:
+            c.execute(copy)
             c.execute(f"DROP TABLE {table}")
             c.execute(f"ALTER TABLE {table}{_KEYED} RENAME TO {table}")
 

@@ -143,11 +143,33 @@ class TimelineView(View):
 
     def load_statements(self, table: str, name: str) -> list[str]:
         # SQLite's index rows are kept in page order, where a replay inserts each
-        # at random; keyed by position meanwhile, as PostgreSQL's are, it appends
-        # them, and a version's rows are closed by the same statement, by key.
+        # at random. Meanwhile a version is one row keyed by position, appended,
+        # its facets a JSON object: a fifth of the rows to insert, one to close, and
+        # `load_copy` makes a row of each facet, in page order, once at the end.
         if table != "timeline_index" or not self.clustered:
             return []
-        return [self._index_table(name, key=_POSITION_KEY)]
+        iso = self.db.dialect.sortable_text
+        return [
+            f"CREATE TABLE {name} ("
+            "first_position BIGINT NOT NULL, version INTEGER NOT NULL, "
+            f"occurred_start {iso} NOT NULL, span INTEGER NOT NULL, "
+            "valid_from BIGINT NOT NULL, valid_to BIGINT NOT NULL, "
+            f"occurred_end {iso} NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, "
+            "month INTEGER, facets TEXT NOT NULL, "
+            f"PRIMARY KEY (first_position, version)){self.clustered}"
+        ]
+
+    def load_copy(self, table: str, loaded: str, keyed: str, key: str) -> str:
+        if table != "timeline_index" or not self.clustered:
+            return super().load_copy(table, loaded, keyed, key)
+        # Each facet a key of the JSON object, its role the value; `*` holds the month.
+        return (
+            f"INSERT INTO {keyed} SELECT f.key AS facet, v.occurred_start AS occurred_start, "
+            "v.span AS span, v.first_position AS first_position, v.version AS version, "
+            "v.valid_from, v.valid_to, v.occurred_end, v.kind, v.status, f.value, "
+            f"CASE WHEN f.key = '*' THEN v.month END FROM {loaded} AS v, "
+            f"json_each(v.facets) AS f ORDER BY {key}"
+        )
 
     def _index_table(self, index: str, key: str | None = None) -> str:
         # An entry is known here by its first position, not its text id: the key
@@ -308,36 +330,35 @@ class TimelineView(View):
         search_rows: list[tuple[Any, ...]] = []
         closing: list[tuple[int, str, int]] = []
         closing_index: list[tuple[Any, ...]] = []
+        rows = _LoadRows if self.loading else _IndexRows
         for entry, bodies in versions.items():
             start = 0
             if entry in loaded:
                 closing.append((bodies[1]["position"], entry, bodies[0]["version"]))
-                closing_index.extend(_closing(bodies[0], bodies[1]["position"], first[entry]))
+                closing_index.extend(rows.closing(bodies[0], bodies[1]["position"], first[entry]))
                 start = 1
             for i in range(start, len(bodies)):
                 body = bodies[i]
                 valid_to = bodies[i + 1]["position"] if i + 1 < len(bodies) else FOREVER
-                self._rows(body, first[entry], valid_to, entry_rows, index_rows, search_rows)
+                entry_rows.append(_entry_row(body, first[entry], valid_to))
+                rows.add(body, first[entry], valid_to, index_rows)
+                search_rows.append((body["position"], search_text(body)))
         if closing:
             c.executemany(
                 f"UPDATE {entries} SET valid_to = ? WHERE entry_id = ? AND version = ?", closing
             )
             # By the whole key, from the closed body: no index but the table's is needed,
             # which a replay's load has alone until its read indexes are made.
-            closing_index.sort(key=itemgetter(1, 2, 3, 4, 5))
-            c.executemany(
-                f"UPDATE {index} SET valid_to = ? WHERE facet = ? AND occurred_start = ? "
-                "AND span = ? AND first_position = ? AND version = ?",
-                closing_index,
-            )
+            closing_index.sort(key=itemgetter(*range(1, len(closing_index[0]))))
+            c.executemany(rows.close.format(index=index), closing_index)
         if entry_rows:
             # In key order: each B-tree page of the entries' key is visited once.
             entry_rows.sort(key=_key)
             c.executemany(f"INSERT INTO {entries} VALUES (?,?,?,?,?,?)", entry_rows)
             if not self.loading:  # else keyed by position, where new rows go last
                 index_rows.sort(key=_index_order)
-            c.executemany(f"INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", index_rows)
-            span = max(row[2] for row in index_rows)
+            c.executemany(rows.insert.format(index=index), index_rows)
+            span = max(row[rows.span] for row in index_rows)
             if span > 0:  # it starts at 0: a day's entries (most) never widen it
                 c.execute(f"UPDATE {widest} SET span = ? WHERE span < ?", (span, span))
             c.executemany(self.db.dialect.search_insert.format(table=search), search_rows)
@@ -372,16 +393,33 @@ class TimelineView(View):
         body: dict[str, Any] = orjson.loads(unpack(row[0]))
         return body, int(row[1])
 
+
+def _entry_row(body: dict[str, Any], first_position: int, valid_to: int) -> tuple[Any, ...]:
+    return (
+        body["id"],
+        body["version"],
+        body["position"],
+        valid_to,
+        first_position,
+        pack(orjson.dumps(body)),
+    )
+
+
+class _IndexRows:
+    """A version's index rows as the timeline keeps them: one a facet (`entries.facets`)."""
+
+    insert = "INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+    close = (
+        "UPDATE {index} SET valid_to = ? WHERE facet = ? AND occurred_start = ? "
+        "AND span = ? AND first_position = ? AND version = ?"
+    )
+    span = 2  # the column of the rows' span
+
     @staticmethod
-    def _rows(
-        body: dict[str, Any],
-        first_position: int,
-        valid_to: int,
-        entry_rows: list[tuple[Any, ...]],
-        index_rows: list[tuple[Any, ...]],
-        search_rows: list[tuple[Any, ...]],
+    def add(
+        body: dict[str, Any], first_position: int, valid_to: int, rows: list[tuple[Any, ...]]
     ) -> None:
-        entry, version, valid_from = body["id"], body["version"], body["position"]
+        version, valid_from = body["version"], body["position"]
         start, end, kind, status = (
             body["occurred_start"],
             body["occurred_end"],
@@ -389,20 +427,9 @@ class TimelineView(View):
             body["status"],
         )
         span = span_days(start, end)
-        append = index_rows.append
-        entry_rows.append(
-            (
-                entry,
-                version,
-                valid_from,
-                valid_to,
-                first_position,
-                pack(orjson.dumps(body)),
-            )
-        )
         month: int | None = month_number(body)
         for facet, role in facets(body):
-            append(
+            rows.append(
                 (
                     facet,
                     start,
@@ -419,17 +446,49 @@ class TimelineView(View):
                 )
             )
             month = None  # on the first row, `*`, alone
-        search_rows.append((valid_from, search_text(body)))
+
+    @staticmethod
+    def closing(body: dict[str, Any], valid_to: int, first_position: int) -> list[tuple[Any, ...]]:
+        """The UPDATE parameters that end `body`'s index rows at `valid_to`, by their key."""
+        start = body["occurred_start"]
+        span = span_days(start, body["occurred_end"])
+        return [
+            (valid_to, facet, start, span, first_position, body["version"])
+            for facet, _ in facets(body)
+        ]
 
 
-def _closing(body: dict[str, Any], valid_to: int, first_position: int) -> list[tuple[Any, ...]]:
-    """The UPDATE parameters that end `body`'s index rows at `valid_to`, by their key."""
-    start = body["occurred_start"]
-    span = span_days(start, body["occurred_end"])
-    return [
-        (valid_to, facet, start, span, first_position, body["version"])
-        for facet, _ in facets(body)
-    ]
+class _LoadRows:
+    """A version's row in a bulk load's form of the index (`TimelineView.load_statements`)."""
+
+    insert = "INSERT INTO {index} VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    close = "UPDATE {index} SET valid_to = ? WHERE first_position = ? AND version = ?"
+    span = 3
+
+    @staticmethod
+    def add(
+        body: dict[str, Any], first_position: int, valid_to: int, rows: list[tuple[Any, ...]]
+    ) -> None:
+        start, end = body["occurred_start"], body["occurred_end"]
+        rows.append(
+            (
+                first_position,
+                body["version"],
+                start,
+                span_days(start, end),
+                body["position"],
+                valid_to,
+                end,
+                body["kind"],
+                body["status"],
+                month_number(body),
+                orjson.dumps(dict(facets(body))).decode(),
+            )
+        )
+
+    @staticmethod
+    def closing(body: dict[str, Any], valid_to: int, first_position: int) -> list[tuple[Any, ...]]:
+        return [(valid_to, first_position, body["version"])]
 
 
 def _running_latest(changes: Sequence[Change]) -> list[tuple[int, str]]:

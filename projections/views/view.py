@@ -61,8 +61,8 @@ class View(TrackingRecorder, ABC):
     """(table, its key's columns) of each table a bulk load of fresh tables fills in
     the form `load_statements` gives it (keyed in log order, say, where `apply`
     inserts at random places of the table's own key), and copies into the table
-    in its key's order once at the end (`projections.rebuild`). `apply`'s
-    statements must read and write the one as the other."""
+    in its key's order once at the end (`load_copy`, `projections.rebuild`).
+    `apply` writes the load's form while `loading` says so."""
     packed: ClassVar[tuple[str, ...]] = ()
     """Tables a bulk load of fresh tables fills at random places of their clustered
     key (SQLite), with no index of their own: copied whole once at the end, into
@@ -171,6 +171,11 @@ class View(TrackingRecorder, ABC):
         during a bulk load: its columns in its order, under another key; none to
         load `table` as it is. Index names start with `ix_{name}`."""
         return []
+
+    def load_copy(self, table: str, loaded: str, keyed: str, key: str) -> str:
+        """The statement that fills `keyed`, an empty `table`, from `loaded`, its load
+        form (`load_statements`), in the order of its key `key`: row for row, by default."""
+        return f"INSERT INTO {keyed} SELECT * FROM {loaded} ORDER BY {key}"
 
     # Events ---------------------------------------------------------------
 
