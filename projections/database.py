@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, ClassVar, Protocol
 
 from domain import PostgresConfig, SQLiteConfig, StoreConfig
+from projections import multirow
 from projections.dialect import POSTGRESQL, SQLITE, Dialect
 
 __all__ = [
@@ -470,8 +471,18 @@ class _PostgresCursor:
         return self._cursor.execute(_to_pyformat(sql), params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any:
-        self._cursor = self._connection.cursor()
-        return self._cursor.executemany(_to_pyformat(sql), rows)
+        listed = rows if isinstance(rows, list) else list(rows)
+        batched = multirow.statements(sql, listed)
+        if batched is None:
+            self._cursor = self._connection.cursor()
+            return self._cursor.executemany(_to_pyformat(sql), listed)
+        # Many rows a statement, sent as written (`$1` placeholders): see `multirow`.
+        from psycopg import RawCursor  # imported with the connection, by then
+
+        self._cursor = RawCursor(self._connection)
+        for statement, params in batched:
+            self._cursor.execute(statement, params)
+        return None
 
     def fetchone(self) -> Row | None:
         row: Row | None = self._cursor.fetchone()
