@@ -147,8 +147,8 @@ def bulk_load(
 @contextmanager
 def _unkeyed(db: Database, views: Sequence[View]) -> Iterator[None]:
     """Let `views` insert into their `appended` tables in log order, unkeyed, and
-    into their `rekeyed` tables under the key `View.load_statements` gives; then
-    copy each into its own table in the key's order, in one pass.
+    into their `rekeyed` tables in the form `View.load_statements` gives; then
+    copy each into its own table in the key's order, in one pass (`View.load_copy`).
 
     Keyed by entry, such a table took each row at a random place of its B-tree,
     and each commit wrote most of the tree's pages again: at a million entries,
