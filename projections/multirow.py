@@ -22,9 +22,10 @@ __all__ = ["MAX_PARAMETERS", "MAX_ROWS", "statements"]
 
 MAX_PARAMETERS = 65_535
 """The most parameters PostgreSQL's protocol takes in one statement."""
-MAX_ROWS = 1000
-"""The most rows a statement holds: psycopg prepares a statement it sends often,
-and a batch of views' rows is mostly whole statements of this many."""
+MAX_ROWS = 200
+"""The most rows a statement holds. The server starts on a statement while the
+client writes the next: at 100,000 entries a replay took 11.6-13.1 s with 200
+rows a statement, 13.8-14.7 s with 1,000 (client CPU the same, 5.9 s)."""
 
 
 def statements(sql: str, rows: Sequence[Sequence[Any]]) -> Iterator[tuple[str, list[Any]]] | None:
