@@ -7,8 +7,9 @@ reads and decodes each batch of events once and applies it to all of them in
 one transaction, committed without waiting for the disk; and the ledger apart,
 whose commits wait for the disk, as a witness's must. A follower that dies
 (killed, out of memory, a lost connection it could not survive) is started
-again after a pause that doubles with each failure in a row; one that fails
-`max_failures` times in a row, none of its runs lasting `steady_seconds`, is
+again at once, and after a pause that doubles with each further failure in a
+row; one that fails `max_failures` times in a row, none of its runs lasting
+`steady_seconds`, is
 given up on: the supervisor stops the others and reports which group and
 views, since a view that cannot apply an event must stop rather than skip it.
 
@@ -29,6 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import wait
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from threading import Event
@@ -145,10 +147,12 @@ class Supervisor:
     max_failures: int = 5
     """Failures in a row, each within `steady_seconds` of its start, before giving up."""
     backoff: float = 0.5
-    """The pause before the first restart; it doubles with each failure, up to `max_backoff`."""
+    """The pause before the second restart in a row (the first is at once: a killed
+    follower holds every write back); it doubles with each failure, up to `max_backoff`."""
     max_backoff: float = 30.0
     steady_seconds: float = 60.0
     poll_seconds: float = 0.2
+    """How often `stop` is looked at; a follower's death wakes the supervisor at once."""
     log: Callable[[str], None] = field(default=logger.warning)
     _children: list[_Child] = field(default_factory=list, init=False)
 
@@ -165,7 +169,10 @@ class Supervisor:
         try:
             for child in self._children:
                 self._start(context, child)
-            while not stop.wait(self.poll_seconds):
+            while not stop.is_set():
+                # Woken by a child's exit (its sentinel), or by the poll, for `stop`
+                # and the restarts that are due.
+                wait(self._sentinels(), timeout=self.poll_seconds)
                 for child in self._children:
                     self._check(context, child)
         finally:
@@ -178,6 +185,9 @@ class Supervisor:
             child.group.name: None if child.process is None else child.process.pid
             for child in self._children
         }
+
+    def _sentinels(self) -> list[int]:
+        return [c.process.sentinel for c in self._children if c.process is not None]
 
     def _start(self, context: ForkServerContext, child: _Child) -> None:
         child.process = context.Process(
@@ -206,12 +216,19 @@ class Supervisor:
         child.failures += 1
         if child.failures >= self.max_failures:
             raise FollowerFailed(child.group, child.failures, exitcode)
-        pause = min(self.backoff * 2 ** (child.failures - 1), self.max_backoff)
+        pause = (
+            0.0
+            if child.failures == 1
+            else min(self.backoff * 2 ** (child.failures - 2), self.max_backoff)
+        )
+        when = f"in {pause:g} s" if pause else "now"
         self.log(
             f"the {child.group} stopped (exit status {exitcode}); "
-            f"starting it again in {pause:g} s ({child.failures} failures in a row)"
+            f"starting it again {when} ({child.failures} failures in a row)"
         )
         child.restart_at = now + pause
+        if not pause:
+            self._start(context, child)
 
     def _stop_all(self) -> None:
         running = [c.process for c in self._children if c.process is not None]

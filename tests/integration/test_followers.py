@@ -76,6 +76,41 @@ def test_a_killed_follower_group_is_started_again() -> None:
     assert "the views follower (timeline, entry_history) stopped (exit status -9)" in said[0]
 
 
+def test_a_killed_follower_is_started_again_at_once_and_a_second_death_waits() -> None:
+    """The first restart holds no write back for a pause; the backoff is for a
+    follower that keeps dying (here long enough that waiting for it would fail)."""
+    said: list[str] = []
+    supervisor = Supervisor(
+        CONFIG,
+        groups=(VIEWS,),
+        target=sleep_until_stopped,
+        backoff=120.0,
+        max_backoff=300.0,
+        log=said.append,
+    )
+    stop = Event()
+    runner = Thread(target=supervisor.run, args=(stop,))
+    runner.start()
+    try:
+        _until(lambda: supervisor.pids().get("views"), "the follower never started")
+        first = supervisor.pids()["views"]
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        _until(
+            lambda: supervisor.pids().get("views") not in (None, first),
+            "the killed follower was not started again at once",
+        )
+        second = supervisor.pids()["views"]
+        assert second is not None
+        os.kill(second, signal.SIGKILL)
+        _until(lambda: len(said) == 2, "the second death was not seen")
+    finally:
+        stop.set()
+        runner.join()
+    assert "starting it again now (1 failures in a row)" in said[0]
+    assert "starting it again in 120 s (2 failures in a row)" in said[1]
+
+
 def test_a_group_that_keeps_failing_is_given_up_on_naming_it_and_its_views() -> None:
     said: list[str] = []
     supervisor = Supervisor(
