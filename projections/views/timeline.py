@@ -367,20 +367,18 @@ class TimelineView(View):
     @staticmethod
     def _clock(c: Cursor, clock: str, changes: Sequence[Change]) -> None:
         # Each row's time is the latest up to its position: the batch's own running
-        # latest, then raised to the clock's last row before the batch where that is
-        # later. Raised by the server, in a statement that needs no answer, rather
-        # than read first: a follower's batch would wait for that answer.
+        # latest, raised to the clock's last row before the batch where that is
+        # later. Raised by the server, in the statement that inserts it, rather than
+        # read first (a follower's batch would wait for that answer) or updated after
+        # (one statement more a batch). The rows go many to a statement on PostgreSQL.
         if not changes:
             return
-        c.executemany(f"INSERT INTO {clock} VALUES (?, ?)", _running_latest(changes))
-        before = (
-            f"(SELECT reached_at FROM {clock} WHERE position < ? ORDER BY position DESC LIMIT 1)"
-        )
         first = changes[0].position
-        c.execute(
-            f"UPDATE {clock} SET reached_at = {before} "
-            f"WHERE position >= ? AND reached_at < {before}",
-            (first, first, first),
+        c.executemany(
+            f"INSERT INTO {clock} VALUES (?, COALESCE((SELECT CASE WHEN reached_at > ? "
+            f"THEN reached_at END FROM {clock} WHERE position < ? "
+            "ORDER BY position DESC LIMIT 1), ?))",
+            [(position, at, first, at) for position, at in _running_latest(changes)],
         )
 
     def _current(self, c: Cursor, table: str, change: Change) -> tuple[dict[str, Any], int]:
