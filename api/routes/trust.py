@@ -60,13 +60,15 @@ def _signed(read_models: ReadModels) -> SignedCheckpoints:
     return read_models.checkpoints
 
 
-def _latest(read_models: ReadModels) -> SignedCheckpoint:
-    """The latest signed checkpoint, the ledger caught up first in process; raise
-    NoSigningKey without a key, SigningRefused when the signer refuses (both
-    answered 503 by the problem handlers)."""
+def _latest(
+    read_models: ReadModels, position: int | None = None, wait: float = 0.0
+) -> SignedCheckpoint:
+    """The latest signed checkpoint, the ledger caught up first in process (and on
+    PostgreSQL waited for up to `wait` s to witness `position`); raise NoSigningKey
+    without a key, SigningRefused when the signer refuses (both answered 503 by the
+    problem handlers)."""
     checkpoints = _signed(read_models)
-    if read_models.in_process:
-        read_models.reached()
+    read_models.witnessed(position, wait)
     return checkpoints.latest()
 
 
@@ -125,8 +127,7 @@ def receipt(
     refuses.
     """
     # The ledger may be a moment behind a write just answered (PostgreSQL).
-    read_models.witnessed(position, request.app.state.settings.read_wait_seconds)
-    signed = _latest(read_models)
+    signed = _latest(read_models, position, request.app.state.settings.read_wait_seconds)
     try:
         proof = read_models.ledger.inclusion_proof(position, against=signed.checkpoint.position)
     except NoSuchEvent as error:
