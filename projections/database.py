@@ -80,6 +80,10 @@ class Database(Protocol):
     def dialect(self) -> Dialect:
         """The backend's differences: the few non-portable statements and types."""
 
+    @property
+    def store(self) -> StoreConfig | None:
+        """The store this database was opened on (`open_database`), None for a scratch one."""
+
     def write(self, *, serialize: Sequence[str] = (), durable: bool = True) -> Any:
         """A context manager: one transaction holding the write lock, committed on exit.
 
@@ -153,9 +157,10 @@ def create_table(db: Database, name: str, *statements: str) -> None:
 def open_database(store: StoreConfig) -> SQLiteDatabase | PostgresDatabase:
     """The database of the store `store` (from `domain.parse_store_url`) names."""
     if isinstance(store, SQLiteConfig):
-        return SQLiteDatabase(store.name, store.lock_timeout)
+        return SQLiteDatabase(store.name, store.lock_timeout, store=store)
     if isinstance(store, PostgresConfig):
         return PostgresDatabase(
+            store=store,
             dbname=store.dbname,
             host=store.host,
             port=str(store.port),
@@ -188,9 +193,15 @@ class SQLiteDatabase:
         *,
         max_connections: int = MAX_CONNECTIONS,
         idle_connections: int = IDLE_CONNECTIONS,
+        store: SQLiteConfig | None = None,
+        scratch: bool = False,
     ) -> None:
         self.name = name
         self.timeout = timeout
+        self._store = store
+        self.scratch = scratch
+        """A file thrown away if anything fails (a replay's `projections.beside`): no
+        journal, no waiting for the disk."""
         self.max_connections = max(1, max_connections)
         # At least one stays: a shared-cache memory database ends with its last connection.
         self.idle_connections = max(1, idle_connections)
@@ -199,6 +210,10 @@ class SQLiteDatabase:
         self._available = threading.Condition()
         self._rebuilding = False
         self._large: set[sqlite3.Connection] = set()  # given the rebuild's cache
+
+    @property
+    def store(self) -> SQLiteConfig | None:
+        return self._store
 
     @property
     def open_connections(self) -> int:
@@ -259,7 +274,10 @@ class SQLiteDatabase:
             cached_statements=64,
         )
         try:
-            if not self.name.startswith("file:"):
+            if self.scratch:
+                connection.execute("PRAGMA journal_mode=OFF")
+                connection.execute("PRAGMA synchronous=OFF")
+            elif not self.name.startswith("file:"):
                 _use_wal(connection)
             # The views can always be rebuilt from the log, so they need not wait
             # for the disk at each commit; WAL keeps them consistent regardless.
@@ -326,6 +344,24 @@ class SQLiteDatabase:
         with self.read() as c:
             c.execute(sql, params)
             return c.fetchall()
+
+    @contextmanager
+    def attached(self, path: str, alias: str) -> Iterator[sqlite3.Cursor]:
+        """A write transaction with the SQLite file at `path` attached as `alias`."""
+        with self._connection() as connection:
+            # ATTACH and DETACH cannot run inside a transaction.
+            connection.execute("ATTACH DATABASE ? AS " + alias, (path,))
+            try:
+                cursor = connection.cursor()
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cursor
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
+            finally:
+                connection.execute("DETACH DATABASE " + alias)
 
     def table_exists(self, name: str, c: Cursor | None = None) -> bool:
         if c is None:
@@ -541,9 +577,11 @@ class PostgresDatabase:
         password: str,
         schema: str | None = None,
         max_connections: int = 8,
+        store: PostgresConfig | None = None,
     ) -> None:
         from psycopg_pool import ConnectionPool
 
+        self._store = store
         options = f"-c search_path={schema}" if schema else None
         kwargs: dict[str, Any] = {
             "dbname": dbname,
@@ -567,6 +605,10 @@ class PostgresDatabase:
             max_size=max(1, max_connections),
             open=True,
         )
+
+    @property
+    def store(self) -> PostgresConfig | None:
+        return self._store
 
     @contextmanager
     def write(

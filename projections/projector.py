@@ -26,6 +26,7 @@ from projections.database import Cursor, Database
 from projections.dialect import POSTGRESQL
 from projections.listening import POLL_SECONDS, TrackingListener
 from projections.rebuild import bulk_load
+from projections.rebuild_beside import LoadBeside
 from projections.views.actor_versions import ActorVersionsView
 from projections.views.actors import ActorDirectoryView
 from projections.views.changes import Change, read_changes
@@ -71,6 +72,8 @@ class RebuildReport:
     live: dict[str, str]
     rebuilt: dict[str, str]
     views: tuple[str, ...] = ()
+    beside: tuple[str, ...] = ()
+    """The views loaded in a second process (`projections.rebuild_beside`), if any."""
 
     @property
     def events_per_second(self) -> float:
@@ -94,6 +97,9 @@ class Projector:
         self.page = page
         self.suffix = suffix
         self.views = [cls(db, suffix=suffix) for cls in views]
+        self.load_beside: bool | None = None
+        """Whether a rebuild loads views in a second process (`projections.rebuild_beside`):
+        None where that is worth it (`LoadBeside.worthwhile`), True wherever it can."""
         self.listen_poll = POLL_SECONDS
         """Where the followers announce their positions (PostgreSQL), how often a
         waiter's listener also reads them, in case a notification was missed."""
@@ -296,7 +302,7 @@ class Projector:
             if progress is not None:
                 progress(n)
 
-        reached = bulk_load(self.app, self.db, rebuilt.views, progress=counted, fresh=fresh_views)
+        reached, beside = self._load(rebuilt, fresh_views, counted)
         with self.db.schema_change() as c:
             for view in fresh_views:
                 view.create_read_indexes(c)
@@ -327,8 +333,39 @@ class Projector:
                 )
                 old.record_shape(c)
         return RebuildReport(
-            read, seconds, reached, live, fresh, tuple(v.name for v in rebuilding)
+            read, seconds, reached, live, fresh, tuple(v.name for v in rebuilding), beside
         )
+
+    def _load(
+        self, rebuilt: Projector, fresh: list[View], progress: Progress
+    ) -> tuple[int, tuple[str, ...]]:
+        """Bulk-load `rebuilt`'s views (`fresh` are made empty for it), the timeline
+        here and the others in a second process when that is worth it
+        (`projections.rebuild_beside`); return the position reached and the names
+        of the views loaded beside."""
+        app, db = self.app, self.db
+        # The timeline takes as long as the others together, and its full-text
+        # table (SQLite's, contentless) could not be copied in row by row.
+        beside = [view for view in fresh if not isinstance(view, TimelineView)]
+        until = app.head_position()
+        wanted = self.load_beside
+        if wanted is None:
+            wanted = LoadBeside.worthwhile(db, beside, until - rebuilt.position())
+        if not wanted or not LoadBeside.possible(db, beside):
+            return bulk_load(app, db, rebuilt.views, progress=progress, fresh=fresh), ()
+        here = [view for view in rebuilt.views if view not in beside]
+        with LoadBeside(db, beside, rebuilt.suffix, until) as other:
+            other.start()
+            reached = bulk_load(
+                app,
+                db,
+                here,
+                until=until,
+                progress=progress,
+                fresh=[view for view in fresh if view in here],
+            )
+            # Both stop at `until`, or at the last event before it.
+            return min(reached, other.finish()), tuple(view.name for view in beside)
 
     # Machinery ------------------------------------------------------------
 

@@ -115,6 +115,8 @@ def bulk_load(
     page: int = PAGE,
     transaction: int = TRANSACTION,
     fresh: Sequence[View] = (),
+    log: Database | None = None,
+    pack: bool = True,
 ) -> int:
     """Apply every event after the views' position (up to `until`) to `views`, `page`
     events at a time, `transaction` or so a commit; return the position reached.
@@ -122,17 +124,24 @@ def bulk_load(
     at an event altered outside the engine past reading.
 
     `fresh` are those of `views` made empty for this load: their `appended`
-    tables are filled unkeyed and keyed at the end.
+    tables are filled unkeyed and keyed at the end, and their `packed` ones
+    copied whole unless `pack` is false (they are copied elsewhere after).
+    `log` is the database the log is read from when it is not `db` (a scratch
+    file of `projections.beside`): each page is read on its own there.
     """
-    scan = LogScan(app, db)
+    scan = LogScan(app, log or db)
     with db.read() as c:
         position = min(view._position(c) for view in views)
-    with _collector_paused(), _packed(db, fresh), _unkeyed(db, fresh):
+    with _collector_paused(), _packed(db, fresh if pack else ()), _unkeyed(db, fresh):
         while True:
             with db.write() as c:
                 held, began = 0, time.monotonic()
                 while held < transaction and time.monotonic() - began < TRANSACTION_SECONDS:
-                    changes = scan.page(c, position, page, until)
+                    if log is None:
+                        changes = scan.page(c, position, page, until)
+                    else:
+                        with log.read() as r:
+                            changes = scan.page(r, position, page, until)
                     if not changes:
                         return position
                     tracking = Tracking(app.name, changes[-1].position)

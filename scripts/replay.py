@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         f"{report.seconds:.2f} s ({report.events_per_second:,.0f} events/s); "
         f"now at position {report.position}"
     )
+    if report.beside:
+        print(f"  loaded in a second process, beside the timeline: {', '.join(report.beside)}")
     print("  the audit ledger is not rebuilt: `policy-timeline verify` checks the log against it")
     differ = [name for name in report.live if report.live[name] != report.rebuilt[name]]
     for name in report.live:

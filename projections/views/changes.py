@@ -93,6 +93,11 @@ class UnreadableEvent(ValueError):
         )
         self.position = position
         self.reason = reason
+        self.advice = advice
+
+    def __reduce__(self) -> tuple[type[UnreadableEvent], tuple[int, str, str]]:
+        # Raised again in the process that started a replay's second one.
+        return type(self), (self.position, self.reason, self.advice)
 
 
 @dataclass(frozen=True, slots=True)
