@@ -15,7 +15,7 @@ decodes the log for itself, up to the same position.
   they are and writes the pages full, as `rebuild._packed` would have.
 - On PostgreSQL the second process loads its views into the store itself.
 
-The second process is a child interpreter (`python -m projections.rebuild_beside`),
+The second process is a child interpreter (`python -m projections.rebuild_worker`),
 as the import's worker is: a fork would copy this process's threads and open
 connections (a server's), and multiprocessing's spawn runs the caller's main
 module again. It stops when it finds this process gone, so a replay killed
@@ -33,13 +33,13 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from domain import SQLiteConfig, StoreConfig
 from projections.database import Database, SQLiteDatabase
 from projections.views.view import TRACKING_TABLE, View
 
-__all__ = ["BESIDE_FROM", "SCRATCH_SUFFIX", "LoadBeside"]
+__all__ = ["BESIDE_FROM", "SCRATCH_SUFFIX", "LoadBeside", "Order"]
 
 BESIDE_FROM = 20_000
 """Events to load, at least, for a second process to be worth its start."""
@@ -48,8 +48,8 @@ SCRATCH_SUFFIX = ".rebuild-scratch"
 
 
 @dataclass(frozen=True)
-class _Order:
-    """What the second process is asked to do."""
+class Order:
+    """What the second process is asked to do (`projections.rebuild_worker`)."""
 
     store: StoreConfig
     views: tuple[str, ...]
@@ -77,7 +77,7 @@ class LoadBeside:
             scratch = store.name + SCRATCH_SUFFIX
             Path(scratch).unlink(missing_ok=True)  # a killed replay's
         self.scratch = scratch
-        self._order = _Order(
+        self._order = Order(
             store, tuple(view.name for view in self.views), suffix, until, scratch, os.getpid()
         )
         self._process: subprocess.Popen[bytes] | None = None
@@ -106,7 +106,7 @@ class LoadBeside:
         path = os.environ.get("PYTHONPATH")
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by `close`
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "projections.rebuild_beside"],
+            [sys.executable, "-m", "projections.rebuild_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._errors,
@@ -180,63 +180,3 @@ class LoadBeside:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def main() -> None:
-    """The second process: load the views of the order on standard input and answer
-    the position reached, or the error that stopped it, on standard output."""
-    order: _Order = pickle.load(sys.stdin.buffer)
-    try:
-        outcome: tuple[str, object] = ("done", _load_views(order))
-    except BaseException as error:  # every failure is the first process's to raise
-        outcome = ("error", _picklable(error))
-    pickle.dump(outcome, sys.stdout.buffer)
-
-
-def _load_views(order: _Order) -> int:
-    # Imported here: the bootstrap imports the projector, which imports this module.
-    from projections.bootstrap import SystemConfig, bootstrap
-    from projections.projector import VIEW_CLASSES, Projector
-    from projections.rebuild import bulk_load
-
-    def still_wanted(_: int) -> None:
-        if os.getppid() != order.parent:
-            raise SystemExit("the replay that started this process has ended")
-
-    classes = [cls for cls in VIEW_CLASSES if cls.name in order.views]
-    with bootstrap(SystemConfig(store=order.store)) as system:
-        db: Database = system.db
-        if order.scratch is not None:
-            db = SQLiteDatabase(order.scratch, scratch=True)
-        projector = Projector(system.app, db, views=classes, suffix=order.suffix)
-        try:
-            if order.scratch is not None:
-                projector.create(read_indexes=False)
-            return bulk_load(
-                system.app,
-                db,
-                projector.views,
-                until=order.until,
-                progress=still_wanted,
-                fresh=projector.views,
-                log=system.db if order.scratch is not None else None,
-                # The copy into the store writes the pages full; on PostgreSQL nothing is packed.
-                pack=order.scratch is None,
-            )
-        finally:
-            if db is not system.db:
-                db.close()
-
-
-def _picklable(error: BaseException) -> BaseException:
-    """`error` if it travels to the other process and back as itself, else a RuntimeError
-    that says what it was."""
-    try:
-        back: Any = pickle.loads(pickle.dumps(error))
-    except Exception:  # whatever does not travel is told as text
-        return RuntimeError(f"in the replay's second process: {error!r}")
-    return back if isinstance(back, BaseException) else RuntimeError(repr(error))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,6 @@
-"""A replay's second process (`projections.rebuild_beside`): the views it loads beside
-the timeline come out as a catch-up makes them, on SQLite (through a scratch file)
-and on PostgreSQL, and what stops it stops the replay."""
+"""A replay's second process (`projections.rebuild_beside`, `projections.rebuild_worker`):
+the views it loads beside the timeline come out as a catch-up makes them, on SQLite
+(through a scratch file) and on PostgreSQL, and what stops it stops the replay."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from domain import SQLiteConfig, TimelineApp
-from projections import Projector, ReadModels, Queries, TimelineFilters
+from projections import Projector, Queries, ReadModels, TimelineFilters
 from projections.rebuild_beside import SCRATCH_SUFFIX, LoadBeside
 from projections.views.changes import UnreadableEvent
 from projections.views.timeline import TimelineView
