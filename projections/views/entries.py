@@ -27,6 +27,7 @@ __all__ = [
     "KIND_OF_CLASS",
     "RECORDED_FIELDS",
     "evolve",
+    "facet_roles",
     "facets",
     "history_item",
     "link_body",
@@ -204,16 +205,20 @@ def facets(body: dict[str, Any]) -> list[tuple[str, str | None]]:
     """The index keys an entry version is found by: all (first), each topic, each
     actor (with role). The month it states it starts in is a column of the first
     (`month_number`), counted by the activity chart, not a key of its own."""
-    keys: list[tuple[str, str | None]] = [("*", None)]
-    keys += [("t:" + topic, None) for topic in body["topics"]]
+    return list(facet_roles(body).items())
+
+
+def facet_roles(body: dict[str, Any]) -> dict[str, str | None]:
+    """`facets` as a mapping, each key to its role: a replay writes it as JSON
+    whole (`TimelineView.load_statements`), so it is built as one, not paired first."""
+    keys: dict[str, str | None] = {"*": None}
+    for topic in body["topics"]:
+        keys["t:" + topic] = None
     roles: dict[str, list[str]] = {}
     for pair in body["actors"]:
-        held = roles.get(pair["actor"])
-        if held is None:
-            roles[pair["actor"]] = [pair["role"]]
-        else:
-            held.append(pair["role"])
-    keys += [("a:" + actor, ", ".join(held)) for actor, held in roles.items()]
+        roles.setdefault(pair["actor"], []).append(pair["role"])
+    for actor, held in roles.items():
+        keys["a:" + actor] = ", ".join(held)
     return keys
 
 
@@ -266,12 +271,22 @@ def span_days(start: str, end: str) -> int:
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
 
 
-@lru_cache(maxsize=16_384)  # a replay asks it of every version; most share their dates
 def stated_month(text: str, start: str) -> str:
     """The month a date says it starts in, as `2023-11`: November for
     `2023-11~/2023-12-28`, though `~` widened its recorded lower bound `start` (ISO)
     to 1 October; the month of `start` for a text not read without its marks."""
     recorded = start[:7]
+    # A text that opens with the month of its recorded start (`2023-11`, `2023-11-05`,
+    # `2023-11-05/2024-02`, most dates) states that month: a parse would find it no
+    # later, and `max` below keeps the recorded one. A replay asks this of every
+    # version, and its dates are too many and too scattered for a cache to answer.
+    if text[:7] == recorded and text[7:8] in ("", "-", "/"):
+        return recorded
+    return _parsed_month(text, recorded)
+
+
+@lru_cache(maxsize=16_384)
+def _parsed_month(text: str, recorded: str) -> str:
     try:
         strict = parse_edtf_date(text.replace("~", "").replace("%", ""), "occurred")
     except ValidationError:
@@ -283,10 +298,5 @@ def stated_month(text: str, start: str) -> str:
 def month_number(body: dict[str, Any]) -> int:
     """The month `body` states it starts in (`stated_month`) as 202311: three bytes
     in a SQLite row, where `2023-11` took eight."""
-    return _month_number(body["occurred"], body["occurred_start"])
-
-
-@lru_cache(maxsize=16_384)
-def _month_number(text: str, start: str) -> int:
-    month = stated_month(text, start)
+    month = stated_month(body["occurred"], body["occurred_start"])
     return int(month[:4]) * 100 + int(month[5:7])

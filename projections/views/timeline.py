@@ -24,6 +24,7 @@ from projections.database import Cursor
 from projections.views.changes import Change
 from projections.views.entries import (
     evolve,
+    facet_roles,
     facets,
     link_body,
     month_number,
@@ -480,7 +481,7 @@ class _LoadRows:
                 body["kind"],
                 body["status"],
                 month_number(body),
-                orjson.dumps(dict(facets(body))).decode(),
+                orjson.dumps(facet_roles(body)).decode(),
             )
         )
 

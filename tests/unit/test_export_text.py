@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from markdown_it import MarkdownIt
 
-from domain import parse_edtf_date
+from domain import ValidationError, parse_edtf_date
 from projections.presentation.dates import Occurred, occurred_of
 from projections.presentation.exports.entry import ExportEntry
 from projections.presentation.exports.md import block, inline
@@ -197,3 +197,31 @@ def test_chunks_gather_small_pieces_and_keep_their_order() -> None:
     assert b"".join(chunks) == "".join(pieces).encode()
     assert all(len(chunk) >= 1000 for chunk in chunks[:-1])
     assert list(buffered([])) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("2023-11", "2023-11-05", "2023-11-01~", "2023-11-05?", "2023-11%", "2023-1X"),
+        *("2023-11-XX", "2023-11-05/2024-02", "2023-11/..", "2023-11~/2023-12-28", "2023-21"),
+        *("2023", "2023~", "2023-12-31~", "201X", "2023-02-30", "2023-11-05/2023-11-04"),
+    ],
+)
+@pytest.mark.parametrize("start", ["2023-10-01", "2023-11-01", "2023-11-30", "2023-12-01", None])
+def test_a_stated_month_read_off_the_text_is_the_one_a_parse_gives(
+    text: str, start: str | None
+) -> None:
+    # `stated_month` skips the parse for a text that opens with its start's month;
+    # whatever start it is given (its own, None below, or another), it answers alike.
+    if start is None:
+        try:
+            start = parse_edtf_date(text, "occurred").start.isoformat()
+        except ValidationError:
+            return
+    recorded = start[:7]
+    try:
+        parsed = parse_edtf_date(text.replace("~", "").replace("%", ""), "occurred")
+    except ValidationError:
+        assert stated_month(text, start) == recorded
+    else:
+        assert stated_month(text, start) == max(recorded, parsed.start.isoformat()[:7])
