@@ -19,7 +19,7 @@ from eventsourcing.domain import DomainEvent
 from domain import ENTRY_CLASSES, Entry, ValidationError, evolution, parse_edtf_date
 from domain.entries import ENTRY_FIELDS
 from domain.values import search_fold, transliterate
-from projections.views.changes import Change, edtf
+from projections.views.changes import Change, edtf, timestamp
 from projections.views.handlers import lookup
 
 __all__ = [
@@ -54,11 +54,23 @@ _BODY_NAMES = {"citations": "sources"}
 
 def recorded(change: Change) -> dict[str, Any]:
     """The first version of an entry, from its `Recorded` event."""
-    occurred = edtf(change.state["occurred"])
-    at = change.recorded_at
+    state = change.state
+    occurred = edtf(state["occurred"])
+    at = timestamp(state)
+    # One dict, built in place: a replay makes one of every entry.
     return {
         "id": change.originator_id,
-        **recorded_fields(change),
+        # The entry's own fields (`RECORDED_FIELDS`), by the body's names.
+        "kind": _kind(change),
+        "title": state["title"],
+        "summary": state["summary"],
+        "occurred": occurred["text"],
+        "actors": state["actors"],
+        "topics": state["topics"],
+        "location": state["location"],
+        "details": state["details"],
+        "sources": state["citations"],
+        "note": state["note"],
         "occurred_start": occurred["start"],
         "occurred_end": occurred["end"],
         "links": [],
@@ -71,6 +83,13 @@ def recorded(change: Change) -> dict[str, Any]:
     }
 
 
+def _kind(change: Change) -> str:
+    kind = _KINDS.get(change.topic)
+    if kind is None:
+        kind = _KINDS[change.topic] = lookup(KIND_OF_CLASS, change.event_class)
+    return kind
+
+
 # A recorded entry's own fields: the body `Entry.Recorded` carries, named once
 # in the domain.
 RECORDED_FIELDS = ENTRY_FIELDS
@@ -79,22 +98,8 @@ RECORDED_FIELDS = ENTRY_FIELDS
 
 def recorded_fields(change: Change) -> dict[str, Any]:
     """What a `Recorded` event said, as an entry body's fields: the first history item."""
-    state = change.state
-    kind = _KINDS.get(change.topic)
-    if kind is None:
-        kind = _KINDS[change.topic] = lookup(KIND_OF_CLASS, change.event_class)
-    return {
-        "kind": kind,
-        "title": state["title"],
-        "summary": state["summary"],
-        "occurred": edtf(state["occurred"])["text"],
-        "actors": state["actors"],
-        "topics": state["topics"],
-        "location": state["location"],
-        "details": state["details"],
-        "sources": state["citations"],
-        "note": state["note"],
-    }
+    body = recorded(change)
+    return {name: body[name] for name in RECORDED_FIELDS}
 
 
 # What each event after `Recorded` sets, by `domain.evolution`, from the
