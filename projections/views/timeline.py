@@ -365,8 +365,7 @@ class TimelineView(View):
             c.executemany(self.db.dialect.search_insert.format(table=search), search_rows)
         self._clock(c, clock, changes)
 
-    @staticmethod
-    def _clock(c: Cursor, clock: str, changes: Sequence[Change]) -> None:
+    def _clock(self, c: Cursor, clock: str, changes: Sequence[Change]) -> None:
         # Each row's time is the latest up to its position: the batch's own running
         # latest, raised to the clock's last row before the batch where that is
         # later. Raised by the server, in the statement that inserts it, rather than
@@ -375,6 +374,19 @@ class TimelineView(View):
         if not changes:
             return
         first = changes[0].position
+        if self.loading:
+            # A bulk load waits for no one: it reads that row once, not once a row,
+            # which halves the clock's share of a replay. Text compares as the
+            # column does, by code point (bytes of UTF-8).
+            c.execute(
+                f"SELECT reached_at FROM {clock} WHERE position < ? "
+                "ORDER BY position DESC LIMIT 1",
+                (first,),
+            )
+            before = c.fetchone()
+            latest = _running_latest(changes, "" if before is None else str(before[0]))
+            c.executemany(f"INSERT INTO {clock} VALUES (?, ?)", latest)
+            return
         c.executemany(
             f"INSERT INTO {clock} VALUES (?, COALESCE((SELECT CASE WHEN reached_at > ? "
             f"THEN reached_at END FROM {clock} WHERE position < ? "
@@ -490,9 +502,9 @@ class _LoadRows:
         return [(valid_to, first_position, body["version"])]
 
 
-def _running_latest(changes: Sequence[Change]) -> list[tuple[int, str]]:
-    """(position, the latest recorded time of `changes` up to it) of each change."""
-    reached = ""
+def _running_latest(changes: Sequence[Change], reached: str = "") -> list[tuple[int, str]]:
+    """(position, the latest recorded time of `changes` up to it, or `reached` if
+    later) of each change."""
     rows = []
     for change in changes:
         at = change.recorded_at

@@ -33,12 +33,14 @@ def stamped(position: int, at: str) -> Change:
     return Change(position, "", 1, "", {"timestamp": {"_data_": at}})
 
 
+@pytest.mark.parametrize("loading", [False, True], ids=["applied", "bulk-loaded"])
 def test_a_batch_stamped_before_the_last_one_keeps_the_clock_from_stepping_back(
-    db: Database,
+    db: Database, loading: bool
 ) -> None:
     create_tracking_table(db)
     view = TimelineView(db)
     view.create_table()
+    view.loading = loading  # a bulk load reads the clock's last row itself
     clock = view.t("timeline_clock")
     batches = [
         [stamped(1, "2026-12-07T05:00:02+00:00"), stamped(2, "2026-12-07T05:00:01+00:00")],
