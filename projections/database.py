@@ -275,14 +275,17 @@ class SQLiteDatabase:
         )
         try:
             if self.scratch:
+                # Thrown away on any failure, and only ever a replay's load.
                 connection.execute("PRAGMA journal_mode=OFF")
                 connection.execute("PRAGMA synchronous=OFF")
-            elif not self.name.startswith("file:"):
-                _use_wal(connection)
-            # The views can always be rebuilt from the log, so they need not wait
-            # for the disk at each commit; WAL keeps them consistent regardless.
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+                connection.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+            else:
+                if not self.name.startswith("file:"):
+                    _use_wal(connection)
+                # The views can always be rebuilt from the log, so they need not wait
+                # for the disk at each commit; WAL keeps them consistent regardless.
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             # Reads map the file rather than copy each page through read(): a
             # timeline page touches ~50 entry rows spread over a large table.
             connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
