@@ -90,7 +90,13 @@ def stored(**state: Any) -> bytes:
     return orjson.dumps({"timestamp": at, **state})
 
 
-LINKED = {"relation": "follows", "target": str(uuid4()), "by": "t", "idempotency_key": None}
+# A fixed target: test ids show it, and parallel workers must collect the same ones.
+LINKED = {
+    "relation": "follows",
+    "target": "5f0e2c1a-0000-4000-8000-00000000dead",
+    "by": "t",
+    "idempotency_key": None,
+}
 
 
 def test_a_stored_event_decodes_to_its_domain_class() -> None:
