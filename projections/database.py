@@ -309,13 +309,8 @@ class SQLiteDatabase:
                 # read ends after the rebuild (`_release`, `exclusive_rebuild`).
                 cursor.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
                 self._large.add(connection)
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
+            with _immediate(cursor):
                 yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Cursor]:
@@ -355,14 +350,8 @@ class SQLiteDatabase:
             # ATTACH and DETACH cannot run inside a transaction.
             connection.execute("ATTACH DATABASE ? AS " + alias, (path,))
             try:
-                cursor = connection.cursor()
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
+                with _immediate(connection.cursor()) as cursor:
                     yield cursor
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    raise
-                cursor.execute("COMMIT")
             finally:
                 connection.execute("DETACH DATABASE " + alias)
 
@@ -442,6 +431,19 @@ class SQLiteDatabase:
         for connection in idle:
             self._large.discard(connection)
             connection.close()
+
+
+@contextmanager
+def _immediate(cursor: sqlite3.Cursor) -> Iterator[sqlite3.Cursor]:
+    """A write transaction on `cursor`, begun IMMEDIATE: committed, or rolled back
+    on any exception."""
+    cursor.execute("BEGIN IMMEDIATE")
+    try:
+        yield cursor
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    cursor.execute("COMMIT")
 
 
 class _SQLiteLazyRead:
