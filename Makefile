@@ -52,10 +52,8 @@ lint: $(DEV)
 typecheck: $(DEV)
 	$(BIN)/mypy
 
-# One worker a core, each test file whole on one worker (its module fixtures
-# once): 11.5 minutes on two cores where one worker took 21.
 unit: $(DEV) wrk chromium
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest
 
 test: lint typecheck unit
 
