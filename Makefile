@@ -11,6 +11,7 @@ DEV := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= auto
 
 .PHONY: run test lint typecheck unit bench install install-dev clean wrk chromium screenshots \
 	schemathesis
@@ -52,8 +53,12 @@ lint: $(DEV)
 typecheck: $(DEV)
 	$(BIN)/mypy
 
+# A worker a core, each test file whole on one worker (its module fixtures once);
+# then the tests marked `alone`, which start supervised processes that wait on
+# each other with timeouts, with the machine to themselves.
 unit: $(DEV) wrk chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile -m "not alone"
+	$(BIN)/pytest -m alone
 
 test: lint typecheck unit
 

@@ -12,6 +12,14 @@ from projections import ReadModels
 from projections.database import open_database
 from tests.postgres import PostgresServer, postgres_server
 
+# The longest file first: `make test` runs a file whole on one worker (pytest-xdist,
+# loadfile), and started last it would run alone at the end while the others wait.
+LONGEST_FIRST = ("tests/e2e/test_openapi_conformance.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.partition("::")[0] not in LONGEST_FIRST)
+
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:

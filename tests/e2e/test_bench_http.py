@@ -16,6 +16,8 @@ import pytest
 from scripts.bench_http import parse_wrk, wrk_available
 from tests.e2e.test_cli import COMMAND
 
+pytestmark = pytest.mark.alone
+
 # Only the rows these tests read: the signed-checkpoint rows (2,000 fsync'd writes),
 # start-up and the exports' children took it past its timeout on a busy machine.
 TINY = [

@@ -58,6 +58,10 @@ def serving(
                     pytest.fail(f"server did not start: {log_path.read_text()}")
                 time.sleep(0.1)
         yield base
+    except BaseException:
+        # The server's side of a failed test: pytest shows what a failing test printed.
+        print(f"--- serve's log ({log_path.name}) ---\n{log_path.read_text()}")
+        raise
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -24,7 +24,7 @@ from tests.builders import body, seed
 from tests.e2e.test_cli import COMMAND, _bearer, _token, serving
 from tests.postgres import PostgresServer
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
 GROUPS = len(follower_groups())
 

@@ -7,10 +7,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from domain import TimelineApp, store_env
 from tests.builders import body, seed
 from tests.e2e.test_cli import COMMAND, _bearer, _token, serving
+
+pytestmark = pytest.mark.alone
 
 
 def test_two_workers_answer_a_write_with_its_entry_and_show_writes_made_beside_them(

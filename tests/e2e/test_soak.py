@@ -14,7 +14,7 @@ import pytest
 from scripts.soak import soak
 from tests.postgres import PostgresServer
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
 
 def test_writes_under_a_killed_follower_are_stored_once_and_streamed_in_order(

@@ -21,6 +21,8 @@ from projections.views.timeline import TimelineView
 from projections.views.view import View
 from scripts.followers import FollowerFailed, FollowerGroup, Supervisor, follower_groups
 
+pytestmark = pytest.mark.alone
+
 CONFIG = SystemConfig.from_url("sqlite:///unused.db")
 VIEWS = FollowerGroup("views", (TimelineView, EntryHistoryView))
 

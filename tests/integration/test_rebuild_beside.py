@@ -4,16 +4,21 @@ the views it loads beside the timeline come out as a catch-up makes them, on SQL
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from domain import SQLiteConfig, TimelineApp
 from projections import Projector, Queries, ReadModels, TimelineFilters
+from projections.database import Database
+from projections.dialect import SQLITE
 from projections.rebuild_beside import SCRATCH_SUFFIX, LoadBeside
 from projections.views.changes import UnreadableEvent
 from projections.views.timeline import TimelineView
+from projections.views.view import View
 from tests.builders import body, seed
 from tests.integration.test_read_models import assert_same_rows, every_event
 
@@ -38,12 +43,31 @@ def test_a_replay_loads_every_view_but_the_timeline_beside_it_as_a_catch_up_woul
     fresh.create()
     fresh.catch_up()
     assert_same_rows(projector.views, fresh.views)
+    # The second process made its views' read indexes; they reached the store.
+    assert indexes(read_models.db, projector.views) == indexes(read_models.db, fresh.views)
     # The timeline's words stayed searchable: its full-text table was loaded here.
     found = Queries(read_models.db).timeline(TimelineFilters(q="mexico"))
     assert found.items, "the timeline's search found nothing after the replay"
     store = read_models.db.store
     if isinstance(store, SQLiteConfig):
         assert not Path(store.name + SCRATCH_SUFFIX).exists()
+
+
+def indexes(db: Database, views: Sequence[View]) -> list[str]:
+    """The definitions of the indexes on `views`' tables, without their names (which
+    tell the generation that made them) and the views' suffix."""
+    tables = [view.t(table) for view in views for table in view.tables]
+    marks = ", ".join("?" for _ in tables)
+    if db.dialect is SQLITE:
+        query = f"SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({marks})"
+    else:
+        query = f"SELECT indexdef FROM pg_indexes WHERE tablename IN ({marks})"
+    suffixes = "|".join({re.escape(view.suffix) for view in views if view.suffix} or {"$^"})
+    return sorted(
+        re.sub(suffixes, "", re.sub(r"INDEX \S+ ON", "INDEX ON", str(row[0]))).replace('"', "")
+        for row in db.read_rows(query, tables)
+        if row[0] is not None
+    )
 
 
 def test_a_short_log_is_loaded_in_one_process(app: TimelineApp, read_models: ReadModels) -> None:
