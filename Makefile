@@ -11,7 +11,7 @@ DEV := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= auto
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint typecheck unit bench install install-dev clean wrk chromium screenshots \
 	schemathesis
@@ -57,7 +57,7 @@ typecheck: $(DEV)
 # then the tests marked `alone`, which start supervised processes that wait on
 # each other with timeouts, with the machine to themselves.
 unit: $(DEV) wrk chromium
-	$(BIN)/pytest -n $(WORKERS) --dist loadfile -m "not alone"
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not alone"
 	$(BIN)/pytest -m alone
 
 test: lint typecheck unit
