@@ -57,11 +57,12 @@ def serving(
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"server did not start: {log_path.read_text()}")
                 time.sleep(0.1)
-        yield base
-    except BaseException:
-        # The server's side of a failed test: pytest shows what a failing test printed.
-        print(f"--- serve's log ({log_path.name}) ---\n{log_path.read_text()}")
-        raise
+        try:
+            yield base
+        except BaseException:
+            # The server's side of a failed test: pytest shows what a failing test printed.
+            print(f"--- serve's log ({log_path.name}) ---\n{log_path.read_text()}")
+            raise
     finally:
         process.terminate()
         process.wait(timeout=10)
