@@ -25,6 +25,9 @@ ACTORS: list[dict[str, Any]] = [
     {"id": "border-patrol", "name": "U.S. Border Patrol", "kind": "organization"},
     {"id": "congress", "name": "United States Congress", "kind": "organization"},
 ]
+# A well-formed entry id that no entry has. Fixed, not drawn: test ids show it, and
+# parallel workers (pytest-xdist) must collect the same tests.
+UNKNOWN_ID = "5f0e2c1a-0000-4000-8000-00000000dead"
 SOURCE: dict[str, Any] = {
     "id": "cbs-2023-12-28",
     "title": 'White House says meeting with Mexican president was "productive"',

@@ -6,11 +6,8 @@ from uuid import uuid4
 
 import pytest
 
-from tests.builders import body
+from tests.builders import UNKNOWN_ID, body
 from tests.e2e.conftest import Api, fields_named, problem_of
-
-# A well-formed id no entry has; fixed, so that parallel workers collect the same tests.
-UNKNOWN_ID = "5f0e2c1a-0000-4000-8000-00000000dead"
 
 BOUNDS = {
     "meeting": ("2023-12-27", "2023-12-27"),

@@ -24,6 +24,7 @@ from projections.views.changes import AGGREGATES, EVENT_CLASSES, Change, Unreada
 from projections.views.entries import evolve, recorded
 from projections.views.handlers import Handlers
 from projections.views.view import View
+from tests.builders import UNKNOWN_ID
 
 TABLED = [view for view in VIEW_CLASSES if view.events is not None]
 
@@ -90,13 +91,7 @@ def stored(**state: Any) -> bytes:
     return orjson.dumps({"timestamp": at, **state})
 
 
-# A fixed target: test ids show it, and parallel workers must collect the same ones.
-LINKED = {
-    "relation": "follows",
-    "target": "5f0e2c1a-0000-4000-8000-00000000dead",
-    "by": "t",
-    "idempotency_key": None,
-}
+LINKED = {"relation": "follows", "target": UNKNOWN_ID, "by": "t", "idempotency_key": None}
 
 
 def test_a_stored_event_decodes_to_its_domain_class() -> None:
