@@ -84,8 +84,15 @@ def site(start_site: Callable[..., Site]) -> Site:
     return start_site()
 
 
+# How long an expectation waits for the page to reach it: a cap, never a timing
+# assertion. Playwright's 5 s default was too short for /docs in CI, where the
+# suite keeps both cores busy while Swagger UI builds its page from the document.
+EXPECT_WAIT_MS = 30_000
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=EXPECT_WAIT_MS)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

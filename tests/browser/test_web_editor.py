@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import BROWSER
-from tests.browser.conftest import DESKTOP, Site, fill
+from tests.browser.conftest import DESKTOP, EXPECT_WAIT_MS, Site, fill
 from tests.browser.test_web_writes import SOURCE, recorded
 
 pytestmark = BROWSER
@@ -274,5 +274,5 @@ def test_the_suggestion_list_opens_below_its_input_not_over_it(
             if (!input || !list) return false;
             return list.getBoundingClientRect().top >= input.getBoundingClientRect().bottom - 1;
         }""",
-        timeout=5000,
+        timeout=EXPECT_WAIT_MS,
     )
