@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +18,22 @@ from tests.postgres import PostgresServer, postgres_server
 # The longest file first: `make test` runs a file whole on one worker (pytest-xdist,
 # loadfile), and started last it would run alone at the end while the others wait.
 LONGEST_FIRST = ("tests/e2e/test_openapi_conformance.py",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the bytecode of the commands the tests start in one folder for the run.
+
+    Where PYTHONDONTWRITEBYTECODE is set (as on this project's machines) every
+    `policy-timeline` a test starts would compile the project's modules again,
+    about a second each time; an installed package has them compiled. The
+    workers of pytest-xdist inherit the folder from the process that starts them.
+    """
+    if hasattr(config, "workerinput") or "PYTHONPYCACHEPREFIX" in os.environ:
+        return
+    folder = tempfile.mkdtemp(prefix="policy-timeline-bytecode-")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
