@@ -14,7 +14,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from scripts.bench_import import write_synthetic_file
 from tests.browser import BROWSER
-from tests.browser.conftest import COMMAND, Site, _Server
+from tests.browser.conftest import COMMAND, EXPECT_WAIT_MS, Site, _Server
 
 pytestmark = BROWSER
 
@@ -43,6 +43,26 @@ def _window(page: Page) -> tuple[float, float]:
         " return [w.start.valueOf(), w.end.valueOf()]; })()"
     )
     return float(start), float(end)
+
+
+def _window_after(page: Page, act: Callable[[], object]) -> tuple[float, float]:
+    """The visible window once `act` has moved it and vis-timeline says the move
+    ended (`rangechanged`, after its animation): however long a busy machine
+    takes to draw it, and never halfway."""
+    page.evaluate(
+        """() => {
+            window.rangeChanged = false;
+            const timeline = window.visualTimeline;
+            const ended = () => {
+                window.rangeChanged = true;
+                timeline.off("rangechanged", ended);
+            };
+            timeline.on("rangechanged", ended);
+        }"""
+    )
+    act()
+    page.wait_for_function("() => window.rangeChanged", timeout=EXPECT_WAIT_MS)
+    return _window(page)
 
 
 def _drawn_ids(page: Page) -> list[str]:
@@ -92,13 +112,9 @@ def test_lanes_by_topic_or_actor_are_chosen_in_the_url(
 def test_the_buttons_zoom_and_move_the_visible_window(site: Site, page: Page) -> None:
     _drawn(page, site.url("/visual"))
     start, end = _window(page)
-    page.get_by_role("button", name="Zoom in").click()
-    page.wait_for_timeout(600)  # vis-timeline animates the change
-    zoomed = _window(page)
+    zoomed = _window_after(page, page.get_by_role("button", name="Zoom in").click)
     assert zoomed[1] - zoomed[0] < (end - start) * 0.8
-    page.get_by_role("button", name="Later").click()
-    page.wait_for_timeout(600)
-    moved = _window(page)
+    moved = _window_after(page, page.get_by_role("button", name="Later").click)
     assert moved[0] > zoomed[0]
     assert moved[1] - moved[0] == pytest.approx(zoomed[1] - zoomed[0], rel=0.01)
 
@@ -110,18 +126,22 @@ def test_ctrl_and_the_wheel_zoom_and_a_drag_pans(site: Site, page: Page) -> None
     x, y = box["x"] + box["width"] / 2, box["y"] + 40
     before = _window(page)
     page.mouse.move(x, y)
-    page.keyboard.down("Control")
-    page.mouse.wheel(0, -400)
-    page.keyboard.up("Control")
-    page.wait_for_timeout(300)
-    zoomed = _window(page)
+
+    def zoom() -> None:
+        page.keyboard.down("Control")
+        page.mouse.wheel(0, -400)
+        page.keyboard.up("Control")
+
+    zoomed = _window_after(page, zoom)
     assert zoomed[1] - zoomed[0] < before[1] - before[0]
     page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x - 300, y, steps=8)
-    page.mouse.up()
-    page.wait_for_timeout(300)
-    assert _window(page)[0] > zoomed[0]
+
+    def drag() -> None:
+        page.mouse.down()
+        page.mouse.move(x - 300, y, steps=8)
+        page.mouse.up()
+
+    assert _window_after(page, drag)[0] > zoomed[0]
 
 
 def test_a_click_on_an_entry_opens_its_page(site: Site, page: Page) -> None:
@@ -257,9 +277,7 @@ def test_many_entries_are_clustered_when_zoomed_out_and_part_when_zoomed_in(
     assert last - first > 365 * 86_400_000
     drawn = page.locator(ITEMS).count()
     assert drawn + clusters.count() < CROWD / 2
-    for _ in range(4):
-        page.get_by_role("button", name="Zoom in").click()
-        page.wait_for_timeout(400)  # each zoom animates; a click during one cuts it short
-    start, end = _window(page)
+    for _ in range(4):  # one after the other: a click during a zoom's animation cuts it short
+        start, end = _window_after(page, page.get_by_role("button", name="Zoom in").click)
     assert end - start < (last - first) / 4
     assert page.locator(ITEMS).count() > 0
