@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from domain.lazy import lazy_names
 
 if TYPE_CHECKING:
     from api.app import create_app
@@ -16,10 +17,4 @@ __all__ = ["Settings", "create_app"]
 _HOMES = {"Settings": "api.settings", "create_app": "api.app"}
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'api' has no attribute {name!r}")
-    value = getattr(import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)

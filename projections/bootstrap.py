@@ -32,10 +32,10 @@ from pathlib import Path
 from types import TracebackType
 
 from domain import StoreConfig, TimelineApp, parse_store_url
-from projections import ReadModels
 from projections.database import Database, open_database
 from projections.dialect import Dialect, dialect_of
 from projections.projector import VIEW_CLASSES, Projector
+from projections.read_models import ReadModels
 from projections.trust.attest import Attested, attest
 from projections.trust.signer import KEY_VARIABLE, ORIGIN_VARIABLE, CheckpointSigner
 from projections.views.view import View

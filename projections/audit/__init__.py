@@ -9,9 +9,16 @@
   ledger's rows (`verify_log`).
 """
 
-from projections.audit.ledger import Ledger, LedgerBehind, LedgerError, LedgerView
-from projections.audit.proofs import Checkpoint, ConsistencyProof, InclusionProof, LoggedEvent
-from projections.audit.verify import BadEvent, VerifyReport, verify_log
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from projections.audit.ledger import Ledger, LedgerBehind, LedgerError, LedgerView
+    from projections.audit.proofs import Checkpoint, ConsistencyProof, InclusionProof, LoggedEvent
+    from projections.audit.verify import BadEvent, VerifyReport, verify_log
 
 __all__ = [
     "BadEvent",
@@ -26,3 +33,21 @@ __all__ = [
     "VerifyReport",
     "verify_log",
 ]
+
+# Imported on first use: `merkle` and `proofs` check a proof offline (the signer,
+# `verify --proof`) without the ledger's view, which reads the log's events.
+_HOMES: dict[str, str] = {
+    "BadEvent": "projections.audit.verify",
+    "Checkpoint": "projections.audit.proofs",
+    "ConsistencyProof": "projections.audit.proofs",
+    "InclusionProof": "projections.audit.proofs",
+    "Ledger": "projections.audit.ledger",
+    "LedgerBehind": "projections.audit.ledger",
+    "LedgerError": "projections.audit.ledger",
+    "LedgerView": "projections.audit.ledger",
+    "LoggedEvent": "projections.audit.proofs",
+    "VerifyReport": "projections.audit.verify",
+    "verify_log": "projections.audit.verify",
+}
+
+__getattr__ = lazy_names(__name__, _HOMES)

@@ -10,14 +10,21 @@
   `ReferencesView`: sources, who cites them, and links between entries).
 """
 
-from projections.views.actors import ActorDirectoryView
-from projections.views.changes import Change
-from projections.views.coactors import CoActorView
-from projections.views.handlers import Handlers
-from projections.views.history import EntryHistoryView
-from projections.views.references import ReferencesView
-from projections.views.timeline import TimelineView
-from projections.views.view import View
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from domain.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from projections.views.actors import ActorDirectoryView
+    from projections.views.changes import Change
+    from projections.views.coactors import CoActorView
+    from projections.views.handlers import Handlers
+    from projections.views.history import EntryHistoryView
+    from projections.views.references import ReferencesView
+    from projections.views.timeline import TimelineView
+    from projections.views.view import View
 
 __all__ = [
     "ActorDirectoryView",
@@ -29,3 +36,18 @@ __all__ = [
     "TimelineView",
     "View",
 ]
+
+# Imported on first use: `packing` and `view` serve without the views' handler
+# tables, which are keyed by the write side's event classes.
+_HOMES: dict[str, str] = {
+    "ActorDirectoryView": "projections.views.actors",
+    "Change": "projections.views.changes",
+    "CoActorView": "projections.views.coactors",
+    "EntryHistoryView": "projections.views.history",
+    "Handlers": "projections.views.handlers",
+    "ReferencesView": "projections.views.references",
+    "TimelineView": "projections.views.timeline",
+    "View": "projections.views.view",
+}
+
+__getattr__ = lazy_names(__name__, _HOMES)

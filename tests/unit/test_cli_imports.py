@@ -90,6 +90,21 @@ def test_an_export_in_a_pipe_imports_neither_the_web_nor_rich_nor_other_formats(
     assert _imported_by(code, set()) == []
 
 
+def test_a_signers_and_a_witnesss_commands_import_not_the_engine(tmp_path: Path) -> None:
+    # Keys and notes are all they work with: a witness runs apart from the log's
+    # engine, and neither loads the library the log is stored with.
+    key = tmp_path / "log.key"
+    code = (
+        "import contextlib, io\nfrom scripts.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['keys', 'create', '--out', {str(key)!r}]) == 0\n"
+        "    with contextlib.suppress(SystemExit):\n"
+        "        main(['witness', '--help'])"
+    )
+    assert _imported_by(code, {"eventsourcing"}) == []
+    assert key.read_text().startswith("PRIVATE+KEY+")
+
+
 def _commands(parser: argparse.ArgumentParser) -> Commands:
     return next(a for a in parser._actions if isinstance(a, Commands))
 

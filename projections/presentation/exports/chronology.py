@@ -18,12 +18,12 @@ from urllib.parse import urlencode
 
 import orjson
 
-from projections import ReadModels
 from projections.audit import LedgerBehind
 from projections.database import Cursor, Database, LazyRead, SQLiteDatabase
 from projections.presentation.exports.entry import ExportEntry
 from projections.presentation.exports.references import References
 from projections.queries import Page, Queries, TimelineFilters
+from projections.read_models import ReadModels
 
 __all__ = ["FILTER_NAMES", "Chronology", "ExportMeta", "open_chronology"]
 
