@@ -30,15 +30,22 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from domain import StoreConfig, TimelineApp, parse_store_url
+from domain import StoreConfig, parse_store_url
 from projections.database import Database, open_database
 from projections.dialect import Dialect, dialect_of
-from projections.projector import VIEW_CLASSES, Projector
-from projections.read_models import ReadModels
-from projections.trust.attest import Attested, attest
 from projections.trust.signer import KEY_VARIABLE, ORIGIN_VARIABLE, CheckpointSigner
-from projections.views.view import View
+
+# Each part's module is imported where the part is built: the write service's
+# classes and the views' handler tables take a third of a second to import, which
+# a command that needs only the database (`tokens`) should not pay.
+if TYPE_CHECKING:
+    from domain import TimelineApp
+    from projections.projector import Projector
+    from projections.read_models import ReadModels
+    from projections.trust.attest import Attested
+    from projections.views.view import View
 
 __all__ = ["System", "SystemConfig", "bootstrap"]
 
@@ -81,6 +88,8 @@ class System:
     @cached_property
     def app(self) -> TimelineApp:
         """The write service on the store."""
+        from domain.application import TimelineApp
+
         return TimelineApp(self.config.store.env())
 
     @cached_property
@@ -109,6 +118,8 @@ class System:
         server that answers while it catches up (the commands need the views level).
         """
         if self._read_models is None:
+            from projections.read_models import ReadModels
+
             models = ReadModels(
                 self.app,
                 self.db,
@@ -122,10 +133,12 @@ class System:
             self._read_models = models
         return self._read_models
 
-    def projector(self, views: Sequence[type[View]] = VIEW_CLASSES) -> Projector:
+    def projector(self, views: Sequence[type[View]] | None = None) -> Projector:
         """A projector of `views` (default: all) on this store, for the commands that
         drive one themselves (`project`)."""
-        return Projector(self.app, self.db, views=views)
+        from projections.projector import VIEW_CLASSES, Projector
+
+        return Projector(self.app, self.db, views=VIEW_CLASSES if views is None else views)
 
     def attest(self) -> Attested | None:
         """The command line's step after a write: where the views follow in process
@@ -134,6 +147,8 @@ class System:
         (PostgreSQL). Raise OSError or ValueError for an unreadable key."""
         if not self.dialect.views_follow_in_process:
             return None
+        from projections.trust.attest import attest
+
         return attest(self.app, self.db, self.signer)
 
     def close(self) -> None:

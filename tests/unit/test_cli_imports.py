@@ -90,16 +90,19 @@ def test_an_export_in_a_pipe_imports_neither_the_web_nor_rich_nor_other_formats(
     assert _imported_by(code, set()) == []
 
 
-def test_a_signers_and_a_witnesss_commands_import_not_the_engine(tmp_path: Path) -> None:
-    # Keys and notes are all they work with: a witness runs apart from the log's
-    # engine, and neither loads the library the log is stored with.
-    key = tmp_path / "log.key"
+def test_the_key_token_and_witness_commands_import_not_the_engine(tmp_path: Path) -> None:
+    # Keys, notes and the tokens table are all they work with: a witness runs
+    # apart from the log's engine, and none loads the library the log is stored with.
+    key, url = tmp_path / "log.key", f"sqlite:///{tmp_path / 'store.db'}"
     code = (
         "import contextlib, io\nfrom scripts.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
         f"    assert main(['keys', 'create', '--out', {str(key)!r}]) == 0\n"
+        f"    assert main(['--db', {url!r}, 'tokens', 'create', 'ci', '--scopes', 'read']) == 0\n"
+        f"    assert main(['--db', {url!r}, 'tokens', 'list']) == 0\n"
         "    with contextlib.suppress(SystemExit):\n"
-        "        main(['witness', '--help'])"
+        "        main(['witness', '--help'])\n"
+        "assert 'ci' in out.getvalue() and 'read' in out.getvalue()"
     )
     assert _imported_by(code, {"eventsourcing"}) == []
     assert key.read_text().startswith("PRIVATE+KEY+")
