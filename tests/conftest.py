@@ -23,10 +23,11 @@ LONGEST_FIRST = ("tests/e2e/test_openapi_conformance.py",)
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the bytecode of the commands the tests start in one folder for the run.
 
-    Where PYTHONDONTWRITEBYTECODE is set (as on this project's machines) every
-    `policy-timeline` a test starts would compile the project's modules again,
-    about a second each time; an installed package has them compiled. The
-    workers of pytest-xdist inherit the folder from the process that starts them.
+    Where PYTHONDONTWRITEBYTECODE is set (as on this project's machines), in a
+    checkout never run, every `policy-timeline` a test starts would compile the
+    project's modules again: a fifth of a second for an export, more for a
+    server. An installed package has them compiled. The workers of
+    pytest-xdist inherit the folder from the process that starts them.
     """
     if hasattr(config, "workerinput") or "PYTHONPYCACHEPREFIX" in os.environ:
         return

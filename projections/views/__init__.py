@@ -37,8 +37,9 @@ __all__ = [
     "View",
 ]
 
-# Imported on first use: `packing` and `view` serve without the views' handler
-# tables, which are keyed by the write side's event classes.
+# Imported on first use, as in `projections`: a light module of the package
+# (`packing`) comes without the views' handler tables, which are keyed by the
+# write side's event classes.
 _HOMES: dict[str, str] = {
     "ActorDirectoryView": "projections.views.actors",
     "Change": "projections.views.changes",
