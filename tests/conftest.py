@@ -29,7 +29,11 @@ def pytest_configure(config: pytest.Config) -> None:
     server. An installed package has them compiled. The workers of
     pytest-xdist inherit the folder from the process that starts them.
     """
-    if hasattr(config, "workerinput") or "PYTHONPYCACHEPREFIX" in os.environ:
+    if (
+        hasattr(config, "workerinput")
+        or not os.environ.get("PYTHONDONTWRITEBYTECODE")
+        or "PYTHONPYCACHEPREFIX" in os.environ
+    ):
         return
     folder = tempfile.mkdtemp(prefix="policy-timeline-bytecode-")
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)

@@ -34,8 +34,8 @@ __all__ = [
     "verify_log",
 ]
 
-# Imported on first use: `merkle` and `proofs` check a proof offline (the signer,
-# `verify --proof`) without the ledger's view, which reads the log's events.
+# Imported on first use: `merkle` serves the signer and a witness
+# without the ledger's view, which reads the log's events.
 _HOMES: dict[str, str] = {
     "BadEvent": "projections.audit.verify",
     "Checkpoint": "projections.audit.proofs",
