@@ -7,6 +7,8 @@
         system.read_models()   the views, the projector and the queries, caught up
                                after every command the write service stores
                                (and at once, unless catch_up_now=False: a server)
+        system.level_views()   the views as they stand, without the engine, when
+                               all are level with the log (else None): an export
         system.signer          the log's checkpoint signer, or None without a key
         system.attest()        the command line's step after a write (SQLite)
 
@@ -42,6 +44,7 @@ from projections.trust.signer import KEY_VARIABLE, ORIGIN_VARIABLE, CheckpointSi
 # a command that needs only the database (`tokens`) should not pay.
 if TYPE_CHECKING:
     from domain import TimelineApp
+    from projections.level import LevelViews
     from projections.projector import Projector
     from projections.read_models import ReadModels
     from projections.trust.attest import Attested
@@ -104,6 +107,18 @@ class System:
         if self.config.signing_key is None:
             return None
         return CheckpointSigner(self.config.signing_key, self.config.log_origin)
+
+    def level_views(self) -> LevelViews | None:
+        """The views as they stand, for a command that only reads, when every one is
+        level with the log and of the shape this code writes; None otherwise, and then
+        `read_models()` catches them up. Raise as `signer` does for a bad key."""
+        from projections.level import LevelViews, views_level
+
+        if self._read_models is not None or not views_level(self.db):
+            return None
+        return LevelViews(
+            self.db, lambda: self.app, self.signer, sign_every=self.config.sign_every
+        )
 
     def read_models(
         self, *, in_process: bool | None = None, signed: bool = True, catch_up_now: bool = True

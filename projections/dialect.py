@@ -57,6 +57,9 @@ class Dialect:
     """What ends `CREATE TABLE` of a table kept in the order of its primary key, with no
     second B-tree for the key (SQLite's WITHOUT ROWID); PostgreSQL has no such table."""
 
+    log_table: str
+    """The event log's table, as the library names it for the application `timeline`."""
+
     log_position: str
     """The event log's column that numbers its rows: the log position."""
 
@@ -109,6 +112,7 @@ SQLITE = Dialect(
     sortable_text="TEXT",
     integer_key="INTEGER",
     clustered=" WITHOUT ROWID",
+    log_table="stored_events",
     log_position="rowid",
     log_id=operator.attrgetter("hex"),
     id_bytes=bytes.fromhex,
@@ -132,6 +136,7 @@ POSTGRESQL = Dialect(
     sortable_text='TEXT COLLATE "C"',
     integer_key="BIGINT",
     clustered="",
+    log_table="timeline_events",
     log_position="notification_id",
     log_id=str,
     id_bytes=operator.attrgetter("bytes"),

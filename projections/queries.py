@@ -19,17 +19,17 @@ from typing import Any
 import orjson
 
 from domain import (
-    ENTRY_CLASSES,
     ActorNotFound,
     EntryNotFound,
     SourceNotFound,
     ValidationError,
     parse_edtf_date,
 )
+from domain.details import KINDS
 from domain.values import actor_uuid, search_fold, search_key
 from projections.database import Cursor, Database
 from projections.page_cache import PageCache
-from projections.views.entries import recorded_item, search_words
+from projections.views.body import search_words
 from projections.views.packing import unpack, unpack_all
 from projections.views.view import FOREVER, TRACKING_TABLE
 
@@ -616,6 +616,10 @@ class Queries:
             rows = c.fetchall()
         if not rows:
             raise EntryNotFound(entry_id)
+        # Imported here: it reads the domain's entry classes, which the timeline's
+        # readers (an export) need not load.
+        from projections.views.entries import recorded_item
+
         return [
             bytes(item) if first is None else recorded_item(bytes(item), unpack(first))
             for item, first in rows
@@ -956,8 +960,8 @@ class Queries:
         if not filters.include_retracted:
             where.append("i.status = 'active'")
         if filters.kind:
-            if filters.kind not in ENTRY_CLASSES:
-                raise ValidationError("kind", f"expected one of: {', '.join(ENTRY_CLASSES)}")
+            if filters.kind not in KINDS:
+                raise ValidationError("kind", f"expected one of: {', '.join(KINDS)}")
             where.append("i.kind = ?")
             params.append(filters.kind)
         if filters.end:

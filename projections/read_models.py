@@ -90,6 +90,11 @@ class ReadModels:
         """The ledger's heads signed by the log's key; None when no key is configured."""
 
     @property
+    def app(self) -> TimelineApp:
+        """The write service the views follow."""
+        return self.projector.app
+
+    @property
     def ledger(self) -> Ledger:
         """The audit ledger's tree heads, checkpoints and proofs (`projections.audit.ledger`)."""
         return Ledger(self.db, self.log_table)

@@ -127,8 +127,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         # Caught up here on either store, so "now" is the log's head even where no
         # `policy-timeline project` runs; beside one, each event still applies once.
-        read_models = system.read_models(in_process=True)
-        chronology = open_chronology(read_models, filters, as_of=args.as_of)
+        # Views already level are read as they stand, without building the engine.
+        read_side = system.level_views() or system.read_models(in_process=True)
+        chronology = open_chronology(read_side, filters, as_of=args.as_of)
         try:
             with progress_bar(console, f"exporting {fmt}", chronology.estimate()) as tick:
                 chronology.progress = tick

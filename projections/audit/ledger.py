@@ -23,7 +23,7 @@ Errors::
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -40,8 +40,10 @@ from projections.audit.proofs import (
 )
 from projections.database import Cursor, Database, Row
 from projections.dialect import POSTGRESQL
-from projections.views.changes import Change, timestamp
 from projections.views.view import TRACKING_TABLE, View
+
+if TYPE_CHECKING:
+    from projections.views.changes import Change
 
 __all__ = [
     "LEVEL_BITS",
@@ -309,7 +311,7 @@ class LedgerView(View):
             # A change's id is str(UUID): 32 hex digits and four hyphens.
             id_bytes = fromhex(change.originator_id.replace("-", ""))
             h = leaf_of(last, id_bytes, change.version, topic, change.stored)
-            leaves.append((last, size + len(leaves), h, timestamp(change.state)))
+            leaves.append((last, size + len(leaves), h, change.recorded_at))
         growth = merkle.grow(frontier, size, [leaf[2] for leaf in leaves])
         self._kept = (size + len(leaves), last, list(growth.frontier))
         nodes = node_rows(growth)

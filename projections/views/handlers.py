@@ -10,11 +10,12 @@ event class of the domain is handled or ignored by every view.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from eventsourcing.domain import DomainEvent
+if TYPE_CHECKING:
+    from eventsourcing.domain import DomainEvent
 
-from projections.views.changes import Change
+    from projections.views.changes import Change
 
 __all__ = ["EventTable", "Handlers", "lookup"]
 

@@ -21,17 +21,9 @@ import orjson
 
 from domain import Actor, Entry, Source
 from projections.database import Cursor
+from projections.views.body import month_number, search_text, span_days
 from projections.views.changes import Change
-from projections.views.entries import (
-    evolve,
-    facet_roles,
-    facets,
-    link_body,
-    month_number,
-    recorded,
-    search_text,
-    span_days,
-)
+from projections.views.entries import evolve, facet_roles, facets, link_body, recorded
 from projections.views.handlers import Handlers
 from projections.views.packing import pack, unpack
 from projections.views.view import FOREVER, View

@@ -12,16 +12,24 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from uuid import uuid4
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from projections.database import Cursor, Database, Row
-from projections.views.changes import Change
-from projections.views.handlers import EventTable
 
-__all__ = ["SHAPES_TABLE", "TRACKING_TABLE", "View", "create_tracking_table"]
+if TYPE_CHECKING:
+    from projections.views.changes import Change
+    from projections.views.handlers import EventTable
+
+__all__ = [
+    "SHAPES_TABLE",
+    "TRACKING_TABLE",
+    "View",
+    "create_tracking_table",
+    "tracked_positions",
+]
 
 TRACKING_TABLE = "projection_tracking"
 SHAPES_TABLE = "projection_shapes"
@@ -40,6 +48,20 @@ def create_tracking_table(db: Database) -> None:
             f"CREATE TABLE IF NOT EXISTS {SHAPES_TABLE} "
             "(view TEXT PRIMARY KEY, shape INTEGER NOT NULL)"
         )
+
+
+def tracked_positions(
+    c: Cursor, names: Sequence[str], application: str = "timeline"
+) -> dict[str, int]:
+    """The position each view of `names` (tracking names) has reached; a view that has
+    tracked none is left out. Reads the tracking table alone, so a reader can ask
+    without building the views."""
+    marks = ", ".join("?" for _ in names)
+    c.execute(
+        f"SELECT view, position FROM {TRACKING_TABLE} WHERE application = ? AND view IN ({marks})",
+        (application, *names),
+    )
+    return {str(view): int(position) for view, position in c.fetchall()}
 
 
 class View(TrackingRecorder, ABC):

@@ -11,7 +11,7 @@ import orjson
 
 from domain import TimelineApp
 from projections import Queries, ReadModels, TimelineFilters
-from projections.views.entries import stated_month
+from projections.views.body import stated_month
 from tests.builders import BODIES, body, seed
 
 BY = "tests"

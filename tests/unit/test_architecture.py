@@ -50,7 +50,7 @@ def test_the_domain_imports_only_the_standard_library_and_its_helpers() -> None:
 READ_SIDE = [
     ["bootstrap"],
     ["presentation"],
-    ["read_models"],
+    ["read_models", "level"],
     ["trust"],
     ["projector", "queries"],
     ["rebuild"],

@@ -90,6 +90,38 @@ def test_an_export_in_a_pipe_imports_neither_the_web_nor_rich_nor_other_formats(
     assert _imported_by(code, set()) == []
 
 
+def test_an_export_of_views_level_with_the_log_builds_not_the_engine(tmp_path: Path) -> None:
+    # The domain's event classes are most of an export's start; views already
+    # level need none of them, and the file is the one a caught-up export writes.
+    from projections.bootstrap import SystemConfig, bootstrap
+    from tests.builders import body, seed
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with bootstrap(SystemConfig.from_url(url)) as system:
+        seed(system.app)
+        system.app.record_entry(body("meeting"), by="tests")
+    engine = ("domain.entries", "domain.application", "projections.projector")
+    loaded = "import sys\nprint(sorted(set({engine!r}) & set(sys.modules)))"
+    outputs = []
+    # The first export finds the views behind and catches them up; the second, level.
+    for out in (tmp_path / "behind.ndjson", tmp_path / "level.ndjson"):
+        code = (
+            "from scripts.cli import main\n"
+            f"assert main(['--db', {url!r}, 'export', '--format', 'ndjson', '-o', {str(out)!r}])"
+            " == 0\n" + loaded.format(engine=engine)
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append((done.stdout.strip(), out.read_bytes()))
+    (behind, first), (level, second) = outputs
+    assert behind == str(sorted(engine)), "the first export caught the views up"
+    assert level == "[]"
+    assert first == second
+    assert first.count(b"\n") == 3, "the header, the entry and the end"
+
+
 def test_the_key_token_and_witness_commands_import_not_the_engine(tmp_path: Path) -> None:
     # Keys, notes and the tokens table are all they work with: a witness runs
     # apart from the log's engine, and none loads the library the log is stored with.

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from projections.views.entries import search_text, search_words
+from projections.views.body import search_text, search_words
 
 
 def entry_body(title: str, summary: str = "", quotes: tuple[str, ...] = ()) -> dict[str, object]:

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlencode
 
 import orjson
@@ -23,9 +24,13 @@ from projections.database import Cursor, Database, LazyRead, SQLiteDatabase
 from projections.presentation.exports.entry import ExportEntry
 from projections.presentation.exports.references import References
 from projections.queries import Page, Queries, TimelineFilters
-from projections.read_models import ReadModels
 
-__all__ = ["FILTER_NAMES", "Chronology", "ExportMeta", "open_chronology"]
+if TYPE_CHECKING:
+    from domain import TimelineApp
+    from projections.audit import Ledger
+    from projections.trust.checkpoints import SignedCheckpoints
+
+__all__ = ["FILTER_NAMES", "Chronology", "ExportMeta", "ReadSide", "open_chronology"]
 
 PAGE_SIZE = 500
 SCAN_CACHE_KIB = 2048
@@ -42,6 +47,23 @@ FILTER_NAMES = {
     "order": "order",
 }
 Progress = Callable[[int], None]
+
+
+class ReadSide(Protocol):
+    """What an export reads: `projections.read_models.ReadModels`, or where every
+    view is already level with the log, `projections.level.LevelViews`."""
+
+    db: Database
+    log_table: str
+    checkpoints: SignedCheckpoints | None
+
+    @property
+    def ledger(self) -> Ledger: ...
+
+    @property
+    def app(self) -> TimelineApp: ...
+
+    def wait_for(self, position: int, timeout: float = ..., *, ledger: bool = ...) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -172,7 +194,7 @@ class Chronology:
 
 
 def open_chronology(
-    read_models: ReadModels,
+    read_models: ReadSide,
     filters: TimelineFilters,
     *,
     as_of: str | int | None = None,
@@ -199,7 +221,7 @@ def open_chronology(
             filters=filters,
             checkpoint=_signed_checkpoint(read_models, position),
         )
-        references = References(read_models.projector.app, db, read_models.log_table, position)
+        references = References(lambda: read_models.app, db, read_models.log_table, position)
     except BaseException:
         if own is not None:
             own.close()
@@ -243,7 +265,7 @@ def _scan_database(db: Database) -> Database | None:
     return None
 
 
-def _signed_checkpoint(read_models: ReadModels, position: int) -> str | None:
+def _signed_checkpoint(read_models: ReadSide, position: int) -> str | None:
     """The tree head at `position`, signed (deterministic: the same bytes every time),
     without cosignatures, whose times would change the export's bytes. Raise
     SigningRefused when the signer will not sign the log as it stands."""
@@ -252,7 +274,7 @@ def _signed_checkpoint(read_models: ReadModels, position: int) -> str | None:
     return str(read_models.checkpoints.at_position(position).note)
 
 
-def head_hash(read_models: ReadModels, position: int, wait: float = LEDGER_WAIT_SECONDS) -> str:
+def head_hash(read_models: ReadSide, position: int, wait: float = LEDGER_WAIT_SECONDS) -> str:
     """The ledger's root hash over every event up to `position` (64 hex digits).
 
     On PostgreSQL the ledger follows the log in its own process and may be a

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 
 from projections.presentation.dates import MONTHS
 from projections.presentation.exports.entry import ExportEntry
-from projections.views.entries import stated_month
+from projections.views.body import stated_month
 
 __all__ = ["WINDOW", "by_month", "heading", "stated_month"]
 
