@@ -30,6 +30,7 @@ from projections.audit.proofs import ConsistencyProof, InclusionProof
 from projections.audit.verify import VerifyReport, verify_log
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.dialect import Dialect
+from projections.level import stored_log_table
 from projections.trust.checkpoints import SignedCheckpoints
 from projections.trust.notes import VerifierKey
 from projections.trust.receipts import Receipt
@@ -215,7 +216,8 @@ def _describe(report: VerifyReport, behind: str = "") -> str:
 def _save(args: argparse.Namespace) -> int:
     system = bootstrap(SystemConfig.from_url(args.db))
     try:
-        ledger = Ledger(system.db, log_table(system.app))
+        # The ledger's tables alone: a proof needs no write service.
+        ledger = Ledger(system.db, stored_log_table(system.db))
         proof: InclusionProof | ConsistencyProof
         if args.save_proof is not None:
             proof = ledger.inclusion_proof(args.save_proof, against=args.against)

@@ -33,6 +33,8 @@ HEAVY = {
 }
 # What an export in a pipe needs none of (it reads the store with eventsourcing).
 NOT_FOR_AN_EXPORT = HEAVY - {"eventsourcing"}
+# The engine: the domain's event classes, the write service, the projector and its views.
+ENGINE = ("domain.entries", "domain.application", "projections.projector")
 
 HEAVY_LOADED = (
     "import json, sys; heavy = {heavy!r}; "
@@ -100,7 +102,6 @@ def test_an_export_of_views_level_with_the_log_builds_not_the_engine(tmp_path: P
     with bootstrap(SystemConfig.from_url(url)) as system:
         seed(system.app)
         system.app.record_entry(body("meeting"), by="tests")
-    engine = ("domain.entries", "domain.application", "projections.projector")
     loaded = "import sys\nprint(sorted(set({engine!r}) & set(sys.modules)))"
     outputs = []
     # The first export finds the views behind and catches them up; the second, level.
@@ -108,7 +109,7 @@ def test_an_export_of_views_level_with_the_log_builds_not_the_engine(tmp_path: P
         code = (
             "from scripts.cli import main\n"
             f"assert main(['--db', {url!r}, 'export', '--format', 'ndjson', '-o', {str(out)!r}])"
-            " == 0\n" + loaded.format(engine=engine)
+            " == 0\n" + loaded.format(engine=ENGINE)
         )
         done = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
@@ -116,10 +117,29 @@ def test_an_export_of_views_level_with_the_log_builds_not_the_engine(tmp_path: P
         assert done.returncode == 0, done.stderr
         outputs.append((done.stdout.strip(), out.read_bytes()))
     (behind, first), (level, second) = outputs
-    assert behind == str(sorted(engine)), "the first export caught the views up"
+    assert behind == str(sorted(ENGINE)), "the first export caught the views up"
     assert level == "[]"
     assert first == second
     assert first.count(b"\n") == 3, "the header, the entry and the end"
+
+
+def test_saving_a_proof_reads_the_ledger_without_the_engine(tmp_path: Path) -> None:
+    from projections.bootstrap import SystemConfig, bootstrap
+    from tests.builders import seed
+
+    url, proof = f"sqlite:///{tmp_path / 'store.db'}", tmp_path / "proof.json"
+    with bootstrap(SystemConfig.from_url(url)) as system:
+        seed(system.app)
+        system.read_models(in_process=True)
+    code = (
+        "import sys\nfrom scripts.cli import main\n"
+        f"assert main(['--db', {url!r}, 'verify', '--save-proof', '2', '-o', {str(proof)!r}])"
+        f" == 0\nprint(sorted(set({ENGINE!r}) & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert json.loads(proof.read_text())["kind"] == "inclusion"
 
 
 def test_the_key_token_and_witness_commands_import_not_the_engine(tmp_path: Path) -> None:
