@@ -53,7 +53,9 @@ def stored_log_table(db: Database) -> str:
 def views_level(db: Database) -> bool:
     """Whether every view has reached the log's last position and has its shape."""
     with db.read() as c:
-        if not (db.table_exists(db.dialect.log_table, c) and db.table_exists(TRACKING_TABLE, c)):
+        # A store without them has no views yet, or views older than recorded shapes.
+        needed = (db.dialect.log_table, TRACKING_TABLE, SHAPES_TABLE)
+        if not all(db.table_exists(table, c) for table in needed):
             return False
         c.execute(f"SELECT MAX({db.dialect.log_position}) FROM {stored_log_table(db)}")
         row = c.fetchone()

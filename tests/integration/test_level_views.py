@@ -88,6 +88,9 @@ def test_views_are_level_only_when_each_has_reached_the_log_with_its_shape(
     with system.db.write() as c:
         c.execute(f"UPDATE {SHAPES_TABLE} SET shape = shape + 1 WHERE view = 'actors'")
     assert not views_level(system.db), "a view of another shape is not read as it stands"
+    with system.db.write() as c:
+        c.execute(f"DROP TABLE {SHAPES_TABLE}")
+    assert not views_level(system.db), "views from before shapes were recorded"
 
 
 def test_the_system_reads_views_as_they_stand_only_when_they_are_level(

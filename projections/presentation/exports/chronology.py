@@ -194,7 +194,7 @@ class Chronology:
 
 
 def open_chronology(
-    read_models: ReadSide,
+    read_side: ReadSide,
     filters: TimelineFilters,
     *,
     as_of: str | int | None = None,
@@ -206,8 +206,8 @@ def open_chronology(
     Raise ValidationError for a bad filter or `as_of`, before any entry is read,
     and LedgerBehind when the ledger has not reached the position in time.
     """
-    own = _scan_database(read_models.db)
-    db = own or read_models.db
+    own = _scan_database(read_side.db)
+    db = own or read_side.db
     try:
         # Its own queries, without the page cache: an export's pages are asked
         # once and would push out the pages readers ask again and again.
@@ -217,11 +217,11 @@ def open_chronology(
         meta = ExportMeta(
             position=position,
             recorded_at=first.as_of.recorded_at,
-            head_hash=head_hash(read_models, position),
+            head_hash=head_hash(read_side, position),
             filters=filters,
-            checkpoint=_signed_checkpoint(read_models, position),
+            checkpoint=_signed_checkpoint(read_side, position),
         )
-        references = References(lambda: read_models.app, db, read_models.log_table, position)
+        references = References(lambda: read_side.app, db, read_side.log_table, position)
     except BaseException:
         if own is not None:
             own.close()
@@ -265,26 +265,26 @@ def _scan_database(db: Database) -> Database | None:
     return None
 
 
-def _signed_checkpoint(read_models: ReadSide, position: int) -> str | None:
+def _signed_checkpoint(read_side: ReadSide, position: int) -> str | None:
     """The tree head at `position`, signed (deterministic: the same bytes every time),
     without cosignatures, whose times would change the export's bytes. Raise
     SigningRefused when the signer will not sign the log as it stands."""
-    if read_models.checkpoints is None:
+    if read_side.checkpoints is None:
         return None
-    return str(read_models.checkpoints.at_position(position).note)
+    return str(read_side.checkpoints.at_position(position).note)
 
 
-def head_hash(read_models: ReadSide, position: int, wait: float = LEDGER_WAIT_SECONDS) -> str:
+def head_hash(read_side: ReadSide, position: int, wait: float = LEDGER_WAIT_SECONDS) -> str:
     """The ledger's root hash over every event up to `position` (64 hex digits).
 
     On PostgreSQL the ledger follows the log in its own process and may be a
     moment behind the timeline: wait for it up to `wait` seconds, then raise
     LedgerBehind.
     """
-    ledger = read_models.ledger
+    ledger = read_side.ledger
     try:
         return ledger.head(position).root
     except LedgerBehind:
         with suppress(TimeoutError):
-            read_models.wait_for(position, timeout=wait)
+            read_side.wait_for(position, timeout=wait)
     return ledger.head(position).root
