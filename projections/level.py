@@ -96,10 +96,12 @@ class LevelViews:
 
     @property
     def ledger(self) -> Ledger:
+        """The audit ledger's tree heads, checkpoints and proofs, read from its tables."""
         return Ledger(self.db, self.log_table)
 
     @property
     def app(self) -> TimelineApp:
+        """The write service, built on first use (by the system, which closes it)."""
         return self._app()
 
     def wait_for(self, position: int, timeout: float = 5.0, *, ledger: bool = True) -> int:
