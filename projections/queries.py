@@ -31,7 +31,7 @@ from projections.database import Cursor, Database
 from projections.page_cache import PageCache
 from projections.views.body import search_words
 from projections.views.packing import unpack, unpack_all
-from projections.views.view import FOREVER, TRACKING_TABLE
+from projections.views.view import FOREVER, TRACKING_TABLE, tracked_positions
 
 __all__ = ["AsOf", "Page", "Queries", "Tally", "TimelineFilters", "ViewsBehind"]
 
@@ -1002,8 +1002,7 @@ class Queries:
         """The position both views the queries read by position have reached: the
         timeline, and the actor versions, which say which actors were merged by then."""
         views = (self._t("timeline"), self._t("actor_versions"))
-        c.execute(f"SELECT view, position FROM {TRACKING_TABLE} WHERE view IN (?, ?)", views)
-        reached = {str(view): int(position) for view, position in c.fetchall()}
+        reached = tracked_positions(c, views)
         return min(reached.get(view, 0) for view in views)
 
     def _position(self, c: Cursor, as_of: str | int | None, head: int | None = None) -> int:

@@ -263,12 +263,8 @@ class View(TrackingRecorder, ABC):
     # Tracking -------------------------------------------------------------
 
     def _position(self, c: Cursor) -> int:
-        c.execute(
-            f"SELECT position FROM {TRACKING_TABLE} WHERE view = ? AND application = ?",
-            (self.tracking_name, self.application),
-        )
-        row = c.fetchone()
-        return 0 if row is None else int(row[0])
+        name = self.tracking_name
+        return tracked_positions(c, (name,), self.application).get(name, 0)
 
     def _track(self, c: Cursor, position: int) -> None:
         # Announced at commit (PostgreSQL): a write waiting for this view wakes then.
@@ -281,13 +277,9 @@ class View(TrackingRecorder, ABC):
                 self._track(c, tracking.notification_id)
 
     def max_tracking_id(self, application_name: str) -> int | None:
+        name = self.tracking_name
         with self.db.read() as c:
-            c.execute(
-                f"SELECT position FROM {TRACKING_TABLE} WHERE view = ? AND application = ?",
-                (self.tracking_name, application_name),
-            )
-            row = c.fetchone()
-        return None if row is None else int(row[0])
+            return tracked_positions(c, (name,), application_name).get(name)
 
     def position(self) -> int:
         """The log position this view reflects, 0 before any event."""
