@@ -9,7 +9,7 @@ row was last changed at or before it, and otherwise from the write model at
 the actor's last version up to the position: an export as of position N
 shows the actors as the record had them at N, however many changes came
 after. The directory applies the same events the same way as the aggregate
-(`tests/integration/test_export_references.py` holds the two equal), so which
+(`tests/integration/test_level_views.py` holds the two equal), so which
 one answers does not change a byte of the export. An export of the record as
 it stands, with the views level, never builds the write model.
 
@@ -39,7 +39,9 @@ if TYPE_CHECKING:
 __all__ = ["References", "SourceInfo"]
 
 CACHE_BYTES = 4 * 2**20  # sources and names met in one export, by what they weigh
-_SOURCE_FIELDS = ("id", "title", "publisher", "authors", "url", "published", "note")
+# A source's fields: those every source has, then those an import record leaves out when null.
+_SOURCE_REQUIRED = ("id", "title", "publisher", "authors")
+_SOURCE_OPTIONAL = ("url", "published", "note")
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,8 @@ class References:
         """The source `slug` as an import record (`type` source), as registered."""
         source = self._source(slug)
         record: dict[str, Any] = {"type": "source"}
-        record.update((name, source[name]) for name in _SOURCE_FIELDS[:4])
-        for name in _SOURCE_FIELDS[4:]:
+        record.update((name, source[name]) for name in _SOURCE_REQUIRED)
+        for name in _SOURCE_OPTIONAL:
             if (value := source[name]) is not None:
                 record[name] = value
         return record
@@ -136,7 +138,8 @@ class References:
         return name
 
     def _source(self, slug: str) -> dict[str, Any]:
-        """The source's fields by `_SOURCE_FIELDS`: its directory row once the view has it."""
+        """The source's fields (`_SOURCE_REQUIRED`, `_SOURCE_OPTIONAL`): its directory
+        row once the view has it."""
         if (known := self._sources.get(slug)) is not None:
             return known
         with self.db.read() as c:
@@ -144,7 +147,7 @@ class References:
             row = c.fetchone()
         if row is not None:
             body: dict[str, Any] = orjson.loads(bytes(row[0]))
-            found = {name: body[name] for name in _SOURCE_FIELDS}
+            found = {name: body[name] for name in (*_SOURCE_REQUIRED, *_SOURCE_OPTIONAL)}
         else:
             source = self.app.get_source(slug)
             found = {
