@@ -84,6 +84,11 @@ class Database(Protocol):
     def store(self) -> StoreConfig | None:
         """The store this database was opened on (`open_database`), None for a scratch one."""
 
+    @property
+    def log_table(self) -> str:
+        """The SQL name of the event log's table in this database, schema-qualified on
+        PostgreSQL: what an audit, a replay or an export reads the log from."""
+
     def write(self, *, serialize: Sequence[str] = (), durable: bool = True) -> Any:
         """A context manager: one transaction holding the write lock, committed on exit.
 
@@ -214,6 +219,10 @@ class SQLiteDatabase:
     @property
     def store(self) -> SQLiteConfig | None:
         return self._store
+
+    @property
+    def log_table(self) -> str:
+        return self.dialect.log_table
 
     @property
     def open_connections(self) -> int:
@@ -614,6 +623,10 @@ class PostgresDatabase:
     @property
     def store(self) -> PostgresConfig | None:
         return self._store
+
+    @property
+    def log_table(self) -> str:
+        return f'"{self.schema}"."{self.dialect.log_table}"'
 
     @contextmanager
     def write(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from domain import TimelineApp
     from projections.trust.signer import CheckpointSigner
 
-__all__ = ["VIEW_SHAPES", "LevelViews", "stored_log_table", "views_level"]
+__all__ = ["VIEW_SHAPES", "LevelViews", "views_level"]
 
 VIEW_SHAPES: dict[str, int] = {
     "timeline": 7,
@@ -42,14 +42,6 @@ test holds the two equal): known here without building the views."""
 WAIT_POLL_SECONDS = 0.05
 
 
-def stored_log_table(db: Database) -> str:
-    """The SQL name of the log's table in `db`'s store, schema-qualified on PostgreSQL,
-    as `projections.audit.ledger.log_table` names it from the write service."""
-    table = db.dialect.log_table
-    schema = getattr(db, "schema", None)  # PostgreSQL's; SQLite has none
-    return f'"{schema}"."{table}"' if isinstance(schema, str) else table
-
-
 def views_level(db: Database) -> bool:
     """Whether every view has reached the log's last position and has its shape."""
     with db.read() as c:
@@ -57,7 +49,7 @@ def views_level(db: Database) -> bool:
         needed = (db.dialect.log_table, TRACKING_TABLE, SHAPES_TABLE)
         if not all(db.table_exists(table, c) for table in needed):
             return False
-        c.execute(f"SELECT MAX({db.dialect.log_position}) FROM {stored_log_table(db)}")
+        c.execute(f"SELECT MAX({db.dialect.log_position}) FROM {db.log_table}")
         row = c.fetchone()
         head = 0 if row is None or row[0] is None else int(row[0])
         reached = tracked_positions(c, tuple(VIEW_SHAPES))
@@ -85,7 +77,6 @@ class LevelViews:
         sign_every: float = 0.0,
     ) -> None:
         self.db = db
-        self.log_table = stored_log_table(db)
         self._app = app
         self.checkpoints = (
             None
@@ -97,7 +88,7 @@ class LevelViews:
     @property
     def ledger(self) -> Ledger:
         """The audit ledger's tree heads, checkpoints and proofs, read from its tables."""
-        return Ledger(self.db, self.log_table)
+        return Ledger(self.db)
 
     @property
     def app(self) -> TimelineApp:

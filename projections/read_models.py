@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from domain import TimelineApp
-from projections.audit.ledger import Ledger, log_table
+from projections.audit.ledger import Ledger
 from projections.database import Database
 from projections.projector import Projector
 from projections.queries import Queries
@@ -65,7 +65,6 @@ class ReadModels:
         catch_up_now: bool = True,
     ) -> None:
         self.db = db
-        self.log_table = log_table(app)
         self.projector = Projector(app, self.db)
         self.queries = Queries(self.db, page_cache=page_cache)
         if in_process is None:
@@ -97,7 +96,7 @@ class ReadModels:
     @property
     def ledger(self) -> Ledger:
         """The audit ledger's tree heads, checkpoints and proofs (`projections.audit.ledger`)."""
-        return Ledger(self.db, self.log_table)
+        return Ledger(self.db)
 
     @property
     def head(self) -> int | None:

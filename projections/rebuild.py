@@ -39,7 +39,6 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 
 from domain import TimelineApp
-from projections.audit.ledger import log_table
 from projections.database import Cursor, Database
 from projections.views.changes import (
     Change,
@@ -73,7 +72,7 @@ class LogScan:
         key = db.dialect.log_position
         self._select = (
             f"SELECT {key}, originator_id, originator_version, topic, state "
-            f"FROM {log_table(app)} WHERE {key} > ? AND {key} <= ? ORDER BY {key} LIMIT ?"
+            f"FROM {db.log_table} WHERE {key} > ? AND {key} <= ? ORDER BY {key} LIMIT ?"
         )
 
     def page(self, c: Cursor, after: int, limit: int, until: int | None = None) -> list[Change]:

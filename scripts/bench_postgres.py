@@ -29,7 +29,6 @@ from uuid import uuid4
 import orjson
 import psycopg
 
-from projections.audit.ledger import log_table
 from projections.bootstrap import SystemConfig, bootstrap
 from scripts.bench_stores import EventRow, Tick, spin
 from scripts.bench_views import synthetic_rows, write_template
@@ -193,10 +192,9 @@ def _label(url: str) -> str:
 
 @functools.cache
 def _log_table(url: str) -> str:
-    """The events table of the store at `url`, as the library names it (after the
-    application's class, `..._events`), schema-qualified."""
+    """The events table of the store at `url`, schema-qualified."""
     with bootstrap(SystemConfig.from_url(url)) as system:
-        return log_table(system.app)
+        return system.db.log_table
 
 
 def _with_database(url: str, database: str) -> str:

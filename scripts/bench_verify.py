@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from projections import Projector
-from projections.audit.ledger import LedgerView, StoredLog, log_table
+from projections.audit.ledger import LedgerView, StoredLog
 from projections.audit.verify import BATCH, START, verify_log
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.database import Database
@@ -72,24 +72,24 @@ def verify_row(
 def verify_store(url: str, entries: int = 0, *, rounds: int = 3) -> VerifyFigure:
     """Time `verify_log` and `plain_sha256` on the store at `url`, alternating."""
     with bootstrap(SystemConfig.from_url(url)) as system:
-        db, table = system.db, log_table(system.app)
+        db = system.db
         best = best_baseline = float("inf")
         events = 0
         for _ in range(rounds):
             started = time.perf_counter()
-            events = plain_sha256(db, table)
+            events = plain_sha256(db)
             best_baseline = min(best_baseline, time.perf_counter() - started)
             started = time.perf_counter()
-            report = verify_log(db, table)
+            report = verify_log(db)
             best = min(best, time.perf_counter() - started)
             if not report.ok or report.checked != events:
                 raise RuntimeError(f"the bench store did not verify: {report.to_json()}")
     return VerifyFigure(entries, events, best, best_baseline)
 
 
-def plain_sha256(db: Database, table: str, batch: int = BATCH) -> int:
+def plain_sha256(db: Database, batch: int = BATCH) -> int:
     """SHA-256 of each stored state, read as `verify_log` reads them; return the count."""
-    log = StoredLog(db, table)
+    log = StoredLog(db)
     sha256 = hashlib.sha256
     count = 0
     with db.read() as c:

@@ -25,12 +25,11 @@ from typing import Any
 
 from rich.console import Console
 
-from projections.audit.ledger import Ledger, LedgerError, log_table
+from projections.audit.ledger import Ledger, LedgerError
 from projections.audit.proofs import ConsistencyProof, InclusionProof
 from projections.audit.verify import VerifyReport, verify_log
 from projections.bootstrap import SystemConfig, bootstrap
 from projections.dialect import Dialect
-from projections.level import stored_log_table
 from projections.trust.checkpoints import SignedCheckpoints
 from projections.trust.notes import VerifierKey
 from projections.trust.receipts import Receipt
@@ -136,8 +135,8 @@ def _verify_log(args: argparse.Namespace) -> int:
             )
         app, db = system.app, system.db
         with progress_bar(console, "verifying the log", app.head_position()) as tick:
-            report = verify_log(db, log_table(app), progress=tick)
-        ledger = Ledger(db, log_table(app))
+            report = verify_log(db, progress=tick)
+        ledger = Ledger(db)
         refusal = None
         if signer is not None and report.ok:
             refusal = SignedCheckpoints(db, ledger, signer).check()
@@ -217,7 +216,7 @@ def _save(args: argparse.Namespace) -> int:
     system = bootstrap(SystemConfig.from_url(args.db))
     try:
         # The ledger's tables alone: a proof needs no write service.
-        ledger = Ledger(system.db, stored_log_table(system.db))
+        ledger = Ledger(system.db)
         proof: InclusionProof | ConsistencyProof
         if args.save_proof is not None:
             proof = ledger.inclusion_proof(args.save_proof, against=args.against)

@@ -93,7 +93,7 @@ def verify(request: Request, read_models: ReadModelsDep, _auditor: AuditorDep) -
     the check itself succeeded.
     """
     _witness(request, read_models)
-    report = verify_log(read_models.db, read_models.log_table)
+    report = verify_log(read_models.db)
     return answer(report.to_json(), report.head_position)
 
 

@@ -96,7 +96,7 @@ class Names:
         names = self.actor_names(read_models.queries, now, slugs)
         if position >= now:
             return names
-        then = References(lambda: read_models.app, read_models.db, read_models.log_table, position)
+        then = References(lambda: read_models.app, read_models.db, position)
         for slug in names:
             with suppress(ActorNotFound):
                 names[slug] = then.actor_name(slug)

@@ -23,7 +23,7 @@ Errors::
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
@@ -56,7 +56,6 @@ __all__ = [
     "StoredLog",
     "TreeSizesOutOfRange",
     "UnreadableEvent",
-    "log_table",
     "node_key",
     "node_rows",
 ]
@@ -121,14 +120,6 @@ class TreeSizesOutOfRange(LedgerError, ValueError):
 # The stored log, read directly -------------------------------------------------
 
 
-def log_table(app: Any) -> str:
-    """The SQL name of `app`'s events table, schema-qualified on PostgreSQL."""
-    recorder = app.recorder
-    table: str = recorder.events_table_name
-    schema = getattr(recorder.datastore, "schema", None)
-    return f'"{schema}"."{table}"' if isinstance(schema, str) else table
-
-
 class StoredLog:
     """The event store's rows, read with plain SQL: position, id, version, topic, state.
 
@@ -136,9 +127,9 @@ class StoredLog:
     million of them faster than through the library's notifications.
     """
 
-    def __init__(self, db: Database, table: str) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        key = db.dialect.log_position
+        key, table = db.dialect.log_position, db.log_table
         self._select = (
             f"SELECT {key}, originator_id, originator_version, topic, state FROM {table} "
         )
@@ -397,15 +388,12 @@ def _select_in(c: Cursor, select: str, column: str, values: Iterable[int]) -> li
 
 
 class Ledger:
-    """Tree heads, checkpoints and proofs from the ledger's tables.
+    """Tree heads, checkpoints and proofs from the ledger's tables, and the events the
+    proofs carry from the log's (`Database.log_table`)."""
 
-    `log` names the events table (`log_table(app)`) for the proofs that carry
-    their event; without it, inclusion proofs raise LedgerError.
-    """
-
-    def __init__(self, db: Database, log: str | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self._log = StoredLog(db, log) if log is not None else None
+        self._log = StoredLog(db)
 
     def position(self) -> int:
         """The log position the ledger has witnessed, 0 before any event."""
@@ -460,8 +448,6 @@ class Ledger:
         the ledger has not witnessed it (or `against`), ValueError when
         `against` is before `position`.
         """
-        if self._log is None:
-            raise LedgerError("this ledger was opened without the log's table")
         with self.db.read() as c:
             head = self._latest(c) if against is None else self._head(c, against)
             reached = self._position(c)

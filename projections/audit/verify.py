@@ -111,15 +111,15 @@ class VerifyReport:
 
 
 def verify_log(
-    db: Database, log: str, *, progress: Progress | None = None, batch: int = BATCH
+    db: Database, *, progress: Progress | None = None, batch: int = BATCH
 ) -> VerifyReport:
-    """Recompute the ledger from the events table `log` (`ledger.log_table(app)`); compare.
+    """Recompute the ledger from the log's table (`Database.log_table`); compare.
 
     Reads in one snapshot, so writes arriving meanwhile change nothing it
     sees. `progress(n)` is called with the number of events read, per batch.
     """
     with db.read() as c:
-        return _Scan(db, c, StoredLog(db, log), progress, batch).run()
+        return _Scan(db, c, StoredLog(db), progress, batch).run()
 
 
 class _Found(Exception):

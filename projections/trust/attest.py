@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain import TimelineApp
-from projections.audit.ledger import Ledger, LedgerView, log_table
+from projections.audit.ledger import Ledger, LedgerView
 from projections.database import Database
 from projections.projector import Projector
 from projections.trust.checkpoints import SignedCheckpoints
@@ -35,7 +35,7 @@ def attest(app: TimelineApp, db: Database, signer: CheckpointSigner | None) -> A
     projector = Projector(app, db, views=[LedgerView])
     projector.create()
     position = projector.catch_up()
-    ledger = Ledger(db, log_table(app))
+    ledger = Ledger(db)
     size = ledger.latest_checkpoint().tree_size
     if signer is None:
         return Attested(position, size, None, None)

@@ -15,7 +15,6 @@ import pytest
 
 from api.tokens import TokenStore
 from domain import TimelineApp, parse_store_url
-from projections.audit.ledger import log_table
 from projections.database import open_database
 from projections.trust.attest import attest
 from projections.trust.notes import ED25519, SignerKey
@@ -103,18 +102,11 @@ def record_and_sign(url: str, key_path: Path | None, entries: int = 4) -> int:
         app.close()
 
 
-def _key_column(url: str) -> str:
-    return "rowid" if url.startswith("sqlite") else "notification_id"
-
-
 def rewrite_a_title(url: str, title: str = "Rewritten by an insider") -> int:
     """Change the title in the first stored event that has one, with plain SQL on
     the events table; the position changed."""
-    config = parse_store_url(url)
-    env = config.env()
-    app = TimelineApp(env)
-    db = open_database(config)
-    table, key = log_table(app), _key_column(url)
+    db = open_database(parse_store_url(url))
+    table, key = db.log_table, db.dialect.log_position
     try:
         with db.write() as c:
             c.execute(f"SELECT {key}, state FROM {table} ORDER BY {key}")
@@ -129,7 +121,6 @@ def rewrite_a_title(url: str, title: str = "Rewritten by an insider") -> int:
                     return int(position)
     finally:
         db.close()
-        app.close()
     raise AssertionError("no stored event has a title")
 
 

@@ -184,7 +184,7 @@ def test_verify_checks_a_postgresql_log_and_names_a_deleted_event(
         read_models = ReadModels(app, open_database(config), in_process=False)
         try:
             with read_models.db.write() as c:
-                c.execute(f"DELETE FROM {read_models.log_table} WHERE notification_id = 3")
+                c.execute(f"DELETE FROM {read_models.db.log_table} WHERE notification_id = 3")
         finally:
             read_models.close()
             app.close()

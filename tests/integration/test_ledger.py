@@ -12,7 +12,7 @@ import pytest
 
 from domain import StoreConfig, TimelineApp
 from projections import Projector, ReadModels
-from projections.audit.ledger import Ledger, LedgerBehind, LedgerView, NoSuchEvent, log_table
+from projections.audit.ledger import Ledger, LedgerBehind, LedgerView, NoSuchEvent
 from projections.audit.merkle import root_of
 from projections.audit.proofs import (
     Checkpoint,
@@ -285,7 +285,7 @@ def test_the_same_record_hashes_to_the_same_head_on_either_backend(
     app.keys.insert_event_rows(rows)
     with ledger_alone(app, store_config, page=2) as projector:
         projector.catch_up()
-        ledger = Ledger(projector.db, log_table(app))
+        ledger = Ledger(projector.db)
         assert ledger.head() == Checkpoint(
             5, 5, "bfb043748c9e9ea6c3e718cda70edeff17aa26a28e537dfa56c0e321e99a7a6c", "2024-01-05"
         )
@@ -313,7 +313,7 @@ def test_heads_and_proofs_of_a_larger_tree_use_its_stored_subtrees_and_agree(
     hashes = [h for _, h, _ in leaves]
     with ledger_alone(app, store_config, page=7) as projector:
         projector.catch_up()
-        ledger = Ledger(projector.db, log_table(app))
+        ledger = Ledger(projector.db)
         with projector.db.read() as c:
             c.execute("SELECT COUNT(*) FROM ledger_nodes")
             assert c.fetchone() == (100 // 16 + 100 // 32 + 100 // 64,)

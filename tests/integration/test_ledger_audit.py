@@ -29,7 +29,7 @@ def recorded(app: TimelineApp, read_models: ReadModels) -> ReadModels:
 
 
 def verify(read_models: ReadModels) -> VerifyReport:
-    return verify_log(read_models.db, read_models.log_table, batch=3)
+    return verify_log(read_models.db, batch=3)
 
 
 def key(read_models: ReadModels) -> str:
@@ -39,14 +39,13 @@ def key(read_models: ReadModels) -> str:
 def alter(read_models: ReadModels, sql: str, *params: object) -> None:
     """Run `sql` on the events table ({log}, {key}) directly, as someone with the file would."""
     with read_models.db.write() as c:
-        c.execute(sql.format(log=read_models.log_table, key=key(read_models)), params)
+        c.execute(sql.format(log=read_models.db.log_table, key=key(read_models)), params)
 
 
 def stored_state(read_models: ReadModels, position: int) -> bytes:
     with read_models.db.read() as c:
-        c.execute(
-            f"SELECT state FROM {read_models.log_table} WHERE {key(read_models)} = ?", (position,)
-        )
+        log, column = read_models.db.log_table, key(read_models)
+        c.execute(f"SELECT state FROM {log} WHERE {column} = ?", (position,))
         row = c.fetchone()
     assert row is not None
     return bytes(row[0])
@@ -151,7 +150,7 @@ def test_an_event_inserted_into_a_gap_in_the_positions_is_caught_there(
     if recorded.db.dialect.name != "postgresql":
         pytest.skip("only PostgreSQL's sequence leaves gaps")
     gap = app.head_position() + 1
-    table = recorded.log_table.split(".")[-1].strip('"')
+    table = recorded.db.log_table.split(".")[-1].strip('"')
     alter(
         recorded,
         "SELECT setval(pg_get_serial_sequence(?, 'notification_id'), ?)",
@@ -226,7 +225,7 @@ def test_events_after_the_ledgers_position_are_unattested_not_failures(
     try:
         app.record_entry(body("statistic"), by=BY)
         app.record_entry(body("meeting"), by=BY)
-        report = verify_log(behind.db, behind.log_table)
+        report = verify_log(behind.db)
         assert report.ok
         assert (report.checked, report.unattested) == (witnessed, 2)
         assert report.head_position == witnessed
@@ -239,7 +238,7 @@ def test_events_after_the_ledgers_position_are_unattested_not_failures(
 def test_an_empty_store_verifies(store_config: StoreConfig, app: TimelineApp) -> None:
     models = ReadModels(app, open_database(store_config), in_process=False)
     try:
-        report = verify_log(models.db, models.log_table)
+        report = verify_log(models.db)
         assert report.ok
         assert (report.checked, report.tree_size, report.head_position) == (0, 0, 0)
     finally:

@@ -4,15 +4,15 @@ and an export from them the same, byte for byte, as one from caught-up read mode
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from domain import CommandResult, StoreConfig, TimelineApp
 from projections import ReadModels, TimelineFilters
-from projections.audit.ledger import log_table
 from projections.bootstrap import System, SystemConfig
 from projections.database import open_database
-from projections.level import VIEW_SHAPES, LevelViews, stored_log_table, views_level
+from projections.level import VIEW_SHAPES, LevelViews, views_level
 from projections.presentation.exports import export, open_chronology
 from projections.presentation.exports.references import References
 from projections.projector import VIEW_CLASSES
@@ -61,11 +61,17 @@ def test_the_level_check_knows_every_view_by_its_name_and_shape() -> None:
     assert {cls.name: cls.shape for cls in VIEW_CLASSES} == VIEW_SHAPES
 
 
-def test_the_log_table_is_named_alike_by_the_views_database_and_the_write_service(
-    system: System,
-) -> None:
+def test_the_database_names_the_log_table_as_the_write_service_does(system: System) -> None:
     seed(system.app)
-    assert stored_log_table(system.db) == log_table(system.app)
+    # `Dialect.log_table` restates the library's name, for reading the log
+    # without building the write service: its recorder says what it is.
+    recorder: Any = system.app.recorder  # the backend's, with a datastore and a table
+    schema = getattr(recorder.datastore, "schema", None)
+    table = recorder.events_table_name
+    assert system.db.log_table == (table if schema is None else f'"{schema}"."{table}"')
+    with system.db.read() as c:
+        c.execute(f"SELECT COUNT(*) FROM {system.db.log_table}")
+        assert c.fetchone()[0] == system.app.head_position()
 
 
 def test_views_are_level_only_when_each_has_reached_the_log_with_its_shape(
@@ -142,9 +148,9 @@ def test_the_actor_directory_answers_as_the_write_model_does(
 ) -> None:
     _history(app)
     head = read_models.reached()
-    from_views = References(lambda: pytest.fail("the views answer"), read_models.db, "", head)
+    from_views = References(lambda: pytest.fail("the views answer"), read_models.db, head)
     slugs = ("antony-blinken", "blinken-dup", "alejandro-mayorkas", "joe-biden")
-    model = References(lambda: app, read_models.db, log_table(app), head)
+    model = References(lambda: app, read_models.db, head)
     for slug in slugs:
         views = from_views._actor_in_views(slug)
         assert views is not None

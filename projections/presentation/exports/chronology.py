@@ -54,7 +54,6 @@ class ReadSide(Protocol):
     view is already level with the log, `projections.level.LevelViews`."""
 
     db: Database
-    log_table: str
     checkpoints: SignedCheckpoints | None
 
     @property
@@ -221,7 +220,7 @@ def open_chronology(
             filters=filters,
             checkpoint=_signed_checkpoint(read_side, position),
         )
-        references = References(lambda: read_side.app, db, read_side.log_table, position)
+        references = References(lambda: read_side.app, db, position)
     except BaseException:
         if own is not None:
             own.close()

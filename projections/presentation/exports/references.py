@@ -68,14 +68,12 @@ class References:
         self,
         app: Callable[[], TimelineApp],
         db: Database,
-        log_table: str,
         position: int,
         *,
         cache: int = CACHE_BYTES,
     ) -> None:
         self._app = app
         self.db = db
-        self.log_table = log_table
         self.position = position
         self._sources: PageCache[dict[str, Any]] = PageCache(cache)
         self._actors: PageCache[dict[str, Any]] = PageCache(cache)
@@ -233,7 +231,7 @@ class References:
         column, key = self.db.dialect.log_position, self.db.dialect.log_id(uuid)
         with self.db.read() as c:
             c.execute(
-                f"SELECT MAX(originator_version) FROM {self.log_table} "
+                f"SELECT MAX(originator_version) FROM {self.db.log_table} "
                 f"WHERE originator_id = ? AND {column} <= ?",
                 (key, self.position),
             )
