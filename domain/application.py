@@ -16,8 +16,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID, uuid4
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Recording, Transcoder
 
 from domain import actor_commands
@@ -109,6 +109,32 @@ class TimelineApp(Application[UUID]):
         A listener's error propagates to the command's caller; the events stay stored.
         """
         self._when_written.append(listener)
+
+    def save(
+        self,
+        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
+        **kwargs: Any,
+    ) -> list[Recording[UUID]]:
+        """The library's `Application.save`, faster for the aggregates this service makes.
+
+        The library's `ProcessingEvent.collect_events` asks each object given
+        whether it is an event or an aggregate by two runtime-checkable
+        protocols, 27 us on Python 3.11: a tenth of a command's CPU, a quarter
+        of an entry's in a batch. An `Aggregate` is known by its class instead;
+        anything else is the library's to save.
+        """
+        aggregates = [obj for obj in objs if isinstance(obj, Aggregate)]
+        if len(aggregates) != sum(obj is not None for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         # The library's hook, called after each save has committed.

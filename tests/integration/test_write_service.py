@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import orjson
 import psycopg
 import pytest
+from eventsourcing.application import Application
 
 from domain import (
     AlreadyRegistered,
@@ -24,7 +28,9 @@ from domain import (
     VersionConflict,
     store_env,
 )
-from tests.builders import BODIES, SOURCE, body, details, seed
+from domain.actors import Actor, parse_actor
+from domain.entries import Entry, parse_entry
+from tests.builders import ACTORS, BODIES, SOURCE, body, details, seed
 from tests.postgres import PostgresServer
 
 
@@ -478,3 +484,37 @@ def test_an_entry_refused_with_its_actor_records_neither(seeded: TimelineApp) ->
             {"name": "Antony Blinken", "kind": "person"}, body("meeting"), by="r"
         )
     assert seeded.head_position() == before
+
+
+def _stored(app: TimelineApp) -> list[tuple[Any, ...]]:
+    return [
+        (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+        for n in app.recorder.select_notifications(1, 100)
+    ]
+
+
+def test_saving_aggregates_stores_what_the_librarys_own_save_stores(
+    app: TimelineApp, store: dict[str, str], tmp_path: Path
+) -> None:
+    # `TimelineApp.save` collects an aggregate's events without the library's
+    # protocol checks: the rows it stores are those `Application.save` stores.
+    twin = TimelineApp(store_env(f"sqlite:///{tmp_path / 'twin.db'}"))
+    try:
+        actor = Actor.register(parse_actor(ACTORS[0]), by="tests")
+        entry = Entry.record(parse_entry(body("meeting")), id=uuid4(), by="tests")
+        twins = copy.deepcopy([actor, entry])
+        mine = app.save(actor, None, entry)
+        theirs = Application.save(twin, *twins)
+        assert [r.notification.id for r in mine] == [r.notification.id for r in theirs] == [1, 2]
+        assert _stored(app) == _stored(twin)
+        assert app.repository.get(entry.id).title == twin.repository.get(entry.id).title
+    finally:
+        twin.close()
+
+
+def test_an_event_given_to_save_is_saved_as_the_library_saves_it(app: TimelineApp) -> None:
+    fields = parse_actor(ACTORS[0])
+    (registered,) = Actor.register(fields, by="tests").collect_events()
+    (recording,) = app.save(registered)
+    assert recording.notification.id == app.head_position() == 1
+    assert app.get_actor(fields.slug).name == ACTORS[0]["name"]
