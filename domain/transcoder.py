@@ -32,7 +32,7 @@ __all__ = [
     "default_transcoder",
 ]
 
-_PLAIN = (str, int, float, bool, type(None))
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 _MARKER = b'"_type_"'
 
 
@@ -57,12 +57,17 @@ class OrjsonTranscoder(Transcoder):
 
     def _prepare(self, obj: Any) -> Any:
         kind = type(obj)
+        # A plain value is taken as it is without a call of its own: most of an
+        # event's values are, and the calls were most of the walk's time.
+        if kind is dict:
+            return {
+                key: value if type(value) in _PLAIN else self._prepare(value)
+                for key, value in obj.items()
+            }
+        if kind is list:
+            return [value if type(value) in _PLAIN else self._prepare(value) for value in obj]
         if kind in _PLAIN:
             return obj
-        if kind is dict:
-            return {key: self._prepare(value) for key, value in obj.items()}
-        if kind is list:
-            return [self._prepare(value) for value in obj]
         try:
             transcoding = self.types[kind]
         except KeyError:
