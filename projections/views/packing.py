@@ -23,7 +23,10 @@ import orjson
 if TYPE_CHECKING:
     import zstandard
 
-__all__ = ["pack", "unpack", "unpack_all"]
+__all__ = ["LEVEL", "pack", "unpack", "unpack_all"]
+
+LEVEL = -1
+"""zstd's compression level for bodies packed from now on."""
 
 _SKELETON = orjson.dumps(
     {
@@ -65,8 +68,12 @@ class _Codecs:
     def __init__(self) -> None:
         import zstandard
 
+        # Level -1, not the default 3: on the bench's bodies 3.7 us a body
+        # against 11.9, for 258 bytes against 232 (the dictionary does most of
+        # the work), and a replay packs every version. The level is not part of
+        # the format: a body packed at any level unpacks alike.
         self.packer = zstandard.ZstdCompressor(
-            level=3, dict_data=_dictionary(), write_checksum=False, write_dict_id=False
+            level=LEVEL, dict_data=_dictionary(), write_checksum=False, write_dict_id=False
         )
         self.unpacker = zstandard.ZstdDecompressor(dict_data=_dictionary())
 
