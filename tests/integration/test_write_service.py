@@ -13,7 +13,7 @@ from uuid import uuid4
 import orjson
 import psycopg
 import pytest
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
 
 from domain import (
     AlreadyRegistered,
@@ -30,6 +30,7 @@ from domain import (
 )
 from domain.actors import Actor, parse_actor
 from domain.entries import Entry, parse_entry
+from domain.store import IdempotencyClaim
 from tests.builders import ACTORS, BODIES, SOURCE, body, details, seed
 from tests.postgres import PostgresServer
 
@@ -494,22 +495,34 @@ def _stored(app: TimelineApp) -> list[tuple[Any, ...]]:
 
 
 def test_saving_aggregates_stores_what_the_librarys_own_save_stores(
-    app: TimelineApp, store: dict[str, str], tmp_path: Path
+    app: TimelineApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `TimelineApp.save` collects an aggregate's events without the library's
-    # protocol checks: the rows it stores are those `Application.save` stores.
+    # protocol checks: the rows and claims it stores are those `Application.save` stores.
     twin = TimelineApp(store_env(f"sqlite:///{tmp_path / 'twin.db'}"))
     try:
         actor = Actor.register(parse_actor(ACTORS[0]), by="tests")
         entry = Entry.record(parse_entry(body("meeting")), id=uuid4(), by="tests")
+        claim = IdempotencyClaim("tests", "key-1", "fingerprint", str(entry.id), entry.id, 1)
         twins = copy.deepcopy([actor, entry])
-        mine = app.save(actor, None, entry)
-        theirs = Application.save(twin, *twins)
+        theirs = Application.save(twin, *twins, idempotency=(claim,))
+        with monkeypatch.context() as patch:
+            # The library's collecting is what this path goes without.
+            patch.setattr(ProcessingEvent, "collect_events", _not_called)
+            mine = app.save(actor, None, entry, idempotency=(claim,))
         assert [r.notification.id for r in mine] == [r.notification.id for r in theirs] == [1, 2]
         assert _stored(app) == _stored(twin)
+        assert app.keys.find_prior_result("tests", "key-1") == twin.keys.find_prior_result(
+            "tests", "key-1"
+        )
+        assert app.keys.find_prior_result("tests", "key-1") is not None
         assert app.repository.get(entry.id).title == twin.repository.get(entry.id).title
     finally:
         twin.close()
+
+
+def _not_called(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the library's ProcessingEvent.collect_events was called")
 
 
 def test_an_event_given_to_save_is_saved_as_the_library_saves_it(app: TimelineApp) -> None:

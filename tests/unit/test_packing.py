@@ -30,8 +30,9 @@ def test_a_packed_body_unpacks_to_its_bytes_and_is_smaller() -> None:
     assert len(packed) < len(BODY)
 
 
-def test_a_body_packed_at_any_level_unpacks_alike() -> None:
-    # Stores packed at level 3 before the level changed read as they did.
+def test_a_body_packed_with_the_dictionary_at_another_level_unpacks_alike() -> None:
+    # Stores packed at level 3 before the level changed read as they did: what
+    # they need is the same dictionary and frame options, which this holds to.
     for level in (3, 19, LEVEL):
         packer = zstandard.ZstdCompressor(
             level=level, dict_data=_dictionary(), write_checksum=False, write_dict_id=False
