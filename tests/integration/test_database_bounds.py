@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from projections.database import SQLiteDatabase
+from projections.database import SORT_THREADS, SQLiteDatabase
 
 READERS = 32
 AT_ONCE = 8  # readers that meet inside a read, so that many connections are asked at once
@@ -138,24 +138,27 @@ def test_a_memory_database_outlives_its_readers_threads(tmp_path: Path) -> None:
         db.close()
 
 
-def test_a_rebuild_keeps_its_large_cache_between_its_writes_and_gives_it_back_after(
+def test_a_rebuild_keeps_its_large_cache_and_sort_helpers_and_gives_them_back_after(
     tmp_path: Path,
 ) -> None:
     db, _ = database(tmp_path)
 
-    def cache_kib() -> int:
+    def settings() -> tuple[int, int]:
         with db.read() as c:  # the most recently used connection: the writer's
-            return -int(c.execute("PRAGMA cache_size").fetchone()[0])
+            cache = -int(c.execute("PRAGMA cache_size").fetchone()[0])
+            return cache, int(c.execute("PRAGMA threads").fetchone()[0])
 
     try:
-        small = cache_kib()
+        small, helpers = settings()
         with db.exclusive_rebuild():
             for n in range(3):
                 with db.write() as c:
                     c.execute("INSERT INTO t VALUES (?)", (n,))
-                during = cache_kib()
-                assert during > small
-        after = cache_kib()
+                during = settings()
+                assert during[0] > small
+                assert during[1] == SORT_THREADS
+        after = settings()
     finally:
         db.close()
-    assert after == small
+    assert helpers == 0
+    assert after == (small, 0)
