@@ -34,6 +34,16 @@ __all__ = [
     "open_database",
 ]
 
+
+def _sort_threads() -> int:
+    """One helper a core beyond the first that this process may use, at most three."""
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:  # macOS has no affinity
+        cores = os.cpu_count() or 1
+    return min(cores - 1, 3)
+
+
 Row = tuple[Any, ...]
 Statement = tuple[str, Sequence[Any]]
 """One statement and its parameters."""
@@ -42,7 +52,7 @@ _MEMORY_REBUILDS: dict[str, threading.Lock] = {}
 # rows and the indexes above them fit many times over in the cache.
 CACHE_KIB = 8 * 1024
 REBUILD_CACHE_KIB = 64 * 1024  # a million-entry rebuild inserts all over its B-trees
-SORT_THREADS = min(len(os.sched_getaffinity(0)) - 1, 3)  # a rebuild's helpers, one a core
+SORT_THREADS = _sort_threads()  # a rebuild's sort helpers (`_for_rebuild`)
 MMAP_BYTES = 64 * 2**20  # mapped pages count in the process's RSS, once per connection
 MAX_CONNECTIONS = 8  # open at once; more readers wait for one to be given back
 PG_MAX_CONNECTIONS = 8  # a server's pool on PostgreSQL; `PostgresConfig.connections` lowers it
