@@ -32,16 +32,15 @@ __all__ = [
     "SQLiteDatabase",
     "create_table",
     "open_database",
+    "usable_cores",
 ]
 
 
-def _sort_threads() -> int:
-    """One helper a core beyond the first that this process may use, at most three."""
+def usable_cores() -> int:
+    """The cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):
-        cores = len(os.sched_getaffinity(0))
-    else:  # macOS has no affinity
-        cores = os.cpu_count() or 1
-    return min(cores - 1, 3)
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1  # macOS has no affinity
 
 
 Row = tuple[Any, ...]
@@ -52,7 +51,7 @@ _MEMORY_REBUILDS: dict[str, threading.Lock] = {}
 # rows and the indexes above them fit many times over in the cache.
 CACHE_KIB = 8 * 1024
 REBUILD_CACHE_KIB = 64 * 1024  # a million-entry rebuild inserts all over its B-trees
-SORT_THREADS = _sort_threads()  # a rebuild's sort helpers (`_for_rebuild`)
+SORT_THREADS = min(usable_cores() - 1, 3)  # a rebuild's sort helpers (`_for_rebuild`)
 MMAP_BYTES = 64 * 2**20  # mapped pages count in the process's RSS, once per connection
 MAX_CONNECTIONS = 8  # open at once; more readers wait for one to be given back
 PG_MAX_CONNECTIONS = 8  # a server's pool on PostgreSQL; `PostgresConfig.connections` lowers it

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import IO
 
 from domain import SQLiteConfig, StoreConfig
-from projections.database import Database, SQLiteDatabase
+from projections.database import Database, SQLiteDatabase, usable_cores
 from projections.views.view import TRACKING_TABLE, View
 
 __all__ = ["BESIDE_FROM", "SCRATCH_SUFFIX", "LoadBeside", "Order"]
@@ -95,11 +95,7 @@ class LoadBeside:
     def worthwhile(db: Database, views: Sequence[View], events: int) -> bool:
         """Whether a second process would load `views` sooner than this one alone:
         possible, `events` enough to pay for its start, and two cores."""
-        return (
-            LoadBeside.possible(db, views)
-            and events >= BESIDE_FROM
-            and len(os.sched_getaffinity(0)) > 1
-        )
+        return LoadBeside.possible(db, views) and events >= BESIDE_FROM and usable_cores() > 1
 
     def start(self) -> None:
         root = str(Path(__file__).resolve().parent.parent)
