@@ -295,10 +295,11 @@ class SQLiteDatabase:
         )
         try:
             if self.scratch:
-                # Thrown away on any failure, and only ever a replay's load.
+                # Thrown away on any failure, and only ever a replay's load: its
+                # copies run while the timeline still loads on the other core.
                 connection.execute("PRAGMA journal_mode=OFF")
                 connection.execute("PRAGMA synchronous=OFF")
-                _for_rebuild(connection)
+                _for_rebuild(connection, helpers=0)
             else:
                 if not self.name.startswith("file:"):
                     _use_wal(connection)
@@ -309,11 +310,6 @@ class SQLiteDatabase:
             # Reads map the file rather than copy each page through read(): a
             # timeline page touches ~50 entry rows spread over a large table.
             connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-            # Debian's SQLite zeroes every page it frees, so a dropped table was
-            # written out once more (a rebuild drops its load tables and the old
-            # views: gigabytes at a million entries). What these connections
-            # delete is views, made again from the log at will: zeroes hide nothing.
-            connection.execute("PRAGMA secure_delete=FAST")
         except BaseException:
             connection.close()
             raise
@@ -326,16 +322,18 @@ class SQLiteDatabase:
         # BEGIN IMMEDIATE holds the one write lock, every view's; a commit keeps
         # the connection's synchronous setting, the store's durability.
         with self._connection() as connection:
-            cursor = connection.cursor()
-            if self._rebuilding and connection not in self._large:
-                # A rebuild inserts all over its B-trees: one writer, a large cache,
-                # kept from one of its transactions to the next (a smaller one
-                # drops the pages above it), and given back when a write or
-                # read ends after the rebuild (`_release`, `exclusive_rebuild`).
-                _for_rebuild(connection)
-                self._large.add(connection)
-            with _immediate(cursor):
+            self._fit_for_rebuild(connection)
+            with _immediate(connection.cursor()) as cursor:
                 yield cursor
+
+    def _fit_for_rebuild(self, connection: sqlite3.Connection) -> None:
+        # A rebuild inserts all over its B-trees: one writer, a large cache,
+        # kept from one of its transactions to the next (a smaller one drops the
+        # pages above it), and given back when a write or read ends after the
+        # rebuild (`_release`, `exclusive_rebuild`).
+        if self._rebuilding and connection not in self._large:
+            _for_rebuild(connection)
+            self._large.add(connection)
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Cursor]:
@@ -372,6 +370,7 @@ class SQLiteDatabase:
     def attached(self, path: str, alias: str) -> Iterator[sqlite3.Cursor]:
         """A write transaction with the SQLite file at `path` attached as `alias`."""
         with self._connection() as connection:
+            self._fit_for_rebuild(connection)  # a replay copies its second process's views in
             # ATTACH and DETACH cannot run inside a transaction.
             connection.execute("ATTACH DATABASE ? AS " + alias, (path,))
             try:
@@ -458,20 +457,37 @@ class SQLiteDatabase:
             connection.close()
 
 
-def _for_rebuild(connection: sqlite3.Connection) -> None:
-    """Give `connection` what a rebuild's bulk load and its last copies need."""
+def _for_rebuild(connection: sqlite3.Connection, helpers: int = SORT_THREADS) -> None:
+    """Give `connection` what a rebuild's bulk load and its last copies need,
+    with `helpers` threads to sort."""
     connection.execute(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
     # The last copies sort every index row, far more than the cache holds at a
     # million entries: SQLite then sorts in runs and merges them, and helper
     # threads take runs to the other cores: the timeline's index rows at a
     # million entries, 24-29 s alone, took 18-22 s with one helper on two cores.
-    connection.execute(f"PRAGMA threads={SORT_THREADS}")
+    connection.execute(f"PRAGMA threads={helpers}")
+    # Debian builds SQLite to zero every page it frees: each table a rebuild
+    # drops (its load tables, the old views at the swap: gigabytes at a million
+    # entries) went through the WAL once more as zeroes. They are views, made
+    # again from the log. (A redaction, if one is ever built, VACUUMs after.)
+    connection.execute("PRAGMA secure_delete=FAST")
 
 
 def _for_service(connection: sqlite3.Connection) -> None:
     """Take back from `connection` what `_for_rebuild` gave it."""
     connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     connection.execute("PRAGMA threads=0")
+    connection.execute(f"PRAGMA secure_delete={_built_secure_delete()}")
+
+
+@lru_cache(maxsize=1)
+def _built_secure_delete() -> int:
+    """The `secure_delete` SQLite was built with: what a connection has until told."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        return int(connection.execute("PRAGMA secure_delete").fetchone()[0])
+    finally:
+        connection.close()
 
 
 @contextmanager

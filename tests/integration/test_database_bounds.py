@@ -101,7 +101,7 @@ def test_no_number_of_connections_can_hold_more_than_a_bounded_cache_and_map(
     assert db.max_connections * (cache_kib * 1024 + mapped) <= 1024 * 2**20
 
 
-def test_dropping_a_table_does_not_write_its_pages_out_again(tmp_path: Path) -> None:
+def test_a_rebuild_drops_a_table_without_writing_its_pages_out_again(tmp_path: Path) -> None:
     # A rebuild drops its load tables and the old views: with every freed page
     # zeroed (Debian builds SQLite so), each went through the WAL once more.
     db, path = database(tmp_path)
@@ -113,7 +113,7 @@ def test_dropping_a_table_does_not_write_its_pages_out_again(tmp_path: Path) -> 
         with db.read() as c:
             pages = int(c.execute("SELECT count(*) FROM dbstat WHERE name = 'wide'").fetchone()[0])
         plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        with db.write() as c:
+        with db.exclusive_rebuild(), db.write() as c:
             c.execute("DROP TABLE wide")
         written = int(plain.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1])
     finally:
@@ -143,22 +143,30 @@ def test_a_rebuild_keeps_its_large_cache_and_sort_helpers_and_gives_them_back_af
 ) -> None:
     db, _ = database(tmp_path)
 
-    def settings() -> tuple[int, int]:
+    def settings() -> tuple[int, int, int]:
         with db.read() as c:  # the most recently used connection: the writer's
-            cache = -int(c.execute("PRAGMA cache_size").fetchone()[0])
-            return cache, int(c.execute("PRAGMA threads").fetchone()[0])
+            return (
+                -int(c.execute("PRAGMA cache_size").fetchone()[0]),
+                int(c.execute("PRAGMA threads").fetchone()[0]),
+                int(c.execute("PRAGMA secure_delete").fetchone()[0]),
+            )
 
+    built = sqlite3.connect(":memory:")
     try:
-        small, helpers = settings()
+        secure_delete = int(built.execute("PRAGMA secure_delete").fetchone()[0])
+    finally:
+        built.close()
+    try:
+        before = settings()
         with db.exclusive_rebuild():
             for n in range(3):
                 with db.write() as c:
                     c.execute("INSERT INTO t VALUES (?)", (n,))
                 during = settings()
-                assert during[0] > small
-                assert during[1] == SORT_THREADS
+                assert during[0] > before[0]
+                assert during[1:] == (SORT_THREADS, 2)  # 2: FAST
         after = settings()
     finally:
         db.close()
-    assert helpers == 0
-    assert after == (small, 0)
+    assert before[1:] == (0, secure_delete)
+    assert after == before
